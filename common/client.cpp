@@ -1,0 +1,103 @@
+#include "warren/client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include <cstring>
+
+#include "warren/fd.hpp"
+
+namespace warren::proto {
+
+namespace {
+
+int64_t now_ms() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Waits for `events` on fd until the deadline; false on timeout or error.
+bool wait_for(int fd, short events, int64_t deadline) {
+    for (;;) {
+        int left = static_cast<int>(deadline - now_ms());
+        if (left <= 0) return false;
+        pollfd p{fd, events, 0};
+        int n = ::poll(&p, 1, left);
+        if (n > 0) return true;
+        if (n == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+Status write_all(int fd, const char* data, size_t len, int64_t deadline) {
+    while (len > 0) {
+        ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            data += n;
+            len -= static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!wait_for(fd, POLLOUT, deadline)) return fail(Code::try_again, "timed out sending to warrend");
+            continue;
+        }
+        return fail_errno("sending to warrend failed", errno, Code::try_again);
+    }
+    return {};
+}
+
+Status read_all(int fd, char* data, size_t len, int64_t deadline) {
+    while (len > 0) {
+        ssize_t n = ::recv(fd, data, len, MSG_DONTWAIT);
+        if (n > 0) {
+            data += n;
+            len -= static_cast<size_t>(n);
+            continue;
+        }
+        if (n == 0) return fail(Code::try_again, "warrend closed the connection before answering");
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (!wait_for(fd, POLLIN, deadline))
+                return fail(Code::try_again, "timed out waiting for warrend's answer");
+            continue;
+        }
+        return fail_errno("reading from warrend failed", errno, Code::try_again);
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<Response> call(const std::string& socket_path, const Request& req, int timeout_ms) {
+    int64_t deadline = now_ms() + timeout_ms;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof addr.sun_path)
+        return fail(Code::invalid_config, "socket path too long: " + socket_path);
+    std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
+
+    Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (!fd) return fail_errno("socket()", errno, Code::try_again);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return fail_errno("cannot reach warrend at " + socket_path, errno, Code::try_again);
+
+    std::string frame = encode_frame(Kind::request, encode(req));
+    if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)
+        return std::unexpected(s.error());
+
+    uint8_t header[kHeaderSize];
+    if (auto s = read_all(fd.get(), reinterpret_cast<char*>(header), sizeof header, deadline); !s)
+        return std::unexpected(s.error());
+    auto len = decode_header(header, Kind::response, 16 * 1024 * 1024);
+    if (!len) return std::unexpected(len.error());
+    std::string payload(*len, '\0');
+    if (auto s = read_all(fd.get(), payload.data(), payload.size(), deadline); !s)
+        return std::unexpected(s.error());
+    return decode_response(payload);
+}
+
+}  // namespace warren::proto

@@ -1,0 +1,84 @@
+#pragma once
+// The plugin <-> agent wire protocol.
+//
+// Every message is one frame: a 12-byte header then a JSON payload.
+//   u32 magic "WRN1" (0x57524E31, big-endian) | u16 version (1) | u16 kind | u32 payload length
+// One request frame, then one response frame, per exchange; a connection may carry several
+// exchanges in sequence. Payloads larger than the receiver's cap are refused and the connection
+// is closed. The same Request JSON is what the plugin writes to the delete queue.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "warren/error.hpp"
+
+namespace warren::proto {
+
+inline constexpr uint32_t kMagic = 0x57524E31;
+inline constexpr uint16_t kVersion = 1;
+inline constexpr size_t kHeaderSize = 12;
+inline constexpr uint32_t kDefaultMaxPayload = 64 * 1024;
+
+enum class Kind : uint16_t { request = 1, response = 2 };
+
+std::array<uint8_t, kHeaderSize> encode_header(Kind kind, uint32_t payload_len);
+// Validates magic, version and the cap; returns the payload length.
+Result<uint32_t> decode_header(const uint8_t* header, Kind expected, uint32_t max_payload);
+std::string encode_frame(Kind kind, std::string_view payload);
+
+enum class Op { add, del, check, gc, status, ping };
+std::string_view op_name(Op op);
+std::optional<Op> op_from_name(std::string_view name);
+
+struct PodRef {
+    std::string namespace_, name, uid;
+    bool operator==(const PodRef&) const = default;
+};
+
+struct Attachment {
+    std::string container_id, ifname;
+    bool operator==(const Attachment&) const = default;
+};
+
+struct Request {
+    Op op = Op::ping;
+    std::string network;
+    std::string container_id;
+    std::string ifname;
+    std::string netns;
+    PodRef pod;
+    std::optional<std::string> pool;           // agent pool name; absent = "default" unless ranges
+    std::optional<nlohmann::json> ranges;      // host-local "ranges" (drop-in mode), as given
+    std::vector<std::string> ips;              // add: requested addresses; check: held addresses
+    std::vector<Attachment> valid_attachments; // gc
+};
+
+struct IpResult {
+    std::string address;  // CIDR form, "10.1.0.5/24"
+    std::string gateway;  // empty when none
+    bool operator==(const IpResult&) const = default;
+};
+
+struct Response {
+    bool ok = false;
+    Code code = Code::internal;  // meaningful when !ok
+    std::string msg;
+    std::string details;
+    std::vector<IpResult> ips;
+
+    static Response failure(const Error& e) {
+        return Response{false, e.code, e.message, e.details, {}};
+    }
+};
+
+std::string encode(const Request& r);
+std::string encode(const Response& r);
+Result<Request> decode_request(std::string_view payload);
+Result<Response> decode_response(std::string_view payload);
+
+}  // namespace warren::proto
