@@ -1,0 +1,168 @@
+#include "core/events.hpp"
+
+#include "core/bytes.hpp"
+
+namespace warren::core {
+
+namespace {
+enum Tag : uint8_t {
+    kPoolDefined = 1,
+    kAllocated = 2,
+    kReleased = 3,
+    kQuarantineEnded = 4,
+    kCursorAt = 5,
+    kQuarantined = 6,
+};
+
+void put_key(ByteWriter& w, const AttachmentKey& k) {
+    w.str(k.network);
+    w.str(k.container_id);
+    w.str(k.ifname);
+}
+AttachmentKey get_key(ByteReader& r) {
+    AttachmentKey k;
+    k.network = r.str();
+    k.container_id = r.str();
+    k.ifname = r.str();
+    return k;
+}
+void put_addrs(ByteWriter& w, const std::vector<IpAddress>& v) {
+    w.u64(v.size());
+    for (auto& a : v) w.addr(a);
+}
+std::vector<IpAddress> get_addrs(ByteReader& r) {
+    std::vector<IpAddress> v;
+    uint64_t n = r.u64();
+    if (n > 1024) return v;  // a damaged count; ok() stays true only if the rest decodes
+    for (uint64_t i = 0; i < n && r.ok(); ++i) v.push_back(r.addr());
+    return v;
+}
+}  // namespace
+
+std::string_view reason_name(ReleaseReason r) {
+    switch (r) {
+        case ReleaseReason::del: return "del";
+        case ReleaseReason::gc: return "gc";
+        case ReleaseReason::queued_del: return "queued-del";
+        case ReleaseReason::admin: return "admin";
+        case ReleaseReason::stale: return "stale";
+    }
+    return "unknown";
+}
+
+void encode_event(std::string& out, const Event& e) {
+    ByteWriter w(out);
+    std::visit(
+        [&](const auto& ev) {
+            using T = std::decay_t<decltype(ev)>;
+            if constexpr (std::is_same_v<T, PoolDefined>) {
+                w.u8(kPoolDefined);
+                w.str(ev.pool);
+                w.str(ev.ranges_json);
+                w.u8(static_cast<uint8_t>(ev.source));
+            } else if constexpr (std::is_same_v<T, Allocated>) {
+                w.u8(kAllocated);
+                put_key(w, ev.key);
+                w.str(ev.pool);
+                put_addrs(w, ev.addresses);
+                w.str(ev.netns);
+                w.u64(ev.netns_inode);
+                w.str(ev.pod.namespace_);
+                w.str(ev.pod.name);
+                w.str(ev.pod.uid);
+                w.i64(ev.time_ns);
+            } else if constexpr (std::is_same_v<T, Released>) {
+                w.u8(kReleased);
+                put_key(w, ev.key);
+                w.i64(ev.time_ns);
+                w.u8(static_cast<uint8_t>(ev.reason));
+            } else if constexpr (std::is_same_v<T, QuarantineEnded>) {
+                w.u8(kQuarantineEnded);
+                w.str(ev.pool);
+                put_addrs(w, ev.addresses);
+            } else if constexpr (std::is_same_v<T, CursorAt>) {
+                w.u8(kCursorAt);
+                w.str(ev.pool);
+                w.u64(ev.set_index);
+                w.addr(ev.address);
+            } else if constexpr (std::is_same_v<T, Quarantined>) {
+                w.u8(kQuarantined);
+                w.str(ev.pool);
+                w.addr(ev.address);
+                w.i64(ev.since_ns);
+            }
+        },
+        e);
+}
+
+std::string encode_event(const Event& e) {
+    std::string out;
+    encode_event(out, e);
+    return out;
+}
+
+Result<Event> decode_event(std::string_view payload) {
+    ByteReader r(payload);
+    Event e;
+    switch (r.u8()) {
+        case kPoolDefined: {
+            PoolDefined ev;
+            ev.pool = r.str();
+            ev.ranges_json = r.str();
+            ev.source = static_cast<PoolSource>(r.u8());
+            e = std::move(ev);
+            break;
+        }
+        case kAllocated: {
+            Allocated ev;
+            ev.key = get_key(r);
+            ev.pool = r.str();
+            ev.addresses = get_addrs(r);
+            ev.netns = r.str();
+            ev.netns_inode = r.u64();
+            ev.pod.namespace_ = r.str();
+            ev.pod.name = r.str();
+            ev.pod.uid = r.str();
+            ev.time_ns = r.i64();
+            e = std::move(ev);
+            break;
+        }
+        case kReleased: {
+            Released ev;
+            ev.key = get_key(r);
+            ev.time_ns = r.i64();
+            ev.reason = static_cast<ReleaseReason>(r.u8());
+            e = std::move(ev);
+            break;
+        }
+        case kQuarantineEnded: {
+            QuarantineEnded ev;
+            ev.pool = r.str();
+            ev.addresses = get_addrs(r);
+            e = std::move(ev);
+            break;
+        }
+        case kCursorAt: {
+            CursorAt ev;
+            ev.pool = r.str();
+            ev.set_index = r.u64();
+            ev.address = r.addr();
+            e = std::move(ev);
+            break;
+        }
+        case kQuarantined: {
+            Quarantined ev;
+            ev.pool = r.str();
+            ev.address = r.addr();
+            ev.since_ns = r.i64();
+            e = std::move(ev);
+            break;
+        }
+        default:
+            return fail(Code::io, "unknown event type in journal record");
+    }
+    if (!r.ok() || !r.done()) return fail(Code::io, "malformed event payload in journal record");
+    return e;
+}
+
+}  // namespace warren::core

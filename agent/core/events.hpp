@@ -1,0 +1,83 @@
+#pragma once
+// The state changes warren journals. Replaying them in order rebuilds the state exactly; a
+// snapshot is the same events describing the state at one point.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "warren/error.hpp"
+#include "warren/ip.hpp"
+
+namespace warren::core {
+
+struct AttachmentKey {
+    std::string network, container_id, ifname;
+    bool operator==(const AttachmentKey&) const = default;
+    std::string str() const { return network + "/" + container_id + "/" + ifname; }
+};
+
+struct PodInfo {
+    std::string namespace_, name, uid;
+    bool operator==(const PodInfo&) const = default;
+};
+
+enum class PoolSource : uint8_t { config = 1, cni = 2 };
+enum class ReleaseReason : uint8_t { del = 1, gc = 2, queued_del = 3, admin = 4, stale = 5 };
+std::string_view reason_name(ReleaseReason r);
+
+struct PoolDefined {
+    std::string pool;
+    std::string ranges_json;  // canonical host-local JSON of the range sets
+    PoolSource source = PoolSource::config;
+};
+
+struct Allocated {
+    AttachmentKey key;
+    std::string pool;
+    std::vector<IpAddress> addresses;  // one per range set, in range-set order
+    std::string netns;
+    uint64_t netns_inode = 0;
+    PodInfo pod;
+    int64_t time_ns = 0;  // wall clock
+};
+
+struct Released {
+    AttachmentKey key;
+    int64_t time_ns = 0;
+    ReleaseReason reason = ReleaseReason::del;
+};
+
+struct QuarantineEnded {
+    std::string pool;
+    std::vector<IpAddress> addresses;
+};
+
+// Snapshot-only: where a range set's round-robin cursor stands, and one cooling-down address.
+struct CursorAt {
+    std::string pool;
+    uint64_t set_index = 0;
+    IpAddress address;
+};
+struct Quarantined {
+    std::string pool;
+    IpAddress address;
+    int64_t since_ns = 0;
+};
+
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined>;
+
+void encode_event(std::string& out, const Event& e);
+std::string encode_event(const Event& e);
+// Code::io with a description when the payload is not a well-formed event.
+Result<Event> decode_event(std::string_view payload);
+
+}  // namespace warren::core
+
+template <>
+struct std::hash<warren::core::AttachmentKey> {
+    size_t operator()(const warren::core::AttachmentKey& k) const noexcept {
+        std::hash<std::string> h;
+        return h(k.network) ^ (h(k.container_id) * 31) ^ (h(k.ifname) * 1000003);
+    }
+};

@@ -1,0 +1,427 @@
+#include "core/ipam_state.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace warren::core {
+
+using nlohmann::json;
+
+namespace {
+
+Result<std::vector<RangeSet>> sets_from_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) return fail(Code::io, "pool definition holds malformed ranges");
+    return parse_range_sets(j);
+}
+
+void recount(Pool& p) {
+    p.used_count.assign(p.sets.size(), 0);
+    p.quarantined_count.assign(p.sets.size(), 0);
+    for (auto& [a, k] : p.used)
+        if (int s = p.set_of(a); s >= 0 && !p.sets[s].empty()) ++p.used_count[s];
+    for (auto& [a, t] : p.quarantine)
+        if (int s = p.set_of(a); s >= 0) ++p.quarantined_count[s];
+}
+
+std::string fmt_seconds(int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; }
+
+}  // namespace
+
+int Pool::set_of(const IpAddress& a) const {
+    for (size_t i = 0; i < sets.size(); ++i)
+        for (auto& r : sets[i])
+            if (r.contains(a) && !r.reserved(a)) return static_cast<int>(i);
+    return -1;
+}
+
+Status IpamState::push(Change& change, Event e) {
+    auto undo = apply(e);
+    if (!undo) return std::unexpected(undo.error());
+    change.events.push_back(std::move(e));
+    change.undo.push_back(std::move(*undo));
+    return {};
+}
+
+Status IpamState::replay(const Event& e) {
+    auto undo = apply(e);
+    if (!undo) return std::unexpected(undo.error());
+    return {};
+}
+
+Result<Undo> IpamState::apply(const Event& ev) {
+    if (auto* e = std::get_if<PoolDefined>(&ev)) {
+        auto sets = sets_from_json(e->ranges_json);
+        if (!sets) return std::unexpected(sets.error());
+        auto it = pools_.find(e->pool);
+        if (it == pools_.end()) {
+            Pool p;
+            p.name = e->pool;
+            p.sets = std::move(*sets);
+            p.ranges_json = e->ranges_json;
+            p.source = e->source;
+            p.cursors.resize(p.sets.size());
+            recount(p);
+            pools_.emplace(e->pool, std::move(p));
+            return Undo{[this, name = e->pool] { pools_.erase(name); }};
+        }
+        Pool& p = it->second;
+        auto old_sets = p.sets;
+        auto old_json = p.ranges_json;
+        auto old_source = p.source;
+        auto old_cursors = p.cursors;
+        p.sets = std::move(*sets);
+        p.ranges_json = e->ranges_json;
+        p.source = e->source;
+        if (p.cursors.size() != p.sets.size()) p.cursors.assign(p.sets.size(), std::nullopt);
+        recount(p);
+        return Undo{[this, name = e->pool, old_sets, old_json, old_source, old_cursors] {
+            Pool& q = pools_.at(name);
+            q.sets = old_sets;
+            q.ranges_json = old_json;
+            q.source = old_source;
+            q.cursors = old_cursors;
+            recount(q);
+        }};
+    }
+    if (auto* e = std::get_if<Allocated>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end()) return fail(Code::io, "allocation for " + e->key.str() + " names unknown pool " + e->pool);
+        if (allocations_.contains(e->key)) return fail(Code::io, "attachment " + e->key.str() + " allocated twice");
+        Pool& p = pit->second;
+        for (auto& a : e->addresses) {
+            if (auto u = p.used.find(a); u != p.used.end())
+                return fail(Code::io, "address " + a.str() + " allocated to " + e->key.str() +
+                                          " is already held by " + u->second.str());
+        }
+        auto old_cursors = p.cursors;
+        std::vector<std::pair<IpAddress, int64_t>> unquarantined;
+        for (auto& a : e->addresses) {
+            p.used.emplace(a, e->key);
+            int s = p.set_of(a);
+            if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
+                unquarantined.emplace_back(a, q->second);
+                p.quarantine.erase(q);
+                if (s >= 0) --p.quarantined_count[s];
+            }
+            if (s >= 0) {
+                ++p.used_count[s];
+                p.cursors[s] = a;
+            }
+        }
+        allocations_.emplace(e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod, e->time_ns});
+        return Undo{[this, key = e->key, name = e->pool, addrs = e->addresses, old_cursors, unquarantined] {
+            Pool& q = pools_.at(name);
+            for (auto& a : addrs) q.used.erase(a);
+            for (auto& [a, t] : unquarantined) q.quarantine.emplace(a, t);
+            q.cursors = old_cursors;
+            recount(q);
+            allocations_.erase(key);
+        }};
+    }
+    if (auto* e = std::get_if<Released>(&ev)) {
+        auto it = allocations_.find(e->key);
+        if (it == allocations_.end()) return Undo{[] {}};
+        Allocation old = it->second;
+        Pool& p = pools_.at(old.pool);
+        for (auto& a : old.addresses) {
+            p.used.erase(a);
+            int s = p.set_of(a);
+            if (s >= 0) --p.used_count[s];
+            if (cooldown_ns_ > 0) {
+                p.quarantine[a] = e->time_ns;
+                if (s >= 0) ++p.quarantined_count[s];
+            }
+        }
+        allocations_.erase(it);
+        return Undo{[this, old] {
+            Pool& q = pools_.at(old.pool);
+            for (auto& a : old.addresses) {
+                q.quarantine.erase(a);
+                q.used.emplace(a, old.key);
+            }
+            recount(q);
+            allocations_.emplace(old.key, old);
+        }};
+    }
+    if (auto* e = std::get_if<QuarantineEnded>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end()) return Undo{[] {}};
+        Pool& p = pit->second;
+        std::vector<std::pair<IpAddress, int64_t>> ended;
+        for (auto& a : e->addresses) {
+            if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
+                ended.emplace_back(a, q->second);
+                if (int s = p.set_of(a); s >= 0) --p.quarantined_count[s];
+                p.quarantine.erase(q);
+            }
+        }
+        return Undo{[this, name = e->pool, ended] {
+            Pool& q = pools_.at(name);
+            for (auto& [a, t] : ended) q.quarantine.emplace(a, t);
+            recount(q);
+        }};
+    }
+    if (auto* e = std::get_if<CursorAt>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end() || e->set_index >= pit->second.cursors.size()) return Undo{[] {}};
+        auto old = pit->second.cursors[e->set_index];
+        pit->second.cursors[e->set_index] = e->address;
+        return Undo{[this, name = e->pool, i = e->set_index, old] { pools_.at(name).cursors[i] = old; }};
+    }
+    if (auto* e = std::get_if<Quarantined>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end()) return fail(Code::io, "quarantine entry names unknown pool " + e->pool);
+        Pool& p = pit->second;
+        p.quarantine[e->address] = e->since_ns;
+        recount(p);
+        return Undo{[this, name = e->pool, a = e->address] {
+            Pool& q = pools_.at(name);
+            q.quarantine.erase(a);
+            recount(q);
+        }};
+    }
+    return fail(Code::internal, "unhandled event");
+}
+
+Result<Change> IpamState::define_pool(const std::string& name, const std::vector<RangeSet>& sets,
+                                      PoolSource source) {
+    Change change;
+    std::string text = to_json(sets).dump();
+    auto it = pools_.find(name);
+    if (it != pools_.end() && it->second.ranges_json == text && it->second.source == source) return change;
+    if (auto s = push(change, PoolDefined{name, text, source}); !s) return std::unexpected(s.error());
+    return change;
+}
+
+Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
+    if (req.ranges) {
+        auto sets = parse_range_sets(*req.ranges);
+        if (!sets) return std::unexpected(sets.error());
+        std::string name = req.pool.value_or(req.key.network);
+        std::string text = to_json(*sets).dump();
+        auto it = pools_.find(name);
+        if (it != pools_.end()) {
+            if (it->second.ranges_json != text)
+                return fail(Code::invalid_config,
+                            "network '" + req.key.network + "' asks for ranges " + json::parse(text).dump() +
+                                " but pool '" + name + "' is defined with " + it->second.ranges_json,
+                            "a pool's ranges are fixed while it exists; use a new network name or pool "
+                            "for new ranges");
+            return &it->second;
+        }
+        if (auto s = push(change, PoolDefined{name, text, PoolSource::cni}); !s) return std::unexpected(s.error());
+        return &pools_.at(name);
+    }
+    std::string name = req.pool.value_or("default");
+    auto it = pools_.find(name);
+    if (it == pools_.end()) {
+        std::string known;
+        for (auto& [n, p] : pools_) known += (known.empty() ? "" : ", ") + n;
+        return fail(Code::invalid_config,
+                    "unknown pool '" + name + "' (warrend has: " + (known.empty() ? "none" : known) + ")",
+                    "start warrend with --pod-cidr, define the pool in its config, or give 'ranges' "
+                    "in the CNI ipam config");
+    }
+    return &it->second;
+}
+
+std::string IpamState::exhausted_message(const Pool& p, size_t set) const {
+    return "pool '" + p.name + "' has no free address in range set " + describe(p.sets[set]) + ": " +
+           u128_str(core::usable(p.sets[set])) + " usable, " + u128_str(p.used_count[set]) + " in use, " +
+           u128_str(p.quarantined_count[set]) + " cooling down (cooldown " + fmt_seconds(cooldown_ns_) + ")";
+}
+
+Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddress>& requested,
+                                  const AttachmentKey& key) const {
+    const RangeSet& set = p.sets[si];
+    if (requested) {
+        const IpAddress& a = *requested;
+        bool in_range = std::any_of(set.begin(), set.end(), [&](const Range& r) { return r.contains(a); });
+        if (!in_range || p.set_of(a) != static_cast<int>(si))
+            return fail(Code::address_unavailable,
+                        "requested address " + a.str() + " is not assignable in range set " + describe(set) +
+                            " of pool '" + p.name + "'");
+        if (auto u = p.used.find(a); u != p.used.end() && !(u->second == key))
+            return fail(Code::address_unavailable,
+                        "requested address " + a.str() + " is held by " + u->second.str());
+        if (p.quarantine.contains(a))
+            return fail(Code::address_unavailable,
+                        "requested address " + a.str() + " was released recently and is cooling down (" +
+                            fmt_seconds(cooldown_ns_) + ")");
+        return a;
+    }
+    if (p.used_count[si] + p.quarantined_count[si] >= core::usable(set))
+        return fail(Code::pool_exhausted, exhausted_message(p, si));
+
+    size_t ri = 0;
+    IpAddress a = set[0].start;
+    if (auto& c = p.cursors[si]) {
+        for (size_t i = 0; i < set.size(); ++i)
+            if (set[i].contains(*c)) {
+                ri = i;
+                a = *c;
+                if (a == set[ri].end) {
+                    ri = (ri + 1) % set.size();
+                    a = set[ri].start;
+                } else {
+                    a = a.next();
+                }
+                break;
+            }
+    }
+    const size_t start_ri = ri;
+    const IpAddress start_a = a;
+    do {
+        if (!set[ri].reserved(a) && !p.used.contains(a) && !p.quarantine.contains(a)) return a;
+        if (a == set[ri].end) {
+            ri = (ri + 1) % set.size();
+            a = set[ri].start;
+        } else {
+            a = a.next();
+        }
+    } while (!(ri == start_ri && a == start_a));
+    return fail(Code::pool_exhausted, exhausted_message(p, si));
+}
+
+Result<const Allocation*> IpamState::add(const AddRequest& req, int64_t now_ns, Change& change) {
+    if (auto it = allocations_.find(req.key); it != allocations_.end()) return &it->second;
+    auto pool = resolve_pool(req, change);
+    if (!pool) return std::unexpected(pool.error());
+    Pool& p = **pool;
+
+    std::vector<std::optional<IpAddress>> wanted(p.sets.size());
+    for (auto& a : req.requested) {
+        int s = p.set_of(a);
+        if (s < 0)
+            return fail(Code::address_unavailable,
+                        "requested address " + a.str() + " is not assignable in pool '" + p.name + "'");
+        if (wanted[s])
+            return fail(Code::address_unavailable, "requested addresses " + wanted[s]->str() + " and " +
+                                                       a.str() + " fall in the same range set");
+        wanted[s] = a;
+    }
+    Allocated ev;
+    ev.key = req.key;
+    ev.pool = p.name;
+    ev.netns = req.netns;
+    ev.netns_inode = req.netns_inode;
+    ev.pod = req.pod;
+    ev.time_ns = now_ns;
+    for (size_t s = 0; s < p.sets.size(); ++s) {
+        auto a = pick(p, s, wanted[s], req.key);
+        if (!a) return std::unexpected(a.error());
+        ev.addresses.push_back(*a);
+    }
+    if (auto s = push(change, std::move(ev)); !s) return std::unexpected(s.error());
+    return &allocations_.at(req.key);
+}
+
+void IpamState::release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change) {
+    if (!allocations_.contains(key)) return;
+    (void)push(change, Released{key, now_ns, reason});
+}
+
+size_t IpamState::gc(const std::string& network,
+                     const std::vector<std::pair<std::string, std::string>>& valid, int64_t now_ns,
+                     Change& change) {
+    std::set<std::pair<std::string, std::string>> keep(valid.begin(), valid.end());
+    std::vector<AttachmentKey> doomed;
+    for (auto& [k, a] : allocations_)
+        if (k.network == network && !keep.contains({k.container_id, k.ifname})) doomed.push_back(k);
+    std::sort(doomed.begin(), doomed.end(), [](auto& a, auto& b) { return a.str() < b.str(); });
+    for (auto& k : doomed) release(k, ReleaseReason::gc, now_ns, change);
+    return doomed.size();
+}
+
+size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
+    size_t n = 0;
+    for (auto& [name, p] : pools_) {
+        QuarantineEnded ev{name, {}};
+        for (auto& [a, since] : p.quarantine)
+            if (since + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
+        if (ev.addresses.empty()) continue;
+        std::sort(ev.addresses.begin(), ev.addresses.end());
+        n += ev.addresses.size();
+        (void)push(change, std::move(ev));
+    }
+    return n;
+}
+
+Status IpamState::check(const AttachmentKey& key, const std::vector<IpAddress>& expected) const {
+    auto it = allocations_.find(key);
+    if (it == allocations_.end())
+        return fail(Code::unknown_container, "warren holds no addresses for " + key.str());
+    for (auto& a : expected)
+        if (std::find(it->second.addresses.begin(), it->second.addresses.end(), a) == it->second.addresses.end())
+            return fail(Code::check_failed, "address " + a.str() + " is not reserved for " + key.str());
+    return {};
+}
+
+Status IpamState::status(const std::optional<std::string>& pool, const std::optional<json>& ranges,
+                         const std::string& network) const {
+    std::string name = pool.value_or(ranges ? network : "default");
+    auto it = pools_.find(name);
+    if (it == pools_.end()) {
+        if (ranges) {
+            auto sets = parse_range_sets(*ranges);
+            if (!sets) return std::unexpected(sets.error());
+            return {};
+        }
+        return fail(Code::unavailable, "unknown pool '" + name + "'");
+    }
+    const Pool& p = it->second;
+    for (size_t s = 0; s < p.sets.size(); ++s)
+        if (p.used_count[s] + p.quarantined_count[s] >= core::usable(p.sets[s]))
+            return fail(Code::unavailable, exhausted_message(p, s));
+    return {};
+}
+
+const Allocation* IpamState::find(const AttachmentKey& key) const {
+    auto it = allocations_.find(key);
+    return it == allocations_.end() ? nullptr : &it->second;
+}
+
+const Pool* IpamState::pool(const std::string& name) const {
+    auto it = pools_.find(name);
+    return it == pools_.end() ? nullptr : &it->second;
+}
+
+std::vector<PoolUsage> IpamState::usage() const {
+    std::vector<PoolUsage> out;
+    for (auto& [name, p] : pools_) {
+        PoolUsage u{name, {}};
+        for (size_t s = 0; s < p.sets.size(); ++s)
+            u.sets.push_back({describe(p.sets[s]), core::usable(p.sets[s]), p.used_count[s], p.quarantined_count[s]});
+        out.push_back(std::move(u));
+    }
+    return out;
+}
+
+std::string IpamState::gateway_for(const Pool& p, const IpAddress& a, int* prefix_len) const {
+    for (auto& set : p.sets)
+        for (auto& r : set)
+            if (r.subnet.contains(a)) {
+                *prefix_len = r.subnet.length();
+                return r.gateway.str();
+            }
+    *prefix_len = a.bits();
+    return {};
+}
+
+std::vector<Event> IpamState::snapshot_events() const {
+    std::vector<Event> out;
+    for (auto& [name, p] : pools_) {
+        out.push_back(PoolDefined{name, p.ranges_json, p.source});
+        for (auto& [a, t] : p.quarantine) out.push_back(Quarantined{name, a, t});
+    }
+    for (auto& [k, a] : allocations_)
+        out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns});
+    // Cursors last: replaying an allocation moves its set's cursor.
+    for (auto& [name, p] : pools_)
+        for (size_t s = 0; s < p.cursors.size(); ++s)
+            if (p.cursors[s]) out.push_back(CursorAt{name, s, *p.cursors[s]});
+    return out;
+}
+
+}  // namespace warren::core

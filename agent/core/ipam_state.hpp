@@ -1,0 +1,128 @@
+#pragma once
+// The node's pools and allocations, in memory. Pure: no I/O, no clock, no threads; the caller
+// passes the time and journals the events an operation returns.
+//
+// Thread-safety: none; one thread (the agent's I/O thread) owns an IpamState.
+// Every mutation goes through apply(), for live operations and for replay alike, and returns an
+// undo action so the caller can roll back changes whose journal write failed.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/events.hpp"
+#include "core/range.hpp"
+#include "warren/error.hpp"
+
+namespace warren::core {
+
+struct Allocation {
+    AttachmentKey key;
+    std::string pool;
+    std::vector<IpAddress> addresses;
+    std::string netns;
+    uint64_t netns_inode = 0;
+    PodInfo pod;
+    int64_t time_ns = 0;
+};
+
+struct Pool {
+    std::string name;
+    std::vector<RangeSet> sets;
+    std::string ranges_json;
+    PoolSource source = PoolSource::config;
+    std::vector<std::optional<IpAddress>> cursors;  // last reserved address per set
+    std::unordered_map<IpAddress, AttachmentKey> used;
+    std::unordered_map<IpAddress, int64_t> quarantine;  // address -> release time (ns)
+    std::vector<u128> used_count, quarantined_count;    // per set, addresses inside its ranges
+
+    // Index of the range set whose ranges hold `a`, or -1.
+    int set_of(const IpAddress& a) const;
+};
+
+struct SetUsage {
+    std::string ranges;
+    u128 usable = 0, used = 0, quarantined = 0;
+};
+struct PoolUsage {
+    std::string name;
+    std::vector<SetUsage> sets;
+};
+
+struct AddRequest {
+    AttachmentKey key;
+    std::optional<std::string> pool;
+    std::optional<nlohmann::json> ranges;
+    std::vector<IpAddress> requested;
+    std::string netns;
+    uint64_t netns_inode = 0;
+    PodInfo pod;
+};
+
+using Undo = std::function<void()>;
+
+// What a live operation changed: the events to journal, in order, and how to take them back
+// (undo in reverse order).
+struct Change {
+    std::vector<Event> events;
+    std::vector<Undo> undo;
+    bool empty() const { return events.empty(); }
+};
+
+class IpamState {
+public:
+    explicit IpamState(int64_t cooldown_ns) : cooldown_ns_(cooldown_ns) {}
+
+    // Applies an event from the journal or a snapshot. Code::io when it contradicts the state
+    // (an address held twice), which means the journal is damaged.
+    Status replay(const Event& e);
+
+    // Defines or redefines a pool from the agent's configuration. No change when identical.
+    Result<Change> define_pool(const std::string& name, const std::vector<RangeSet>& sets,
+                               PoolSource source);
+
+    // Idempotent per key: a key that holds addresses gets the same ones back and no change.
+    Result<const Allocation*> add(const AddRequest& req, int64_t now_ns, Change& change);
+    // Releases what `key` holds; unknown keys are not an error.
+    void release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change);
+    // Releases every allocation of `network` whose (container, ifname) is not in `valid`.
+    size_t gc(const std::string& network, const std::vector<std::pair<std::string, std::string>>& valid,
+              int64_t now_ns, Change& change);
+    // Ends the cooldown of addresses released at least cooldown ago.
+    size_t sweep_quarantine(int64_t now_ns, Change& change);
+
+    // Code::unknown_container when the key holds nothing; Code::check_failed when it does not
+    // hold every address in `expected`.
+    Status check(const AttachmentKey& key, const std::vector<IpAddress>& expected) const;
+    // Whether an ADD for this pool could be served now. Code::unavailable when exhausted.
+    Status status(const std::optional<std::string>& pool, const std::optional<nlohmann::json>& ranges,
+                  const std::string& network) const;
+
+    const Allocation* find(const AttachmentKey& key) const;
+    const Pool* pool(const std::string& name) const;
+    const std::unordered_map<AttachmentKey, Allocation>& allocations() const { return allocations_; }
+    const std::map<std::string, Pool>& pools() const { return pools_; }
+    std::vector<PoolUsage> usage() const;
+    // The current state as events that rebuild it (for a snapshot).
+    std::vector<Event> snapshot_events() const;
+    int64_t cooldown_ns() const { return cooldown_ns_; }
+    std::string gateway_for(const Pool& p, const IpAddress& a, int* prefix_len) const;
+
+private:
+    Result<Undo> apply(const Event& e);
+    Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
+    Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,
+                           const AttachmentKey& key) const;
+    std::string exhausted_message(const Pool& p, size_t set) const;
+    Status push(Change& change, Event e);
+
+    int64_t cooldown_ns_;
+    std::map<std::string, Pool> pools_;
+    std::unordered_map<AttachmentKey, Allocation> allocations_;
+};
+
+}  // namespace warren::core

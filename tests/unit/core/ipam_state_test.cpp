@@ -1,0 +1,220 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/ipam_state.hpp"
+
+using namespace warren;
+using namespace warren::core;
+using nlohmann::json;
+
+namespace {
+constexpr int64_t kSec = 1'000'000'000;
+
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+struct StateTest : ::testing::Test {
+    IpamState state{30 * kSec};
+    void define(const char* ranges_json, const std::string& name = "default") {
+        auto sets = parse_range_sets(json::parse(ranges_json));
+        ASSERT_TRUE(sets) << sets.error().message;
+        auto c = state.define_pool(name, *sets, PoolSource::config);
+        ASSERT_TRUE(c);
+    }
+    Result<std::vector<IpAddress>> add(const std::string& cid, int64_t now = 0,
+                                       std::vector<IpAddress> requested = {},
+                                       std::optional<json> ranges = std::nullopt,
+                                       std::optional<std::string> pool = std::nullopt) {
+        AddRequest r;
+        r.key = {"net", cid, "eth0"};
+        r.requested = std::move(requested);
+        r.ranges = std::move(ranges);
+        r.pool = std::move(pool);
+        Change c;
+        auto a = state.add(r, now, c);
+        if (!a) return std::unexpected(a.error());
+        return (*a)->addresses;
+    }
+    void del(const std::string& cid, int64_t now = 0) {
+        Change c;
+        state.release({"net", cid, "eth0"}, ReleaseReason::del, now, c);
+    }
+};
+}  // namespace
+
+TEST_F(StateTest, RoundRobinSkipsGatewayAndContinuesAfterLastReserved) {
+    define(R"([[{"subnet":"10.1.0.0/29"}]])");  // .1 gateway, .2-.6 usable, .7 broadcast
+    EXPECT_EQ(add("a")->at(0).str(), "10.1.0.2");
+    EXPECT_EQ(add("b")->at(0).str(), "10.1.0.3");
+    del("a");
+    // Round robin: continue after .3, not reuse .2 (which is cooling down anyway).
+    EXPECT_EQ(add("c")->at(0).str(), "10.1.0.4");
+}
+
+TEST_F(StateTest, AddIsIdempotentPerAttachment) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    auto first = add("a");
+    auto again = add("a");
+    ASSERT_TRUE(first && again);
+    EXPECT_EQ(*first, *again);
+    EXPECT_EQ(state.allocations().size(), 1u);
+}
+
+TEST_F(StateTest, DualStackGivesOneAddressPerRangeSet) {
+    define(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    auto a = add("a");
+    ASSERT_TRUE(a);
+    ASSERT_EQ(a->size(), 2u);
+    EXPECT_TRUE(a->at(0).is_v4());
+    EXPECT_EQ(a->at(1).str(), "fd00::2");
+}
+
+TEST_F(StateTest, ExhaustionNamesPoolSizeUsedAndCooling) {
+    define(R"([[{"subnet":"10.1.0.0/29"}]])");
+    for (auto c : {"a", "b", "c", "d", "e"}) ASSERT_TRUE(add(c));
+    del("a");
+    auto r = add("f");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::pool_exhausted);
+    const auto& m = r.error().message;
+    EXPECT_NE(m.find("'default'"), std::string::npos) << m;
+    EXPECT_NE(m.find("5 usable"), std::string::npos) << m;
+    EXPECT_NE(m.find("4 in use"), std::string::npos) << m;
+    EXPECT_NE(m.find("1 cooling down"), std::string::npos) << m;
+    EXPECT_FALSE(state.status(std::nullopt, std::nullopt, "net"));
+}
+
+TEST_F(StateTest, CooldownHoldsReleasedAddressUntilSweep) {
+    define(R"([[{"subnet":"10.1.0.0/30"}]])");  // only .2 usable
+    ASSERT_EQ(add("a", 0)->at(0).str(), "10.1.0.2");
+    del("a", 1 * kSec);
+    EXPECT_FALSE(add("b", 2 * kSec));
+    Change early;
+    EXPECT_EQ(state.sweep_quarantine(30 * kSec, early), 0u);
+    Change c;
+    EXPECT_EQ(state.sweep_quarantine(31 * kSec, c), 1u);
+    EXPECT_EQ(c.events.size(), 1u);
+    EXPECT_EQ(add("b", 32 * kSec)->at(0).str(), "10.1.0.2");
+}
+
+TEST_F(StateTest, RequestedAddressesAreHonouredOrRefused) {
+    define(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    auto a = add("a", 0, {ip("10.1.0.77")});
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->at(0).str(), "10.1.0.77");
+    EXPECT_EQ(a->at(1).str(), "fd00::2");
+    auto held = add("b", 0, {ip("10.1.0.77")});
+    ASSERT_FALSE(held);
+    EXPECT_EQ(held.error().code, Code::address_unavailable);
+    EXPECT_FALSE(add("c", 0, {ip("10.1.0.1")}));    // gateway
+    EXPECT_FALSE(add("c", 0, {ip("10.9.0.5")}));    // outside
+    EXPECT_FALSE(add("c", 0, {ip("10.1.0.5"), ip("10.1.0.6")}));  // same set twice
+    del("a");
+    auto cooling = add("d", 0, {ip("10.1.0.77")});
+    ASSERT_FALSE(cooling);
+    EXPECT_NE(cooling.error().message.find("cooling down"), std::string::npos);
+}
+
+TEST_F(StateTest, LargeV6PoolUsesMemoryProportionalToAllocations) {
+    define(R"([[{"subnet":"fd00:1::/64"}]])");
+    std::set<IpAddress> seen;
+    for (int i = 0; i < 1000; ++i) {
+        auto a = add("c" + std::to_string(i));
+        ASSERT_TRUE(a);
+        seen.insert(a->at(0));
+    }
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_EQ(state.pool("default")->used.size(), 1000u);
+}
+
+TEST_F(StateTest, DropInRangesDefineANetworkPoolOnceAndRejectChanges) {
+    auto r1 = json::parse(R"([[{"subnet":"10.5.0.0/24"}]])");
+    auto a = add("a", 0, {}, r1);
+    ASSERT_TRUE(a) << a.error().message;
+    ASSERT_NE(state.pool("net"), nullptr);
+    EXPECT_EQ(state.pool("net")->source, PoolSource::cni);
+    EXPECT_TRUE(add("b", 0, {}, r1));
+    auto changed = add("c", 0, {}, json::parse(R"([[{"subnet":"10.6.0.0/24"}]])"));
+    ASSERT_FALSE(changed);
+    EXPECT_EQ(changed.error().code, Code::invalid_config);
+}
+
+TEST_F(StateTest, UnknownPoolIsAConfigError) {
+    auto r = add("a", 0, {}, std::nullopt, "nope");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::invalid_config);
+    EXPECT_NE(r.error().message.find("nope"), std::string::npos);
+}
+
+TEST_F(StateTest, GcReleasesOnlyThisNetworksUnlistedAttachments) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    ASSERT_TRUE(add("keep"));
+    ASSERT_TRUE(add("drop1"));
+    ASSERT_TRUE(add("drop2"));
+    AddRequest other;
+    other.key = {"othernet", "x", "eth0"};
+    Change c0;
+    ASSERT_TRUE(state.add(other, 0, c0));
+    Change c;
+    EXPECT_EQ(state.gc("net", {{"keep", "eth0"}}, 0, c), 2u);
+    EXPECT_NE(state.find({"net", "keep", "eth0"}), nullptr);
+    EXPECT_EQ(state.find({"net", "drop1", "eth0"}), nullptr);
+    EXPECT_NE(state.find({"othernet", "x", "eth0"}), nullptr);
+}
+
+TEST_F(StateTest, CheckReportsMissingAndMismatchedReservations) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    auto a = add("a");
+    EXPECT_TRUE(state.check({"net", "a", "eth0"}, *a));
+    EXPECT_EQ(state.check({"net", "zz", "eth0"}, {}).error().code, Code::unknown_container);
+    EXPECT_EQ(state.check({"net", "a", "eth0"}, {ip("10.1.0.200")}).error().code, Code::check_failed);
+}
+
+TEST_F(StateTest, UndoRestoresTheExactPriorState) {
+    define(R"([[{"subnet":"10.1.0.0/29"}]])");
+    ASSERT_TRUE(add("a"));
+    auto before = state.snapshot_events();
+    AddRequest r;
+    r.key = {"net", "b", "eth0"};
+    Change c;
+    ASSERT_TRUE(state.add(r, 0, c));
+    state.release({"net", "a", "eth0"}, ReleaseReason::del, 5, c);
+    ASSERT_EQ(c.events.size(), 2u);
+    for (auto it = c.undo.rbegin(); it != c.undo.rend(); ++it) (*it)();
+    auto after = state.snapshot_events();
+    ASSERT_EQ(before.size(), after.size());
+    for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(encode_event(before[i]), encode_event(after[i]));
+    EXPECT_EQ(add("b")->at(0).str(), "10.1.0.3");  // cursor restored too
+}
+
+TEST_F(StateTest, ReplayOfSnapshotOrJournalRebuildsState) {
+    define(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    std::vector<Event> journal;
+    for (int i = 0; i < 20; ++i) {
+        AddRequest r;
+        r.key = {"net", "c" + std::to_string(i), "eth0"};
+        Change c;
+        ASSERT_TRUE(state.add(r, i, c));
+        journal.insert(journal.end(), c.events.begin(), c.events.end());
+    }
+    Change d;
+    state.release({"net", "c3", "eth0"}, ReleaseReason::del, 100, d);
+    IpamState copy(30 * kSec);
+    for (auto& e : state.snapshot_events()) ASSERT_TRUE(copy.replay(e));
+    EXPECT_EQ(copy.allocations().size(), 19u);
+    EXPECT_EQ(copy.pool("default")->quarantine.size(), 2u);
+    AddRequest r;
+    r.key = {"net", "next", "eth0"};
+    Change c1, c2;
+    EXPECT_EQ((*state.add(r, 200, c1))->addresses, (*copy.add(r, 200, c2))->addresses);
+}
+
+TEST_F(StateTest, ReplayRefusesAnAddressHeldTwice) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    Allocated a{{"net", "a", "eth0"}, "default", {ip("10.1.0.9")}, "", 0, {}, 0};
+    Allocated b{{"net", "b", "eth0"}, "default", {ip("10.1.0.9")}, "", 0, {}, 0};
+    ASSERT_TRUE(state.replay(a));
+    auto r = state.replay(b);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("already held"), std::string::npos);
+}
