@@ -1,0 +1,227 @@
+#include "server/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+
+#include "core/clock.hpp"
+#include "core/ipam_state.hpp"
+#include "journal/dir_lock.hpp"
+#include "journal/file_storage.hpp"
+#include "journal/group_commit.hpp"
+#include "journal/journal.hpp"
+#include "server/ipam_service.hpp"
+#include "server/systemd.hpp"
+#include "server/unix_server.hpp"
+#include "warren/delete_queue.hpp"
+
+namespace warren::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Status recover(core::IpamState& state, const journal::Recovered& rec) {
+    for (size_t i = 0; i < rec.snapshot.size(); ++i) {
+        auto e = core::decode_event(rec.snapshot[i]);
+        if (!e) return fail(Code::io, "snapshot entry " + std::to_string(i) + " is unreadable: " + e.error().message);
+        if (auto s = state.replay(*e); !s)
+            return fail(Code::io, "snapshot entry " + std::to_string(i) + " contradicts the state: " + s.error().message);
+    }
+    for (auto& r : rec.records) {
+        auto e = core::decode_event(r.payload);
+        if (!e) return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " is unreadable: " + e.error().message);
+        if (auto s = state.replay(*e); !s)
+            return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " contradicts the state: " + s.error().message);
+    }
+    return {};
+}
+
+// Defines the configured pools before anything is served; written straight to the journal.
+Result<uint64_t> define_pools(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& j) {
+    uint64_t seq = j.next_seq();
+    std::string bytes;
+    for (auto& p : cfg.pools) {
+        if (auto* existing = state.pool(p.name); existing && existing->ranges_json != core::to_json(p.sets).dump())
+            spdlog::warn("pool '{}' changes from {} to {}; existing allocations are kept", p.name,
+                         existing->ranges_json, core::to_json(p.sets).dump());
+        auto change = state.define_pool(p.name, p.sets, core::PoolSource::config);
+        if (!change) return std::unexpected(change.error());
+        for (auto& e : change->events) journal::append_record(bytes, seq++, core::encode_event(e));
+    }
+    if (auto s = j.append(bytes); !s) return std::unexpected(s.error());
+    return seq;
+}
+
+void log_pools(const core::IpamState& state) {
+    for (auto& u : state.usage())
+        for (auto& s : u.sets)
+            spdlog::info("pool '{}' {}: {} usable, {} in use, {} cooling down", u.name, s.ranges,
+                         u128_str(s.usable), u128_str(s.used), u128_str(s.quarantined));
+    if (state.pools().empty())
+        spdlog::info("no pools configured: serving only CNI configs that carry their own 'ranges'");
+}
+
+Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
+    auto activated = take_activated_sockets();
+    for (auto& s : activated) {
+        if (s.name.empty() || s.name == "warren.sock" || s.name == "cni" || activated.size() == 1) {
+            spdlog::info("using the CNI socket passed by systemd (fd {})", s.fd.get());
+            return std::move(s.fd);
+        }
+    }
+    return listen_unix(cfg.socket, 0660, cfg.socket_group);
+}
+
+class Daemon {
+public:
+    Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::GroupCommitter& committer,
+           uint64_t next_seq, uint64_t journal_bytes)
+        : cfg_(cfg),
+          sink_(committer),
+          service_(io_, state, sink_, clock_, next_seq,
+                   {cfg.snapshot_after_bytes, journal_bytes}),
+          sweep_timer_(io_),
+          queue_timer_(io_),
+          signals_(io_, SIGTERM, SIGINT) {}
+
+    Status run() {
+        auto listener = open_cni_socket(cfg_);
+        if (!listener) return std::unexpected(listener.error());
+        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt};
+        if (!cfg_.socket_group.empty()) {
+            auto g = group_id(cfg_.socket_group);
+            if (!g) return std::unexpected(g.error());
+            so.allowed_gid = *g;
+        }
+        server_ = std::make_unique<UnixServer>(io_, std::move(*listener), so,
+                                               [this](const proto::Request& r, UnixServer::Reply reply) {
+                                                   service_.handle(r, std::move(reply));
+                                               });
+        drain_queue();
+        server_->start();
+        schedule_sweep();
+        schedule_queue_scan();
+        signals_.async_wait([this](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            spdlog::info("signal {} received: finishing in-flight requests and stopping", sig);
+            notify_systemd("STOPPING=1");
+            shutdown();
+        });
+        spdlog::info("serving CNI requests on {}", cfg_.socket);
+        notify_systemd("READY=1\nSTATUS=serving " + cfg_.socket);
+        io_.run();
+        return {};
+    }
+
+private:
+    void shutdown() {
+        stopping_ = true;
+        server_->stop();
+        sweep_timer_.cancel();
+        queue_timer_.cancel();
+        wait_idle();
+    }
+    void wait_idle() {
+        if (service_.idle()) {
+            io_.stop();
+            return;
+        }
+        sweep_timer_.expires_after(std::chrono::milliseconds(5));
+        sweep_timer_.async_wait([this](boost::system::error_code) { wait_idle(); });
+    }
+    void schedule_sweep() {
+        sweep_timer_.expires_after(std::chrono::seconds(1));
+        sweep_timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping_) return;
+            service_.sweep_quarantine();
+            schedule_sweep();
+        });
+    }
+    void schedule_queue_scan() {
+        queue_timer_.expires_after(std::chrono::milliseconds(cfg_.queue_scan_interval_ms));
+        queue_timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping_) return;
+            drain_queue();
+            schedule_queue_scan();
+        });
+    }
+    void drain_queue() {
+        if (draining_) return;
+        const std::string dir = cfg_.effective_delete_queue_dir();
+        auto entries = proto::list_deletes(dir);
+        if (!entries) {
+            spdlog::warn("cannot read the delete queue {}: {}", dir, entries.error().describe());
+            return;
+        }
+        for (auto& e : *entries) {
+            if (!e.request) {
+                spdlog::error("delete queue entry {} is unreadable ({}); moving it aside", e.path, e.request.error().message);
+                auto slash = e.path.rfind('/');
+                std::string aside = e.path.substr(0, slash + 1) + "bad-" + e.path.substr(slash + 1);
+                ::rename(e.path.c_str(), aside.c_str());
+                continue;
+            }
+            ++pending_queue_;
+            draining_ = true;
+            service_.apply_queued_delete(*e.request, static_cast<int64_t>(e.enqueued_unix_ns),
+                                         [this, path = e.path](bool ok) {
+                                             if (ok) {
+                                                 if (auto s = proto::remove_delete(path); !s)
+                                                     spdlog::warn("cannot remove {}: {}", path, s.error().describe());
+                                             }
+                                             if (--pending_queue_ == 0) draining_ = false;
+                                         });
+        }
+    }
+
+    const config::AgentConfig& cfg_;
+    asio::io_context io_{1};
+    core::SystemClock clock_;
+    GroupCommitSink sink_;
+    IpamService service_;
+    std::unique_ptr<UnixServer> server_;
+    asio::steady_timer sweep_timer_, queue_timer_;
+    asio::signal_set signals_;
+    bool stopping_ = false;
+    bool draining_ = false;
+    int pending_queue_ = 0;
+};
+
+}  // namespace
+
+Status run_daemon(const config::AgentConfig& cfg) {
+    auto lock = journal::DirLock::acquire(cfg.state_dir);
+    if (!lock) return std::unexpected(lock.error());
+    auto storage = journal::FileStorage::open(cfg.state_dir);
+    if (!storage) return std::unexpected(storage.error());
+    auto opened = journal::Journal::open(std::move(*storage));
+    if (!opened) return std::unexpected(opened.error());
+    auto& [jr, rec] = *opened;
+    if (rec.truncated_bytes)
+        spdlog::warn("journal: cut a torn tail of {} bytes ({}); it held no acknowledged change", rec.truncated_bytes,
+                     rec.torn_problem);
+
+    core::IpamState state(cfg.cooldown_seconds * 1'000'000'000);
+    if (auto s = recover(state, rec); !s) return std::unexpected(s.error());
+    spdlog::info("recovered {} allocation(s) from {} (snapshot at seq {}, {} journal record(s))",
+                 state.allocations().size(), cfg.state_dir, rec.snapshot_seq, rec.records.size());
+    auto next = define_pools(cfg, state, *jr);
+    if (!next) return std::unexpected(next.error());
+    log_pools(state);
+
+    Status result;
+    {
+        journal::GroupCommitter committer(*jr);
+        Daemon d(cfg, state, committer, *next, jr->journal_bytes());
+        result = d.run();
+    }
+    spdlog::info("warrend stopped");
+    return result;
+}
+
+}  // namespace warren::server

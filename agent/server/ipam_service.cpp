@@ -1,0 +1,216 @@
+#include "server/ipam_service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/post.hpp>
+
+#include "journal/codec.hpp"
+
+namespace warren::server {
+
+namespace {
+
+uint64_t stat_inode(const std::string& path) {
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return 0;
+    return st.st_ino;
+}
+
+Result<std::vector<IpAddress>> parse_ips(const std::vector<std::string>& in) {
+    std::vector<IpAddress> out;
+    for (auto& s : in) {
+        auto a = IpAddress::parse(s.substr(0, s.find('/')));
+        if (!a) return fail(Code::invalid_config, "invalid IP address '" + s + "' in request");
+        out.push_back(*a);
+    }
+    return out;
+}
+
+}  // namespace
+
+IpamService::IpamService(boost::asio::io_context& io, core::IpamState& state, CommitSink& sink,
+                         const core::Clock& clock, uint64_t next_seq, Options opts, InodeOf inode_of)
+    : io_(io),
+      state_(state),
+      sink_(sink),
+      clock_(clock),
+      opts_(opts),
+      inode_of_(inode_of ? std::move(inode_of) : InodeOf(stat_inode)),
+      next_seq_(next_seq),
+      durable_seq_(next_seq - 1),
+      bytes_since_snapshot_(opts.journal_bytes_at_start) {}
+
+proto::Response IpamService::ips_response(const core::Allocation& a) const {
+    proto::Response r;
+    r.ok = true;
+    const core::Pool* p = state_.pool(a.pool);
+    for (auto& addr : a.addresses) {
+        int len = addr.bits();
+        std::string gw = p ? state_.gateway_for(*p, addr, &len) : std::string{};
+        r.ips.push_back({cidr_string(addr, len), gw});
+    }
+    return r;
+}
+
+proto::Response IpamService::decide(const proto::Request& req, core::Change& change) {
+    using proto::Op;
+    const int64_t now = clock_.now_ns();
+    core::AttachmentKey key{req.network, req.container_id, req.ifname};
+    switch (req.op) {
+        case Op::ping: return proto::Response{true};
+        case Op::add: {
+            auto requested = parse_ips(req.ips);
+            if (!requested) return proto::Response::failure(requested.error());
+            core::AddRequest ar{key, req.pool, req.ranges, std::move(*requested), req.netns,
+                                inode_of_(req.netns), {req.pod.namespace_, req.pod.name, req.pod.uid}};
+            auto a = state_.add(ar, now, change);
+            if (!a) return proto::Response::failure(a.error());
+            if (!change.empty()) {
+                std::string list;
+                for (auto& x : (*a)->addresses) list += (list.empty() ? "" : ",") + x.str();
+                spdlog::debug("add {} -> {}", key.str(), list);
+            }
+            return ips_response(**a);
+        }
+        case Op::del:
+            state_.release(key, core::ReleaseReason::del, now, change);
+            if (!change.empty()) spdlog::debug("del {}", key.str());
+            return proto::Response{true};
+        case Op::check: {
+            auto ips = parse_ips(req.ips);
+            if (!ips) return proto::Response::failure(ips.error());
+            if (auto s = state_.check(key, *ips); !s) return proto::Response::failure(s.error());
+            return proto::Response{true};
+        }
+        case Op::gc: {
+            std::vector<std::pair<std::string, std::string>> valid;
+            for (auto& a : req.valid_attachments) valid.emplace_back(a.container_id, a.ifname);
+            size_t n = state_.gc(req.network, valid, now, change);
+            if (n) spdlog::info("gc of network {}: released {} attachment(s) not in the runtime's list", req.network, n);
+            return proto::Response{true};
+        }
+        case Op::status: {
+            if (auto s = state_.status(req.pool, req.ranges, req.network); !s) {
+                auto e = s.error();
+                if (e.code != Code::invalid_config) e.code = Code::unavailable;
+                return proto::Response::failure(e);
+            }
+            return proto::Response{true};
+        }
+    }
+    return proto::Response::failure(Error{Code::internal, "unhandled op"});
+}
+
+void IpamService::handle(const proto::Request& req, Reply reply) {
+    ++stats_.requests;
+    core::Change change;
+    auto resp = decide(req, change);
+    if (!resp.ok) {
+        ++stats_.errors;
+        spdlog::debug("{} {}/{}/{} failed: {}", proto::op_name(req.op), req.network, req.container_id, req.ifname, resp.msg);
+    }
+    commit(std::move(change), std::move(reply), std::move(resp));
+}
+
+void IpamService::apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
+                                      std::function<void(bool)> done) {
+    core::AttachmentKey key{req.network, req.container_id, req.ifname};
+    core::Change change;
+    const core::Allocation* a = state_.find(key);
+    if (a && a->time_ns > enqueued_unix_ns) {
+        spdlog::info("skipping queued DEL for {}: it was allocated again after the DEL was queued", key.str());
+    } else if (a) {
+        state_.release(key, core::ReleaseReason::queued_del, clock_.now_ns(), change);
+        spdlog::info("applied queued DEL for {}", key.str());
+    }
+    commit(std::move(change), [done = std::move(done)](proto::Response r) { done(r.ok); }, proto::Response{true});
+}
+
+void IpamService::sweep_quarantine() {
+    core::Change change;
+    if (state_.sweep_quarantine(clock_.now_ns(), change) == 0) return;
+    commit(std::move(change), [](proto::Response) {}, proto::Response{true});
+}
+
+void IpamService::commit(core::Change change, Reply reply, proto::Response response) {
+    if (!change.empty()) {
+        std::string bytes;
+        std::string payload;
+        for (auto& e : change.events) {
+            payload.clear();
+            core::encode_event(payload, e);
+            journal::append_record(bytes, next_seq_++, payload);
+        }
+        const uint64_t last = next_seq_ - 1;
+        bytes_since_snapshot_ += bytes.size();
+        inflight_.push_back({last, std::move(change.undo)});
+        sink_.submit(std::move(bytes), epoch_, [this, epoch = epoch_, last](Status st) {
+            boost::asio::post(io_, [this, epoch, last, st = std::move(st)] { on_committed(epoch, last, st); });
+        });
+        maybe_snapshot();
+    }
+    const uint64_t wait_for = next_seq_ - 1;
+    if (wait_for <= durable_seq_) {
+        reply(std::move(response));
+        return;
+    }
+    waiters_.push_back({wait_for, std::move(reply), std::move(response)});
+}
+
+void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
+    if (epoch != epoch_) return;  // already rolled back
+    if (!st) {
+        roll_back(st.error());
+        return;
+    }
+    if (last_seq > durable_seq_) durable_seq_ = last_seq;
+    while (!inflight_.empty() && inflight_.front().last_seq <= durable_seq_) inflight_.pop_front();
+    while (!waiters_.empty() && waiters_.front().seq <= durable_seq_) {
+        auto w = std::move(waiters_.front());
+        waiters_.pop_front();
+        w.reply(std::move(w.response));
+    }
+}
+
+void IpamService::roll_back(const Error& cause) {
+    ++stats_.rollbacks;
+    spdlog::error("journal write failed ({}); undoing {} change(s) not yet durable and answering "
+                  "their requests with 'try again later'",
+                  cause.describe(), inflight_.size());
+    for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it)
+        for (auto u = it->undo.rbegin(); u != it->undo.rend(); ++u) (*u)();
+    inflight_.clear();
+    ++epoch_;
+    next_seq_ = durable_seq_ + 1;
+    snapshot_pending_ = false;
+    Error answer{Code::try_again, "warrend could not make the change durable: " + cause.describe() +
+                                      "; nothing was changed, try again"};
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    for (auto& w : waiters) w.reply(proto::Response::failure(answer));
+}
+
+void IpamService::maybe_snapshot() {
+    if (snapshot_pending_ || bytes_since_snapshot_ < opts_.snapshot_after_bytes) return;
+    snapshot_pending_ = true;
+    std::vector<std::string> payloads;
+    for (auto& e : state_.snapshot_events()) payloads.push_back(core::encode_event(e));
+    const uint64_t seq = next_seq_ - 1;
+    spdlog::info("writing snapshot at seq {} ({} events) and compacting the journal", seq, payloads.size());
+    sink_.submit_snapshot(seq, std::move(payloads), epoch_, [this, epoch = epoch_, seq](Status st) {
+        boost::asio::post(io_, [this, epoch, seq, st = std::move(st)] {
+            if (epoch != epoch_) return;
+            snapshot_pending_ = false;
+            if (!st) {
+                roll_back(st.error());
+                return;
+            }
+            ++stats_.snapshots;
+            bytes_since_snapshot_ = 0;
+            on_committed(epoch, seq, {});
+        });
+    });
+}
+
+}  // namespace warren::server

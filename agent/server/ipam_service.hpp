@@ -1,0 +1,93 @@
+#pragma once
+// Serves plugin requests against the in-memory state and makes every change durable before it
+// is answered (DESIGN §5).
+//
+// A request is decided and applied to the state at once, on the I/O thread, so concurrent
+// requests see each other; its events are handed to the group committer. Every answer waits
+// until everything applied before it is durable, also answers that changed nothing (a repeated
+// ADD must not return an address whose allocation could still be lost). When a journal write
+// fails, every change not yet durable is undone in reverse order and its requests are answered
+// with Code::try_again: nothing is half-applied and nothing acknowledged is lost.
+//
+// Thread-safety: all members run on the io_context's single thread; commit callbacks are
+// posted back to it.
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/ipam_state.hpp"
+#include "server/commit_sink.hpp"
+#include "warren/protocol.hpp"
+
+namespace warren::server {
+
+class IpamService {
+public:
+    using Reply = std::function<void(proto::Response)>;
+    // Inode of a netns path, 0 when it cannot be read (a seam for tests).
+    using InodeOf = std::function<uint64_t(const std::string&)>;
+
+    struct Options {
+        uint64_t snapshot_after_bytes = 16ull << 20;
+        uint64_t journal_bytes_at_start = 0;
+    };
+
+    IpamService(boost::asio::io_context& io, core::IpamState& state, CommitSink& sink,
+                const core::Clock& clock, uint64_t next_seq, Options opts, InodeOf inode_of = {});
+
+    // Answers through `reply` exactly once, possibly later (after the journal sync).
+    void handle(const proto::Request& req, Reply reply);
+    // A DEL the plugin queued while the agent was down; `done(ok)` once durable. Skipped when
+    // the attachment was allocated after the DEL was queued (the runtime retried ADD since).
+    void apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
+                             std::function<void(bool)> done);
+    // Ends cooldowns that have run out; journaled like any change.
+    void sweep_quarantine();
+
+    // True when nothing is waiting for the journal (used for a clean shutdown).
+    bool idle() const { return inflight_.empty() && waiters_.empty(); }
+
+    struct Stats {
+        uint64_t requests = 0, errors = 0, rollbacks = 0, snapshots = 0;
+    };
+    const Stats& stats() const { return stats_; }
+
+private:
+    struct Inflight {
+        uint64_t last_seq;
+        std::vector<core::Undo> undo;
+    };
+    struct Waiter {
+        uint64_t seq;
+        Reply reply;
+        proto::Response response;
+    };
+
+    proto::Response decide(const proto::Request& req, core::Change& change);
+    // Journals `change` (if any) and answers `response` once everything so far is durable.
+    void commit(core::Change change, Reply reply, proto::Response response);
+    void on_committed(uint64_t epoch, uint64_t last_seq, Status st);
+    void roll_back(const Error& cause);
+    void maybe_snapshot();
+    proto::Response ips_response(const core::Allocation& a) const;
+
+    boost::asio::io_context& io_;
+    core::IpamState& state_;
+    CommitSink& sink_;
+    const core::Clock& clock_;
+    Options opts_;
+    InodeOf inode_of_;
+
+    uint64_t next_seq_;
+    uint64_t durable_seq_;
+    uint64_t epoch_ = 1;
+    uint64_t bytes_since_snapshot_ = 0;
+    bool snapshot_pending_ = false;
+    std::deque<Inflight> inflight_;
+    std::deque<Waiter> waiters_;
+    Stats stats_;
+};
+
+}  // namespace warren::server

@@ -1,0 +1,206 @@
+#include "server/unix_server.hpp"
+
+#include <grp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace warren::server {
+
+namespace asio = boost::asio;
+using stream = asio::local::stream_protocol;
+
+class UnixServer::Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(UnixServer& server, stream::socket sock)
+        : server_(server), sock_(std::move(sock)), timer_(sock_.get_executor()) {}
+
+    void start() { read_header(); }
+
+private:
+    void arm_timer() {
+        timer_.expires_after(std::chrono::milliseconds(server_.opts_.request_timeout_ms));
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec) return;
+            ++self->server_.stats_.timeouts;
+            spdlog::debug("closing a connection that sent no complete request in time");
+            boost::system::error_code ignored;
+            self->sock_.close(ignored);
+        });
+    }
+
+    void read_header() {
+        // Only the wait for the first byte of a later request may idle; a started frame must
+        // finish within the timeout.
+        arm_timer();
+        asio::async_read(sock_, asio::buffer(header_),
+                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                             if (ec) return self->close();
+                             self->on_header();
+                         });
+    }
+
+    void on_header() {
+        auto len = proto::decode_header(header_.data(), proto::Kind::request, server_.opts_.max_payload);
+        if (!len) return refuse(len.error());
+        payload_.resize(*len);
+        asio::async_read(sock_, asio::buffer(payload_),
+                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                             if (ec) return self->close();
+                             self->on_payload();
+                         });
+    }
+
+    void on_payload() {
+        timer_.cancel();
+        auto req = proto::decode_request(payload_);
+        if (!req) return refuse(req.error());
+        server_.handler_(*req, [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
+    }
+
+    void refuse(const Error& e) {
+        ++server_.stats_.bad_frames;
+        spdlog::warn("refusing a malformed request on the CNI socket: {}", e.message);
+        timer_.cancel();
+        send(proto::Response::failure(e), false);
+    }
+
+    void send(proto::Response r, bool keep_open) {
+        out_ = proto::encode_frame(proto::Kind::response, proto::encode(r));
+        asio::async_write(sock_, asio::buffer(out_),
+                          [self = shared_from_this(), keep_open](boost::system::error_code ec, size_t) {
+                              if (ec || !keep_open) return self->close();
+                              self->read_header();
+                          });
+    }
+
+    void close() {
+        boost::system::error_code ignored;
+        timer_.cancel();
+        sock_.close(ignored);
+    }
+
+    UnixServer& server_;
+    stream::socket sock_;
+    asio::steady_timer timer_;
+    std::array<uint8_t, proto::kHeaderSize> header_{};
+    std::string payload_;
+    std::string out_;
+};
+
+UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, Handler handler)
+    : io_(io), acceptor_(io), opts_(opts), handler_(std::move(handler)) {
+    acceptor_.assign(stream(), listener.release());
+}
+
+void UnixServer::start() { accept_next(); }
+
+void UnixServer::stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+void UnixServer::accept_next() {
+    acceptor_.async_accept([this](boost::system::error_code ec, stream::socket sock) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (!ec) {
+            ++stats_.accepted;
+            if (peer_allowed(sock.native_handle())) {
+                std::make_shared<Session>(*this, std::move(sock))->start();
+            } else {
+                ++stats_.refused_peers;
+            }
+        } else {
+            spdlog::warn("accept on the CNI socket failed: {}", ec.message());
+        }
+        accept_next();
+    });
+}
+
+namespace {
+bool pid_in_group(pid_t pid, gid_t gid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("Groups:", 0) != 0) continue;
+        std::istringstream ss(line.substr(7));
+        gid_t g;
+        while (ss >> g)
+            if (g == gid) return true;
+    }
+    return false;
+}
+}  // namespace
+
+bool UnixServer::peer_allowed(int fd) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        spdlog::warn("refusing a CNI connection: SO_PEERCRED failed: {}", std::strerror(errno));
+        return false;
+    }
+    if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
+    if (opts_.allowed_gid && (cred.gid == *opts_.allowed_gid || pid_in_group(cred.pid, *opts_.allowed_gid)))
+        return true;
+    spdlog::warn("refusing a CNI connection from pid {} uid {} gid {}: not root and not in the socket's group",
+                 cred.pid, cred.uid, cred.gid);
+    return false;
+}
+
+Result<gid_t> group_id(const std::string& group) {
+    if (group.empty()) return fail(Code::invalid_config, "empty group name");
+    if (group.find_first_not_of("0123456789") == std::string::npos) return static_cast<gid_t>(std::stoul(group));
+    std::array<char, 4096> buf{};
+    ::group g{}, *res = nullptr;
+    if (::getgrnam_r(group.c_str(), &g, buf.data(), buf.size(), &res) != 0 || !res)
+        return fail(Code::invalid_config, "unknown group '" + group + "' for the CNI socket");
+    return res->gr_gid;
+}
+
+Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string& group, int backlog) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return fail(Code::invalid_config, "socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.data(), path.size());
+
+    std::error_code ec;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(Code::io, "cannot create socket directory " + dir.string() + ": " + ec.message());
+
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) return fail(Code::invalid_config, path + " exists and is not a socket");
+        Fd probe{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+        if (probe && ::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+            return fail(Code::invalid_config, "another process is already serving " + path + " (is warrend running?)");
+        ::unlink(path.c_str());
+    }
+    Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (!fd) return fail_errno("socket()");
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return fail_errno("cannot bind " + path);
+    std::optional<gid_t> gid;
+    if (!group.empty()) {
+        auto g = group_id(group);
+        if (!g) return std::unexpected(g.error());
+        gid = *g;
+        if (::chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0) return fail_errno("cannot chown " + path);
+    }
+    if (::chmod(path.c_str(), mode) != 0) return fail_errno("cannot chmod " + path);
+    if (::listen(fd.get(), backlog) != 0) return fail_errno("cannot listen on " + path);
+    return fd;
+}
+
+}  // namespace warren::server
