@@ -1,0 +1,144 @@
+#include "journal/file_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "journal/fs_util.hpp"
+
+namespace warren::journal {
+namespace {
+
+constexpr const char* kJournalFile = "journal.wal";
+constexpr const char* kSnapshotFile = "snapshot.bin";
+
+Result<std::string> read_whole(int fd, const std::string& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return fail_errno("cannot stat " + path);
+    std::string buf(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < buf.size()) {
+        const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("cannot read " + path);
+        }
+        if (n == 0) break;  // shrank under us; what we have is what there is
+        got += static_cast<size_t>(n);
+    }
+    buf.resize(got);
+    return buf;
+}
+
+}  // namespace
+
+FileStorage::FileStorage(std::string dir, Fd journal, uint64_t size)
+    : dir_(std::move(dir)),
+      journal_path_(dir_ + "/" + kJournalFile),
+      snapshot_path_(dir_ + "/" + kSnapshotFile),
+      journal_(std::move(journal)),
+      size_(size) {}
+
+Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in) {
+    std::string dir = dir_in;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (auto st = detail::make_dirs(dir, 0700); !st) return std::unexpected(st.error());
+
+    const std::string path = dir + "/" + kJournalFile;
+    bool created = false;
+    Fd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    if (!fd && errno == ENOENT) {
+        fd.reset(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        created = true;
+    }
+    if (!fd) {
+        if (errno == EACCES || errno == EROFS || errno == EPERM)
+            return fail_errno("state directory " + dir + " is not writable");
+        return fail_errno("cannot open journal " + path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("cannot stat journal " + path);
+    if (!S_ISREG(st.st_mode)) return fail(Code::io, "journal " + path + " is not a regular file");
+    // A new journal's directory entry must be durable before anything in it is acknowledged.
+    if (created) {
+        if (auto s = detail::sync_dir(dir); !s) return std::unexpected(s.error());
+    }
+    return std::unique_ptr<FileStorage>(
+        new FileStorage(dir, std::move(fd), static_cast<uint64_t>(st.st_size)));
+}
+
+Result<std::string> FileStorage::read_journal() {
+    return read_whole(journal_.get(), journal_path_);
+}
+
+Status FileStorage::append_journal(std::string_view bytes) {
+    if (broken_)
+        return fail(Code::io, "journal " + journal_path_ +
+                                  " is in an unknown state after a failed write could not be "
+                                  "undone; restart warrend to recover it");
+    const uint64_t before = size_;
+    const auto out = detail::write_all(journal_.get(), bytes);
+    if (out.err == 0) {
+        size_ += bytes.size();
+        return {};
+    }
+    auto error = Error::from_errno(
+        "cannot append " + std::to_string(bytes.size()) + " bytes to journal " + journal_path_,
+        out.err);
+    if (out.written > 0 && ::ftruncate(journal_.get(), static_cast<off_t>(before)) != 0) {
+        broken_ = true;
+        error.details = "undoing the partial write (" + std::to_string(out.written) +
+                        " bytes) failed too: " + Error::from_errno("ftruncate").describe();
+        struct stat st {};
+        if (::fstat(journal_.get(), &st) == 0) size_ = static_cast<uint64_t>(st.st_size);
+    }
+    return std::unexpected(std::move(error));
+}
+
+Status FileStorage::sync_journal() {
+    if (::fdatasync(journal_.get()) != 0) return fail_errno("cannot sync journal " + journal_path_);
+    return {};
+}
+
+Status FileStorage::truncate_journal(uint64_t size) {
+    if (::ftruncate(journal_.get(), static_cast<off_t>(size)) != 0)
+        return fail_errno("cannot truncate journal " + journal_path_ + " to " +
+                          std::to_string(size) + " bytes");
+    size_ = size;
+    broken_ = false;  // the tail is known again, whatever happened before
+    if (::fdatasync(journal_.get()) != 0)
+        return fail_errno("cannot sync journal " + journal_path_ + " after truncating it");
+    return {};
+}
+
+Result<std::optional<std::string>> FileStorage::read_snapshot() {
+    Fd fd(::open(snapshot_path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::optional<std::string>{};
+        return fail_errno("cannot open snapshot " + snapshot_path_);
+    }
+    auto bytes = read_whole(fd.get(), snapshot_path_);
+    if (!bytes) return std::unexpected(bytes.error());
+    return std::optional<std::string>(std::move(*bytes));
+}
+
+Status FileStorage::write_snapshot(std::string_view bytes) {
+    const std::string tmp = snapshot_path_ + ".tmp";
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) return fail_errno("cannot create snapshot " + tmp);
+    auto give_up = [&](std::string what, int err) {
+        ::unlink(tmp.c_str());
+        return fail_errno(std::move(what), err);
+    };
+    if (auto out = detail::write_all(fd.get(), bytes); out.err != 0)
+        return give_up("cannot write snapshot " + tmp, out.err);
+    if (::fsync(fd.get()) != 0) return give_up("cannot sync snapshot " + tmp, errno);
+    fd.reset();
+    if (::rename(tmp.c_str(), snapshot_path_.c_str()) != 0)
+        return give_up("cannot rename " + tmp + " to " + snapshot_path_, errno);
+    return detail::sync_dir(dir_);
+}
+
+}  // namespace warren::journal

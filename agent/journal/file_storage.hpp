@@ -1,0 +1,46 @@
+#pragma once
+// Storage on a local filesystem: <dir>/journal.wal (append-only) and <dir>/snapshot.bin
+// (replaced through <dir>/snapshot.bin.tmp).
+//
+// Ownership: owns the journal's file descriptor. Thread-safety: none (see Storage).
+// Durability assumes a local filesystem that honours fdatasync/fsync (ext4, xfs).
+#include <memory>
+#include <string>
+
+#include "journal/storage.hpp"
+#include "warren/fd.hpp"
+
+namespace warren::journal {
+
+class FileStorage final : public Storage {
+  public:
+    // Creates `dir` (mode 0700, parents too) if missing and opens or creates the journal.
+    // Errors name the path and errno, e.g. "state directory /x is not writable: Permission
+    // denied". Does not lock the directory: hold a DirLock on it first.
+    static Result<std::unique_ptr<FileStorage>> open(const std::string& dir);
+
+    Result<std::string> read_journal() override;
+    // Retries short writes. On a write error (ENOSPC, EIO...) cuts the file back to its size
+    // before this call, so the journal never keeps part of a batch, then returns the error. If
+    // that cut fails too, the storage refuses every later append (a restart recovers).
+    Status append_journal(std::string_view bytes) override;
+    Status sync_journal() override;
+    Status truncate_journal(uint64_t size) override;
+    uint64_t journal_size() const override { return size_; }
+    Result<std::optional<std::string>> read_snapshot() override;
+    Status write_snapshot(std::string_view bytes) override;
+    std::string journal_name() const override { return journal_path_; }
+    std::string snapshot_name() const override { return snapshot_path_; }
+
+  private:
+    FileStorage(std::string dir, Fd journal, uint64_t size);
+
+    std::string dir_;
+    std::string journal_path_;
+    std::string snapshot_path_;
+    Fd journal_;
+    uint64_t size_ = 0;
+    bool broken_ = false;  // a failed append could not be undone: the tail is unknown
+};
+
+}  // namespace warren::journal

@@ -1,0 +1,134 @@
+#include "journal/group_commit.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace warren::journal {
+namespace {
+
+uint64_t now_ns() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
+}  // namespace
+
+GroupCommitter::GroupCommitter(Journal& journal, SyncObserver on_sync)
+    : journal_(journal), on_sync_(std::move(on_sync)), thread_([this] { run(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+}
+
+void GroupCommitter::enqueue(Job job) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+}
+
+void GroupCommitter::submit(std::string encoded_records, uint64_t epoch, Done done) {
+    enqueue(Job{false, std::move(encoded_records), 0, {}, epoch, std::move(done)});
+}
+
+void GroupCommitter::submit_snapshot(uint64_t seq, std::vector<std::string> payloads,
+                                     uint64_t epoch, Done done) {
+    enqueue(Job{true, {}, seq, std::move(payloads), epoch, std::move(done)});
+}
+
+GroupCommitter::Stats GroupCommitter::stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+}
+
+void GroupCommitter::run() {
+    std::vector<Job> jobs;
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything is done
+            jobs.assign(std::make_move_iterator(queue_.begin()),
+                        std::make_move_iterator(queue_.end()));
+            queue_.clear();
+        }
+        process(jobs);
+        jobs.clear();
+    }
+}
+
+void GroupCommitter::process(std::vector<Job>& jobs) {
+    std::string batch;
+    size_t i = 0;
+    while (i < jobs.size()) {
+        if (poisoned_ && jobs[i].epoch <= poisoned_epoch_) {
+            Error e{Code::io,
+                    "journal write skipped: an earlier write of epoch " +
+                        std::to_string(poisoned_epoch_) + " failed",
+                    poison_cause_.describe(), poison_cause_.sys_errno};
+            finish(jobs[i++], std::unexpected(std::move(e)));
+            continue;
+        }
+
+        size_t end = i + 1;
+        uint64_t max_epoch = jobs[i].epoch;
+        const uint64_t t0 = now_ns();
+        Status st;
+        uint64_t written = 0;
+        if (jobs[i].snapshot) {
+            st = journal_.write_snapshot(jobs[i].seq, jobs[i].payloads);
+        } else {
+            // Jobs left here are all above the poisoned epoch, so the run needs no re-check.
+            batch.clear();
+            batch.append(jobs[i].bytes);
+            while (end < jobs.size() && !jobs[end].snapshot &&
+                   !(poisoned_ && jobs[end].epoch <= poisoned_epoch_)) {
+                batch.append(jobs[end].bytes);
+                max_epoch = std::max(max_epoch, jobs[end].epoch);
+                ++end;
+            }
+            st = journal_.append(batch);
+            if (st) written = batch.size();
+        }
+        const uint64_t ns = now_ns() - t0;
+        record_step(jobs[i].snapshot, ns, written);
+        if (on_sync_ && !jobs[i].snapshot) on_sync_(ns);
+
+        if (!st) {
+            poisoned_epoch_ = poisoned_ ? std::max(poisoned_epoch_, max_epoch) : max_epoch;
+            poisoned_ = true;
+            poison_cause_ = st.error();
+        }
+        for (; i < end; ++i) finish(jobs[i], st);
+    }
+}
+
+void GroupCommitter::record_step(bool snapshot, uint64_t ns, uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    if (snapshot) {
+        ++stats_.snapshots;
+        return;
+    }
+    ++stats_.batches;
+    stats_.bytes += bytes;
+    stats_.last_sync_ns = ns;
+    stats_.max_sync_ns = std::max(stats_.max_sync_ns, ns);
+}
+
+void GroupCommitter::finish(Job& job, Status st) {
+    {
+        std::lock_guard lock(mu_);
+        ++stats_.submissions;
+        if (!st) ++stats_.failures;
+    }
+    if (job.done) job.done(std::move(st));
+}
+
+}  // namespace warren::journal

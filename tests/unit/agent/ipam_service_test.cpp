@@ -1,0 +1,172 @@
+// The durability pipeline with a fake journal: answers wait for the sync, share it, and a
+// failed write undoes exactly the changes that were not durable.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+
+#include "core/range.hpp"
+#include "server/ipam_service.hpp"
+
+using namespace warren;
+using namespace warren::server;
+
+namespace {
+
+struct FakeSink : CommitSink {
+    struct Job {
+        std::string bytes;
+        uint64_t epoch;
+        Done done;
+        bool snapshot;
+    };
+    std::deque<Job> jobs;
+    void submit(std::string b, uint64_t epoch, Done done) override {
+        jobs.push_back({std::move(b), epoch, std::move(done), false});
+    }
+    void submit_snapshot(uint64_t, std::vector<std::string>, uint64_t epoch, Done done) override {
+        jobs.push_back({{}, epoch, std::move(done), true});
+    }
+    void complete_all(Status st = {}) {
+        while (!jobs.empty()) {
+            auto j = std::move(jobs.front());
+            jobs.pop_front();
+            j.done(st);
+        }
+    }
+};
+
+struct FixedClock : core::Clock {
+    int64_t t = 1'000'000'000'000;
+    int64_t now_ns() const override { return t; }
+};
+
+struct ServiceTest : ::testing::Test {
+    boost::asio::io_context io;
+    core::IpamState state{30'000'000'000};
+    FakeSink sink;
+    FixedClock clock;
+    IpamService svc{io, state, sink, clock, 1, {}, [](const std::string&) { return uint64_t{42}; }};
+
+    void SetUp() override {
+        auto sets = core::range_sets_from_cidrs({"10.1.0.0/24"});
+        ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
+    }
+    proto::Request add(const std::string& cid) {
+        proto::Request r;
+        r.op = proto::Op::add;
+        r.network = "net";
+        r.container_id = cid;
+        r.ifname = "eth0";
+        return r;
+    }
+    void pump() {
+        io.restart();
+        io.poll();
+    }
+};
+
+}  // namespace
+
+TEST_F(ServiceTest, AnswersOnlyAfterTheJournalSyncs) {
+    std::optional<proto::Response> got;
+    svc.handle(add("a"), [&](proto::Response r) { got = r; });
+    EXPECT_FALSE(got);
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(got);
+    ASSERT_TRUE(got->ok);
+    EXPECT_EQ(got->ips[0].address, "10.1.0.2/24");
+    EXPECT_EQ(got->ips[0].gateway, "10.1.0.1");
+    EXPECT_EQ(state.find({"net", "a", "eth0"})->netns_inode, 42u);
+}
+
+TEST_F(ServiceTest, RepeatedAddWaitsForTheFirstOnesDurability) {
+    std::vector<proto::Response> got;
+    svc.handle(add("a"), [&](proto::Response r) { got.push_back(r); });
+    svc.handle(add("a"), [&](proto::Response r) { got.push_back(r); });
+    EXPECT_EQ(sink.jobs.size(), 1u);  // the repeat changes nothing
+    EXPECT_TRUE(got.empty());          // but is not answered before the first is durable
+    sink.complete_all();
+    pump();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].ips, got[1].ips);
+}
+
+TEST_F(ServiceTest, FailedWriteUndoesEverythingNotDurableAndAnswersTryAgain) {
+    std::vector<proto::Response> got;
+    svc.handle(add("a"), [&](proto::Response r) { got.push_back(r); });
+    sink.complete_all();
+    pump();
+    ASSERT_EQ(got.size(), 1u);
+    svc.handle(add("b"), [&](proto::Response r) { got.push_back(r); });
+    proto::Request del = add("a");
+    del.op = proto::Op::del;
+    svc.handle(del, [&](proto::Response r) { got.push_back(r); });
+    ASSERT_EQ(sink.jobs.size(), 2u);
+    sink.complete_all(std::unexpected(Error::from_errno("write", ENOSPC)));
+    pump();
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_FALSE(got[1].ok);
+    EXPECT_EQ(got[1].code, Code::try_again);
+    EXPECT_NE(got[1].msg.find("No space left"), std::string::npos);
+    EXPECT_FALSE(got[2].ok);
+    EXPECT_EQ(state.find({"net", "b", "eth0"}), nullptr);  // undone
+    ASSERT_NE(state.find({"net", "a", "eth0"}), nullptr);  // its release undone too
+    EXPECT_TRUE(state.pool("default")->quarantine.empty());
+
+    // The next request proceeds in a new epoch and gets the address b would have had.
+    svc.handle(add("c"), [&](proto::Response r) { got.push_back(r); });
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    EXPECT_EQ(sink.jobs.front().epoch, 2u);
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(got.back().ok);
+    EXPECT_EQ(got.back().ips[0].address, "10.1.0.3/24");
+    EXPECT_TRUE(svc.idle());
+}
+
+TEST_F(ServiceTest, ErrorsAreAnsweredWithTheirCodes) {
+    std::optional<proto::Response> got;
+    auto r = add("a");
+    r.pool = "missing";
+    svc.handle(r, [&](proto::Response x) { got = x; });
+    ASSERT_TRUE(got);  // nothing to wait for
+    EXPECT_EQ(got->code, Code::invalid_config);
+    proto::Request bad = add("b");
+    bad.ips = {"not-an-ip"};
+    svc.handle(bad, [&](proto::Response x) { got = x; });
+    EXPECT_EQ(got->code, Code::invalid_config);
+    proto::Request check = add("zz");
+    check.op = proto::Op::check;
+    svc.handle(check, [&](proto::Response x) { got = x; });
+    EXPECT_EQ(got->code, Code::unknown_container);
+}
+
+TEST_F(ServiceTest, QueuedDeleteSkipsAReallocatedAttachment) {
+    svc.handle(add("a"), [](proto::Response) {});
+    sink.complete_all();
+    pump();
+    proto::Request del = add("a");
+    del.op = proto::Op::del;
+    bool ok = false;
+    svc.apply_queued_delete(del, clock.t - 1, [&](bool x) { ok = x; });  // queued before the ADD
+    EXPECT_TRUE(ok);
+    EXPECT_NE(state.find({"net", "a", "eth0"}), nullptr);
+    svc.apply_queued_delete(del, clock.t + 1, [&](bool x) { ok = x; });
+    sink.complete_all();
+    pump();
+    EXPECT_EQ(state.find({"net", "a", "eth0"}), nullptr);
+}
+
+TEST_F(ServiceTest, SnapshotIsRequestedPastTheThreshold) {
+    IpamService small{io, state, sink, clock, 1, {1, 0}, [](const std::string&) { return uint64_t{0}; }};
+    small.handle(add("a"), [](proto::Response) {});
+    ASSERT_EQ(sink.jobs.size(), 2u);
+    EXPECT_TRUE(sink.jobs.back().snapshot);
+    sink.complete_all();
+    pump();
+    EXPECT_EQ(small.stats().snapshots, 1u);
+    EXPECT_TRUE(small.idle());
+}
