@@ -145,9 +145,8 @@ void IpamService::commit(core::Change change, Reply reply, proto::Response respo
         const uint64_t last = next_seq_ - 1;
         bytes_since_snapshot_ += bytes.size();
         inflight_.push_back({last, std::move(change.undo)});
-        sink_.submit(std::move(bytes), epoch_, [this, epoch = epoch_, last](Status st) {
-            boost::asio::post(io_, [this, epoch, last, st = std::move(st)] { on_committed(epoch, last, st); });
-        });
+        sink_.submit(std::move(bytes), epoch_,
+                     [this, epoch = epoch_, last](Status st) { deliver({epoch, last, std::move(st), false}); });
         maybe_snapshot();
     }
     const uint64_t wait_for = next_seq_ - 1;
@@ -198,19 +197,44 @@ void IpamService::maybe_snapshot() {
     for (auto& e : state_.snapshot_events()) payloads.push_back(core::encode_event(e));
     const uint64_t seq = next_seq_ - 1;
     spdlog::info("writing snapshot at seq {} ({} events) and compacting the journal", seq, payloads.size());
-    sink_.submit_snapshot(seq, std::move(payloads), epoch_, [this, epoch = epoch_, seq](Status st) {
-        boost::asio::post(io_, [this, epoch, seq, st = std::move(st)] {
-            if (epoch != epoch_) return;
-            snapshot_pending_ = false;
-            if (!st) {
-                roll_back(st.error());
-                return;
-            }
-            ++stats_.snapshots;
-            bytes_since_snapshot_ = 0;
-            on_committed(epoch, seq, {});
-        });
-    });
+    sink_.submit_snapshot(seq, std::move(payloads), epoch_,
+                          [this, epoch = epoch_, seq](Status st) { deliver({epoch, seq, std::move(st), true}); });
+}
+
+void IpamService::on_snapshot_written(uint64_t epoch, uint64_t seq, Status st) {
+    if (epoch != epoch_) return;
+    snapshot_pending_ = false;
+    if (!st) {
+        roll_back(st.error());
+        return;
+    }
+    ++stats_.snapshots;
+    bytes_since_snapshot_ = 0;
+    on_committed(epoch, seq, {});
+}
+
+void IpamService::deliver(Completion c) {
+    bool wake;
+    {
+        std::lock_guard lock(mailbox_mutex_);
+        wake = mailbox_.empty();
+        mailbox_.push_back(std::move(c));
+    }
+    if (wake) boost::asio::post(io_, [this] { drain_completions(); });
+}
+
+void IpamService::drain_completions() {
+    std::vector<Completion> batch;
+    {
+        std::lock_guard lock(mailbox_mutex_);
+        batch.swap(mailbox_);
+    }
+    for (auto& c : batch) {
+        if (c.snapshot)
+            on_snapshot_written(c.epoch, c.last_seq, std::move(c.status));
+        else
+            on_committed(c.epoch, c.last_seq, std::move(c.status));
+    }
 }
 
 }  // namespace warren::server

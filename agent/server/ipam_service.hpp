@@ -14,7 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
@@ -65,10 +67,20 @@ private:
         proto::Response response;
     };
 
+    struct Completion {
+        uint64_t epoch, last_seq;
+        Status status;
+        bool snapshot;
+    };
+
     proto::Response decide(const proto::Request& req, core::Change& change);
     // Journals `change` (if any) and answers `response` once everything so far is durable.
     void commit(core::Change change, Reply reply, proto::Response response);
     void on_committed(uint64_t epoch, uint64_t last_seq, Status st);
+    void on_snapshot_written(uint64_t epoch, uint64_t seq, Status st);
+    // Called on the committer thread: one post wakes the I/O thread for a whole batch.
+    void deliver(Completion c);
+    void drain_completions();
     void roll_back(const Error& cause);
     void maybe_snapshot();
     proto::Response ips_response(const core::Allocation& a) const;
@@ -88,6 +100,8 @@ private:
     std::deque<Inflight> inflight_;
     std::deque<Waiter> waiters_;
     Stats stats_;
+    std::mutex mailbox_mutex_;
+    std::vector<Completion> mailbox_;
 };
 
 }  // namespace warren::server

@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <vector>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -40,31 +42,38 @@ private:
         });
     }
 
+    // Reads whatever is available: a small request usually arrives whole in one read, header
+    // and payload together.
     void read_header() {
         // Only the wait for the first byte of a later request may idle; a started frame must
         // finish within the timeout.
         arm_timer();
-        asio::async_read(sock_, asio::buffer(header_),
-                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                             if (ec) return self->close();
-                             self->on_header();
-                         });
+        have_ = 0;
+        need_ = proto::kHeaderSize;
+        read_more();
     }
 
-    void on_header() {
-        auto len = proto::decode_header(header_.data(), proto::Kind::request, server_.opts_.max_payload);
-        if (!len) return refuse(len.error());
-        payload_.resize(*len);
-        asio::async_read(sock_, asio::buffer(payload_),
-                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                             if (ec) return self->close();
-                             self->on_payload();
-                         });
+    void read_more() {
+        if (buf_.size() < need_) buf_.resize(std::max<size_t>(need_, 4096));
+        sock_.async_read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_),
+                              [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                                  if (ec) return self->close();
+                                  self->on_bytes(n);
+                              });
     }
 
-    void on_payload() {
+    void on_bytes(size_t n) {
+        have_ += n;
+        if (need_ == proto::kHeaderSize && have_ >= proto::kHeaderSize) {
+            auto len = proto::decode_header(buf_.data(), proto::Kind::request, server_.opts_.max_payload);
+            if (!len) return refuse(len.error());
+            need_ = proto::kHeaderSize + *len;
+        }
+        if (have_ < need_) return read_more();
+        if (have_ > need_) return refuse(Error{Code::decode, "client sent a second request before the answer"});
         timer_.cancel();
-        auto req = proto::decode_request(payload_);
+        auto req = proto::decode_request(
+            std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
         if (!req) return refuse(req.error());
         server_.handler_(*req, [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
     }
@@ -94,8 +103,9 @@ private:
     UnixServer& server_;
     stream::socket sock_;
     asio::steady_timer timer_;
-    std::array<uint8_t, proto::kHeaderSize> header_{};
-    std::string payload_;
+    std::vector<uint8_t> buf_;
+    size_t have_ = 0;
+    size_t need_ = proto::kHeaderSize;
     std::string out_;
 };
 
