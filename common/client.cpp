@@ -1,6 +1,7 @@
 #include "warren/client.hpp"
 
 #include <poll.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -82,8 +83,16 @@ Result<Response> call(const std::string& socket_path, const Request& req, int ti
 
     Fd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     if (!fd) return fail_errno("socket()", errno, Code::try_again);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    // A Unix connect blocks while the agent's accept queue is full (agent hung or swamped):
+    // bound it by the same deadline.
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno == EAGAIN || errno == EINPROGRESS || errno == ETIMEDOUT)
+            return fail(Code::try_again, "timed out connecting to warrend at " + socket_path +
+                                             " (its accept queue is full; is it hung?)");
         return fail_errno("cannot reach warrend at " + socket_path, errno, Code::try_again);
+    }
 
     std::string frame = encode_frame(Kind::request, encode(req));
     if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)

@@ -88,7 +88,7 @@ std::string encode(const Request& r) {
         for (auto& a : r.valid_attachments)
             va.push_back({{"containerId", a.container_id}, {"ifname", a.ifname}});
     }
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode(const Response& r) {
@@ -106,7 +106,7 @@ std::string encode(const Response& r) {
             ips.push_back(std::move(e));
         }
     }
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<Request> decode_request(std::string_view payload) {

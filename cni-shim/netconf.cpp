@@ -1,0 +1,330 @@
+#include "netconf.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "warren/ip.hpp"
+
+namespace warren::cni {
+
+using nlohmann::json;
+
+namespace {
+
+bool valid_name(std::string_view s) {
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    return !s.empty() && alnum(s.front()) && std::all_of(s.begin(), s.end(), [&](char c) {
+        return alnum(c) || c == '_' || c == '.' || c == '-';
+    });
+}
+
+const json* find(const json& obj, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    return &*it;
+}
+
+// Optional string field; error when present with another type.
+Result<std::optional<std::string>> opt_string(const json& obj, const char* key,
+                                              std::string_view where) {
+    const json* v = find(obj, key);
+    if (!v) return std::optional<std::string>{};
+    if (!v->is_string())
+        return fail(Code::invalid_config, std::string(where) + key + " must be a string");
+    return std::optional<std::string>{v->get<std::string>()};
+}
+
+Result<std::vector<std::string>> string_list(const json& obj, const char* key,
+                                             std::string_view where) {
+    std::vector<std::string> out;
+    const json* v = find(obj, key);
+    if (!v) return out;
+    if (!v->is_array())
+        return fail(Code::invalid_config,
+                    std::string(where) + key + " must be an array of strings");
+    for (auto& e : *v) {
+        if (!e.is_string())
+            return fail(Code::invalid_config, std::string(where) + key + " must hold strings only");
+        out.push_back(e.get<std::string>());
+    }
+    return out;
+}
+
+Status check_ip(const json& range, const char* key, std::string_view where) {
+    const json* v = find(range, key);
+    if (!v) return {};
+    if (!v->is_string())
+        return fail(Code::invalid_config, std::string(where) + key + " must be a string");
+    if (auto a = IpAddress::parse(v->get_ref<const std::string&>()); !a)
+        return fail(Code::invalid_config, std::string(where) + key + ": " + a.error().message);
+    return {};
+}
+
+// Shape check of host-local `ranges` (array of non-empty range sets of {subnet, ...});
+// the agent validates the semantics (start/end inside the subnet, overlaps...).
+Status check_ranges(const json& ranges, std::string_view where) {
+    if (!ranges.is_array())
+        return fail(Code::invalid_config, std::string(where) + " must be an array of range sets");
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        auto& set = ranges[i];
+        std::string at = std::string(where) + "[" + std::to_string(i) + "]";
+        if (!set.is_array() || set.empty())
+            return fail(Code::invalid_config, at + " must be a non-empty array of ranges");
+        for (size_t k = 0; k < set.size(); ++k) {
+            auto& r = set[k];
+            std::string rat = at + "[" + std::to_string(k) + "].";
+            if (!r.is_object())
+                return fail(Code::invalid_config,
+                            at + "[" + std::to_string(k) + "] must be an object");
+            const json* subnet = find(r, "subnet");
+            if (!subnet || !subnet->is_string())
+                return fail(Code::invalid_config, rat + "subnet is required (a CIDR string)");
+            if (auto p = IpPrefix::parse(subnet->get_ref<const std::string&>()); !p)
+                return fail(Code::invalid_config, rat + "subnet: " + p.error().message);
+            for (const char* key : {"rangeStart", "rangeEnd", "gateway"})
+                if (auto s = check_ip(r, key, rat); !s) return s;
+        }
+    }
+    return {};
+}
+
+Result<int64_t> opt_int(const json& obj, const char* key, std::string_view where, bool& present) {
+    const json* v = find(obj, key);
+    present = v != nullptr;
+    if (!v) return 0;
+    if (!v->is_number_integer())
+        return fail(Code::invalid_config, std::string(where) + key + " must be an integer");
+    return v->get<int64_t>();
+}
+
+Result<std::vector<Route>> parse_routes(const json& ipam) {
+    std::vector<Route> out;
+    const json* routes = find(ipam, "routes");
+    if (!routes) return out;
+    if (!routes->is_array()) return fail(Code::invalid_config, "ipam.routes must be an array");
+    for (size_t i = 0; i < routes->size(); ++i) {
+        auto& r = (*routes)[i];
+        std::string where = "ipam.routes[" + std::to_string(i) + "].";
+        if (!r.is_object())
+            return fail(Code::invalid_config,
+                        "ipam.routes[" + std::to_string(i) + "] must be an object");
+        Route route;
+        const json* dst = find(r, "dst");
+        if (!dst || !dst->is_string())
+            return fail(Code::invalid_config, where + "dst is required (a CIDR string)");
+        auto prefix = IpPrefix::parse(dst->get_ref<const std::string&>());
+        if (!prefix) return fail(Code::invalid_config, where + "dst: " + prefix.error().message);
+        route.dst = dst->get<std::string>();
+        if (auto gw = opt_string(r, "gw", where); !gw) {
+            return std::unexpected(gw.error());
+        } else if (*gw) {
+            if (auto a = IpAddress::parse(**gw); !a)
+                return fail(Code::invalid_config, where + "gw: " + a.error().message);
+            route.gw = **gw;
+        }
+        std::pair<const char*, std::optional<int64_t>*> ints[] = {{"mtu", &route.mtu},
+                                                                  {"advmss", &route.advmss},
+                                                                  {"priority", &route.priority},
+                                                                  {"table", &route.table},
+                                                                  {"scope", &route.scope}};
+        for (auto& [key, slot] : ints) {
+            bool present = false;
+            auto v = opt_int(r, key, where, present);
+            if (!v) return std::unexpected(v.error());
+            if (present) *slot = *v;
+        }
+        out.push_back(std::move(route));
+    }
+    return out;
+}
+
+// Reads one attachment list key into `out`; returns whether the key was present.
+Result<bool> read_attachments(const json& conf, const char* key,
+                              std::vector<proto::Attachment>& out) {
+    auto it = conf.find(key);
+    if (it == conf.end()) return false;
+    if (it->is_null()) return true;  // libcni sends null for "no valid attachments"
+    if (!it->is_array()) return fail(Code::invalid_config, std::string(key) + " must be an array");
+    for (size_t i = 0; i < it->size(); ++i) {
+        auto& a = (*it)[i];
+        std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+        // A dropped entry would have its reservation released: refuse rather than skip.
+        if (!a.is_object()) return fail(Code::invalid_config, where + " must be an object");
+        auto id = a.find("containerID");
+        auto ifname = a.find("ifname");
+        if (id == a.end() || !id->is_string() || ifname == a.end() || !ifname->is_string())
+            return fail(Code::invalid_config, where + " must have string containerID and ifname");
+        proto::Attachment att{id->get<std::string>(), ifname->get<std::string>()};
+        if (std::find(out.begin(), out.end(), att) == out.end()) out.push_back(std::move(att));
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<json> parse_json_object(std::string_view text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded())
+        return fail(Code::decode, "error decoding the network config: stdin is not valid JSON");
+    if (!j.is_object())
+        return fail(Code::decode, "error decoding the network config: stdin is not a JSON object");
+    return j;
+}
+
+std::string config_version(const json& conf) {
+    auto it = conf.find("cniVersion");
+    if (it == conf.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+}
+
+std::string default_delete_queue_dir(std::string_view socket) {
+    auto end = socket.find_last_not_of('/');
+    std::string_view dir = ".";
+    if (end != std::string_view::npos) {
+        auto slash = socket.rfind('/', end);
+        if (slash == 0)
+            dir = "/";
+        else if (slash != std::string_view::npos)
+            dir = socket.substr(0, slash);
+    }
+    std::string out(dir);
+    if (out.back() != '/') out += '/';
+    return out + "delete-queue";
+}
+
+Result<NetConf> parse_netconf(const json& conf) {
+    NetConf nc;
+    auto version = opt_string(conf, "cniVersion", "");
+    if (!version) return std::unexpected(version.error());
+    nc.cni_version = version->value_or("");
+
+    auto name = opt_string(conf, "name", "");
+    if (!name) return std::unexpected(name.error());
+    if (!*name || (*name)->empty()) return fail(Code::invalid_config, "missing network name");
+    if (!valid_name(**name))
+        return fail(Code::invalid_config, "invalid characters found in network name", **name);
+    nc.name = **name;
+    if (auto type = opt_string(conf, "type", ""); !type)
+        return std::unexpected(type.error());
+    else
+        nc.type = type->value_or("");
+
+    const json* ipam = find(conf, "ipam");
+    if (!ipam) return fail(Code::invalid_config, "IPAM config missing 'ipam' key");
+    if (!ipam->is_object()) return fail(Code::invalid_config, "ipam must be an object");
+    IpamConf& ic = nc.ipam;
+
+    auto str = [&](const char* key) { return opt_string(*ipam, key, "ipam."); };
+    if (auto v = str("type"); !v)
+        return std::unexpected(v.error());
+    else
+        ic.type = v->value_or("");
+    if (auto v = str("socket"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v) {
+        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.socket must not be empty");
+        ic.socket = **v;
+    }
+    if (auto v = str("pool"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v) {
+        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.pool must not be empty");
+        ic.pool = **v;
+    }
+    if (auto v = str("resolvConf"); !v)
+        return std::unexpected(v.error());
+    else
+        ic.resolv_conf = v->value_or("");
+    if (auto v = str("deleteQueueDir"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v && !(*v)->empty()) {
+        ic.delete_queue_dir = **v;
+    } else {
+        ic.delete_queue_dir = default_delete_queue_dir(ic.socket);
+    }
+    if (const json* t = find(*ipam, "timeoutSeconds")) {
+        if (!t->is_number())
+            return fail(Code::invalid_config, "ipam.timeoutSeconds must be a number");
+        double secs = t->get<double>();
+        if (!(secs > 0) || secs > 3600)
+            return fail(Code::invalid_config,
+                        "ipam.timeoutSeconds must be more than 0 and at most 3600");
+        ic.timeout_ms = std::max(1, static_cast<int>(std::lround(secs * 1000)));
+    }
+    // host-local's dataDir (and any other key) is accepted and ignored.
+
+    auto routes = parse_routes(*ipam);
+    if (!routes) return std::unexpected(routes.error());
+    ic.routes = std::move(*routes);
+
+    // Ranges: runtimeConfig.ipRanges, then the legacy single range, then ipam.ranges.
+    json ranges = json::array();
+    const json* runtime = find(conf, "runtimeConfig");
+    if (runtime && !runtime->is_object())
+        return fail(Code::invalid_config, "runtimeConfig must be an object");
+    if (runtime) {
+        if (const json* rr = find(*runtime, "ipRanges")) {
+            if (auto s = check_ranges(*rr, "runtimeConfig.ipRanges"); !s)
+                return std::unexpected(s.error());
+            for (auto& set : *rr) ranges.push_back(set);
+        }
+    }
+    if (find(*ipam, "subnet")) {
+        json legacy = json::object();
+        for (const char* key : {"subnet", "rangeStart", "rangeEnd", "gateway"})
+            if (const json* v = find(*ipam, key)) legacy[key] = *v;
+        json set = json::array({json::array({legacy})});
+        if (auto s = check_ranges(set, "ipam (subnet/rangeStart/rangeEnd/gateway)"); !s)
+            return std::unexpected(s.error());
+        ranges.push_back(set[0]);
+    } else {
+        for (const char* key : {"rangeStart", "rangeEnd", "gateway"})
+            if (find(*ipam, key))
+                return fail(Code::invalid_config,
+                            std::string("ipam.") + key + " needs ipam.subnet");
+    }
+    if (const json* r = find(*ipam, "ranges")) {
+        if (auto s = check_ranges(*r, "ipam.ranges"); !s) return std::unexpected(s.error());
+        for (auto& set : *r) ranges.push_back(set);
+    }
+    if (!ranges.empty()) ic.ranges = std::move(ranges);
+    if (ic.pool && ic.ranges)
+        return fail(Code::invalid_config,
+                    "ipam: set either 'pool' (a pool of warrend's config) or ranges, not both",
+                    "ranges come from ipam.ranges, ipam.subnet or runtimeConfig.ipRanges");
+
+    // Requested addresses.
+    if (const json* args = find(conf, "args")) {
+        if (!args->is_object()) return fail(Code::invalid_config, "args must be an object");
+        if (const json* cni = find(*args, "cni")) {
+            if (!cni->is_object()) return fail(Code::invalid_config, "args.cni must be an object");
+            auto ips = string_list(*cni, "ips", "args.cni.");
+            if (!ips) return std::unexpected(ips.error());
+            nc.args_ips = std::move(*ips);
+        }
+    }
+    if (runtime) {
+        auto ips = string_list(*runtime, "ips", "runtimeConfig.");
+        if (!ips) return std::unexpected(ips.error());
+        nc.runtime_ips = std::move(*ips);
+    }
+
+    if (const json* prev = find(conf, "prevResult")) {
+        if (!prev->is_object()) return fail(Code::invalid_config, "prevResult must be an object");
+        nc.prev_result = *prev;
+    }
+
+    std::vector<proto::Attachment> attachments;
+    bool any = false;
+    for (const char* key : {"cni.dev/valid-attachments", "cni.dev/attachments"}) {
+        auto present = read_attachments(conf, key, attachments);
+        if (!present) return std::unexpected(present.error());
+        any = any || *present;
+    }
+    if (any) nc.valid_attachments = std::move(attachments);
+    return nc;
+}
+
+}  // namespace warren::cni

@@ -1,0 +1,46 @@
+#pragma once
+// One plugin invocation, from environment and stdin to exit code and stdout. All I/O goes
+// through Host, so every command is unit-testable with a fake agent.
+#include <string>
+#include <string_view>
+
+#include "env.hpp"
+#include "warren/error.hpp"
+#include "warren/protocol.hpp"
+
+namespace warren::cni {
+
+// The I/O seam of the plugin.
+class Host {
+  public:
+    virtual ~Host() = default;
+    // One exchange with warrend. Code::try_again means it could not be reached (or did not
+    // answer in time); any other error is a broken exchange.
+    virtual Result<proto::Response> call(const std::string& socket, const proto::Request& req,
+                                         int timeout_ms) = 0;
+    virtual Status enqueue_delete(const std::string& dir, const proto::Request& req) = 0;
+    virtual Result<std::string> read_file(const std::string& path) = 0;
+    // A line for the runtime's log (stderr); never stdout.
+    virtual void log(std::string_view line) = 0;
+};
+
+struct Outcome {
+    int exit_code = 0;
+    std::string out;  // exactly what goes to stdout
+};
+
+// Runs the command named by CNI_COMMAND. Never throws for bad input; every failure becomes the
+// CNI error JSON on `out` with exit code 1.
+Outcome run(const EnvLookup& getenv, std::string_view stdin_data, Host& host);
+
+// The Host of the real binary: proto::call, proto::enqueue_delete, read(2), stderr.
+class SystemHost final : public Host {
+  public:
+    Result<proto::Response> call(const std::string& socket, const proto::Request& req,
+                                 int timeout_ms) override;
+    Status enqueue_delete(const std::string& dir, const proto::Request& req) override;
+    Result<std::string> read_file(const std::string& path) override;
+    void log(std::string_view line) override;
+};
+
+}  // namespace warren::cni

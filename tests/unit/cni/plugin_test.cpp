@@ -1,0 +1,387 @@
+// cni::run() end to end with a fake Host: every command, every failure path.
+#include "plugin.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include "cni_test_util.hpp"
+
+namespace warren::cni {
+namespace {
+
+using nlohmann::json;
+using testing::attach_env;
+using testing::FakeEnv;
+
+class FakeHost : public Host {
+  public:
+    std::function<Result<proto::Response>(const proto::Request&)> agent =
+        [](const proto::Request&) {
+            return Result<proto::Response>(
+                proto::Response{true, Code::internal, {}, {}, {{"10.1.0.5/24", "10.1.0.1"}}});
+        };
+    Status enqueue_result;
+    std::map<std::string, std::string> files;
+
+    std::vector<std::pair<std::string, proto::Request>> calls;   // socket, request
+    std::vector<std::pair<std::string, proto::Request>> queued;  // dir, request
+    std::vector<std::string> logs;
+    int timeout_ms = 0;
+
+    Result<proto::Response> call(const std::string& socket, const proto::Request& req,
+                                 int timeout) override {
+        calls.emplace_back(socket, req);
+        timeout_ms = timeout;
+        return agent(req);
+    }
+    Status enqueue_delete(const std::string& dir, const proto::Request& req) override {
+        if (enqueue_result) queued.emplace_back(dir, req);
+        return enqueue_result;
+    }
+    Result<std::string> read_file(const std::string& path) override {
+        auto it = files.find(path);
+        if (it == files.end()) return fail_errno("cannot open " + path, ENOENT);
+        return it->second;
+    }
+    void log(std::string_view line) override { logs.emplace_back(line); }
+};
+
+Result<proto::Response> down(const proto::Request&) {
+    return fail_errno("cannot reach warrend at /run/warren/warren.sock", ECONNREFUSED,
+                      Code::try_again);
+}
+
+const std::string kConf =
+    R"({"cniVersion":"1.0.0","name":"podnet","type":"bridge","ipam":{"type":"warren","routes":[{"dst":"0.0.0.0/0"}]}})";
+
+struct Run {
+    Outcome outcome;
+    json out;  // parsed stdout, null when empty
+};
+
+Run run_cmd(FakeHost& host, std::map<std::string, std::string> vars,
+            const std::string& stdin_data) {
+    FakeEnv env{std::move(vars)};
+    Run r{cni::run(env.lookup(), stdin_data, host), nullptr};
+    if (!r.outcome.out.empty()) r.out = json::parse(r.outcome.out);
+    return r;
+}
+
+void expect_error(const Run& r, int code, const std::string& version = "1.0.0") {
+    EXPECT_EQ(r.outcome.exit_code, 1);
+    ASSERT_TRUE(r.out.is_object()) << r.outcome.out;
+    EXPECT_EQ(r.out["code"], code) << r.outcome.out;
+    EXPECT_EQ(r.out["cniVersion"], version) << r.outcome.out;
+    EXPECT_TRUE(r.out["msg"].is_string());
+}
+
+TEST(Plugin, AddPrintsResultAndSendsTheRequest) {
+    FakeHost host;
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    EXPECT_EQ(
+        r.out,
+        json::parse(R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24","gateway":"10.1.0.1"}],
+        "routes":[{"dst":"0.0.0.0/0"}],"dns":{}})"));
+    ASSERT_EQ(host.calls.size(), 1u);
+    auto& [socket, req] = host.calls[0];
+    EXPECT_EQ(socket, "/run/warren/warren.sock");
+    EXPECT_EQ(host.timeout_ms, 10000);
+    EXPECT_EQ(req.op, proto::Op::add);
+    EXPECT_EQ(req.network, "podnet");
+    EXPECT_EQ(req.container_id, "c0ffee");
+    EXPECT_EQ(req.pod.name, "web-0");
+}
+
+TEST(Plugin, AddInOldVersionCarriesIpVersion) {
+    FakeHost host;
+    auto conf = json::parse(kConf);
+    conf["cniVersion"] = "0.3.1";
+    auto r = run_cmd(host, attach_env("ADD"), conf.dump());
+    ASSERT_EQ(r.outcome.exit_code, 0);
+    EXPECT_EQ(r.out["cniVersion"], "0.3.1");
+    EXPECT_EQ(r.out["ips"][0]["version"], "4");
+}
+
+TEST(Plugin, AddPassesRequestedIps) {
+    FakeHost host;
+    auto vars = attach_env("ADD");
+    vars["CNI_ARGS"] += ";IP=10.1.0.42";
+    run_cmd(host, vars, kConf);
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.ips, (std::vector<std::string>{"10.1.0.42"}));
+
+    FakeHost bad;
+    vars["CNI_ARGS"] += ",10.1.0.999";
+    auto r = run_cmd(bad, vars, kConf);
+    expect_error(r, 7);
+    EXPECT_TRUE(bad.calls.empty());
+}
+
+TEST(Plugin, AddAgentErrorPassesThrough) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(
+            proto::Response{false,
+                            Code::pool_exhausted,
+                            "pool podnet (254 addresses, 3 quarantined) is exhausted",
+                            "range 10.1.0.0/24",
+                            {}});
+    };
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    expect_error(r, 100);
+    EXPECT_EQ(r.out["msg"], "pool podnet (254 addresses, 3 quarantined) is exhausted");
+    EXPECT_EQ(r.out["details"], "range 10.1.0.0/24");
+}
+
+TEST(Plugin, AddAgentDownIsCode11NamingTheSocket) {
+    FakeHost host;
+    host.agent = down;
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    expect_error(r, 11);
+    EXPECT_EQ(r.out["msg"],
+              "warrend is not reachable at /run/warren/warren.sock: Connection refused; is warrend "
+              "running?");
+    EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, AddAnswerWithoutAddressIsAnError) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(proto::Response{true});
+    };
+    expect_error(run_cmd(host, attach_env("ADD"), kConf), 999);
+}
+
+TEST(Plugin, AddReadsResolvConfBeforeAllocating) {
+    FakeHost host;
+    auto conf = json::parse(kConf);
+    conf["ipam"]["resolvConf"] = "/etc/pod-resolv.conf";
+    auto missing = run_cmd(host, attach_env("ADD"), conf.dump());
+    expect_error(missing, 5);
+    EXPECT_TRUE(host.calls.empty()) << "no allocation when the result cannot be completed";
+
+    host.files["/etc/pod-resolv.conf"] = "nameserver 10.96.0.10\nsearch svc.cluster.local\n";
+    auto r = run_cmd(host, attach_env("ADD"), conf.dump());
+    ASSERT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    EXPECT_EQ(r.out["dns"],
+              json::parse(R"({"nameservers":["10.96.0.10"],"search":["svc.cluster.local"]})"));
+}
+
+TEST(Plugin, DelSuccessPrintsNothing) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(proto::Response{true});
+    };
+    auto vars = attach_env("DEL");
+    vars.erase("CNI_NETNS");
+    auto r = run_cmd(host, vars, kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0);
+    EXPECT_EQ(r.outcome.out, "");
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.op, proto::Op::del);
+    EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, DelWithAgentDownIsQueued) {
+    FakeHost host;
+    host.agent = down;
+    auto r = run_cmd(host, attach_env("DEL"), kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0);
+    EXPECT_EQ(r.outcome.out, "");
+    ASSERT_EQ(host.queued.size(), 1u);
+    EXPECT_EQ(host.queued[0].first, "/run/warren/delete-queue");
+    EXPECT_EQ(host.queued[0].second.op, proto::Op::del);
+    EXPECT_EQ(host.queued[0].second.container_id, "c0ffee");
+    EXPECT_EQ(host.queued[0].second.ifname, "eth0");
+    ASSERT_EQ(host.logs.size(), 1u);
+    EXPECT_NE(host.logs[0].find("queued in /run/warren/delete-queue"), std::string::npos);
+}
+
+TEST(Plugin, DelQueueFailureIsCode11WithBothReasons) {
+    FakeHost host;
+    host.agent = down;
+    host.enqueue_result = fail_errno("cannot create directory /run/warren", EROFS);
+    auto r = run_cmd(host, attach_env("DEL"), kConf);
+    expect_error(r, 11);
+    auto msg = r.out["msg"].get<std::string>();
+    EXPECT_NE(msg.find("Connection refused"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Read-only file system"), std::string::npos) << msg;
+}
+
+TEST(Plugin, DelAgentAnswerIsNotQueued) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(
+            proto::Response{false, Code::invalid_config, "ranges differ", {}, {}});
+    };
+    auto r = run_cmd(host, attach_env("DEL"), kConf);
+    expect_error(r, 7);
+    EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, DelBrokenExchangeIsNotQueued) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) -> Result<proto::Response> {
+        return fail(Code::decode, "response is not a JSON object");
+    };
+    auto r = run_cmd(host, attach_env("DEL"), kConf);
+    expect_error(r, 6);
+    EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, Check) {
+    auto conf = json::parse(kConf);
+    FakeHost host;
+    auto no_prev = run_cmd(host, attach_env("CHECK"), conf.dump());
+    expect_error(no_prev, 7);
+    EXPECT_TRUE(host.calls.empty());
+
+    conf["prevResult"] = json::parse(R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"}]})");
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(proto::Response{true});
+    };
+    auto ok = run_cmd(host, attach_env("CHECK"), conf.dump());
+    EXPECT_EQ(ok.outcome.exit_code, 0);
+    EXPECT_EQ(ok.outcome.out, "");
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.op, proto::Op::check);
+    EXPECT_EQ(host.calls[0].second.ips, (std::vector<std::string>{"10.1.0.5"}));
+
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(
+            proto::Response{false, Code::check_failed, "10.1.0.5 is not held", {}, {}});
+    };
+    expect_error(run_cmd(host, attach_env("CHECK"), conf.dump()), 102);
+
+    conf["cniVersion"] = "0.3.1";
+    auto old = run_cmd(host, attach_env("CHECK"), conf.dump());
+    expect_error(old, 1, "0.3.1");
+    EXPECT_EQ(old.out["msg"], "config version does not allow CHECK");
+}
+
+TEST(Plugin, GcSendsTheUnionAndPrintsNothing) {
+    auto conf = json::parse(kConf);
+    conf["cniVersion"] = "1.1.0";
+    conf["cni.dev/valid-attachments"] = json::parse(R"([{"containerID":"a","ifname":"eth0"}])");
+    conf["cni.dev/attachments"] =
+        json::parse(R"([{"containerID":"a","ifname":"eth0"},{"containerID":"b","ifname":"eth0"}])");
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(proto::Response{true});
+    };
+    auto r = run_cmd(host, {{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/opt/cni/bin"}}, conf.dump());
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    EXPECT_EQ(r.outcome.out, "");
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.op, proto::Op::gc);
+    EXPECT_EQ(host.calls[0].second.valid_attachments,
+              (std::vector<proto::Attachment>{{"a", "eth0"}, {"b", "eth0"}}));
+
+    conf["cniVersion"] = "1.0.0";
+    auto old = run_cmd(host, {{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/opt/cni/bin"}}, conf.dump());
+    expect_error(old, 1);
+    EXPECT_EQ(old.out["msg"], "config version does not allow GC");
+}
+
+TEST(Plugin, Status) {
+    auto conf = json::parse(kConf);
+    conf["cniVersion"] = "1.1.0";
+    std::map<std::string, std::string> vars{{"CNI_COMMAND", "STATUS"},
+                                            {"CNI_PATH", "/opt/cni/bin"}};
+    FakeHost host;
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(proto::Response{true});
+    };
+    auto ok = run_cmd(host, vars, conf.dump());
+    EXPECT_EQ(ok.outcome.exit_code, 0);
+    EXPECT_EQ(ok.outcome.out, "");
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.op, proto::Op::status);
+
+    host.agent = [](const proto::Request&) {
+        return Result<proto::Response>(
+            proto::Response{false, Code::unavailable, "pool podnet is exhausted", {}, {}});
+    };
+    auto exhausted = run_cmd(host, vars, conf.dump());
+    expect_error(exhausted, 50, "1.1.0");
+    EXPECT_EQ(exhausted.out["msg"], "pool podnet is exhausted");
+
+    host.agent = down;
+    auto unreachable = run_cmd(host, vars, conf.dump());
+    expect_error(unreachable, 50, "1.1.0");
+    EXPECT_NE(unreachable.out["msg"].get<std::string>().find("/run/warren/warren.sock"),
+              std::string::npos);
+}
+
+TEST(Plugin, Version) {
+    FakeHost host;
+    auto r = run_cmd(host, {{"CNI_COMMAND", "VERSION"}}, R"({"cniVersion":"0.4.0"})");
+    EXPECT_EQ(r.outcome.exit_code, 0);
+    EXPECT_EQ(r.out["cniVersion"], "0.4.0");
+    EXPECT_EQ(r.out["supportedVersions"],
+              json::parse(R"(["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"])"));
+    for (const char* in : {"", "not json"}) {
+        auto d = run_cmd(host, {{"CNI_COMMAND", "VERSION"}}, in);
+        EXPECT_EQ(d.outcome.exit_code, 0) << in;
+        EXPECT_EQ(d.out["cniVersion"], "1.1.0") << in;
+    }
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, MalformedStdinIsCode6) {
+    FakeHost host;
+    auto r = run_cmd(host, attach_env("ADD"), "{\"cniVersion\": \"1.0.0\", ");
+    expect_error(r, 6, "1.1.0");
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, EnvErrorsAreCode4InTheConfigVersion) {
+    FakeHost host;
+    auto vars = attach_env("ADD");
+    vars.erase("CNI_IFNAME");
+    auto r = run_cmd(host, vars, kConf);
+    expect_error(r, 4, "1.0.0");
+    EXPECT_NE(r.out["msg"].get<std::string>().find("CNI_IFNAME"), std::string::npos);
+
+    vars = attach_env("ADD");
+    vars["CNI_COMMAND"] = "FROB";
+    expect_error(run_cmd(host, vars, kConf), 4);
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, UnsupportedVersionIsCode1) {
+    FakeHost host;
+    auto conf = json::parse(kConf);
+    conf["cniVersion"] = "0.2.0";
+    auto r = run_cmd(host, attach_env("ADD"), conf.dump());
+    expect_error(r, 1, "1.1.0");
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, ConfigErrorsAreCode7) {
+    FakeHost host;
+    auto conf = json::parse(kConf);
+    conf.erase("ipam");
+    expect_error(run_cmd(host, attach_env("DEL"), conf.dump()), 7);
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, CustomSocketQueueDirAndTimeout) {
+    auto conf = json::parse(kConf);
+    conf["ipam"]["socket"] = "/tmp/w/agent.sock";
+    conf["ipam"]["timeoutSeconds"] = 3;
+    FakeHost host;
+    host.agent = down;
+    run_cmd(host, attach_env("DEL"), conf.dump());
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].first, "/tmp/w/agent.sock");
+    EXPECT_EQ(host.timeout_ms, 3000);
+    ASSERT_EQ(host.queued.size(), 1u);
+    EXPECT_EQ(host.queued[0].first, "/tmp/w/delete-queue");
+}
+
+}  // namespace
+}  // namespace warren::cni
