@@ -17,30 +17,13 @@
 #include <vector>
 
 #include "env.hpp"
+#include "support/temp_dir.hpp"
 #include "warren/fd.hpp"
 #include "warren/protocol.hpp"
 
 namespace warren::cni::testing {
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "warren-cni-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) std::abort();
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-  private:
-    std::string path_;
-};
+using warren::testing::TempDir;
 
 // A CNI environment for cni::run(); values held here, lookups return nullptr when unset.
 struct FakeEnv {

@@ -14,7 +14,7 @@
 
 #include "journal/dir_lock.hpp"
 #include "journal/journal.hpp"
-#include "unit/journal/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace warren::journal {
 namespace {

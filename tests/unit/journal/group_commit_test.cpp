@@ -13,7 +13,7 @@
 
 #include "journal/file_storage.hpp"
 #include "support/fake_storage.hpp"
-#include "unit/journal/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace warren::journal {
 namespace {

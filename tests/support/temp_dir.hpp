@@ -12,7 +12,7 @@ class TempDir {
   public:
     TempDir() {
         const char* base = std::getenv("TMPDIR");
-        std::string tmpl = std::string(base && *base ? base : "/tmp") + "/warren-journal-XXXXXX";
+        std::string tmpl = std::string(base && *base ? base : "/tmp") + "/warren-test-XXXXXX";
         if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << tmpl << " failed";
         path_ = tmpl;
     }
