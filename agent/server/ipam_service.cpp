@@ -66,7 +66,7 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
                                 inode_of_(req.netns), {req.pod.namespace_, req.pod.name, req.pod.uid}};
             auto a = state_.add(ar, now, change);
             if (!a) return proto::Response::failure(a.error());
-            if (!change.empty()) {
+            if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
                 for (auto& x : (*a)->addresses) list += (list.empty() ? "" : ",") + x.str();
                 spdlog::debug("add {} -> {}", key.str(), list);
@@ -75,7 +75,7 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
         }
         case Op::del:
             state_.release(key, core::ReleaseReason::del, now, change);
-            if (!change.empty()) spdlog::debug("del {}", key.str());
+            if (!change.empty() && spdlog::should_log(spdlog::level::debug)) spdlog::debug("del {}", key.str());
             return proto::Response{true};
         case Op::check: {
             auto ips = parse_ips(req.ips);
@@ -108,7 +108,8 @@ void IpamService::handle(const proto::Request& req, Reply reply) {
     auto resp = decide(req, change);
     if (!resp.ok) {
         ++stats_.errors;
-        spdlog::debug("{} {}/{}/{} failed: {}", proto::op_name(req.op), req.network, req.container_id, req.ifname, resp.msg);
+        if (spdlog::should_log(spdlog::level::debug))
+            spdlog::debug("{} {}/{}/{} failed: {}", proto::op_name(req.op), req.network, req.container_id, req.ifname, resp.msg);
     }
     commit(std::move(change), std::move(reply), std::move(resp));
 }

@@ -25,29 +25,29 @@ using stream = asio::local::stream_protocol;
 
 class UnixServer::Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(UnixServer& server, stream::socket sock)
-        : server_(server), sock_(std::move(sock)), timer_(sock_.get_executor()) {}
+    Session(std::shared_ptr<Shared> shared, stream::socket sock) : server_(std::move(shared)), sock_(std::move(sock)) {
+        server_->sessions.insert(this);
+    }
+    ~Session() { server_->sessions.erase(this); }
 
     void start() { read_header(); }
 
-private:
-    void arm_timer() {
-        timer_.expires_after(std::chrono::milliseconds(server_.opts_.request_timeout_ms));
-        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-            if (ec) return;
-            ++self->server_.stats_.timeouts;
+    // Called by the server's reaper; closing cancels the pending read, which ends the session.
+    void close_if_expired(std::chrono::steady_clock::time_point now) {
+        if (deadline_ && now >= *deadline_) {
+            ++server_->stats.timeouts;
             spdlog::debug("closing a connection that sent no complete request in time");
-            boost::system::error_code ignored;
-            self->sock_.close(ignored);
-        });
+            close();
+        }
     }
 
+private:
     // Reads whatever is available: a small request usually arrives whole in one read, header
     // and payload together.
+    // An idle connection, or a request that does not arrive whole, is closed once the request
+    // timeout has passed (checked coarsely by the reaper: no timer syscalls per request).
     void read_header() {
-        // Only the wait for the first byte of a later request may idle; a started frame must
-        // finish within the timeout.
-        arm_timer();
+        deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_->opts.request_timeout_ms);
         have_ = 0;
         need_ = proto::kHeaderSize;
         read_more();
@@ -65,23 +65,23 @@ private:
     void on_bytes(size_t n) {
         have_ += n;
         if (need_ == proto::kHeaderSize && have_ >= proto::kHeaderSize) {
-            auto len = proto::decode_header(buf_.data(), proto::Kind::request, server_.opts_.max_payload);
+            auto len = proto::decode_header(buf_.data(), proto::Kind::request, server_->opts.max_payload);
             if (!len) return refuse(len.error());
             need_ = proto::kHeaderSize + *len;
         }
         if (have_ < need_) return read_more();
         if (have_ > need_) return refuse(Error{Code::decode, "client sent a second request before the answer"});
-        timer_.cancel();
+        deadline_.reset();
         auto req = proto::decode_request(
             std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
         if (!req) return refuse(req.error());
-        server_.handler_(*req, [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
+        server_->handler(*req, [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
     }
 
     void refuse(const Error& e) {
-        ++server_.stats_.bad_frames;
+        ++server_->stats.bad_frames;
         spdlog::warn("refusing a malformed request on the CNI socket: {}", e.message);
-        timer_.cancel();
+        deadline_.reset();
         send(proto::Response::failure(e), false);
     }
 
@@ -96,13 +96,13 @@ private:
 
     void close() {
         boost::system::error_code ignored;
-        timer_.cancel();
+        deadline_.reset();
         sock_.close(ignored);
     }
 
-    UnixServer& server_;
+    std::shared_ptr<Shared> server_;  // outlives the server object while handlers are pending
     stream::socket sock_;
-    asio::steady_timer timer_;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
     std::vector<uint8_t> buf_;
     size_t have_ = 0;
     size_t need_ = proto::kHeaderSize;
@@ -110,26 +110,44 @@ private:
 };
 
 UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, Handler handler)
-    : io_(io), acceptor_(io), opts_(opts), handler_(std::move(handler)) {
+    : io_(io), acceptor_(io), reaper_(io), shared_(std::make_shared<Shared>()) {
+    shared_->opts = opts;
+    shared_->handler = std::move(handler);
     acceptor_.assign(stream(), listener.release());
 }
 
-void UnixServer::start() { accept_next(); }
+void UnixServer::start() {
+    accept_next();
+    reap();
+}
 
 void UnixServer::stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    reaper_.cancel();
+}
+
+void UnixServer::reap() {
+    reaper_.expires_after(std::chrono::milliseconds(std::clamp(shared_->opts.request_timeout_ms / 4, 10, 500)));
+    reaper_.async_wait([this](boost::system::error_code ec) {
+        if (ec || !acceptor_.is_open()) return;
+        auto now = std::chrono::steady_clock::now();
+        std::vector<Session*> all(shared_->sessions.begin(), shared_->sessions.end());
+        for (auto* s : all)
+            if (shared_->sessions.contains(s)) s->close_if_expired(now);
+        reap();
+    });
 }
 
 void UnixServer::accept_next() {
     acceptor_.async_accept([this](boost::system::error_code ec, stream::socket sock) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (!ec) {
-            ++stats_.accepted;
+            ++shared_->stats.accepted;
             if (peer_allowed(sock.native_handle())) {
-                std::make_shared<Session>(*this, std::move(sock))->start();
+                std::make_shared<Session>(shared_, std::move(sock))->start();
             } else {
-                ++stats_.refused_peers;
+                ++shared_->stats.refused_peers;
             }
         } else {
             spdlog::warn("accept on the CNI socket failed: {}", ec.message());
@@ -161,7 +179,8 @@ bool UnixServer::peer_allowed(int fd) {
         return false;
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
-    if (opts_.allowed_gid && (cred.gid == *opts_.allowed_gid || pid_in_group(cred.pid, *opts_.allowed_gid)))
+    const auto& gid = shared_->opts.allowed_gid;
+    if (gid && (cred.gid == *gid || pid_in_group(cred.pid, *gid)))
         return true;
     spdlog::warn("refusing a CNI connection from pid {} uid {} gid {}: not root and not in the socket's group",
                  cred.pid, cred.uid, cred.gid);

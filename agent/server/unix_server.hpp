@@ -11,6 +11,8 @@
 // Thread-safety: everything runs on the io_context's thread.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <unordered_set>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,18 +43,24 @@ public:
     struct Stats {
         uint64_t accepted = 0, refused_peers = 0, bad_frames = 0, timeouts = 0;
     };
-    const Stats& stats() const { return stats_; }
+    const Stats& stats() const { return shared_->stats; }
 
 private:
     class Session;
+    struct Shared {
+        ServerOptions opts;
+        Handler handler;
+        Stats stats;
+        std::unordered_set<Session*> sessions;
+    };
     void accept_next();
+    void reap();
     bool peer_allowed(int fd);
 
     boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
-    ServerOptions opts_;
-    Handler handler_;
-    Stats stats_;
+    boost::asio::steady_timer reaper_;
+    std::shared_ptr<Shared> shared_;
 };
 
 // Binds a Unix stream socket at `path` (creating its directory), mode `mode`, group `group`
