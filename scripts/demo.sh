@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# A live tour of warren on this machine: builds it, starts warrend on a dual-stack pool, plugs
+# three network namespaces ("pods") into a Linux bridge through the real CNI bridge plugin with
+# `"ipam": {"type": "warren"}`, pings between them over IPv4 and IPv6, shows the agent's log,
+# deletes one pod and shows its address cooling down. Then warrend keeps running (its log
+# follows) until Ctrl-C; on exit the namespaces, the bridge and the agent are removed.
+#
+#   sudo ./scripts/demo.sh               # the tour, then wait for Ctrl-C
+#   sudo ./scripts/demo.sh --no-wait     # the tour, then clean up and exit (CI, scripted runs)
+# Environment: SKIP_DEPS=1 skips install-deps; BUILD_DIR, BUILD_TYPE, JOBS as for the build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+WAIT=1
+for a in "$@"; do
+  case $a in
+    --no-wait) WAIT=0 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown argument '$a' (try --help)" >&2; exit 2 ;;
+  esac
+done
+if (( EUID != 0 )); then
+  echo "demo: needs root (network namespaces, a bridge, /run/warren); try: sudo $0" >&2
+  exit 1
+fi
+
+POOL_V4=10.244.0.0/24
+POOL_V6=fd00:10:244::/64
+COOLDOWN=10
+SOCKET=/run/warren/warren.sock
+BRIDGE=warren-demo0
+NETWORK=warren-demo
+PODS=(a b c)
+
+# ------------------------------------------------------------------ build
+if [[ ${SKIP_DEPS:-0} != 1 ]]; then
+  heading "dependencies"
+  "$WARREN_ROOT/scripts/install-deps.sh"
+fi
+heading "build ($BUILD_TYPE, $BUILD_DIR)"
+build warrend warren
+BIN=$BUILD_DIR/bin
+CNI_PATH="$BIN:/usr/lib/cni"
+for need in /usr/lib/cni/bridge "$BIN/warrend" "$BIN/warren"; do
+  [[ -x $need ]] || { echo "demo: $need is missing" >&2; exit 1; }
+done
+
+# ------------------------------------------------------------------ cleanup
+WORK=$(mktemp -d /tmp/warren-demo.XXXXXX)
+STATE=$WORK/state
+LOG=$WORK/warrend.log
+CONF=$WORK/10-warren-demo.conf
+AGENT_PID=
+TAIL_PID=
+CREATED_RUN_DIR=0
+[[ -d /run/warren ]] || CREATED_RUN_DIR=1
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  heading "cleaning up"
+  [[ -n $TAIL_PID ]] && kill "$TAIL_PID" 2>/dev/null
+  for p in "${PODS[@]}" d; do
+    if ip netns list | grep -qw "warren-demo-$p"; then
+      ip netns del "warren-demo-$p" && echo "removed netns warren-demo-$p"
+    fi
+  done
+  if ip link show "$BRIDGE" &>/dev/null; then
+    ip link del "$BRIDGE" && echo "removed bridge $BRIDGE"
+  fi
+  if [[ -n $AGENT_PID ]]; then
+    # A Ctrl-C on the terminal reaches warrend too; it may already be on its way out.
+    kill -TERM "$AGENT_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$AGENT_PID" 2>/dev/null || true
+    wait "$AGENT_PID" 2>/dev/null || true
+    echo "stopped warrend (pid $AGENT_PID)"
+  fi
+  rm -f "$SOCKET"
+  rmdir /run/warren/delete-queue 2>/dev/null || true
+  if (( CREATED_RUN_DIR )); then rmdir /run/warren 2>/dev/null || true; fi
+  rm -rf "$WORK"
+  echo "removed $WORK"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'echo "demo: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+# Leftovers of an earlier run that was killed hard.
+for p in "${PODS[@]}" d; do ip netns del "warren-demo-$p" 2>/dev/null || true; done
+ip link del "$BRIDGE" 2>/dev/null || true
+
+# ------------------------------------------------------------------ agent
+heading "starting warrend"
+if ss -xlH 2>/dev/null | awk '{print $5}' | grep -qx "$SOCKET"; then
+  echo "demo: something already serves $SOCKET (a real warrend?); stop it first" >&2
+  exit 1
+fi
+ARGS=(--state-dir "$STATE" --socket "$SOCKET" --pod-cidr "$POOL_V4" --pod-cidr "$POOL_V6"
+      --cooldown "$COOLDOWN" --log-level debug)
+note "$BIN/warrend ${ARGS[*]}"
+"$BIN/warrend" "${ARGS[@]}" 2>"$LOG" &
+AGENT_PID=$!
+for _ in $(seq 100); do
+  [[ -S $SOCKET ]] && grep -q "serving CNI requests" "$LOG" && break
+  kill -0 "$AGENT_PID" 2>/dev/null || { cat "$LOG"; echo "demo: warrend exited" >&2; exit 1; }
+  sleep 0.05
+done
+sed 's/^/  | /' "$LOG"
+
+# ------------------------------------------------------------------ CNI config
+heading "the CNI network config (what a runtime reads from /etc/cni/net.d)"
+cat >"$CONF" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "$NETWORK",
+  "type": "bridge",
+  "bridge": "$BRIDGE",
+  "isGateway": false,
+  "ipMasq": false,
+  "ipam": {
+    "type": "warren",
+    "socket": "$SOCKET"
+  }
+}
+JSON
+cat "$CONF"
+
+# cni <command> <pod> [extra CNI_ARGS] [plugin]: runs a CNI plugin like a container runtime does.
+cni() {
+  local cmd=$1 pod=$2 extra=${3:-} plugin=${4:-/usr/lib/cni/bridge}
+  CNI_COMMAND=$cmd CNI_CONTAINERID="demo-$pod" CNI_NETNS="/var/run/netns/warren-demo-$pod" \
+    CNI_IFNAME=eth0 CNI_PATH="$CNI_PATH" \
+    CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=pod-$pod;K8S_POD_UID=00000000-0000-4000-8000-0000000000$pod$pod${extra:+;$extra}" \
+    "$plugin" <"$CONF"
+}
+pretty() { if command -v jq >/dev/null; then jq -c . 2>/dev/null || cat; else cat; fi; }
+
+# ------------------------------------------------------------------ pods
+declare -A V4 V6
+heading "creating 3 pods: netns + CNI ADD through the bridge plugin"
+for p in "${PODS[@]}"; do
+  ip netns add "warren-demo-$p"
+  ip -n "warren-demo-$p" link set lo up
+  note "pod-$p: CNI_COMMAND=ADD bridge -> warren -> warrend"
+  out=$(cni ADD "$p")
+  echo "$out" | pretty
+  V4[$p]=$(ip -n "warren-demo-$p" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
+  V6[$p]=$(ip -n "warren-demo-$p" -6 -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1)
+done
+
+heading "addresses inside the pods"
+for p in "${PODS[@]}"; do
+  printf 'pod-%s  ' "$p"
+  ip -n "warren-demo-$p" -br addr show dev eth0
+done
+echo
+ip -br link show master "$BRIDGE" | sed 's/^/bridge port  /'
+
+heading "ping between pods (IPv4 and IPv6)"
+for pair in a:b b:c c:a; do
+  from=${pair%:*} to=${pair#*:}
+  note "pod-$from -> pod-$to (${V4[$to]})"
+  ip netns exec "warren-demo-$from" ping -c 2 -i 0.2 -W 2 "${V4[$to]}" | tail -n 2
+  note "pod-$from -> pod-$to (${V6[$to]})"
+  ip netns exec "warren-demo-$from" ping -6 -c 2 -i 0.2 -W 2 "${V6[$to]}" | tail -n 2
+done
+
+heading "what warrend logged"
+sed 's/^/  | /' "$LOG"
+
+heading "an ADD repeated by the runtime returns the same addresses (idempotent)"
+note "pod-a again, plugin called directly:"
+cni ADD a "" "$BIN/warren" | pretty
+
+# ------------------------------------------------------------------ DEL + cooldown
+heading "DEL pod-c: its addresses cool down for ${COOLDOWN}s before reuse"
+LOG_MARK=$(wc -l <"$LOG")
+cni DEL c && echo "DEL pod-c: ok (exit 0)"
+ip netns del warren-demo-c
+note "a new pod asking for pod-c's old address ${V4[c]} right away (CNI_ARGS IP=...):"
+set +e
+out=$(cni ADD d "IP=${V4[c]}" "$BIN/warren")
+rc=$?
+set -e
+echo "$out" | pretty
+echo "exit $rc (refused while the address is cooling down)"
+note "waiting for the cooldown to end ..."
+if [[ -t 1 ]]; then
+  for ((s = COOLDOWN + 2; s > 0; s--)); do printf '\r  %2ds ' "$s"; sleep 1; done
+  printf '\r'
+else
+  sleep $((COOLDOWN + 2))
+fi
+note "the same request after the cooldown:"
+cni ADD d "IP=${V4[c]}" "$BIN/warren" | pretty
+cni DEL d "" "$BIN/warren" && echo "DEL pod-d: ok"
+
+heading "what warrend logged since the DEL"
+tail -n +"$((LOG_MARK + 1))" "$LOG" | sed 's/^/  | /'
+
+# ------------------------------------------------------------------ wait
+if (( WAIT )); then
+  heading "warrend keeps serving $SOCKET; its log follows. Ctrl-C stops it and cleans up"
+  note "try: CNI_COMMAND=ADD CNI_CONTAINERID=x CNI_NETNS=/proc/1/ns/net CNI_IFNAME=eth0 CNI_PATH=$CNI_PATH $BIN/warren < $CONF"
+  tail -n 0 -f "$LOG" &
+  TAIL_PID=$!
+  wait "$AGENT_PID" || true
+  echo "demo: warrend exited"
+else
+  heading "tour done (--no-wait)"
+fi
