@@ -184,8 +184,26 @@ Result<Undo> IpamState::apply(const Event& ev) {
     return fail(Code::internal, "unhandled event");
 }
 
+Status IpamState::check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const {
+    for (auto& [other, p] : pools_) {
+        if (other == name) continue;
+        for (auto& so : p.sets)
+            for (auto& ro : so)
+                for (auto& s : sets)
+                    for (auto& r : s)
+                        if (ranges_overlap(r, ro))
+                            return fail(Code::invalid_config,
+                                        "ranges of pool '" + name + "' (" + describe({r}) + ") overlap pool '" +
+                                            other + "' (" + describe({ro}) + ")",
+                                        "two pools must never share addresses; give this network "
+                                        "non-overlapping ranges or name the existing pool with 'pool'");
+    }
+    return {};
+}
+
 Result<Change> IpamState::define_pool(const std::string& name, const std::vector<RangeSet>& sets,
                                       PoolSource source) {
+    if (auto s = check_no_overlap(name, sets); !s) return std::unexpected(s.error());
     Change change;
     std::string text = to_json(sets).dump();
     auto it = pools_.find(name);
@@ -210,6 +228,7 @@ Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
                             "for new ranges");
             return &it->second;
         }
+        if (auto s = check_no_overlap(name, *sets); !s) return std::unexpected(s.error());
         if (auto s = push(change, PoolDefined{name, text, PoolSource::cni}); !s) return std::unexpected(s.error());
         return &pools_.at(name);
     }

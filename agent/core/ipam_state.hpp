@@ -113,6 +113,8 @@ public:
     std::string gateway_for(const Pool& p, const IpAddress& a, int* prefix_len) const;
 
 private:
+    // Code::invalid_config when `sets` share an address with any pool other than `name`.
+    Status check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const;
     Result<Undo> apply(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,

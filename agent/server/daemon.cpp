@@ -158,6 +158,8 @@ private:
             spdlog::warn("cannot read the delete queue {}: {}", dir, entries.error().describe());
             return;
         }
+        if (auto n = proto::remove_stale_temps(dir, std::chrono::minutes(5)); n && *n)
+            spdlog::info("removed {} unfinished delete-queue file(s) left by crashed plugin runs", *n);
         for (auto& e : *entries) {
             if (!e.request) {
                 spdlog::error("delete queue entry {} is unreadable ({}); moving it aside", e.path, e.request.error().message);

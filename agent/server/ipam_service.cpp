@@ -66,6 +66,7 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
                                 inode_of_(req.netns), {req.pod.namespace_, req.pod.name, req.pod.uid}};
             auto a = state_.add(ar, now, change);
             if (!a) return proto::Response::failure(a.error());
+            if (change.empty()) readded_[key] = now;
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
                 for (auto& x : (*a)->addresses) list += (list.empty() ? "" : ",") + x.str();
@@ -74,6 +75,7 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
             return ips_response(**a);
         }
         case Op::del:
+            readded_.erase(key);
             state_.release(key, core::ReleaseReason::del, now, change);
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) spdlog::debug("del {}", key.str());
             return proto::Response{true};
@@ -119,9 +121,13 @@ void IpamService::apply_queued_delete(const proto::Request& req, int64_t enqueue
     core::AttachmentKey key{req.network, req.container_id, req.ifname};
     core::Change change;
     const core::Allocation* a = state_.find(key);
-    if (a && a->time_ns > enqueued_unix_ns) {
+    auto readded = readded_.find(key);
+    const bool added_since = a && (a->time_ns > enqueued_unix_ns ||
+                                   (readded != readded_.end() && readded->second > enqueued_unix_ns));
+    if (added_since) {
         spdlog::info("skipping queued DEL for {}: it was allocated again after the DEL was queued", key.str());
     } else if (a) {
+        readded_.erase(key);
         state_.release(key, core::ReleaseReason::queued_del, clock_.now_ns(), change);
         spdlog::info("applied queued DEL for {}", key.str());
     }

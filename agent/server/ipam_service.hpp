@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,9 @@ private:
     std::deque<Inflight> inflight_;
     std::deque<Waiter> waiters_;
     Stats stats_;
+    // When a repeated ADD last confirmed an attachment (memory only): a DEL queued before that
+    // must not release what the runtime was just told it holds.
+    std::unordered_map<core::AttachmentKey, int64_t> readded_;
     std::mutex mailbox_mutex_;
     std::vector<Completion> mailbox_;
 };

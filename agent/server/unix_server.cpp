@@ -110,7 +110,7 @@ private:
 };
 
 UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, Handler handler)
-    : io_(io), acceptor_(io), reaper_(io), shared_(std::make_shared<Shared>()) {
+    : io_(io), acceptor_(io), reaper_(io), backoff_(io), shared_(std::make_shared<Shared>()) {
     shared_->opts = opts;
     shared_->handler = std::move(handler);
     acceptor_.assign(stream(), listener.release());
@@ -125,6 +125,7 @@ void UnixServer::stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     reaper_.cancel();
+    backoff_.cancel();
 }
 
 void UnixServer::reap() {
@@ -149,10 +150,18 @@ void UnixServer::accept_next() {
             } else {
                 ++shared_->stats.refused_peers;
             }
-        } else {
-            spdlog::warn("accept on the CNI socket failed: {}", ec.message());
+            accept_next();
+            return;
         }
-        accept_next();
+        // Out of descriptors (or another accept error): retrying at once would spin and flood
+        // the log; wait a little, warn at most once per backoff.
+        ++shared_->stats.accept_errors;
+        spdlog::warn("accept on the CNI socket failed: {} ({} so far); retrying in 100 ms", ec.message(),
+                     shared_->stats.accept_errors);
+        backoff_.expires_after(std::chrono::milliseconds(100));
+        backoff_.async_wait([this](boost::system::error_code e) {
+            if (!e && acceptor_.is_open()) accept_next();
+        });
     });
 }
 

@@ -41,7 +41,7 @@ public:
     void stop();  // closes the listener; open connections finish their current exchange
 
     struct Stats {
-        uint64_t accepted = 0, refused_peers = 0, bad_frames = 0, timeouts = 0;
+        uint64_t accepted = 0, refused_peers = 0, bad_frames = 0, timeouts = 0, accept_errors = 0;
     };
     const Stats& stats() const { return shared_->stats; }
 
@@ -60,6 +60,7 @@ private:
     boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
     boost::asio::steady_timer reaper_;
+    boost::asio::steady_timer backoff_;
     std::shared_ptr<Shared> shared_;
 };
 
