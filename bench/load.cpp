@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -49,6 +50,11 @@ Fd connect_unix(const std::string& path) {
     return fd;
 }
 
+uint64_t netns_inode(const char* path) {
+    struct stat st {};
+    return ::stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
 void patch_counter(Conn& c) {
     uint64_t v = c.counter++;
     if (c.digits_at == std::string::npos) return;
@@ -69,7 +75,8 @@ std::string make_frame(const LoadOptions& o, int conn, size_t& digits_at) {
                   R"("pod":{"namespace":"bench","name":"load-%d","uid":"6f1c2a8e-0000-4000-8000-000000000%03d"})",
                   conn, conn % 1000);
     std::string payload = std::string(R"({"op":"add","network":")") + o.network + R"(","containerId":")" + cid +
-                          std::string(kDigitsMark) + R"(","ifname":"eth0","netns":"/proc/1/ns/net","pool":")" +
+                          std::string(kDigitsMark) + R"(","ifname":"eth0","netns":"/proc/self/ns/net","netnsInode":)" +
+                          std::to_string(netns_inode("/proc/self/ns/net")) + R"(,"pool":")" +
                           o.pool + R"(",)" + pod + "}";
     std::string frame = proto::encode_frame(proto::Kind::request, payload);
     digits_at = frame.find(kDigitsMark);

@@ -257,7 +257,7 @@ struct Peer {
 Env cni_env(const Peer& p, const char* command, const std::string& cid, int pod) {
     char uid[64];
     std::snprintf(uid, sizeof uid, "0b5e3f7a-0000-4000-8000-%012d", pod);
-    return Env({std::string("CNI_COMMAND=") + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/1/ns/net",
+    return Env({std::string("CNI_COMMAND=") + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net",
                 "CNI_IFNAME=eth0", "CNI_PATH=" + p.cni_path,
                 "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-" + std::to_string(pod) +
                     ";K8S_POD_INFRA_CONTAINER_ID=" + cid + ";K8S_POD_UID=" + uid,

@@ -49,6 +49,7 @@ class Invocation {
         if (auto s = check_version(env->command, conf->cni_version); !s) return error(s.error());
         auto req = build_request(*env, *conf);
         if (!req) return error(req.error());
+        if (env->command == Command::add) req->netns_inode = host_.netns_inode(req->netns);
         switch (env->command) {
             case Command::add:
                 return add(*conf, *req);

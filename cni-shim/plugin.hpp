@@ -20,6 +20,8 @@ class Host {
                                          int timeout_ms) = 0;
     virtual Status enqueue_delete(const std::string& dir, const proto::Request& req) = 0;
     virtual Result<std::string> read_file(const std::string& path) = 0;
+    // Inode of the netns at `path`, 0 when unknown; the agent records it with the allocation.
+    virtual uint64_t netns_inode(const std::string&) { return 0; }
     // A line for the runtime's log (stderr); never stdout.
     virtual void log(std::string_view line) = 0;
 };
@@ -40,6 +42,7 @@ class SystemHost final : public Host {
                                  int timeout_ms) override;
     Status enqueue_delete(const std::string& dir, const proto::Request& req) override;
     Result<std::string> read_file(const std::string& path) override;
+    uint64_t netns_inode(const std::string& path) override;
     void log(std::string_view line) override;
 };
 

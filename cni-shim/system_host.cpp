@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plugin.hpp"
@@ -15,6 +16,12 @@ Result<proto::Response> SystemHost::call(const std::string& socket, const proto:
 
 Status SystemHost::enqueue_delete(const std::string& dir, const proto::Request& req) {
     return proto::enqueue_delete(dir, req);
+}
+
+uint64_t SystemHost::netns_inode(const std::string& path) {
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return 0;
+    return st.st_ino;
 }
 
 Result<std::string> SystemHost::read_file(const std::string& path) {

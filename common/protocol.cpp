@@ -1,5 +1,6 @@
 #include "warren/protocol.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace warren::proto {
@@ -78,6 +79,7 @@ std::string encode(const Request& r) {
     if (!r.container_id.empty()) j["containerId"] = r.container_id;
     if (!r.ifname.empty()) j["ifname"] = r.ifname;
     if (!r.netns.empty()) j["netns"] = r.netns;
+    if (r.netns_inode) j["netnsInode"] = r.netns_inode;
     if (!r.pod.namespace_.empty() || !r.pod.name.empty() || !r.pod.uid.empty())
         j["pod"] = {{"namespace", r.pod.namespace_}, {"name", r.pod.name}, {"uid", r.pod.uid}};
     if (r.pool) j["pool"] = *r.pool;
@@ -91,64 +93,52 @@ std::string encode(const Request& r) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+// IP addresses and most messages need no escaping; anything else goes through the library.
+void append_string(std::string& out, std::string_view s) {
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f && c != '"' && c != '\\';
+    });
+    if (plain) {
+        out += '"';
+        out += s;
+        out += '"';
+        return;
+    }
+    out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
+// Built by hand: the agent encodes one per request on its hot path.
 std::string encode(const Response& r) {
-    json j{{"ok", r.ok}};
+    std::string out;
+    out.reserve(64 + 64 * r.ips.size() + r.msg.size() + r.details.size());
+    out += r.ok ? R"({"ok":true)" : R"({"ok":false)";
     if (!r.ok) {
-        j["code"] = static_cast<int>(r.code);
-        j["msg"] = r.msg;
-        if (!r.details.empty()) j["details"] = r.details;
+        out += R"(,"code":)";
+        out += std::to_string(static_cast<int>(r.code));
+        out += R"(,"msg":)";
+        append_string(out, r.msg);
+        if (!r.details.empty()) {
+            out += R"(,"details":)";
+            append_string(out, r.details);
+        }
     }
     if (!r.ips.empty()) {
-        auto& ips = j["ips"] = json::array();
-        for (auto& ip : r.ips) {
-            json e{{"address", ip.address}};
-            if (!ip.gateway.empty()) e["gateway"] = ip.gateway;
-            ips.push_back(std::move(e));
+        out += R"(,"ips":[)";
+        for (size_t i = 0; i < r.ips.size(); ++i) {
+            out += i ? R"(,{"address":)" : R"({"address":)";
+            append_string(out, r.ips[i].address);
+            if (!r.ips[i].gateway.empty()) {
+                out += R"(,"gateway":)";
+                append_string(out, r.ips[i].gateway);
+            }
+            out += '}';
         }
+        out += ']';
     }
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-Result<Request> decode_request(std::string_view payload) {
-    json j = json::parse(payload, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(Code::decode, "request is not a JSON object");
-    Request r;
-    auto op = op_from_name(get_string(j, "op"));
-    if (!op) return fail(Code::decode, "request has an unknown op '" + get_string(j, "op") + "'");
-    r.op = *op;
-    r.network = get_string(j, "network");
-    r.container_id = get_string(j, "containerId");
-    r.ifname = get_string(j, "ifname");
-    r.netns = get_string(j, "netns");
-    if (auto it = j.find("pod"); it != j.end() && it->is_object()) {
-        r.pod.namespace_ = get_string(*it, "namespace");
-        r.pod.name = get_string(*it, "name");
-        r.pod.uid = get_string(*it, "uid");
-    }
-    if (auto it = j.find("pool"); it != j.end()) {
-        if (!it->is_string()) return fail(Code::decode, "request field 'pool' must be a string");
-        r.pool = it->get<std::string>();
-    }
-    if (auto it = j.find("ranges"); it != j.end() && !it->is_null()) r.ranges = *it;
-    if (auto it = j.find("ips"); it != j.end()) {
-        if (!it->is_array()) return fail(Code::decode, "request field 'ips' must be an array");
-        for (auto& ip : *it) {
-            if (!ip.is_string()) return fail(Code::decode, "request field 'ips' must hold strings");
-            r.ips.push_back(ip.get<std::string>());
-        }
-    }
-    if (auto it = j.find("validAttachments"); it != j.end()) {
-        if (!it->is_array()) return fail(Code::decode, "'validAttachments' must be an array");
-        for (auto& a : *it) {
-            if (!a.is_object()) return fail(Code::decode, "'validAttachments' must hold objects");
-            r.valid_attachments.push_back({get_string(a, "containerId"), get_string(a, "ifname")});
-        }
-    }
-    if (r.op != Op::ping && r.op != Op::status && r.network.empty())
-        return fail(Code::decode, "request has no network name");
-    if ((r.op == Op::add || r.op == Op::del || r.op == Op::check) && r.container_id.empty())
-        return fail(Code::decode, "request has no container ID");
-    return r;
+    out += '}';
+    return out;
 }
 
 Result<Response> decode_response(std::string_view payload) {

@@ -110,13 +110,14 @@ Result<Undo> IpamState::apply(const Event& ev) {
             }
         }
         allocations_.emplace(e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod, e->time_ns});
-        return Undo{[this, key = e->key, name = e->pool, addrs = e->addresses, old_cursors, unquarantined] {
-            Pool& q = pools_.at(name);
-            for (auto& a : addrs) q.used.erase(a);
+        return Undo{[this, key = e->key, old_cursors = std::move(old_cursors), unquarantined = std::move(unquarantined)] {
+            auto it = allocations_.find(key);
+            Pool& q = pools_.at(it->second.pool);
+            for (auto& a : it->second.addresses) q.used.erase(a);
             for (auto& [a, t] : unquarantined) q.quarantine.emplace(a, t);
             q.cursors = old_cursors;
             recount(q);
-            allocations_.erase(key);
+            allocations_.erase(it);
         }};
     }
     if (auto* e = std::get_if<Released>(&ev)) {
@@ -303,7 +304,7 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
     return fail(Code::pool_exhausted, exhausted_message(p, si));
 }
 
-Result<const Allocation*> IpamState::add(const AddRequest& req, int64_t now_ns, Change& change) {
+Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change& change) {
     if (auto it = allocations_.find(req.key); it != allocations_.end()) return &it->second;
     auto pool = resolve_pool(req, change);
     if (!pool) return std::unexpected(pool.error());
@@ -321,19 +322,19 @@ Result<const Allocation*> IpamState::add(const AddRequest& req, int64_t now_ns, 
         wanted[s] = a;
     }
     Allocated ev;
-    ev.key = req.key;
     ev.pool = p.name;
-    ev.netns = req.netns;
     ev.netns_inode = req.netns_inode;
-    ev.pod = req.pod;
     ev.time_ns = now_ns;
     for (size_t s = 0; s < p.sets.size(); ++s) {
         auto a = pick(p, s, wanted[s], req.key);
         if (!a) return std::unexpected(a.error());
         ev.addresses.push_back(*a);
     }
+    ev.key = std::move(req.key);
+    ev.netns = std::move(req.netns);
+    ev.pod = std::move(req.pod);
     if (auto s = push(change, std::move(ev)); !s) return std::unexpected(s.error());
-    return &allocations_.at(req.key);
+    return &allocations_.at(std::get<Allocated>(change.events.back()).key);
 }
 
 void IpamState::release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change) {

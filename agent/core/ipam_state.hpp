@@ -86,7 +86,7 @@ public:
                                PoolSource source);
 
     // Idempotent per key: a key that holds addresses gets the same ones back and no change.
-    Result<const Allocation*> add(const AddRequest& req, int64_t now_ns, Change& change);
+    Result<const Allocation*> add(AddRequest req, int64_t now_ns, Change& change);
     // Releases what `key` holds; unknown keys are not an error.
     void release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change);
     // Releases every allocation of `network` whose (container, ifname) is not in `valid`.

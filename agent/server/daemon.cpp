@@ -99,8 +99,8 @@ public:
             so.allowed_gid = *g;
         }
         server_ = std::make_unique<UnixServer>(io_, std::move(*listener), so,
-                                               [this](const proto::Request& r, UnixServer::Reply reply) {
-                                                   service_.handle(r, std::move(reply));
+                                               [this](proto::Request r, UnixServer::Reply reply) {
+                                                   service_.handle(std::move(r), std::move(reply));
                                                });
         drain_queue();
         server_->start();

@@ -53,24 +53,26 @@ proto::Response IpamService::ips_response(const core::Allocation& a) const {
     return r;
 }
 
-proto::Response IpamService::decide(const proto::Request& req, core::Change& change) {
+proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
     using proto::Op;
     const int64_t now = clock_.now_ns();
-    core::AttachmentKey key{req.network, req.container_id, req.ifname};
+    core::AttachmentKey key{std::move(req.network), std::move(req.container_id), std::move(req.ifname)};
     switch (req.op) {
         case Op::ping: return proto::Response{true};
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
-            core::AddRequest ar{key, req.pool, req.ranges, std::move(*requested), req.netns,
-                                inode_of_(req.netns), {req.pod.namespace_, req.pod.name, req.pod.uid}};
-            auto a = state_.add(ar, now, change);
+            const uint64_t inode = req.netns_inode ? req.netns_inode : inode_of_(req.netns);
+            core::AddRequest ar{std::move(key),         std::move(req.pool),  std::move(req.ranges),
+                                std::move(*requested),  std::move(req.netns), inode,
+                                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
+            auto a = state_.add(std::move(ar), now, change);
             if (!a) return proto::Response::failure(a.error());
-            if (change.empty()) readded_[key] = now;
+            if (change.empty()) readded_[(*a)->key] = now;
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
                 for (auto& x : (*a)->addresses) list += (list.empty() ? "" : ",") + x.str();
-                spdlog::debug("add {} -> {}", key.str(), list);
+                spdlog::debug("add {} -> {}", (*a)->key.str(), list);
             }
             return ips_response(**a);
         }
@@ -88,12 +90,12 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
         case Op::gc: {
             std::vector<std::pair<std::string, std::string>> valid;
             for (auto& a : req.valid_attachments) valid.emplace_back(a.container_id, a.ifname);
-            size_t n = state_.gc(req.network, valid, now, change);
-            if (n) spdlog::info("gc of network {}: released {} attachment(s) not in the runtime's list", req.network, n);
+            size_t n = state_.gc(key.network, valid, now, change);
+            if (n) spdlog::info("gc of network {}: released {} attachment(s) not in the runtime's list", key.network, n);
             return proto::Response{true};
         }
         case Op::status: {
-            if (auto s = state_.status(req.pool, req.ranges, req.network); !s) {
+            if (auto s = state_.status(req.pool, req.ranges, key.network); !s) {
                 auto e = s.error();
                 if (e.code != Code::invalid_config) e.code = Code::unavailable;
                 return proto::Response::failure(e);
@@ -104,14 +106,16 @@ proto::Response IpamService::decide(const proto::Request& req, core::Change& cha
     return proto::Response::failure(Error{Code::internal, "unhandled op"});
 }
 
-void IpamService::handle(const proto::Request& req, Reply reply) {
+void IpamService::handle(proto::Request req, Reply reply) {
     ++stats_.requests;
+    const bool debug = spdlog::should_log(spdlog::level::debug);
+    const std::string what = debug ? fmt::format("{} {}/{}/{}", proto::op_name(req.op), req.network, req.container_id, req.ifname)
+                                   : std::string{};
     core::Change change;
     auto resp = decide(req, change);
     if (!resp.ok) {
         ++stats_.errors;
-        if (spdlog::should_log(spdlog::level::debug))
-            spdlog::debug("{} {}/{}/{} failed: {}", proto::op_name(req.op), req.network, req.container_id, req.ifname, resp.msg);
+        if (debug) spdlog::debug("{} failed: {}", what, resp.msg);
     }
     commit(std::move(change), std::move(reply), std::move(resp));
 }
@@ -198,10 +202,18 @@ void IpamService::roll_back(const Error& cause) {
 }
 
 void IpamService::maybe_snapshot() {
-    if (snapshot_pending_ || bytes_since_snapshot_ < opts_.snapshot_after_bytes) return;
+    // The journal may grow to twice the last snapshot before the next: writing a snapshot
+    // walks the whole state on this thread, so its cost stays proportional to the changes.
+    const uint64_t threshold = std::max(opts_.snapshot_after_bytes, 2 * last_snapshot_bytes_);
+    if (snapshot_pending_ || bytes_since_snapshot_ < threshold) return;
     snapshot_pending_ = true;
     std::vector<std::string> payloads;
-    for (auto& e : state_.snapshot_events()) payloads.push_back(core::encode_event(e));
+    uint64_t total = 0;
+    for (auto& e : state_.snapshot_events()) {
+        payloads.push_back(core::encode_event(e));
+        total += payloads.back().size() + journal::kRecordHeaderSize;
+    }
+    last_snapshot_bytes_ = total;
     const uint64_t seq = next_seq_ - 1;
     spdlog::info("writing snapshot at seq {} ({} events) and compacting the journal", seq, payloads.size());
     sink_.submit_snapshot(seq, std::move(payloads), epoch_,

@@ -41,7 +41,7 @@ public:
                 const core::Clock& clock, uint64_t next_seq, Options opts, InodeOf inode_of = {});
 
     // Answers through `reply` exactly once, possibly later (after the journal sync).
-    void handle(const proto::Request& req, Reply reply);
+    void handle(proto::Request req, Reply reply);
     // A DEL the plugin queued while the agent was down; `done(ok)` once durable. Skipped when
     // the attachment was allocated after the DEL was queued (the runtime retried ADD since).
     void apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
@@ -74,7 +74,8 @@ private:
         bool snapshot;
     };
 
-    proto::Response decide(const proto::Request& req, core::Change& change);
+    // Consumes the request's strings.
+    proto::Response decide(proto::Request& req, core::Change& change);
     // Journals `change` (if any) and answers `response` once everything so far is durable.
     void commit(core::Change change, Reply reply, proto::Response response);
     void on_committed(uint64_t epoch, uint64_t last_seq, Status st);
@@ -97,6 +98,7 @@ private:
     uint64_t durable_seq_;
     uint64_t epoch_ = 1;
     uint64_t bytes_since_snapshot_ = 0;
+    uint64_t last_snapshot_bytes_ = 0;
     bool snapshot_pending_ = false;
     std::deque<Inflight> inflight_;
     std::deque<Waiter> waiters_;

@@ -30,7 +30,12 @@ public:
     }
     ~Session() { server_->sessions.erase(this); }
 
-    void start() { read_header(); }
+    void start() {
+        boost::system::error_code ec;
+        sock_.non_blocking(true, ec);
+        if (ec) return close();
+        read_header();
+    }
 
     // Called by the server's reaper; closing cancels the pending read, which ends the session.
     void close_if_expired(std::chrono::steady_clock::time_point now) {
@@ -53,13 +58,22 @@ private:
         read_more();
     }
 
+    // Waits for readability, then reads without blocking: a speculative read right after the
+    // answer would almost always find nothing yet and cost a syscall per request.
     void read_more() {
         if (buf_.size() < need_) buf_.resize(std::max<size_t>(need_, 4096));
-        sock_.async_read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_),
-                              [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                                  if (ec) return self->close();
-                                  self->on_bytes(n);
-                              });
+        sock_.async_wait(stream::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+            if (ec) return self->close();
+            self->read_ready();
+        });
+    }
+
+    void read_ready() {
+        boost::system::error_code ec;
+        size_t n = sock_.read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) return read_more();
+        if (ec) return close();
+        on_bytes(n);
     }
 
     void on_bytes(size_t n) {
@@ -75,7 +89,7 @@ private:
         auto req = proto::decode_request(
             std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
         if (!req) return refuse(req.error());
-        server_->handler(*req, [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
+        server_->handler(std::move(*req), [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
     }
 
     void refuse(const Error& e) {
@@ -85,11 +99,20 @@ private:
         send(proto::Response::failure(e), false);
     }
 
+    // Writes the answer at once; only a socket buffer that is full waits for the reactor.
     void send(proto::Response r, bool keep_open) {
         out_ = proto::encode_frame(proto::Kind::response, proto::encode(r));
-        asio::async_write(sock_, asio::buffer(out_),
-                          [self = shared_from_this(), keep_open](boost::system::error_code ec, size_t) {
-                              if (ec || !keep_open) return self->close();
+        boost::system::error_code ec;
+        size_t n = sock_.write_some(asio::buffer(out_), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            n = 0;
+        } else if (ec) {
+            return close();
+        }
+        if (n == out_.size()) return keep_open ? read_header() : close();
+        asio::async_write(sock_, asio::buffer(out_.data() + n, out_.size() - n),
+                          [self = shared_from_this(), keep_open](boost::system::error_code ec2, size_t) {
+                              if (ec2 || !keep_open) return self->close();
                               self->read_header();
                           });
     }

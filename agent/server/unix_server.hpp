@@ -33,7 +33,7 @@ struct ServerOptions {
 class UnixServer {
 public:
     using Reply = std::function<void(proto::Response)>;
-    using Handler = std::function<void(const proto::Request&, Reply)>;
+    using Handler = std::function<void(proto::Request, Reply)>;
 
     // Takes ownership of a bound, listening socket.
     UnixServer(boost::asio::io_context& io, Fd listener, ServerOptions opts, Handler handler);

@@ -51,6 +51,7 @@ struct Request {
     std::string container_id;
     std::string ifname;
     std::string netns;
+    uint64_t netns_inode = 0;                  // of `netns`, as the plugin saw it; 0 = unknown
     PodRef pod;
     std::optional<std::string> pool;           // agent pool name; absent = "default" unless ranges
     std::optional<nlohmann::json> ranges;      // host-local "ranges" (drop-in mode), as given

@@ -68,3 +68,44 @@ TEST(Protocol, HeaderValidation) {
     bad[5] = 9;
     EXPECT_EQ(decode_header(bad.data(), Kind::request, 1000).error().code, Code::incompatible_version);
 }
+
+TEST(Protocol, RequestDecodingKeepsRangesAndSkipsUnknownKeys) {
+    auto r = decode_request(R"({"future":{"op":"del","deep":[{"network":"x"}]},"op":"add","network":"n",
+        "containerId":"c","netnsInode":4026531992,"ranges":[[{"subnet":"10.1.0.0/24","gateway":"10.1.0.1"}],
+        [{"subnet":"fd00::/64"}]],"pod":{"namespace":"ns","extra":{"name":"wrong"},"name":"p"},
+        "validAttachments":[],"ips":["10.1.0.9"]})");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->op, Op::add);
+    EXPECT_EQ(r->network, "n");
+    EXPECT_EQ(r->netns_inode, 4026531992u);
+    EXPECT_EQ(*r->ranges, nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24","gateway":"10.1.0.1"}],[{"subnet":"fd00::/64"}]])"));
+    EXPECT_EQ(r->pod.namespace_, "ns");
+    EXPECT_EQ(r->pod.name, "p");
+    EXPECT_EQ(r->ips, std::vector<std::string>{"10.1.0.9"});
+
+    Request in;
+    in.op = Op::add;
+    in.network = "n";
+    in.container_id = "c";
+    in.netns_inode = 77;
+    EXPECT_EQ(decode_request(encode(in))->netns_inode, 77u);
+}
+
+TEST(Protocol, RequestDecodingNamesTheBadField) {
+    auto msg = [](std::string_view j) { return decode_request(j).error().message; };
+    EXPECT_EQ(msg(R"({"op":"add","network":"n","containerId":"c","ips":[1]})"), "request field 'ips' must hold strings");
+    EXPECT_EQ(msg(R"({"op":"add","network":"n","containerId":"c","ips":{}})"), "request field 'ips' must be an array");
+    EXPECT_EQ(msg(R"({"op":"add","network":"n","containerId":"c","pool":7})"), "request field 'pool' must be a string");
+    EXPECT_EQ(msg(R"({"op":"gc","network":"n","validAttachments":["x"]})"), "'validAttachments' must hold objects");
+    EXPECT_EQ(msg(R"("add")"), "request is not a JSON object");
+    EXPECT_EQ(msg(R"({"op":"add","network":"n","containerId":"c"} trailing)"), "request is not a JSON object");
+    EXPECT_EQ(msg(R"({"op":"add","network":"n"})"), "request has no container ID");
+}
+
+TEST(Protocol, ResponseEscapesWhatNeedsIt) {
+    Response r = Response::failure(Error{Code::invalid_config, "bad \"pool\"\n\x01", "", 0});
+    auto back = decode_response(encode(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->msg, r.msg);
+    EXPECT_EQ(back->code, Code::invalid_config);
+}
