@@ -131,6 +131,7 @@ Decoded decode_records(std::string_view buf, uint64_t expect_first_seq) {
         d.bad_offset = off;
         if (all_zero(buf.substr(off))) {
             d.tail = Tail::torn;
+            d.zero_tail = true;
             d.problem = std::to_string(buf.size() - off) + " zero bytes after the last record";
         } else if (auto next = find_valid_after(buf, off, have_prev ? prev : 0)) {
             d.tail = Tail::corrupt;

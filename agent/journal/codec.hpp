@@ -37,6 +37,7 @@ struct Decoded {
     Tail tail = Tail::clean;
     uint64_t bad_offset = 0;  // offset of the first bad record (== valid_bytes unless clean)
     std::string problem;      // what is wrong there; empty when clean
+    bool zero_tail = false;   // torn only in that zero bytes follow (FileStorage's preallocation)
 };
 
 // Appends one framed record to `out`. `payload` must be at most kMaxRecordPayload bytes and

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "journal/fs_util.hpp"
@@ -39,7 +40,8 @@ FileStorage::FileStorage(std::string dir, Fd journal, uint64_t size)
       journal_path_(dir_ + "/" + kJournalFile),
       snapshot_path_(dir_ + "/" + kSnapshotFile),
       journal_(std::move(journal)),
-      size_(size) {}
+      size_(size),
+      allocated_(size) {}
 
 Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in) {
     std::string dir = dir_in;
@@ -48,9 +50,9 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in
 
     const std::string path = dir + "/" + kJournalFile;
     bool created = false;
-    Fd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd && errno == ENOENT) {
-        fd.reset(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        fd.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         created = true;
     }
     if (!fd) {
@@ -73,26 +75,46 @@ Result<std::string> FileStorage::read_journal() {
     return read_whole(journal_.get(), journal_path_);
 }
 
+void FileStorage::make_room(uint64_t end) {
+    if (end <= allocated_) return;
+    const uint64_t target = (end + kPreallocateBytes - 1) / kPreallocateBytes * kPreallocateBytes;
+    static const std::string zeros(1u << 20, '\0');
+    for (uint64_t at = allocated_; at < target;) {
+        const uint64_t n = std::min<uint64_t>(zeros.size(), target - at);
+        if (detail::pwrite_all(journal_.get(), std::string_view(zeros.data(), n), at).err != 0) {
+            // No room for the zeros: leave the file as it was and append at its end.
+            if (::ftruncate(journal_.get(), static_cast<off_t>(allocated_)) != 0) broken_ = true;
+            return;
+        }
+        at += n;
+    }
+    allocated_ = target;
+}
+
 Status FileStorage::append_journal(std::string_view bytes) {
     if (broken_)
         return fail(Code::io, "journal " + journal_path_ +
                                   " is in an unknown state after a failed write could not be "
                                   "undone; restart warrend to recover it");
     const uint64_t before = size_;
-    const auto out = detail::write_all(journal_.get(), bytes);
+    make_room(size_ + bytes.size());
+    const auto out = detail::pwrite_all(journal_.get(), bytes, before);
     if (out.err == 0) {
         size_ += bytes.size();
+        allocated_ = std::max(allocated_, size_);
         return {};
     }
     auto error = Error::from_errno(
         "cannot append " + std::to_string(bytes.size()) + " bytes to journal " + journal_path_,
         out.err);
-    if (out.written > 0 && ::ftruncate(journal_.get(), static_cast<off_t>(before)) != 0) {
+    if (::ftruncate(journal_.get(), static_cast<off_t>(before)) == 0) {
+        allocated_ = before;
+    } else {
         broken_ = true;
         error.details = "undoing the partial write (" + std::to_string(out.written) +
                         " bytes) failed too: " + Error::from_errno("ftruncate").describe();
         struct stat st {};
-        if (::fstat(journal_.get(), &st) == 0) size_ = static_cast<uint64_t>(st.st_size);
+        if (::fstat(journal_.get(), &st) == 0) size_ = allocated_ = static_cast<uint64_t>(st.st_size);
     }
     return std::unexpected(std::move(error));
 }
@@ -106,7 +128,7 @@ Status FileStorage::truncate_journal(uint64_t size) {
     if (::ftruncate(journal_.get(), static_cast<off_t>(size)) != 0)
         return fail_errno("cannot truncate journal " + journal_path_ + " to " +
                           std::to_string(size) + " bytes");
-    size_ = size;
+    size_ = allocated_ = size;
     broken_ = false;  // the tail is known again, whatever happened before
     if (::fdatasync(journal_.get()) != 0)
         return fail_errno("cannot sync journal " + journal_path_ + " after truncating it");

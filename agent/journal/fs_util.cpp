@@ -53,4 +53,19 @@ WriteOutcome write_all(int fd, std::string_view bytes) {
     return out;
 }
 
+WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset) {
+    WriteOutcome out;
+    while (out.written < bytes.size()) {
+        const ssize_t n = ::pwrite(fd, bytes.data() + out.written, bytes.size() - out.written,
+                                   static_cast<off_t>(offset + out.written));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            out.err = errno;
+            return out;
+        }
+        out.written += static_cast<uint64_t>(n);
+    }
+    return out;
+}
+
 }  // namespace warren::journal::detail

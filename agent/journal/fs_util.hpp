@@ -20,6 +20,8 @@ struct WriteOutcome {
     uint64_t written = 0;
 };
 WriteOutcome write_all(int fd, std::string_view bytes);
+// As write_all, at `offset` (pwrite).
+WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset);
 
 // fsync of a directory, so renames and new entries in it are durable.
 Status sync_dir(const std::string& dir);

@@ -219,8 +219,15 @@ Status run_daemon(const config::AgentConfig& cfg) {
     Status result;
     {
         journal::GroupCommitter committer(*jr);
-        Daemon d(cfg, state, committer, *next, jr->journal_bytes());
-        result = d.run();
+        {
+            Daemon d(cfg, state, committer, *next, jr->journal_bytes());
+            result = d.run();
+        }
+        const auto st = committer.stats();
+        spdlog::info("journal: {} change(s) made durable in {} sync(s) ({:.1f} per sync), slowest sync {:.1f} ms, "
+                     "{} snapshot(s)",
+                     st.submissions, st.batches, st.batches ? double(st.submissions) / double(st.batches) : 0.0,
+                     double(st.max_sync_ns) / 1e6, st.snapshots);
     }
     spdlog::info("warrend stopped");
     return result;

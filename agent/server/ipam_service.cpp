@@ -71,7 +71,10 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             if (change.empty()) readded_[(*a)->key] = now;
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
-                for (auto& x : (*a)->addresses) list += (list.empty() ? "" : ",") + x.str();
+                for (auto& x : (*a)->addresses) {
+                    if (!list.empty()) list += ',';
+                    list += x.str();
+                }
                 spdlog::debug("add {} -> {}", (*a)->key.str(), list);
             }
             return ips_response(**a);

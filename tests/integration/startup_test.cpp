@@ -107,8 +107,9 @@ TEST_F(StartupTest, CorruptJournalRecordInTheMiddleRefusesStart) {
     ASSERT_TRUE(ns.ok());
     populate(8, ns.path());
     std::string bytes = read_file(agent().journal());
-    ASSERT_GT(bytes.size(), 200u);
-    const size_t at = bytes.size() / 2;
+    const size_t end = bytes.find_last_not_of('\0') + 1;  // the zero-filled room after it is not journal
+    ASSERT_GT(end, 200u);
+    const size_t at = end / 2;
     bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
     write_file(agent().journal(), bytes);
 
@@ -131,9 +132,11 @@ TEST_F(StartupTest, TornJournalTailIsCutAndAllocationsKept) {
     Netns& ns = new_netns();
     ASSERT_TRUE(ns.ok());
     auto held = populate(8, ns.path());
-    const std::string before = read_file(agent().journal());
-    {
-        std::ofstream out(agent().journal(), std::ios::binary | std::ios::app);
+    std::string before = read_file(agent().journal());
+    before.erase(before.find_last_not_of('\0') + 1);  // the journal, without its zero-filled room
+    {  // a crash in the middle of the next append
+        std::fstream out(agent().journal(), std::ios::binary | std::ios::in | std::ios::out);
+        out.seekp(static_cast<std::streamoff>(before.size()));
         out.write("\x13\x37\xde\xad\xbe\xef\x01", 7);
     }
     ASSERT_TRUE(agent().restart());
