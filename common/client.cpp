@@ -51,24 +51,30 @@ Status write_all(int fd, const char* data, size_t len, int64_t deadline) {
     return {};
 }
 
-Status read_all(int fd, char* data, size_t len, int64_t deadline) {
-    while (len > 0) {
-        ssize_t n = ::recv(fd, data, len, MSG_DONTWAIT);
-        if (n > 0) {
-            data += n;
-            len -= static_cast<size_t>(n);
-            continue;
-        }
+// Reads one response frame. The answer takes at least a disk sync, so it waits first and then
+// reads whatever arrived (header and payload usually come together).
+Result<std::string> read_frame(int fd, int64_t deadline) {
+    std::string buf(1024, '\0');
+    size_t have = 0, need = kHeaderSize;
+    bool sized = false;
+    while (have < need) {
+        if (!wait_for(fd, POLLIN, deadline)) return fail(Code::try_again, "timed out waiting for warrend's answer");
+        ssize_t n = ::recv(fd, buf.data() + have, buf.size() - have, MSG_DONTWAIT);
         if (n == 0) return fail(Code::try_again, "warrend closed the connection before answering");
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (!wait_for(fd, POLLIN, deadline))
-                return fail(Code::try_again, "timed out waiting for warrend's answer");
-            continue;
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+            return fail_errno("reading from warrend failed", errno, Code::try_again);
         }
-        return fail_errno("reading from warrend failed", errno, Code::try_again);
+        have += static_cast<size_t>(n);
+        if (!sized && have >= kHeaderSize) {
+            auto len = decode_header(reinterpret_cast<const uint8_t*>(buf.data()), Kind::response, 16 * 1024 * 1024);
+            if (!len) return std::unexpected(len.error());
+            need = kHeaderSize + *len;
+            if (buf.size() < need) buf.resize(need);
+            sized = true;
+        }
     }
-    return {};
+    return buf.substr(kHeaderSize, need - kHeaderSize);
 }
 
 }  // namespace
@@ -98,15 +104,9 @@ Result<Response> call(const std::string& socket_path, const Request& req, int ti
     if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)
         return std::unexpected(s.error());
 
-    uint8_t header[kHeaderSize];
-    if (auto s = read_all(fd.get(), reinterpret_cast<char*>(header), sizeof header, deadline); !s)
-        return std::unexpected(s.error());
-    auto len = decode_header(header, Kind::response, 16 * 1024 * 1024);
-    if (!len) return std::unexpected(len.error());
-    std::string payload(*len, '\0');
-    if (auto s = read_all(fd.get(), payload.data(), payload.size(), deadline); !s)
-        return std::unexpected(s.error());
-    return decode_response(payload);
+    auto payload = read_frame(fd.get(), deadline);
+    if (!payload) return std::unexpected(payload.error());
+    return decode_response(*payload);
 }
 
 }  // namespace warren::proto

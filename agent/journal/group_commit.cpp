@@ -38,6 +38,23 @@ void GroupCommitter::submit(std::string encoded_records, uint64_t epoch, Done do
     enqueue(Job{false, std::move(encoded_records), 0, {}, epoch, std::move(done)});
 }
 
+bool GroupCommitter::try_commit_inline(std::string& encoded_records, uint64_t epoch, Done& done) {
+    {
+        std::lock_guard lock(mu_);
+        if (busy_ || stopping_ || !queue_.empty()) return false;
+        busy_ = true;
+    }
+    std::vector<Job> jobs;
+    jobs.push_back(Job{false, std::move(encoded_records), 0, {}, epoch, std::move(done)});
+    process(jobs);
+    {
+        std::lock_guard lock(mu_);
+        busy_ = false;
+    }
+    cv_.notify_one();  // work queued meanwhile
+    return true;
+}
+
 void GroupCommitter::submit_snapshot(uint64_t seq, std::vector<std::string> payloads,
                                      uint64_t epoch, Done done) {
     enqueue(Job{true, {}, seq, std::move(payloads), epoch, std::move(done)});
@@ -53,14 +70,17 @@ void GroupCommitter::run() {
     for (;;) {
         {
             std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            cv_.wait(lock, [&] { return !busy_ && (stopping_ || !queue_.empty()); });
             if (queue_.empty()) return;  // stopping, and everything is done
             jobs.assign(std::make_move_iterator(queue_.begin()),
                         std::make_move_iterator(queue_.end()));
             queue_.clear();
+            busy_ = true;
         }
         process(jobs);
         jobs.clear();
+        std::lock_guard lock(mu_);
+        busy_ = false;
     }
 }
 

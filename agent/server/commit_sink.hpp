@@ -1,6 +1,7 @@
 #pragma once
 // The seam between the service and the journal's group committer, so the durability pipeline
 // (answers held until durable, rollback on a failed write) is unit-tested with a fake.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,10 +20,20 @@ public:
     virtual void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) = 0;
 };
 
+// A change that arrives after a quiet spell (no submission for kInlineAfterIdle) is written on
+// the caller's thread when the committer is idle: a pod created alone does not pay for two thread
+// wake-ups. Changes that arrive close together keep going through the group committer, where
+// they share syncs and the I/O thread never blocks on the disk.
 class GroupCommitSink final : public CommitSink {
 public:
+    static constexpr std::chrono::microseconds kInlineAfterIdle{500};
+
     explicit GroupCommitSink(journal::GroupCommitter& c) : c_(c) {}
     void submit(std::string encoded, uint64_t epoch, Done done) override {
+        const auto now = std::chrono::steady_clock::now();
+        const bool quiet = now - last_ >= kInlineAfterIdle;
+        last_ = now;
+        if (quiet && c_.try_commit_inline(encoded, epoch, done)) return;
         c_.submit(std::move(encoded), epoch, std::move(done));
     }
     void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) override {
@@ -31,6 +42,7 @@ public:
 
 private:
     journal::GroupCommitter& c_;
+    std::chrono::steady_clock::time_point last_{};
 };
 
 }  // namespace warren::server

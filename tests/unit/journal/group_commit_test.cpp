@@ -205,6 +205,41 @@ TEST(GroupCommit, QueuedAppendsAreMergedIntoOneSync) {
     EXPECT_EQ(disk->syncs(), 2u);  // the first, then all ten queued behind it together
 }
 
+TEST(GroupCommit, InlineCommitRunsOnTheCallerWhenIdleOnly) {
+    auto disk = std::make_shared<FakeDisk>();
+    auto journal = open_journal(disk);
+    GroupCommitter committer(*journal);
+
+    std::string bytes = one(1, "alone");
+    std::thread::id ran_on;
+    bool ok = false;
+    GroupCommitter::Done done = [&](Status st) {
+        ok = st.has_value();
+        ran_on = std::this_thread::get_id();
+    };
+    ASSERT_TRUE(committer.try_commit_inline(bytes, 0, done));
+    EXPECT_TRUE(ok);  // durable before it returned, on this thread
+    EXPECT_EQ(ran_on, std::this_thread::get_id());
+    EXPECT_EQ(disk->journal(), one(1, "alone"));
+    EXPECT_EQ(disk->syncs(), 1u);
+
+    // While a batch is being written, the inline path declines and leaves its arguments alone.
+    SyncGate gate;
+    gate.install(*disk);
+    Countdown queued(2);
+    committer.submit(one(2, "queued"), 0, [&](Status) { queued.hit(); });
+    gate.entered.get_future().wait();
+    std::string mine = one(3, "mine");
+    GroupCommitter::Done later = [&](Status) { queued.hit(); };
+    EXPECT_FALSE(committer.try_commit_inline(mine, 0, later));
+    EXPECT_EQ(mine, one(3, "mine"));
+    ASSERT_TRUE(later);
+    committer.submit(std::move(mine), 0, std::move(later));
+    gate.release.set_value();
+    ASSERT_TRUE(queued.wait());
+    EXPECT_EQ(disk->journal(), one(1, "alone") + one(2, "queued") + one(3, "mine"));
+}
+
 TEST(GroupCommit, SnapshotIsOrderedWithAppends) {
     auto disk = std::make_shared<FakeDisk>();
     auto journal = open_journal(disk);
