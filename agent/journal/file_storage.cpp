@@ -154,7 +154,7 @@ Status FileStorage::write_snapshot(std::string_view bytes) {
         ::unlink(tmp.c_str());
         return fail_errno(std::move(what), err);
     };
-    if (auto out = detail::write_all(fd.get(), bytes); out.err != 0)
+    if (auto out = detail::pwrite_all(fd.get(), bytes, 0); out.err != 0)
         return give_up("cannot write snapshot " + tmp, out.err);
     if (::fsync(fd.get()) != 0) return give_up("cannot sync snapshot " + tmp, errno);
     fd.reset();

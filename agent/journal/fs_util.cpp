@@ -39,20 +39,6 @@ Status make_dirs(const std::string& path, unsigned mode) {
     return sync_dir(parent);
 }
 
-WriteOutcome write_all(int fd, std::string_view bytes) {
-    WriteOutcome out;
-    while (out.written < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + out.written, bytes.size() - out.written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            out.err = errno;
-            return out;
-        }
-        out.written += static_cast<uint64_t>(n);
-    }
-    return out;
-}
-
 WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset) {
     WriteOutcome out;
     while (out.written < bytes.size()) {

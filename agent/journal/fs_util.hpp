@@ -12,15 +12,13 @@ namespace warren::journal::detail {
 // the new entry survives a crash. Fails if `path` (or a component) exists and is not a directory.
 Status make_dirs(const std::string& path, unsigned mode);
 
-// Writes all of `bytes` at the current file position (or the end with O_APPEND), retrying short
-// writes and EINTR. Returns the errno of the failing write (0 on success) and how much was
-// written before it, so the caller can undo a partial write.
+// Writes all of `bytes` at `offset` (pwrite), retrying short writes and EINTR. Returns the errno
+// of the failing write (0 on success) and how much was written before it, so the caller can
+// undo a partial write.
 struct WriteOutcome {
     int err = 0;
     uint64_t written = 0;
 };
-WriteOutcome write_all(int fd, std::string_view bytes);
-// As write_all, at `offset` (pwrite).
 WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset);
 
 // fsync of a directory, so renames and new entries in it are durable.
