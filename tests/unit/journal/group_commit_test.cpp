@@ -75,7 +75,11 @@ TEST(GroupCommit, ConcurrentSubmittersShareSyncsAndEverythingIsDurable) {
                 for (int i = 0; i < kPerThread; ++i) {
                     std::lock_guard l(seq_mu);
                     const uint64_t seq = next_seq++;
-                    committer.submit(one(seq, "t" + std::to_string(t) + ":" + std::to_string(i)), 1,
+                    std::string payload = "t";
+                    payload += std::to_string(t);
+                    payload += ':';
+                    payload += std::to_string(i);
+                    committer.submit(one(seq, payload), 1,
                                      [&, t, i, seq](Status st) {
                                          if (!st) ++failures;
                                          completion_order.push_back(seq);
