@@ -62,23 +62,28 @@ void patch_counter(Conn& c) {
     for (size_t i = 0; i < kDigits; ++i, v /= 10) *--p = static_cast<char>('0' + v % 10);
 }
 
+// What the plugin sends (the compact request form) for a Kubernetes pod, with the container
+// ID's tail left to patch.
 std::string make_frame(const LoadOptions& o, int conn, size_t& digits_at) {
+    proto::Request r;
     if (o.ping) {
+        r.op = proto::Op::ping;
         digits_at = std::string::npos;
-        return proto::encode_frame(proto::Kind::request, R"({"op":"ping","network":""})");
+        return proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r));
     }
-    // What the plugin sends for a Kubernetes pod, with the container ID's tail left to patch.
     char cid[64];
     std::snprintf(cid, sizeof cid, "%sc%03dn", o.id_prefix.c_str(), conn);
-    char pod[160];
-    std::snprintf(pod, sizeof pod,
-                  R"("pod":{"namespace":"bench","name":"load-%d","uid":"6f1c2a8e-0000-4000-8000-000000000%03d"})",
-                  conn, conn % 1000);
-    std::string payload = std::string(R"({"op":"add","network":")") + o.network + R"(","containerId":")" + cid +
-                          std::string(kDigitsMark) + R"(","ifname":"eth0","netns":"/proc/self/ns/net","netnsInode":)" +
-                          std::to_string(netns_inode("/proc/self/ns/net")) + R"(,"pool":")" +
-                          o.pool + R"(",)" + pod + "}";
-    std::string frame = proto::encode_frame(proto::Kind::request, payload);
+    char uid[64];
+    std::snprintf(uid, sizeof uid, "6f1c2a8e-0000-4000-8000-000000000%03d", conn % 1000);
+    r.op = proto::Op::add;
+    r.network = o.network;
+    r.container_id = std::string(cid) + std::string(kDigitsMark);
+    r.ifname = "eth0";
+    r.netns = "/proc/self/ns/net";
+    r.netns_inode = netns_inode("/proc/self/ns/net");
+    r.pool = o.pool;
+    r.pod = {"bench", "load-" + std::to_string(conn), uid};
+    std::string frame = proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r));
     digits_at = frame.find(kDigitsMark);
     return frame;
 }

@@ -40,13 +40,28 @@ Result<uint32_t> decode_header(const uint8_t* h, Kind expected, uint32_t max_pay
         return fail(Code::incompatible_version,
                     "unsupported protocol version " + std::to_string(version) + " (speak " +
                         std::to_string(kVersion) + ")");
-    if (get_be(h + 6, 2) != static_cast<uint16_t>(expected))
+    const auto kind = static_cast<Kind>(get_be(h + 6, 2));
+    if (kind != expected && !(expected == Kind::request && kind == Kind::request_binary))
         return fail(Code::decode, "bad frame: unexpected message kind");
     auto len = static_cast<uint32_t>(get_be(h + 8, 4));
     if (len > max_payload)
         return fail(Code::decode, "frame of " + std::to_string(len) + " bytes exceeds the cap of " +
                                       std::to_string(max_payload));
     return len;
+}
+
+Kind header_kind(const uint8_t* h) { return static_cast<Kind>(get_be(h + 6, 2)); }
+
+Result<Request> decode_request(Kind kind, std::string_view payload) {
+    return kind == Kind::request_binary ? decode_binary_request(payload) : decode_request(payload);
+}
+
+Status check_request(const Request& r) {
+    if (r.op != Op::ping && r.op != Op::status && r.network.empty())
+        return fail(Code::decode, "request has no network name");
+    if ((r.op == Op::add || r.op == Op::del || r.op == Op::check) && r.container_id.empty())
+        return fail(Code::decode, "request has no container ID");
+    return {};
 }
 
 std::string encode_frame(Kind kind, std::string_view payload) {

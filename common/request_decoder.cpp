@@ -251,10 +251,7 @@ Result<Request> decode_request(std::string_view payload) {
     auto op = op_from_name(sax.op_name);
     if (!op) return fail(Code::decode, "request has an unknown op '" + sax.op_name + "'");
     r.op = *op;
-    if (r.op != Op::ping && r.op != Op::status && r.network.empty())
-        return fail(Code::decode, "request has no network name");
-    if ((r.op == Op::add || r.op == Op::del || r.op == Op::check) && r.container_id.empty())
-        return fail(Code::decode, "request has no container ID");
+    if (auto s = check_request(r); !s) return std::unexpected(s.error());
     return std::move(sax.req);
 }
 

@@ -127,7 +127,9 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
             poison_cause_ = st.error();
         }
         for (; i < end; ++i) finish(jobs[i], st);
+        if (after_batch_) after_batch_();
     }
+    if (after_batch_) after_batch_();  // jobs skipped as poisoned
 }
 
 void GroupCommitter::record_step(bool snapshot, uint64_t ns, uint64_t bytes) {

@@ -42,6 +42,10 @@ class GroupCommitter {
     using SyncObserver = std::function<void(uint64_t ns)>;
 
     explicit GroupCommitter(Journal& journal, SyncObserver on_sync = {});
+    // Called after the done callbacks of each batch, on the thread that ran them: lets a caller
+    // that collects completions wake its consumer once per batch instead of once per job. Set or
+    // clear it only while nothing is queued or being written.
+    void set_after_batch(std::function<void()> hook) { after_batch_ = std::move(hook); }
     ~GroupCommitter();  // finishes all queued work (callbacks included), then joins
     GroupCommitter(const GroupCommitter&) = delete;
     GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -85,6 +89,7 @@ class GroupCommitter {
 
     Journal& journal_;
     SyncObserver on_sync_;
+    std::function<void()> after_batch_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

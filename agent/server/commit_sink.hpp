@@ -18,6 +18,9 @@ public:
     virtual ~CommitSink() = default;
     virtual void submit(std::string encoded_records, uint64_t epoch, Done done) = 0;
     virtual void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) = 0;
+    // When the sink calls `hook` after each batch of done callbacks, the service wakes its thread
+    // once per batch from there (and not once per callback); returns false when it cannot.
+    virtual bool on_batch_end(std::function<void()>) { return false; }
 };
 
 // A change that arrives after a quiet spell (no submission for kInlineAfterIdle) is written on
@@ -38,6 +41,10 @@ public:
     }
     void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) override {
         c_.submit_snapshot(seq, std::move(payloads), epoch, std::move(done));
+    }
+    bool on_batch_end(std::function<void()> hook) override {
+        c_.set_after_batch(std::move(hook));
+        return true;
     }
 
 private:

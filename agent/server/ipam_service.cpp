@@ -39,7 +39,13 @@ IpamService::IpamService(boost::asio::io_context& io, core::IpamState& state, Co
       inode_of_(inode_of ? std::move(inode_of) : InodeOf(stat_inode)),
       next_seq_(next_seq),
       durable_seq_(next_seq - 1),
-      bytes_since_snapshot_(opts.journal_bytes_at_start) {}
+      bytes_since_snapshot_(opts.journal_bytes_at_start) {
+    batched_wake_ = sink_.on_batch_end([this] { wake_drain(); });
+}
+
+IpamService::~IpamService() {
+    if (batched_wake_) sink_.on_batch_end({});
+}
 
 proto::Response IpamService::ips_response(const core::Allocation& a) const {
     proto::Response r;
@@ -236,26 +242,42 @@ void IpamService::on_snapshot_written(uint64_t epoch, uint64_t seq, Status st) {
 }
 
 void IpamService::deliver(Completion c) {
-    bool wake;
     {
         std::lock_guard lock(mailbox_mutex_);
-        wake = mailbox_.empty();
         mailbox_.push_back(std::move(c));
     }
-    if (wake) boost::asio::post(io_, [this] { drain_completions(); });
+    if (!batched_wake_) wake_drain();
 }
 
-void IpamService::drain_completions() {
-    std::vector<Completion> batch;
+void IpamService::wake_drain() {
     {
         std::lock_guard lock(mailbox_mutex_);
-        batch.swap(mailbox_);
+        if (mailbox_.empty() || drain_pending_) return;
+        drain_pending_ = true;
     }
-    for (auto& c : batch) {
-        if (c.snapshot)
-            on_snapshot_written(c.epoch, c.last_seq, std::move(c.status));
-        else
-            on_committed(c.epoch, c.last_seq, std::move(c.status));
+    boost::asio::post(io_, [this] { drain_completions(); });
+}
+
+// Runs until the mailbox stays empty: completions that arrive while it runs are taken by the
+// same drain, so the committer wakes this thread about once per batch, not once per request.
+void IpamService::drain_completions() {
+    std::vector<Completion> batch;
+    for (;;) {
+        {
+            std::lock_guard lock(mailbox_mutex_);
+            if (mailbox_.empty()) {
+                drain_pending_ = false;
+                return;
+            }
+            batch.swap(mailbox_);
+        }
+        for (auto& c : batch) {
+            if (c.snapshot)
+                on_snapshot_written(c.epoch, c.last_seq, std::move(c.status));
+            else
+                on_committed(c.epoch, c.last_seq, std::move(c.status));
+        }
+        batch.clear();
     }
 }
 

@@ -39,6 +39,8 @@ public:
 
     IpamService(boost::asio::io_context& io, core::IpamState& state, CommitSink& sink,
                 const core::Clock& clock, uint64_t next_seq, Options opts, InodeOf inode_of = {});
+    // Must only be destroyed when idle(): the sink still holds callbacks into it otherwise.
+    ~IpamService();
 
     // Answers through `reply` exactly once, possibly later (after the journal sync).
     void handle(proto::Request req, Reply reply);
@@ -50,7 +52,7 @@ public:
     void sweep_quarantine();
 
     // True when nothing is waiting for the journal (used for a clean shutdown).
-    bool idle() const { return inflight_.empty() && waiters_.empty(); }
+    bool idle() const { return inflight_.empty() && waiters_.empty() && !snapshot_pending_; }
 
     struct Stats {
         uint64_t requests = 0, errors = 0, rollbacks = 0, snapshots = 0;
@@ -80,8 +82,10 @@ private:
     void commit(core::Change change, Reply reply, proto::Response response);
     void on_committed(uint64_t epoch, uint64_t last_seq, Status st);
     void on_snapshot_written(uint64_t epoch, uint64_t seq, Status st);
-    // Called on the committer thread: one post wakes the I/O thread for a whole batch.
+    // Called on the committer thread (or inline). The I/O thread is woken by wake_drain: at the
+    // end of each of the sink's batches when it reports them, else at once.
     void deliver(Completion c);
+    void wake_drain();
     void drain_completions();
     void roll_back(const Error& cause);
     void maybe_snapshot();
@@ -108,6 +112,8 @@ private:
     std::unordered_map<core::AttachmentKey, int64_t> readded_;
     std::mutex mailbox_mutex_;
     std::vector<Completion> mailbox_;
+    bool drain_pending_ = false;  // a drain is posted or running (guarded by mailbox_mutex_)
+    bool batched_wake_ = false;   // the sink calls wake_drain after each batch
 };
 
 }  // namespace warren::server

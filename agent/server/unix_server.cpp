@@ -87,6 +87,7 @@ private:
         if (have_ > need_) return refuse(Error{Code::decode, "client sent a second request before the answer"});
         deadline_.reset();
         auto req = proto::decode_request(
+            proto::header_kind(buf_.data()),
             std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
         if (!req) return refuse(req.error());
         server_->handler(std::move(*req), [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });

@@ -1,11 +1,20 @@
 #pragma once
 // The plugin <-> agent wire protocol.
 //
-// Every message is one frame: a 12-byte header then a JSON payload.
+// Every message is one frame: a 12-byte header then a payload.
 //   u32 magic "WRN1" (0x57524E31, big-endian) | u16 version (1) | u16 kind | u32 payload length
 // One request frame, then one response frame, per exchange; a connection may carry several
 // exchanges in sequence. Payloads larger than the receiver's cap are refused and the connection
-// is closed. The same Request JSON is what the plugin writes to the delete queue.
+// is closed.
+//
+// Kinds: 1 a request as JSON (what the plugin writes to the delete queue, and handy with socat);
+// 3 the same request in the compact form below, which the plugin sends; 2 a response, JSON.
+//
+// Compact request (integers little-endian; str = u16 length + bytes):
+//   u8 format (1) | u8 op (1 add, 2 del, 3 check, 4 gc, 5 status, 6 ping) | u8 flags (1 pool,
+//   2 ranges) | u8 0 | u64 netns inode | str network, containerId, ifname, netns, pod namespace,
+//   pod name, pod uid | [str pool] | [u32 length + ranges JSON] | u16 count + str ips |
+//   u16 count + (str containerId, str ifname) valid attachments
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -24,11 +33,13 @@ inline constexpr uint16_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr uint32_t kDefaultMaxPayload = 64 * 1024;
 
-enum class Kind : uint16_t { request = 1, response = 2 };
+enum class Kind : uint16_t { request = 1, response = 2, request_binary = 3 };
 
 std::array<uint8_t, kHeaderSize> encode_header(Kind kind, uint32_t payload_len);
-// Validates magic, version and the cap; returns the payload length.
+// Validates magic, version and the cap; returns the payload length. Expecting Kind::request also
+// accepts Kind::request_binary (see header_kind).
 Result<uint32_t> decode_header(const uint8_t* header, Kind expected, uint32_t max_payload);
+Kind header_kind(const uint8_t* header);
 std::string encode_frame(Kind kind, std::string_view payload);
 
 enum class Op { add, del, check, gc, status, ping };
@@ -79,7 +90,13 @@ struct Response {
 
 std::string encode(const Request& r);
 std::string encode(const Response& r);
-Result<Request> decode_request(std::string_view payload);
+Result<Request> decode_request(std::string_view payload);  // the JSON form
+std::string encode_binary(const Request& r);
+Result<Request> decode_binary_request(std::string_view payload);
+// Either form, by the frame's kind.
+Result<Request> decode_request(Kind kind, std::string_view payload);
+// What every decoded request must carry (a network name; a container ID for add/del/check).
+Status check_request(const Request& r);
 Result<Response> decode_response(std::string_view payload);
 
 }  // namespace warren::proto

@@ -100,7 +100,7 @@ class FakeAgent {
                 std::string payload(*len, '\0');
                 if (!read_n(conn.get(), payload.data(), payload.size())) break;
                 proto::Response resp;
-                if (auto req = proto::decode_request(payload); req) {
+                if (auto req = proto::decode_request(proto::header_kind(header), payload); req) {
                     {
                         std::lock_guard lock(mu_);
                         requests_.push_back(*req);

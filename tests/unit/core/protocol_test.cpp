@@ -109,3 +109,75 @@ TEST(Protocol, ResponseEscapesWhatNeedsIt) {
     EXPECT_EQ(back->msg, r.msg);
     EXPECT_EQ(back->code, Code::invalid_config);
 }
+
+TEST(Protocol, CompactRequestRoundTrip) {
+    Request r;
+    r.op = Op::add;
+    r.network = "net";
+    r.container_id = std::string(64, 'f');
+    r.ifname = "eth0";
+    r.netns = "/var/run/netns/cni-1";
+    r.netns_inode = 4026532000;
+    r.pod = {"ns", "name", "uid"};
+    r.pool = "default";
+    r.ranges = nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    r.ips = {"10.1.0.5", "fd00::5"};
+    auto back = decode_request(Kind::request_binary, encode_binary(r));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->op, r.op);
+    EXPECT_EQ(back->network, r.network);
+    EXPECT_EQ(back->container_id, r.container_id);
+    EXPECT_EQ(back->ifname, r.ifname);
+    EXPECT_EQ(back->netns, r.netns);
+    EXPECT_EQ(back->netns_inode, r.netns_inode);
+    EXPECT_EQ(back->pod, r.pod);
+    EXPECT_EQ(back->pool, r.pool);
+    EXPECT_EQ(back->ranges, r.ranges);
+    EXPECT_EQ(back->ips, r.ips);
+
+    Request gc;
+    gc.op = Op::gc;
+    gc.network = "net";
+    gc.valid_attachments = {{"a", "eth0"}, {"b", "net1"}};
+    auto gback = decode_binary_request(encode_binary(gc));
+    ASSERT_TRUE(gback);
+    EXPECT_EQ(gback->valid_attachments, gc.valid_attachments);
+    EXPECT_FALSE(gback->pool);
+    EXPECT_FALSE(gback->ranges);
+
+    // The header of a compact request is accepted where a request is expected.
+    auto frame = encode_frame(Kind::request_binary, encode_binary(gc));
+    auto h = reinterpret_cast<const uint8_t*>(frame.data());
+    EXPECT_TRUE(decode_header(h, Kind::request, 1000));
+    EXPECT_EQ(header_kind(h), Kind::request_binary);
+    EXPECT_FALSE(decode_header(h, Kind::response, 1000));
+}
+
+TEST(Protocol, CompactRequestRefusesDamage) {
+    Request r;
+    r.op = Op::del;
+    r.network = "net";
+    r.container_id = "c";
+    const std::string good = encode_binary(r);
+    for (size_t cut = 0; cut < good.size(); ++cut) {
+        auto d = decode_binary_request(std::string_view(good).substr(0, cut));
+        ASSERT_FALSE(d) << "accepted a request cut at " << cut;
+        EXPECT_EQ(d.error().code, Code::decode);
+    }
+    EXPECT_EQ(decode_binary_request(good + "x").error().message, "binary request has trailing bytes");
+    std::string bad_op = good;
+    bad_op[1] = 99;
+    EXPECT_EQ(decode_binary_request(bad_op).error().message, "binary request has an unknown op 99");
+    std::string future = good;
+    future[0] = 2;
+    EXPECT_EQ(decode_binary_request(future).error().code, Code::incompatible_version);
+    r.container_id.clear();
+    EXPECT_EQ(decode_binary_request(encode_binary(r)).error().message, "request has no container ID");
+    r.container_id = "c";
+    r.ranges = nlohmann::json::array();
+    std::string ranges = encode_binary(r);
+    const auto at = ranges.find("[]");
+    ASSERT_NE(at, std::string::npos);
+    ranges[at + 1] = '{';  // "[{": not JSON
+    EXPECT_EQ(decode_binary_request(ranges).error().message, "binary request carries 'ranges' that are not JSON");
+}
