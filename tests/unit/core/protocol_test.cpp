@@ -5,21 +5,31 @@
 using namespace warren;
 using namespace warren::proto;
 
-TEST(Protocol, RequestRoundTrip) {
+namespace {
+// An ADD with every field set.
+Request full_add() {
     Request r;
     r.op = Op::add;
     r.network = "net";
-    r.container_id = "abc";
+    r.container_id = std::string(64, 'f');
     r.ifname = "eth0";
-    r.netns = "/var/run/netns/p";
+    r.netns = "/var/run/netns/cni-1";
+    r.netns_inode = 4026532000;
     r.pod = {"ns", "name", "uid"};
     r.pool = "default";
-    r.ranges = nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24"}]])");
-    r.ips = {"10.1.0.5"};
+    r.ranges = nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    r.ips = {"10.1.0.5", "fd00::5"};
+    return r;
+}
+}  // namespace
+
+TEST(Protocol, RequestRoundTrip) {
+    const Request r = full_add();
     auto back = decode_request(encode(r));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->op, Op::add);
-    EXPECT_EQ(back->container_id, "abc");
+    EXPECT_EQ(back->container_id, r.container_id);
+    EXPECT_EQ(back->netns_inode, r.netns_inode);
     EXPECT_EQ(back->pod, r.pod);
     EXPECT_EQ(*back->pool, "default");
     EXPECT_EQ(*back->ranges, *r.ranges);
@@ -111,17 +121,7 @@ TEST(Protocol, ResponseEscapesWhatNeedsIt) {
 }
 
 TEST(Protocol, CompactRequestRoundTrip) {
-    Request r;
-    r.op = Op::add;
-    r.network = "net";
-    r.container_id = std::string(64, 'f');
-    r.ifname = "eth0";
-    r.netns = "/var/run/netns/cni-1";
-    r.netns_inode = 4026532000;
-    r.pod = {"ns", "name", "uid"};
-    r.pool = "default";
-    r.ranges = nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
-    r.ips = {"10.1.0.5", "fd00::5"};
+    const Request r = full_add();
     auto back = decode_request(Kind::request_binary, encode_binary(r));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->op, r.op);
