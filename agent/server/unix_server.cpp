@@ -58,22 +58,16 @@ private:
         read_more();
     }
 
-    // Waits for readability, then reads without blocking: a speculative read right after the
-    // answer would almost always find nothing yet and cost a syscall per request.
+    // Asio tries a read at once only while the socket is known to have data; after a read that
+    // drained it, the next read just waits for the reactor, without a syscall (async_wait would
+    // re-arm with epoll_ctl every time).
     void read_more() {
         if (buf_.size() < need_) buf_.resize(std::max<size_t>(need_, 4096));
-        sock_.async_wait(stream::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
-            if (ec) return self->close();
-            self->read_ready();
-        });
-    }
-
-    void read_ready() {
-        boost::system::error_code ec;
-        size_t n = sock_.read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) return read_more();
-        if (ec) return close();
-        on_bytes(n);
+        sock_.async_read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_),
+                              [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                                  if (ec) return self->close();
+                                  self->on_bytes(n);
+                              });
     }
 
     void on_bytes(size_t n) {
