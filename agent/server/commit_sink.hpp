@@ -33,10 +33,14 @@ public:
 
     explicit GroupCommitSink(journal::GroupCommitter& c) : c_(c) {}
     void submit(std::string encoded, uint64_t epoch, Done done) override {
-        const auto now = std::chrono::steady_clock::now();
-        const bool quiet = now - last_ >= kInlineAfterIdle;
-        last_ = now;
-        if (quiet && c_.try_commit_inline(encoded, epoch, done)) return;
+        const bool quiet = std::chrono::steady_clock::now() - last_ >= kInlineAfterIdle;
+        if (quiet && c_.try_commit_inline(encoded, epoch, done)) {
+            // Quiet is measured from the end of the inline sync: the requests that queued up
+            // behind it are a burst and go to the committer together.
+            last_ = std::chrono::steady_clock::now();
+            return;
+        }
+        last_ = std::chrono::steady_clock::now();
         c_.submit(std::move(encoded), epoch, std::move(done));
     }
     void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) override {
