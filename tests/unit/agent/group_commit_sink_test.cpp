@@ -12,6 +12,7 @@
 #include "server/commit_sink.hpp"
 #include "server/ipam_service.hpp"
 #include "support/fake_storage.hpp"
+#include "support/requests.hpp"
 
 using namespace warren;
 using namespace warren::server;
@@ -37,14 +38,7 @@ struct SinkTest : ::testing::Test {
         auto sets = core::range_sets_from_cidrs({"10.1.0.0/16"});
         ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
     }
-    static proto::Request add(const std::string& cid) {
-        proto::Request r;
-        r.op = proto::Op::add;
-        r.network = "net";
-        r.container_id = cid;
-        r.ifname = "eth0";
-        return r;
-    }
+    static proto::Request add(const std::string& cid) { return warren::testing::add_request(cid); }
     size_t records_on_disk() const { return journal::decode_records(disk->journal(), 0).records.size(); }
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/range.hpp"
 #include "server/ipam_service.hpp"
+#include "support/requests.hpp"
 
 using namespace warren;
 using namespace warren::server;
@@ -52,14 +53,7 @@ struct ServiceTest : ::testing::Test {
         auto sets = core::range_sets_from_cidrs({"10.1.0.0/24"});
         ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
     }
-    proto::Request add(const std::string& cid) {
-        proto::Request r;
-        r.op = proto::Op::add;
-        r.network = "net";
-        r.container_id = cid;
-        r.ifname = "eth0";
-        return r;
-    }
+    static proto::Request add(const std::string& cid) { return warren::testing::add_request(cid); }
     void pump() {
         io.restart();
         io.poll();
