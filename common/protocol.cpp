@@ -156,6 +156,48 @@ std::string encode(const Response& r) {
     return out;
 }
 
+// The JSON form: the delete queue's files and hand-written clients (socat). The plugin sends the
+// compact form, so this is off the per-pod path.
+Result<Request> decode_request(std::string_view payload) {
+    json j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(Code::decode, "request is not a JSON object");
+    Request r;
+    auto op = op_from_name(get_string(j, "op"));
+    if (!op) return fail(Code::decode, "request has an unknown op '" + get_string(j, "op") + "'");
+    r.op = *op;
+    r.network = get_string(j, "network");
+    r.container_id = get_string(j, "containerId");
+    r.ifname = get_string(j, "ifname");
+    r.netns = get_string(j, "netns");
+    if (auto it = j.find("netnsInode"); it != j.end() && it->is_number_unsigned()) r.netns_inode = it->get<uint64_t>();
+    if (auto it = j.find("pod"); it != j.end() && it->is_object()) {
+        r.pod.namespace_ = get_string(*it, "namespace");
+        r.pod.name = get_string(*it, "name");
+        r.pod.uid = get_string(*it, "uid");
+    }
+    if (auto it = j.find("pool"); it != j.end()) {
+        if (!it->is_string()) return fail(Code::decode, "request field 'pool' must be a string");
+        r.pool = it->get<std::string>();
+    }
+    if (auto it = j.find("ranges"); it != j.end() && !it->is_null()) r.ranges = *it;
+    if (auto it = j.find("ips"); it != j.end()) {
+        if (!it->is_array()) return fail(Code::decode, "request field 'ips' must be an array");
+        for (auto& ip : *it) {
+            if (!ip.is_string()) return fail(Code::decode, "request field 'ips' must hold strings");
+            r.ips.push_back(ip.get<std::string>());
+        }
+    }
+    if (auto it = j.find("validAttachments"); it != j.end()) {
+        if (!it->is_array()) return fail(Code::decode, "'validAttachments' must be an array");
+        for (auto& a : *it) {
+            if (!a.is_object()) return fail(Code::decode, "'validAttachments' must hold objects");
+            r.valid_attachments.push_back({get_string(a, "containerId"), get_string(a, "ifname")});
+        }
+    }
+    if (auto s = check_request(r); !s) return std::unexpected(s.error());
+    return r;
+}
+
 Result<Response> decode_response(std::string_view payload) {
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(Code::decode, "response is not a JSON object");
