@@ -34,14 +34,11 @@ public:
     explicit GroupCommitSink(journal::GroupCommitter& c) : c_(c) {}
     void submit(std::string encoded, uint64_t epoch, Done done) override {
         const bool quiet = std::chrono::steady_clock::now() - last_ >= kInlineAfterIdle;
-        if (quiet && c_.try_commit_inline(encoded, epoch, done)) {
-            // Quiet is measured from the end of the inline sync: the requests that queued up
-            // behind it are a burst and go to the committer together.
-            last_ = std::chrono::steady_clock::now();
-            return;
-        }
+        const bool written = quiet && c_.try_commit_inline(encoded, epoch, done);
+        // Quiet is measured from the end of this submission, an inline sync included: the
+        // requests that queued up behind that sync are a burst and go to the committer together.
         last_ = std::chrono::steady_clock::now();
-        c_.submit(std::move(encoded), epoch, std::move(done));
+        if (!written) c_.submit(std::move(encoded), epoch, std::move(done));
     }
     void submit_snapshot(uint64_t seq, std::vector<std::string> payloads, uint64_t epoch, Done done) override {
         c_.submit_snapshot(seq, std::move(payloads), epoch, std::move(done));

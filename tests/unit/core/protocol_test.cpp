@@ -21,6 +21,14 @@ Request full_add() {
     r.ips = {"10.1.0.5", "fd00::5"};
     return r;
 }
+
+Request gc_request() {
+    Request gc;
+    gc.op = Op::gc;
+    gc.network = "net";
+    gc.valid_attachments = {{"a", "eth0"}, {"b", "net1"}};
+    return gc;
+}
 }  // namespace
 
 TEST(Protocol, RequestRoundTrip) {
@@ -35,10 +43,7 @@ TEST(Protocol, RequestRoundTrip) {
     EXPECT_EQ(*back->ranges, *r.ranges);
     EXPECT_EQ(back->ips, r.ips);
 
-    Request gc;
-    gc.op = Op::gc;
-    gc.network = "net";
-    gc.valid_attachments = {{"a", "eth0"}, {"b", "net1"}};
+    const Request gc = gc_request();
     auto gback = decode_request(encode(gc));
     ASSERT_TRUE(gback);
     EXPECT_EQ(gback->valid_attachments, gc.valid_attachments);
@@ -135,10 +140,7 @@ TEST(Protocol, CompactRequestRoundTrip) {
     EXPECT_EQ(back->ranges, r.ranges);
     EXPECT_EQ(back->ips, r.ips);
 
-    Request gc;
-    gc.op = Op::gc;
-    gc.network = "net";
-    gc.valid_attachments = {{"a", "eth0"}, {"b", "net1"}};
+    const Request gc = gc_request();
     auto gback = decode_binary_request(encode_binary(gc));
     ASSERT_TRUE(gback);
     EXPECT_EQ(gback->valid_attachments, gc.valid_attachments);
