@@ -6,7 +6,7 @@
 // append overwrites blocks that already exist and its fdatasync flushes data only: appending
 // to the file's end would change its size, and every such sync would commit filesystem
 // metadata too (about twice the time on ext4). The zero tail reads as the journal's end
-// (Journal::open cuts it silently).
+// (Journal::open finds it and calls end_at_zeros).
 //
 // Ownership: owns the journal's file descriptor. Thread-safety: none (see Storage).
 // Durability assumes a local filesystem that honours fdatasync/fsync (ext4, xfs).
@@ -35,6 +35,7 @@ class FileStorage final : public Storage {
     Status append_journal(std::string_view bytes) override;
     Status sync_journal() override;
     Status truncate_journal(uint64_t size) override;
+    void end_at_zeros(uint64_t size) override { size_ = size; }
     uint64_t journal_size() const override { return size_; }
     Result<std::optional<std::string>> read_snapshot() override;
     Status write_snapshot(std::string_view bytes) override;

@@ -86,6 +86,11 @@ void GroupCommitter::run() {
 
 void GroupCommitter::process(std::vector<Job>& jobs) {
     std::string batch;
+    bool unannounced = false;  // done callbacks ran since after_batch_ was last called
+    auto announce = [&] {
+        if (unannounced && after_batch_) after_batch_();
+        unannounced = false;
+    };
     size_t i = 0;
     while (i < jobs.size()) {
         if (poisoned_ && jobs[i].epoch <= poisoned_epoch_) {
@@ -94,9 +99,11 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
                         std::to_string(poisoned_epoch_) + " failed",
                     poison_cause_.describe(), poison_cause_.sys_errno};
             finish(jobs[i++], std::unexpected(std::move(e)));
+            unannounced = true;
             continue;
         }
 
+        announce();  // before blocking on the disk
         size_t end = i + 1;
         uint64_t max_epoch = jobs[i].epoch;
         const uint64_t t0 = now_ns();
@@ -127,9 +134,10 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
             poison_cause_ = st.error();
         }
         for (; i < end; ++i) finish(jobs[i], st);
-        if (after_batch_) after_batch_();
+        unannounced = true;
+        announce();
     }
-    if (after_batch_) after_batch_();  // jobs skipped as poisoned
+    announce();
 }
 
 void GroupCommitter::record_step(bool snapshot, uint64_t ns, uint64_t bytes) {

@@ -54,14 +54,13 @@ Result<std::pair<std::unique_ptr<Journal>, Recovered>> Journal::open(
                                   storage->snapshot_name() + " removed?)");
     }
 
-    if (d.tail == Tail::torn) {
+    if (d.tail == Tail::torn && d.zero_tail) {
         // Zeros after the last record are the storage's preallocated room, or blocks a crash
-        // left unwritten: nothing in them was acknowledged, and nothing to report.
-        if (!d.zero_tail) {
-            const auto last_nonzero = buf->find_last_not_of('\0');
-            rec.truncated_bytes = last_nonzero + 1 - d.valid_bytes;
-            rec.torn_problem = std::move(d.problem);
-        }
+        // left unwritten: nothing in them was acknowledged, nothing to report or cut.
+        storage->end_at_zeros(d.valid_bytes);
+    } else if (d.tail == Tail::torn) {
+        rec.truncated_bytes = buf->find_last_not_of('\0') + 1 - d.valid_bytes;
+        rec.torn_problem = std::move(d.problem);
         if (auto st = storage->truncate_journal(d.valid_bytes); !st)
             return std::unexpected(st.error());
     }

@@ -27,6 +27,9 @@ class Storage {
     virtual Status sync_journal() = 0;
     // Cuts the journal to `size` bytes, durably (ftruncate + fdatasync).
     virtual Status truncate_journal(uint64_t size) = 0;
+    // The bytes from `size` on are zeros (room made ahead of the journal, or blocks a crash left
+    // unwritten): the journal ends at `size` and the next append goes there. No I/O.
+    virtual void end_at_zeros(uint64_t size) = 0;
     virtual uint64_t journal_size() const = 0;
 
     // The last snapshot written, or nullopt when none was ever written.

@@ -137,6 +137,10 @@ class FakeStorage final : public journal::Storage {
         disk_->synced_ = disk_->journal_.size();
         return {};
     }
+    void end_at_zeros(uint64_t size) override {
+        std::lock_guard l(disk_->mu_);
+        if (size < disk_->journal_.size()) disk_->journal_.resize(size);  // zeros: nothing lost
+    }
     uint64_t journal_size() const override {
         std::lock_guard l(disk_->mu_);
         return disk_->journal_.size();
