@@ -1,6 +1,7 @@
 // warrend's start-up: bad flags, a state dir that is taken or unusable, and journal damage
 // (a corrupt record in the middle stops it; a torn tail is cut and nothing answered is lost).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -204,6 +205,53 @@ TEST_F(StartupTest, DamagedSnapshotRefusesStart) {
     EXPECT_NE(output(r).find("snapshot.bin"), std::string::npos) << output(r);
     EXPECT_NE(output(r).find("damaged"), std::string::npos) << output(r);
     EXPECT_EQ(read_file(snap), bytes);
+}
+
+// 13h. A state dir that another user could write, or that another user owns, is refused at start
+// with a message naming the path, its owner and mode, and the fix; nothing is created in it.
+TEST_F(StartupTest, StateDirNotOwnedOrWritableByOthersIsRefused) {
+    WARREN_REQUIRE_ROOT();
+    struct Case {
+        const char* name;
+        unsigned mode;
+        uid_t owner;
+        std::string says;
+    };
+    for (const Case& c : {Case{"open", 0777, 0, "owned by root (uid 0) with mode 0777"},
+                          Case{"group", 0770, 0, "owned by root (uid 0) with mode 0770"},
+                          Case{"foreign", 0700, 65534, "owned by nobody (uid 65534) with mode 0700"}}) {
+        const std::string dir = tmp(std::string(c.name) + "/state");
+        std::filesystem::create_directories(dir);
+        ASSERT_EQ(::chmod(dir.c_str(), c.mode), 0);
+        ASSERT_EQ(::chown(dir.c_str(), c.owner, c.owner), 0);
+        auto r = run_agent({"--pod-cidr", kV4}, c.name);
+        EXPECT_FALSE(r.timed_out) << c.name << ": warrend started on an untrusted state dir";
+        EXPECT_NE(r.exit_code, 0) << c.name;
+        EXPECT_NE(output(r).find("refusing state directory " + dir + ": it is " + c.says),
+                  std::string::npos)
+            << c.name << ": " << r.describe();
+        EXPECT_NE(output(r).find("chown root: " + dir + " && chmod 0700 " + dir), std::string::npos)
+            << c.name << ": " << r.describe();
+        EXPECT_TRUE(std::filesystem::is_empty(dir)) << c.name << ": files were created in it";
+        EXPECT_FALSE(std::filesystem::exists(tmp(std::string(c.name) + "/warren.sock"))) << c.name;
+    }
+}
+
+// 13i. A journal.wal planted as a symlink is refused at start, and its target is left alone.
+TEST_F(StartupTest, SymlinkedJournalIsRefusedAndItsTargetUntouched) {
+    WARREN_REQUIRE_ROOT();
+    const std::string dir = tmp("linked/state");
+    std::filesystem::create_directories(dir);
+    ASSERT_EQ(::chmod(dir.c_str(), 0700), 0);
+    write_file(tmp("victim"), "precious\n");
+    ASSERT_EQ(::symlink(tmp("victim").c_str(), (dir + "/journal.wal").c_str()), 0);
+    auto r = run_agent({"--pod-cidr", kV4}, "linked");
+    EXPECT_FALSE(r.timed_out) << "warrend started on a symlinked journal";
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(output(r).find("refusing journal " + dir + "/journal.wal: it is a symbolic link"),
+              std::string::npos)
+        << r.describe();
+    EXPECT_EQ(read_file(tmp("victim")), "precious\n");
 }
 
 }  // namespace

@@ -150,15 +150,51 @@ TEST_F(PluginBinary, DelWithAgentUpIsNotQueued) {
     EXPECT_FALSE(std::filesystem::exists(tmp_ / "delete-queue"));
 }
 
-TEST_F(PluginBinary, AddWithAgentDownIsCode11) {
+TEST_F(PluginBinary, AddWithNoSocketIsCode11SayingSo) {
     auto r = run_plugin(tmp_, testing::attach_env("ADD"), conf());
     EXPECT_NE(r.exit_code, 0);
     ASSERT_TRUE(r.out_json.is_object()) << r.out;
     EXPECT_EQ(r.out_json["code"], 11);
     EXPECT_EQ(r.out_json["cniVersion"], "1.0.0");
-    auto msg = r.out_json["msg"].get<std::string>();
-    EXPECT_NE(msg.find("warrend is not reachable at " + socket()), std::string::npos) << msg;
-    EXPECT_NE(msg.find("is warrend running?"), std::string::npos) << msg;
+    EXPECT_EQ(r.out_json["msg"], "cannot reach warrend: there is no socket at " + socket() +
+                                     "; start warrend, or set ipam.socket to the path warrend "
+                                     "listens on (its --socket)");
+}
+
+// A socket file nobody listens on (warrend stopped without removing it).
+TEST_F(PluginBinary, AddWithStaleSocketIsCode11SayingNothingListens) {
+    {
+        Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, socket().c_str(), sizeof addr.sun_path - 1);
+        ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    }
+    auto r = run_plugin(tmp_, testing::attach_env("ADD"), conf());
+    EXPECT_NE(r.exit_code, 0);
+    ASSERT_TRUE(r.out_json.is_object()) << r.out;
+    EXPECT_EQ(r.out_json["code"], 11);
+    EXPECT_EQ(r.out_json["msg"], "cannot reach warrend: nothing listens on " + socket() +
+                                     " (a socket left by a warrend that stopped); start warrend");
+}
+
+// An agent that accepts (its backlog does) but never answers: the message gives the timeout.
+TEST_F(PluginBinary, AddWithSilentAgentIsCode11SayingItTimedOut) {
+    Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket().c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(s.get(), 4), 0);
+    auto c = json::parse(conf());
+    c["ipam"]["timeoutSeconds"] = 0.3;
+    auto r = run_plugin(tmp_, testing::attach_env("ADD"), c.dump());
+    EXPECT_NE(r.exit_code, 0);
+    ASSERT_TRUE(r.out_json.is_object()) << r.out;
+    EXPECT_EQ(r.out_json["code"], 11);
+    EXPECT_EQ(r.out_json["msg"], "warrend at " + socket() +
+                                     " did not answer within 0.3 s (ipam.timeoutSeconds): it is "
+                                     "busy or hung; check its log, or raise ipam.timeoutSeconds");
 }
 
 TEST_F(PluginBinary, StatusWithAgentDownIsCode50) {

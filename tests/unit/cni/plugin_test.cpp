@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -136,15 +137,102 @@ TEST(Plugin, AddAgentErrorPassesThrough) {
     EXPECT_EQ(r.out["details"], "range 10.1.0.0/24");
 }
 
-TEST(Plugin, AddAgentDownIsCode11NamingTheSocket) {
+// What the client reports when a call fails at `errno_value` (see warren/client.hpp).
+std::function<Result<proto::Response>(const proto::Request&)> failing(int errno_value) {
+    return [errno_value](const proto::Request&) -> Result<proto::Response> {
+        return fail_errno("cannot reach warrend at /run/warren/warren.sock", errno_value,
+                          Code::try_again);
+    };
+}
+
+// Each way of not reaching warrend says once what happened and what to do, with code 11.
+struct UnreachableCase {
+    int err;
+    std::string msg;
+};
+
+TEST(Plugin, AddUnreachableSaysWhatHappenedAndWhatToDo) {
+    const std::string uid = std::to_string(::geteuid());
+    const UnreachableCase cases[] = {
+        {ENOENT,
+         "cannot reach warrend: there is no socket at /run/warren/warren.sock; start warrend, or "
+         "set ipam.socket to the path warrend listens on (its --socket)"},
+        {ECONNREFUSED,
+         "cannot reach warrend: nothing listens on /run/warren/warren.sock (a socket left by a "
+         "warrend that stopped); start warrend"},
+        {EACCES,
+         "cannot reach warrend: the plugin (uid " + uid +
+             ") may not connect to /run/warren/warren.sock (Permission denied); run the plugin "
+             "as root, or allow its group with warrend's socketGroup (--socket-group)"},
+        {EPERM,
+         "cannot reach warrend: the plugin (uid " + uid +
+             ") may not connect to /run/warren/warren.sock (Operation not permitted); run the "
+             "plugin as root, or allow its group with warrend's socketGroup (--socket-group)"},
+        {ETIMEDOUT,
+         "warrend at /run/warren/warren.sock did not answer within 10 s (ipam.timeoutSeconds): "
+         "it is busy or hung; check its log, or raise ipam.timeoutSeconds"},
+        {ECONNRESET,
+         "warrend at /run/warren/warren.sock closed the connection before answering (it may "
+         "have restarted); check its log and try again"},
+        {ENOTSOCK,
+         "cannot reach warrend at /run/warren/warren.sock: Socket operation on non-socket; check "
+         "that ipam.socket names warrend's socket"},
+    };
+    for (const auto& c : cases) {
+        FakeHost host;
+        host.agent = failing(c.err);
+        auto r = run_cmd(host, attach_env("ADD"), kConf);
+        expect_error(r, 11);
+        EXPECT_EQ(r.out["msg"], c.msg) << std::strerror(c.err);
+        EXPECT_FALSE(r.out.contains("details")) << "the cause is said once: " << r.outcome.out;
+        EXPECT_TRUE(host.queued.empty());
+    }
+}
+
+TEST(Plugin, TimeoutMessageGivesTheConfiguredTimeout) {
+    auto conf = json::parse(kConf);
+    conf["ipam"]["timeoutSeconds"] = 2.5;
     FakeHost host;
-    host.agent = down;
-    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    host.agent = failing(ETIMEDOUT);
+    auto r = run_cmd(host, attach_env("ADD"), conf.dump());
     expect_error(r, 11);
     EXPECT_EQ(r.out["msg"],
-              "warrend is not reachable at /run/warren/warren.sock: Connection refused; is warrend "
-              "running?");
+              "warrend at /run/warren/warren.sock did not answer within 2.5 s "
+              "(ipam.timeoutSeconds): it is busy or hung; check its log, or raise "
+              "ipam.timeoutSeconds");
+}
+
+// A socket served by someone other than root or ipam.agentUser: code 5, never code 11 (waiting
+// would not help), and a DEL is not queued as if warrend were down.
+TEST(Plugin, UntrustedAgentIsCode5AndNotQueued) {
+    FakeHost host;
+    host.agent = [](const proto::Request&) -> Result<proto::Response> {
+        return fail_errno("the socket /run/warren/warren.sock is served by pid 42 running as uid "
+                          "65534, which is neither root nor the agent user",
+                          EPERM, Code::io);
+    };
+    const std::string msg =
+        "the socket /run/warren/warren.sock is served by pid 42 running as uid 65534, which is "
+        "neither root nor the agent user; the plugin does not trust it. If warrend runs as that "
+        "user, name it in ipam.agentUser; otherwise find out what listens on "
+        "/run/warren/warren.sock and who can write its directory";
+    for (const char* command : {"ADD", "DEL", "CHECK"}) {
+        auto r = run_cmd(host, attach_env(command), kConf);
+        expect_error(r, 5);
+        EXPECT_EQ(r.out["msg"], msg) << command;
+    }
     EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, DelWithPermissionDeniedIsQueuedAsBefore) {
+    FakeHost host;
+    host.agent = failing(EACCES);
+    auto r = run_cmd(host, attach_env("DEL"), kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    ASSERT_EQ(host.queued.size(), 1u);
+    ASSERT_EQ(host.logs.size(), 1u);
+    EXPECT_NE(host.logs[0].find("may not connect to /run/warren/warren.sock"), std::string::npos)
+        << host.logs[0];
 }
 
 TEST(Plugin, AddAnswerWithoutAddressIsAnError) {

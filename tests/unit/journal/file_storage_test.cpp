@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "journal/dir_lock.hpp"
 #include "journal/journal.hpp"
+#include "support/privileged.hpp"
 #include "support/temp_dir.hpp"
 
 namespace warren::journal {
@@ -94,6 +96,10 @@ TEST(FileStorage, UnwritableDirectoryGivesAClearError) {
     const std::string dir = tmp / "ro";
     ASSERT_EQ(::mkdir(dir.c_str(), 0555), 0);
     ASSERT_EQ(::chmod(tmp.path().c_str(), 0755), 0);
+    // Owned by the uid the child runs as, so it is refused for its mode alone, not its owner.
+    if (::geteuid() == 0) {
+        ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+    }
     int out[2];
     ASSERT_EQ(::pipe(out), 0);
     const pid_t child = ::fork();
@@ -267,6 +273,159 @@ TEST(DirLock, HeldByAnotherProcess) {
     ::waitpid(child, &status, 0);
     EXPECT_TRUE(DirLock::acquire(tmp.path()));  // the kernel dropped the dead owner's lock
     for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
+}
+
+// --- Files and directories the agent does not own are not trusted (issue 6, defect 3). ---
+
+// A file outside the state dir that a planted link points at; it must come out unchanged.
+struct Victim {
+    explicit Victim(const TempDir& tmp) : path(tmp / "victim") { spill(path, kContent, false); }
+    static constexpr const char* kContent = "precious data\n";
+    std::string path;
+};
+
+TEST(FileStorage, SymlinkedJournalIsRefusedNotFollowed) {
+    TempDir tmp;
+    Victim victim(tmp);
+    const std::string dir = tmp / "state";
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(::symlink(victim.path.c_str(), (dir + "/journal.wal").c_str()), 0);
+    auto s = FileStorage::open(dir);
+    ASSERT_FALSE(s) << "a symlinked journal.wal was opened";
+    EXPECT_EQ(s.error().message, "refusing journal " + dir +
+                                     "/journal.wal: it is a symbolic link, and warrend opens "
+                                     "nothing in its state directory through a link; remove it");
+    EXPECT_EQ(slurp(victim.path), Victim::kContent);
+}
+
+TEST(DirLock, SymlinkedLockIsRefusedNotFollowed) {
+    TempDir tmp;
+    Victim victim(tmp);
+    const std::string dir = tmp / "state";
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(::symlink(victim.path.c_str(), (dir + "/LOCK").c_str()), 0);
+    auto l = DirLock::acquire(dir);
+    ASSERT_FALSE(l) << "a symlinked LOCK was opened";
+    EXPECT_EQ(l.error().message, "refusing lock file " + dir +
+                                     "/LOCK: it is a symbolic link, and warrend opens nothing in "
+                                     "its state directory through a link; remove it");
+    EXPECT_EQ(slurp(victim.path), Victim::kContent);
+}
+
+TEST(FileStorage, SymlinkedSnapshotIsRefusedNotRead) {
+    TempDir tmp;
+    Victim victim(tmp);
+    const std::string dir = tmp / "state";
+    auto s = FileStorage::open(dir);
+    ASSERT_TRUE(s) << s.error().describe();
+    ASSERT_EQ(::symlink(victim.path.c_str(), (dir + "/snapshot.bin").c_str()), 0);
+    auto snap = (*s)->read_snapshot();
+    ASSERT_FALSE(snap) << "a symlinked snapshot.bin was read";
+    EXPECT_EQ(snap.error().message,
+              "refusing snapshot " + dir +
+                  "/snapshot.bin: it is a symbolic link, and warrend opens nothing in its state "
+                  "directory through a link; remove it");
+}
+
+// A leftover snapshot.bin.tmp (here a planted link) is removed, never written through.
+TEST(FileStorage, LeftoverSnapshotTmpLinkIsReplacedNotFollowed) {
+    TempDir tmp;
+    Victim victim(tmp);
+    const std::string dir = tmp / "state";
+    auto s = FileStorage::open(dir);
+    ASSERT_TRUE(s) << s.error().describe();
+    ASSERT_EQ(::symlink(victim.path.c_str(), (dir + "/snapshot.bin.tmp").c_str()), 0);
+    auto w = (*s)->write_snapshot("new snapshot");
+    ASSERT_TRUE(w) << w.error().describe();
+    EXPECT_EQ(slurp(victim.path), Victim::kContent);
+    EXPECT_EQ(slurp(dir + "/snapshot.bin"), "new snapshot");
+    EXPECT_FALSE(fs::exists(fs::symlink_status(dir + "/snapshot.bin.tmp")));
+    struct stat st {};
+    ASSERT_EQ(::lstat((dir + "/snapshot.bin").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// A FIFO planted as the journal must neither hang the open nor be used.
+TEST(FileStorage, FifoAsJournalIsRefusedWithoutHanging) {
+    TempDir tmp;
+    const std::string dir = tmp / "state";
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(::mkfifo((dir + "/journal.wal").c_str(), 0600), 0);
+    auto s = FileStorage::open(dir);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message, "journal " + dir + "/journal.wal is not a regular file");
+}
+
+std::string refusal(const std::string& dir, const std::string& owner, const std::string& mode) {
+    return "refusing state directory " + dir + ": it is owned by " + owner + " with mode " + mode +
+           ", but warrend trusts only a directory owned by its own user, root (uid 0), that "
+           "group and others cannot write; fix it with `chown root: " + dir +
+           " && chmod 0700 " + dir + "`, or choose another state directory";
+}
+
+TEST(StateDir, WritableByOthersOrGroupIsRefusedNamingOwnerAndMode) {
+    WARREN_REQUIRE_ROOT();  // the expected message names root as warrend's user
+    for (unsigned mode : {0777u, 0770u, 0702u}) {
+        TempDir tmp;
+        const std::string dir = tmp / "state";
+        ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+        ASSERT_EQ(::chmod(dir.c_str(), mode), 0);
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", mode);
+        auto s = FileStorage::open(dir);
+        ASSERT_FALSE(s) << octal << ": accepted";
+        EXPECT_EQ(s.error().message, refusal(dir, "root (uid 0)", octal));
+        auto l = DirLock::acquire(dir);
+        ASSERT_FALSE(l) << octal << ": accepted";
+        EXPECT_EQ(l.error().message, refusal(dir, "root (uid 0)", octal));
+        EXPECT_FALSE(fs::exists(dir + "/LOCK"));
+        EXPECT_FALSE(fs::exists(dir + "/journal.wal"));
+    }
+}
+
+TEST(StateDir, OwnedByAnotherUserIsRefusedNamingOwnerAndMode) {
+    WARREN_REQUIRE_ROOT();  // to give the directory away
+    TempDir tmp;
+    const std::string dir = tmp / "state";
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+    auto s = FileStorage::open(dir);
+    ASSERT_FALSE(s) << "a directory of uid 65534 was accepted";
+    EXPECT_EQ(s.error().message, refusal(dir, "nobody (uid 65534)", "0700"));
+    auto l = DirLock::acquire(dir);
+    ASSERT_FALSE(l);
+    EXPECT_EQ(l.error().message, refusal(dir, "nobody (uid 65534)", "0700"));
+}
+
+// A read-only-for-others directory of our own is fine (0755 is a common admin choice).
+TEST(StateDir, OwnDirectoryReadableByOthersIsAccepted) {
+    TempDir tmp;
+    const std::string dir = tmp / "state";
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+    auto l = DirLock::acquire(dir);
+    ASSERT_TRUE(l) << l.error().describe();
+    auto s = FileStorage::open(dir);
+    EXPECT_TRUE(s) << s.error().describe();
+}
+
+// umask only ever takes bits away; the state tree must come out 0700 even under umask 0777
+// (and never wider under umask 000).
+TEST(StateDir, CreatedPrivateWhateverTheUmask) {
+    for (mode_t mask : {mode_t{0}, mode_t{0777}}) {
+        TempDir tmp;
+        const std::string dir = tmp / "var/lib/warren";
+        const mode_t old = ::umask(mask);
+        auto l = DirLock::acquire(dir);
+        auto s = FileStorage::open(dir);
+        ::umask(old);
+        ASSERT_TRUE(l) << "umask " << mask << ": " << l.error().describe();
+        ASSERT_TRUE(s) << "umask " << mask << ": " << s.error().describe();
+        EXPECT_EQ(mode_of(tmp / "var"), 0700u) << "umask " << mask;
+        EXPECT_EQ(mode_of(tmp / "var/lib"), 0700u) << "umask " << mask;
+        EXPECT_EQ(mode_of(dir), 0700u) << "umask " << mask;
+    }
 }
 
 }  // namespace
