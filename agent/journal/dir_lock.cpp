@@ -25,14 +25,17 @@ std::string read_owner_pid(int fd) {
 }  // namespace
 
 Result<DirLock> DirLock::acquire(const std::string& dir) {
-    if (auto st = detail::make_dirs(dir, 0700); !st) return std::unexpected(st.error());
+    auto dir_fd = detail::open_state_dir(dir);
+    if (!dir_fd) return std::unexpected(dir_fd.error());
     const std::string path = dir + "/LOCK";
-    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) {
-        if (errno == EACCES || errno == EROFS || errno == EPERM)
-            return fail_errno("state directory " + dir + " is not writable");
-        return fail_errno("cannot open lock file " + path);
+    auto opened = detail::open_in_dir(dir_fd->get(), "LOCK", O_RDWR | O_CREAT, "lock file", path);
+    if (!opened) {
+        const int err = opened.error().sys_errno;
+        if (err == EACCES || err == EROFS || err == EPERM)
+            return fail_errno("state directory " + dir + " is not writable", err);
+        return std::unexpected(opened.error());
     }
+    Fd fd = std::move(*opened);
     while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         if (errno == EINTR) continue;
         if (errno == EWOULDBLOCK)

@@ -18,9 +18,11 @@ namespace warren::journal {
 
 class DirLock {
   public:
-    // Creates `dir` (0700, parents too) if missing, then locks it without waiting.
+    // Creates `dir` (0700, parents too) if missing, checks it is ours (detail::open_state_dir),
+    // then locks it without waiting. LOCK is opened without following a link.
     // Errors: Code::unavailable "state directory <dir> is in use by another warrend (pid N)"
-    // when held elsewhere; Code::io with path and errno otherwise.
+    // when held elsewhere; Code::invalid_config for a directory that is not ours; Code::io with
+    // path and errno otherwise.
     static Result<DirLock> acquire(const std::string& dir);
 
     DirLock(DirLock&&) noexcept = default;

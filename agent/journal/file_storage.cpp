@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* kJournalFile = "journal.wal";
 constexpr const char* kSnapshotFile = "snapshot.bin";
+constexpr const char* kSnapshotTmpFile = "snapshot.bin.tmp";
 
 Result<std::string> read_whole(int fd, const std::string& path) {
     struct stat st {};
@@ -35,10 +36,11 @@ Result<std::string> read_whole(int fd, const std::string& path) {
 
 }  // namespace
 
-FileStorage::FileStorage(std::string dir, Fd journal, uint64_t size)
+FileStorage::FileStorage(std::string dir, Fd dir_fd, Fd journal, uint64_t size)
     : dir_(std::move(dir)),
       journal_path_(dir_ + "/" + kJournalFile),
       snapshot_path_(dir_ + "/" + kSnapshotFile),
+      dir_fd_(std::move(dir_fd)),
       journal_(std::move(journal)),
       size_(size),
       allocated_(size) {}
@@ -46,29 +48,31 @@ FileStorage::FileStorage(std::string dir, Fd journal, uint64_t size)
 Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in) {
     std::string dir = dir_in;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    if (auto st = detail::make_dirs(dir, 0700); !st) return std::unexpected(st.error());
+    auto dir_fd = detail::open_state_dir(dir);
+    if (!dir_fd) return std::unexpected(dir_fd.error());
 
     const std::string path = dir + "/" + kJournalFile;
     bool created = false;
-    Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-    if (!fd && errno == ENOENT) {
-        fd.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    auto fd = detail::open_in_dir(dir_fd->get(), kJournalFile, O_RDWR, "journal", path);
+    if (!fd && fd.error().sys_errno == ENOENT) {
+        fd = detail::open_in_dir(dir_fd->get(), kJournalFile, O_RDWR | O_CREAT | O_EXCL,
+                                 "journal", path);
         created = true;
     }
     if (!fd) {
-        if (errno == EACCES || errno == EROFS || errno == EPERM)
-            return fail_errno("state directory " + dir + " is not writable");
-        return fail_errno("cannot open journal " + path);
+        const int err = fd.error().sys_errno;
+        if (err == EACCES || err == EROFS || err == EPERM)
+            return fail_errno("state directory " + dir + " is not writable", err);
+        return std::unexpected(fd.error());
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail_errno("cannot stat journal " + path);
-    if (!S_ISREG(st.st_mode)) return fail(Code::io, "journal " + path + " is not a regular file");
+    if (::fstat(fd->get(), &st) != 0) return fail_errno("cannot stat journal " + path);
     // A new journal's directory entry must be durable before anything in it is acknowledged.
     if (created) {
-        if (auto s = detail::sync_dir(dir); !s) return std::unexpected(s.error());
+        if (auto s = detail::sync_dir(dir_fd->get(), dir); !s) return std::unexpected(s.error());
     }
-    return std::unique_ptr<FileStorage>(
-        new FileStorage(dir, std::move(fd), static_cast<uint64_t>(st.st_size)));
+    return std::unique_ptr<FileStorage>(new FileStorage(
+        dir, std::move(*dir_fd), std::move(*fd), static_cast<uint64_t>(st.st_size)));
 }
 
 Result<std::string> FileStorage::read_journal() {
@@ -136,31 +140,37 @@ Status FileStorage::truncate_journal(uint64_t size) {
 }
 
 Result<std::optional<std::string>> FileStorage::read_snapshot() {
-    Fd fd(::open(snapshot_path_.c_str(), O_RDONLY | O_CLOEXEC));
+    auto fd = detail::open_in_dir(dir_fd_.get(), kSnapshotFile, O_RDONLY, "snapshot",
+                                  snapshot_path_);
     if (!fd) {
-        if (errno == ENOENT) return std::optional<std::string>{};
-        return fail_errno("cannot open snapshot " + snapshot_path_);
+        if (fd.error().sys_errno == ENOENT) return std::optional<std::string>{};
+        return std::unexpected(fd.error());
     }
-    auto bytes = read_whole(fd.get(), snapshot_path_);
+    auto bytes = read_whole(fd->get(), snapshot_path_);
     if (!bytes) return std::unexpected(bytes.error());
     return std::optional<std::string>(std::move(*bytes));
 }
 
 Status FileStorage::write_snapshot(std::string_view bytes) {
     const std::string tmp = snapshot_path_ + ".tmp";
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd) return fail_errno("cannot create snapshot " + tmp);
+    // A leftover from a crash (or anything planted under that name) goes first: the new file
+    // is always created here, never opened through whatever was there.
+    if (::unlinkat(dir_fd_.get(), kSnapshotTmpFile, 0) != 0 && errno != ENOENT)
+        return fail_errno("cannot remove the leftover snapshot " + tmp);
+    auto fd = detail::open_in_dir(dir_fd_.get(), kSnapshotTmpFile, O_WRONLY | O_CREAT | O_EXCL,
+                                  "snapshot", tmp);
+    if (!fd) return std::unexpected(fd.error());
     auto give_up = [&](std::string what, int err) {
-        ::unlink(tmp.c_str());
+        ::unlinkat(dir_fd_.get(), kSnapshotTmpFile, 0);
         return fail_errno(std::move(what), err);
     };
-    if (auto out = detail::pwrite_all(fd.get(), bytes, 0); out.err != 0)
+    if (auto out = detail::pwrite_all(fd->get(), bytes, 0); out.err != 0)
         return give_up("cannot write snapshot " + tmp, out.err);
-    if (::fsync(fd.get()) != 0) return give_up("cannot sync snapshot " + tmp, errno);
-    fd.reset();
-    if (::rename(tmp.c_str(), snapshot_path_.c_str()) != 0)
+    if (::fsync(fd->get()) != 0) return give_up("cannot sync snapshot " + tmp, errno);
+    fd->reset();
+    if (::renameat(dir_fd_.get(), kSnapshotTmpFile, dir_fd_.get(), kSnapshotFile) != 0)
         return give_up("cannot rename " + tmp + " to " + snapshot_path_, errno);
-    return detail::sync_dir(dir_);
+    return detail::sync_dir(dir_fd_.get(), dir_);
 }
 
 }  // namespace warren::journal

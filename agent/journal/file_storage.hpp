@@ -22,9 +22,11 @@ inline constexpr uint64_t kPreallocateBytes = 4u << 20;
 
 class FileStorage final : public Storage {
   public:
-    // Creates `dir` (mode 0700, parents too) if missing and opens or creates the journal.
-    // Errors name the path and errno, e.g. "state directory /x is not writable: Permission
-    // denied". Does not lock the directory: hold a DirLock on it first.
+    // Creates `dir` (mode 0700, parents too) if missing, checks it is ours
+    // (detail::open_state_dir) and opens or creates the journal. Every file in `dir` is opened
+    // through the directory's descriptor without following links; a link or a non-regular file
+    // under one of its names is an error. Errors name the path and errno, e.g. "state directory
+    // /x is not writable: Permission denied". Does not lock the directory: hold a DirLock first.
     static Result<std::unique_ptr<FileStorage>> open(const std::string& dir);
 
     Result<std::string> read_journal() override;
@@ -43,13 +45,14 @@ class FileStorage final : public Storage {
     std::string snapshot_name() const override { return snapshot_path_; }
 
   private:
-    FileStorage(std::string dir, Fd journal, uint64_t size);
+    FileStorage(std::string dir, Fd dir_fd, Fd journal, uint64_t size);
     // Zero-fills the file up to at least `end` (best effort).
     void make_room(uint64_t end);
 
     std::string dir_;
     std::string journal_path_;
     std::string snapshot_path_;
+    Fd dir_fd_;  // the directory checked at open: later files are made through it, not by path
     Fd journal_;
     uint64_t size_ = 0;       // where the journal ends (the next append goes)
     uint64_t allocated_ = 0;  // the file's size: size_ plus the zero-filled room after it

@@ -1,42 +1,113 @@
 #include "journal/fs_util.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
-
-#include "warren/fd.hpp"
+#include <cstdio>
 
 namespace warren::journal::detail {
+namespace {
+
+std::string user_name(uid_t uid) {
+    std::array<char, 4096> buf{};
+    passwd pw{}, *res = nullptr;
+    if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) != 0 || !res) return {};
+    return res->pw_name;
+}
+
+// "root (uid 0)", or "uid 4242" when the uid has no name.
+std::string describe_user(uid_t uid) {
+    const std::string name = user_name(uid);
+    const std::string id = "uid " + std::to_string(uid);
+    return name.empty() ? id : name + " (" + id + ")";
+}
+
+std::string octal(mode_t mode) {
+    char out[8];
+    std::snprintf(out, sizeof out, "%04o", static_cast<unsigned>(mode & 07777));
+    return out;
+}
+
+}  // namespace
+
+Status sync_dir(int dir_fd, const std::string& dir) {
+    if (::fsync(dir_fd) != 0) return fail_errno("cannot sync directory " + dir);
+    return {};
+}
 
 Status sync_dir(const std::string& dir) {
     Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return fail_errno("cannot open directory " + dir + " to sync it");
-    if (::fsync(fd.get()) != 0) return fail_errno("cannot sync directory " + dir);
-    return {};
+    return sync_dir(fd.get(), dir);
 }
 
-Status make_dirs(const std::string& path, unsigned mode) {
-    if (path.empty()) return fail(Code::invalid_config, "state directory path is empty");
+Status make_dirs(const std::string& path, unsigned mode, std::string_view what) {
+    const std::string name = std::string(what) + " " + path;
+    if (path.empty()) return fail(Code::invalid_config, std::string(what) + " path is empty");
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) return {};
-        return fail_errno("state directory " + path + " exists but is not a directory", ENOTDIR);
+        return fail_errno(name + " exists but is not a directory", ENOTDIR);
     }
-    if (errno != ENOENT) return fail_errno("cannot create state directory " + path);
+    if (errno != ENOENT) return fail_errno("cannot create " + name);
 
     std::string parent = path;
     while (parent.size() > 1 && parent.back() == '/') parent.pop_back();
     const auto slash = parent.rfind('/');
     parent = slash == std::string::npos ? "." : slash == 0 ? "/" : parent.substr(0, slash);
-    if (auto st_parent = make_dirs(parent, mode); !st_parent) {
+    if (auto st_parent = make_dirs(parent, mode, what); !st_parent) {
         // Report the directory that was asked for, with the reason found higher up.
-        return fail_errno("cannot create state directory " + path, st_parent.error().sys_errno);
+        return fail_errno("cannot create " + name, st_parent.error().sys_errno);
     }
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
-        return fail_errno("cannot create state directory " + path);
+    if (::mkdir(path.c_str(), mode) != 0) {
+        if (errno == EEXIST) return {};  // made by someone else meanwhile: theirs, left as it is
+        return fail_errno("cannot create " + name);
+    }
+    // The umask may have taken bits away. AT_SYMLINK_NOFOLLOW: should the new entry have been
+    // swapped for a link, nothing elsewhere gets this mode.
+    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_errno("cannot set the mode of " + name);
     return sync_dir(parent);
+}
+
+Result<Fd> open_state_dir(const std::string& dir) {
+    if (auto st = make_dirs(dir, 0700); !st) return std::unexpected(st.error());
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return fail_errno("cannot open state directory " + dir);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("cannot stat state directory " + dir);
+    const uid_t me = ::geteuid();
+    if (st.st_uid == me && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0) return fd;
+    const std::string me_name = user_name(me);
+    const std::string chown = me_name.empty() ? "chown " + std::to_string(me) + " "
+                                              : "chown " + me_name + ": ";
+    return fail(Code::invalid_config,
+                "refusing state directory " + dir + ": it is owned by " + describe_user(st.st_uid) +
+                    " with mode " + octal(st.st_mode) +
+                    ", but warrend trusts only a directory owned by its own user, " +
+                    describe_user(me) + ", that group and others cannot write; fix it with `" +
+                    chown + dir + " && chmod 0700 " + dir + "`, or choose another state directory");
+}
+
+Result<Fd> open_in_dir(int dir_fd, const char* name, int flags, std::string_view what,
+                       const std::string& path) {
+    const std::string file = std::string(what) + " " + path;
+    Fd fd(::openat(dir_fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
+    if (!fd) {
+        if (errno == ELOOP)
+            return fail(Code::io, "refusing " + file +
+                                      ": it is a symbolic link, and warrend opens nothing in its "
+                                      "state directory through a link; remove it");
+        return fail_errno("cannot open " + file);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("cannot stat " + file);
+    if (!S_ISREG(st.st_mode)) return fail(Code::io, file + " is not a regular file");
+    return fd;
 }
 
 WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset) {

@@ -1,5 +1,6 @@
 #include "server/unix_server.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -17,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "journal/fs_util.hpp"
 
 namespace warren::server {
 
@@ -230,10 +233,12 @@ Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string
     if (path.size() >= sizeof addr.sun_path) return fail(Code::invalid_config, "socket path too long: " + path);
     std::memcpy(addr.sun_path, path.data(), path.size());
 
-    std::error_code ec;
+    // 0755 whatever the umask: the plugin, perhaps not root (socketGroup), must reach the socket.
     auto dir = std::filesystem::path(path).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    if (ec) return fail(Code::io, "cannot create socket directory " + dir.string() + ": " + ec.message());
+    if (!dir.empty()) {
+        if (auto s = journal::detail::make_dirs(dir.string(), 0755, "socket directory"); !s)
+            return std::unexpected(s.error());
+    }
 
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
@@ -252,9 +257,11 @@ Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string
         auto g = group_id(group);
         if (!g) return std::unexpected(g.error());
         gid = *g;
-        if (::chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0) return fail_errno("cannot chown " + path);
+        if (::fchownat(AT_FDCWD, path.c_str(), static_cast<uid_t>(-1), *gid, AT_SYMLINK_NOFOLLOW) != 0)
+            return fail_errno("cannot chown " + path);
     }
-    if (::chmod(path.c_str(), mode) != 0) return fail_errno("cannot chmod " + path);
+    // Set exactly (bind made it 0777 minus the umask); no connection is possible before listen().
+    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0) return fail_errno("cannot chmod " + path);
     if (::listen(fd.get(), backlog) != 0) return fail_errno("cannot listen on " + path);
     return fd;
 }

@@ -64,7 +64,7 @@ private:
     std::shared_ptr<Shared> shared_;
 };
 
-// Binds a Unix stream socket at `path` (creating its directory), mode `mode`, group `group`
+// Binds a Unix stream socket at `path` (missing directories made 0755), mode `mode`, group `group`
 // when not empty. Refuses when another live process already listens there; removes a stale one.
 Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string& group, int backlog = 1024);
 Result<gid_t> group_id(const std::string& group);
