@@ -195,7 +195,7 @@ private:
                 pid_ = 0;
                 throw std::runtime_error("warrend exited during start-up:\n" + log_tail());
             }
-            auto r = warren::proto::call(socket_, ping, 500);
+            auto r = warren::proto::call(socket_, ping, {.timeout_ms = 500});
             if (r && r->ok) return;
             ::usleep(10'000);
         }

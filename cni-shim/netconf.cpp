@@ -99,6 +99,50 @@ Result<int64_t> opt_int(const json& obj, const char* key, std::string_view where
     return v->get<int64_t>();
 }
 
+// A uid: 0 to 2^32-2 (2^32-1 is (uid_t)-1, "no uid").
+std::optional<uint32_t> parse_uid(std::string_view digits) {
+    if (digits.empty() || digits.size() > 10) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (v >= 0xffffffffu) return std::nullopt;
+    return static_cast<uint32_t>(v);
+}
+
+bool valid_user_name(std::string_view s) {
+    return !s.empty() && s.size() <= 256 && s.front() != '-' &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '.' || c == '-' || c == '$';
+           });
+}
+
+Status parse_agent_user(const json& ipam, IpamConf& ic) {
+    const json* v = find(ipam, "agentUser");
+    if (!v) return {};
+    const char* expected =
+        "ipam.agentUser must be the user warrend runs as: a name, or a uid (0 to 4294967294)";
+    if (v->is_number_integer()) {
+        if (v->is_number_unsigned() ? v->get<uint64_t>() >= 0xffffffffu
+                                    : v->get<int64_t>() < 0 || v->get<int64_t>() >= 0xffffffffLL)
+            return fail(Code::invalid_config, expected);
+        ic.agent_uid = static_cast<uint32_t>(v->get<int64_t>());
+        return {};
+    }
+    if (!v->is_string()) return fail(Code::invalid_config, expected);
+    const auto& text = v->get_ref<const std::string&>();
+    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        ic.agent_uid = parse_uid(text);
+        if (!ic.agent_uid) return fail(Code::invalid_config, expected);
+        return {};
+    }
+    if (!valid_user_name(text)) return fail(Code::invalid_config, expected);
+    ic.agent_user = text;
+    return {};
+}
+
 Result<std::vector<Route>> parse_routes(const json& ipam) {
     std::vector<Route> out;
     const json* routes = find(ipam, "routes");
@@ -179,6 +223,23 @@ std::string config_version(const json& conf) {
     return it->get<std::string>();
 }
 
+std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view name) {
+    // name:password:uid:gid:gecos:home:shell
+    while (!passwd.empty()) {
+        const size_t eol = passwd.find('\n');
+        std::string_view line = passwd.substr(0, eol);
+        passwd = eol == std::string_view::npos ? std::string_view{} : passwd.substr(eol + 1);
+        const size_t c1 = line.find(':');
+        if (c1 == std::string_view::npos || line.substr(0, c1) != name) continue;
+        const size_t c2 = line.find(':', c1 + 1);
+        if (c2 == std::string_view::npos) continue;
+        const size_t c3 = line.find(':', c2 + 1);
+        if (auto uid = parse_uid(line.substr(c2 + 1, c3 == std::string_view::npos ? c3 : c3 - c2 - 1)))
+            return uid;
+    }
+    return std::nullopt;
+}
+
 std::string default_delete_queue_dir(std::string_view socket) {
     auto end = socket.find_last_not_of('/');
     std::string_view dir = ".";
@@ -253,6 +314,7 @@ Result<NetConf> parse_netconf(const json& conf) {
                         "ipam.timeoutSeconds must be more than 0 and at most 3600");
         ic.timeout_ms = std::max(1, static_cast<int>(std::lround(secs * 1000)));
     }
+    if (auto s = parse_agent_user(*ipam, ic); !s) return std::unexpected(s.error());
     // host-local's dataDir (and any other key) is accepted and ignored.
 
     auto routes = parse_routes(*ipam);

@@ -34,6 +34,10 @@ struct IpamConf {
     std::string resolv_conf;       // path, empty when none
     std::string delete_queue_dir;  // default: <dirname of socket>/delete-queue
     int timeout_ms = kDefaultTimeoutSeconds * 1000;
+    // ipam.agentUser: who besides root may serve `socket` (the plugin refuses anyone else).
+    // Given as a uid, or as a name (agent_user) looked up in /etc/passwd when the plugin runs.
+    std::optional<uint32_t> agent_uid;
+    std::string agent_user;
 };
 
 struct NetConf {
@@ -59,6 +63,10 @@ std::string config_version(const nlohmann::json& conf);
 // `ipam`, a wrongly typed or invalid field (route, socket, timeoutSeconds, pool together with
 // ranges, a malformed attachment list...).
 Result<NetConf> parse_netconf(const nlohmann::json& conf);
+
+// The uid of user `name` in the text of /etc/passwd; nullopt when it has no such line. The plugin
+// is static, so it reads the file rather than asking NSS (an agent user is a local system user).
+std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view name);
 
 // dirname(socket) + "/delete-queue".
 std::string default_delete_queue_dir(std::string_view socket);

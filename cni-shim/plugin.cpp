@@ -1,5 +1,8 @@
 #include "plugin.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <exception>
 
@@ -13,16 +16,67 @@ namespace warren::cni {
 
 namespace {
 
-// Why the agent could not be reached, without repeating the socket path.
-std::string reason(const Error& e) {
-    if (e.sys_errno != 0) return std::strerror(e.sys_errno);
-    return e.message;
+// "10 s", "2.5 s", "0.3 s".
+std::string seconds(int ms) {
+    std::string out = std::to_string(ms / 1000);
+    if (int frac = ms % 1000; frac != 0) {
+        std::string digits = std::to_string(1000 + frac).substr(1);
+        digits.erase(digits.find_last_not_of('0') + 1);
+        out += "." + digits;
+    }
+    return out + " s";
 }
 
-Error unreachable(Code code, const std::string& socket, const Error& e) {
-    return Error{
-        code, "warrend is not reachable at " + socket + ": " + reason(e) + "; is warrend running?",
-        e.describe(), 0};
+// warrend could not be reached (a Code::try_again from the client): what happened, once, and
+// what to do about it.
+Error unreachable(Code code, const IpamConf& ipam, const Error& e) {
+    const std::string& socket = ipam.socket;
+    std::string msg;
+    switch (e.sys_errno) {
+        case ENOENT:
+            msg = "cannot reach warrend: there is no socket at " + socket +
+                  "; start warrend, or set ipam.socket to the path warrend listens on (its "
+                  "--socket)";
+            break;
+        case ECONNREFUSED:
+            msg = "cannot reach warrend: nothing listens on " + socket +
+                  " (a socket left by a warrend that stopped); start warrend";
+            break;
+        case EACCES:
+        case EPERM:
+            msg = "cannot reach warrend: the plugin (uid " + std::to_string(::geteuid()) +
+                  ") may not connect to " + socket + " (" + std::strerror(e.sys_errno) +
+                  "); run the plugin as root, or allow its group with warrend's socketGroup "
+                  "(--socket-group)";
+            break;
+        case ETIMEDOUT:
+            msg = "warrend at " + socket + " did not answer within " + seconds(ipam.timeout_ms) +
+                  " (ipam.timeoutSeconds): it is busy or hung; check its log, or raise "
+                  "ipam.timeoutSeconds";
+            break;
+        case ECONNRESET:
+        case EPIPE:
+            msg = "warrend at " + socket +
+                  " closed the connection before answering (it may have restarted); check its "
+                  "log and try again";
+            break;
+        default:
+            msg = "cannot reach warrend at " + socket + ": " +
+                  (e.sys_errno != 0 ? std::string(std::strerror(e.sys_errno)) : e.message) +
+                  "; check that ipam.socket names warrend's socket";
+    }
+    return Error{code, std::move(msg), {}, 0};
+}
+
+// The socket is served by someone the plugin does not trust (code 5: retrying would meet the
+// same server, so this is not "try again later").
+Error untrusted(const IpamConf& ipam, const Error& e) {
+    return Error{Code::io,
+                 e.message +
+                     "; the plugin does not trust it. If warrend runs as that user, name it in "
+                     "ipam.agentUser; otherwise find out what listens on " +
+                     ipam.socket + " and who can write its directory",
+                 {}, 0};
 }
 
 Error agent_error(const proto::Response& r) {
@@ -49,6 +103,9 @@ class Invocation {
         if (auto s = check_version(env->command, conf->cni_version); !s) return error(s.error());
         auto req = build_request(*env, *conf);
         if (!req) return error(req.error());
+        auto opts = call_options(conf->ipam);
+        if (!opts) return error(opts.error());
+        opts_ = *opts;
         if (env->command == Command::add) req->netns_inode = host_.netns_inode(req->netns);
         switch (env->command) {
             case Command::add:
@@ -69,8 +126,30 @@ class Invocation {
     Outcome error(const Error& e) const { return {1, format_error(error_version(version_), e)}; }
 
   private:
+    // Who may serve the socket: root and ipam.agentUser, a name looked up only when given.
+    Result<proto::CallOptions> call_options(const IpamConf& ipam) {
+        proto::CallOptions opts{ipam.timeout_ms, ipam.agent_uid};
+        if (ipam.agent_user.empty()) return opts;
+        auto passwd = host_.read_file("/etc/passwd");
+        if (!passwd)
+            return fail(Code::invalid_config,
+                        "ipam.agentUser names user '" + ipam.agent_user +
+                            "', but /etc/passwd cannot be read (" + passwd.error().describe() +
+                            "); give the uid instead");
+        opts.agent_uid = uid_in_passwd(*passwd, ipam.agent_user);
+        if (!opts.agent_uid)
+            return fail(Code::invalid_config, "ipam.agentUser: there is no user '" +
+                                                  ipam.agent_user +
+                                                  "' in /etc/passwd; name a user listed there, "
+                                                  "or give the uid");
+        return opts;
+    }
+
     Result<proto::Response> call(const NetConf& conf, const proto::Request& req) {
-        return host_.call(conf.ipam.socket, req, conf.ipam.timeout_ms);
+        auto resp = host_.call(conf.ipam.socket, req, opts_);
+        if (!resp && proto::untrusted_peer(resp.error()))
+            return std::unexpected(untrusted(conf.ipam, resp.error()));
+        return resp;
     }
 
     Outcome add(const NetConf& conf, const proto::Request& req) {
@@ -86,7 +165,7 @@ class Invocation {
         auto resp = call(conf, req);
         if (!resp) {
             if (resp.error().code == Code::try_again)
-                return error(unreachable(Code::try_again, conf.ipam.socket, resp.error()));
+                return error(unreachable(Code::try_again, conf.ipam, resp.error()));
             return error(resp.error());
         }
         if (!resp->ok) return error(agent_error(*resp));
@@ -101,15 +180,15 @@ class Invocation {
         auto resp = call(conf, req);
         if (resp) return resp->ok ? Outcome{0, {}} : error(agent_error(*resp));
         if (resp.error().code != Code::try_again) return error(resp.error());
-        Error down = unreachable(Code::try_again, conf.ipam.socket, resp.error());
+        Error down = unreachable(Code::try_again, conf.ipam, resp.error());
         const std::string& dir = conf.ipam.delete_queue_dir;
         if (auto q = host_.enqueue_delete(dir, req); !q) {
             return error(Error{Code::try_again,
-                               down.message + " The DEL could not be queued in " + dir +
+                               down.message + ". The DEL could not be queued in " + dir +
                                    " either: " + q.error().describe(),
                                down.details, 0});
         }
-        host_.log("warren: " + down.message + " DEL of container " + req.container_id +
+        host_.log("warren: " + down.message + ". DEL of container " + req.container_id +
                   " interface " + req.ifname + " on network " + req.network + " queued in " + dir +
                   "; warrend applies it when it starts");
         return {0, {}};
@@ -119,7 +198,7 @@ class Invocation {
         auto resp = call(conf, req);
         if (!resp) {
             if (resp.error().code == Code::try_again)
-                return error(unreachable(Code::try_again, conf.ipam.socket, resp.error()));
+                return error(unreachable(Code::try_again, conf.ipam, resp.error()));
             return error(resp.error());
         }
         return resp->ok ? Outcome{0, {}} : error(agent_error(*resp));
@@ -128,7 +207,11 @@ class Invocation {
     Outcome status(const NetConf& conf, const proto::Request& req) {
         auto resp = call(conf, req);
         // Whatever breaks the exchange, an ADD could not be served now.
-        if (!resp) return error(unreachable(Code::unavailable, conf.ipam.socket, resp.error()));
+        if (!resp) {
+            if (resp.error().code == Code::try_again)
+                return error(unreachable(Code::unavailable, conf.ipam, resp.error()));
+            return error(Error{Code::unavailable, resp.error().message, resp.error().details, 0});
+        }
         return resp->ok ? Outcome{0, {}} : error(agent_error(*resp));
     }
 
@@ -136,6 +219,7 @@ class Invocation {
     std::string_view stdin_;
     Host& host_;
     std::string version_;  // the config's cniVersion, for error output
+    proto::CallOptions opts_;
 };
 
 }  // namespace

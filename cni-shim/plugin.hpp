@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "env.hpp"
+#include "warren/client.hpp"
 #include "warren/error.hpp"
 #include "warren/protocol.hpp"
 
@@ -14,10 +15,11 @@ namespace warren::cni {
 class Host {
   public:
     virtual ~Host() = default;
-    // One exchange with warrend. Code::try_again means it could not be reached (or did not
-    // answer in time); any other error is a broken exchange.
+    // One exchange with warrend, with proto::call's errors: Code::try_again means it could
+    // not be reached (or did not answer in time), proto::untrusted_peer that someone else
+    // serves the socket; any other error is a broken exchange.
     virtual Result<proto::Response> call(const std::string& socket, const proto::Request& req,
-                                         int timeout_ms) = 0;
+                                         const proto::CallOptions& opts) = 0;
     virtual Status enqueue_delete(const std::string& dir, const proto::Request& req) = 0;
     virtual Result<std::string> read_file(const std::string& path) = 0;
     // Inode of the netns at `path`, 0 when unknown; the agent records it with the allocation.
@@ -39,7 +41,7 @@ Outcome run(const EnvLookup& getenv, std::string_view stdin_data, Host& host);
 class SystemHost final : public Host {
   public:
     Result<proto::Response> call(const std::string& socket, const proto::Request& req,
-                                 int timeout_ms) override;
+                                 const proto::CallOptions& opts) override;
     Status enqueue_delete(const std::string& dir, const proto::Request& req) override;
     Result<std::string> read_file(const std::string& path) override;
     uint64_t netns_inode(const std::string& path) override;

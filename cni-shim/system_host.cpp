@@ -10,8 +10,8 @@
 namespace warren::cni {
 
 Result<proto::Response> SystemHost::call(const std::string& socket, const proto::Request& req,
-                                         int timeout_ms) {
-    return proto::call(socket, req, timeout_ms);
+                                         const proto::CallOptions& opts) {
+    return proto::call(socket, req, opts);
 }
 
 Status SystemHost::enqueue_delete(const std::string& dir, const proto::Request& req) {

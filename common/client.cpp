@@ -43,7 +43,8 @@ Status write_all(int fd, const char* data, size_t len, int64_t deadline) {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!wait_for(fd, POLLOUT, deadline)) return fail(Code::try_again, "timed out sending to warrend");
+            if (!wait_for(fd, POLLOUT, deadline))
+                return fail_errno("timed out sending to warrend", ETIMEDOUT, Code::try_again);
             continue;
         }
         return fail_errno("sending to warrend failed", errno, Code::try_again);
@@ -58,9 +59,12 @@ Result<std::string> read_frame(int fd, int64_t deadline) {
     size_t have = 0, need = kHeaderSize;
     bool sized = false;
     while (have < need) {
-        if (!wait_for(fd, POLLIN, deadline)) return fail(Code::try_again, "timed out waiting for warrend's answer");
+        if (!wait_for(fd, POLLIN, deadline))
+            return fail_errno("timed out waiting for warrend's answer", ETIMEDOUT, Code::try_again);
         ssize_t n = ::recv(fd, buf.data() + have, buf.size() - have, MSG_DONTWAIT);
-        if (n == 0) return fail(Code::try_again, "warrend closed the connection before answering");
+        if (n == 0)
+            return fail_errno("warrend closed the connection before answering", ECONNRESET,
+                              Code::try_again);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
             return fail_errno("reading from warrend failed", errno, Code::try_again);
@@ -77,9 +81,25 @@ Result<std::string> read_frame(int fd, int64_t deadline) {
     return buf.substr(kHeaderSize, need - kHeaderSize);
 }
 
+// Refuses a socket whose listener is neither root nor `agent_uid` before anything is sent:
+// whoever could replace the socket must not get requests or have its answers believed.
+Status check_peer(int fd, const std::string& socket_path, std::optional<uid_t> agent_uid) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return fail_errno("cannot tell who serves " + socket_path + " (SO_PEERCRED)");
+    if (cred.uid == 0 || (agent_uid && cred.uid == *agent_uid)) return {};
+    std::string trusted = "neither root nor the agent user";
+    if (agent_uid) trusted += " (uid " + std::to_string(*agent_uid) + ")";
+    return fail_errno("the socket " + socket_path + " is served by pid " + std::to_string(cred.pid) +
+                          " running as uid " + std::to_string(cred.uid) + ", which is " + trusted,
+                      EPERM, Code::io);
+}
+
 }  // namespace
 
-Result<Response> call(const std::string& socket_path, const Request& req, int timeout_ms) {
+Result<Response> call(const std::string& socket_path, const Request& req, const CallOptions& opts) {
+    const int timeout_ms = opts.timeout_ms;
     int64_t deadline = now_ms() + timeout_ms;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -95,10 +115,13 @@ Result<Response> call(const std::string& socket_path, const Request& req, int ti
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         if (errno == EAGAIN || errno == EINPROGRESS || errno == ETIMEDOUT)
-            return fail(Code::try_again, "timed out connecting to warrend at " + socket_path +
-                                             " (its accept queue is full; is it hung?)");
+            return fail_errno("timed out connecting to warrend at " + socket_path +
+                                  " (its accept queue is full)",
+                              ETIMEDOUT, Code::try_again);
         return fail_errno("cannot reach warrend at " + socket_path, errno, Code::try_again);
     }
+    if (auto s = check_peer(fd.get(), socket_path, opts.agent_uid); !s)
+        return std::unexpected(s.error());
 
     std::string frame = encode_frame(Kind::request_binary, encode_binary(req));
     if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)

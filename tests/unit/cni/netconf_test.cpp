@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <utility>
+
 namespace warren::cni {
 namespace {
 
@@ -250,6 +253,57 @@ TEST(NetConf, MalformedAttachmentIsRefusedNotSkipped) {
     expect_config_error(j, "cni.dev/valid-attachments[1]");
     j["cni.dev/valid-attachments"] = json::object();
     expect_config_error(j, "must be an array");
+}
+
+TEST(NetConf, AgentUser) {
+    auto with = [](json user) {
+        auto c = base();
+        c["ipam"]["agentUser"] = user;
+        return parse_netconf(c);
+    };
+    auto none = parse_netconf(base());
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->ipam.agent_uid, std::nullopt);
+    EXPECT_EQ(none->ipam.agent_user, "");
+    for (auto [given, uid] : {std::pair{json(0), 0u}, {json(998), 998u}, {json("998"), 998u},
+                              {json(4294967294u), 4294967294u}}) {
+        auto nc = with(given);
+        ASSERT_TRUE(nc) << given << ": " << nc.error().message;
+        EXPECT_EQ(nc->ipam.agent_uid, uid) << given;
+        EXPECT_EQ(nc->ipam.agent_user, "") << given;
+    }
+    auto named = with("warren");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_EQ(named->ipam.agent_user, "warren");
+    EXPECT_EQ(named->ipam.agent_uid, std::nullopt);
+    for (json bad : {json(-1), json(1.5), json(4294967295u), json("4294967295"), json(""),
+                     json("bad:name"), json("-x"), json(true), json::array({998})}) {
+        auto nc = with(bad);
+        ASSERT_FALSE(nc) << bad << " was accepted";
+        EXPECT_EQ(nc.error().code, Code::invalid_config) << bad;
+        EXPECT_EQ(nc.error().message,
+                  "ipam.agentUser must be the user warrend runs as: a name, or a uid (0 to "
+                  "4294967294)")
+            << bad;
+    }
+}
+
+TEST(NetConf, UidInPasswd) {
+    const std::string passwd =
+        "root:x:0:0:root:/root:/bin/bash\n"
+        "warrend:x:997:997::/:/bin/false\n"
+        "warren:x:998:998:warren agent:/var/lib/warren:/usr/sbin/nologin\n"
+        "broken:x:notanumber:1::/:/bin/false\n"
+        "short:x\n"
+        "last:x:1000:1000::/home/last:/bin/sh";
+    EXPECT_EQ(uid_in_passwd(passwd, "root"), 0u);
+    EXPECT_EQ(uid_in_passwd(passwd, "warren"), 998u);
+    EXPECT_EQ(uid_in_passwd(passwd, "warrend"), 997u);
+    EXPECT_EQ(uid_in_passwd(passwd, "last"), 1000u);
+    EXPECT_EQ(uid_in_passwd(passwd, "war"), std::nullopt);
+    EXPECT_EQ(uid_in_passwd(passwd, "broken"), std::nullopt);
+    EXPECT_EQ(uid_in_passwd(passwd, "short"), std::nullopt);
+    EXPECT_EQ(uid_in_passwd("", "root"), std::nullopt);
 }
 
 }  // namespace

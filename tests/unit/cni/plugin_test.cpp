@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "cni_test_util.hpp"
 
@@ -29,12 +30,15 @@ class FakeHost : public Host {
     std::vector<std::pair<std::string, proto::Request>> calls;   // socket, request
     std::vector<std::pair<std::string, proto::Request>> queued;  // dir, request
     std::vector<std::string> logs;
+    std::vector<std::string> reads;  // paths read_file was asked for
     int timeout_ms = 0;
+    std::optional<uid_t> agent_uid;
 
     Result<proto::Response> call(const std::string& socket, const proto::Request& req,
-                                 int timeout) override {
+                                 const proto::CallOptions& opts) override {
         calls.emplace_back(socket, req);
-        timeout_ms = timeout;
+        timeout_ms = opts.timeout_ms;
+        agent_uid = opts.agent_uid;
         return agent(req);
     }
     Status enqueue_delete(const std::string& dir, const proto::Request& req) override {
@@ -42,6 +46,7 @@ class FakeHost : public Host {
         return enqueue_result;
     }
     Result<std::string> read_file(const std::string& path) override {
+        reads.push_back(path);
         auto it = files.find(path);
         if (it == files.end()) return fail_errno("cannot open " + path, ENOENT);
         return it->second;
@@ -216,12 +221,76 @@ TEST(Plugin, UntrustedAgentIsCode5AndNotQueued) {
         "neither root nor the agent user; the plugin does not trust it. If warrend runs as that "
         "user, name it in ipam.agentUser; otherwise find out what listens on "
         "/run/warren/warren.sock and who can write its directory";
-    for (const char* command : {"ADD", "DEL", "CHECK"}) {
+    for (const char* command : {"ADD", "DEL"}) {
         auto r = run_cmd(host, attach_env(command), kConf);
         expect_error(r, 5);
         EXPECT_EQ(r.out["msg"], msg) << command;
     }
     EXPECT_TRUE(host.queued.empty());
+}
+
+// Only root serves the socket unless ipam.agentUser names another user; a name is looked up in
+// /etc/passwd, and only then.
+TEST(Plugin, AgentUserReachesTheClient) {
+    FakeHost host;
+    ASSERT_EQ(run_cmd(host, attach_env("ADD"), kConf).outcome.exit_code, 0);
+    EXPECT_EQ(host.agent_uid, std::nullopt);
+
+    auto conf = json::parse(kConf);
+    for (json uid : {json(998), json("998")}) {
+        conf["ipam"]["agentUser"] = uid;
+        auto r = run_cmd(host, attach_env("ADD"), conf.dump());
+        ASSERT_EQ(r.outcome.exit_code, 0) << uid << ": " << r.outcome.out;
+        EXPECT_EQ(host.agent_uid, 998u) << uid;
+    }
+    EXPECT_TRUE(host.reads.empty()) << "a uid needs no user lookup";
+
+    conf["ipam"]["agentUser"] = "warren";
+    host.files["/etc/passwd"] =
+        "root:x:0:0:root:/root:/bin/bash\nwarren-x:x:997:997::/:/bin/false\n"
+        "warren:x:998:998:warren agent:/var/lib/warren:/usr/sbin/nologin\n";
+    auto named = run_cmd(host, attach_env("ADD"), conf.dump());
+    ASSERT_EQ(named.outcome.exit_code, 0) << named.outcome.out;
+    EXPECT_EQ(host.agent_uid, 998u);
+    EXPECT_EQ(host.reads, std::vector<std::string>{"/etc/passwd"});
+}
+
+TEST(Plugin, UnknownAgentUserIsCode7BeforeAnyCall) {
+    FakeHost host;
+    auto conf = json::parse(kConf);
+    conf["ipam"]["agentUser"] = "warren";
+    auto unreadable = run_cmd(host, attach_env("ADD"), conf.dump());
+    expect_error(unreadable, 7);
+    EXPECT_EQ(unreadable.out["msg"],
+              "ipam.agentUser names user 'warren', but /etc/passwd cannot be read (cannot open "
+              "/etc/passwd: No such file or directory); give the uid instead");
+    host.files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/bash\n";
+    for (const char* command : {"ADD", "DEL"}) {
+        auto r = run_cmd(host, attach_env(command), conf.dump());
+        expect_error(r, 7);
+        EXPECT_EQ(r.out["msg"],
+                  "ipam.agentUser: there is no user 'warren' in /etc/passwd; name a user listed "
+                  "there, or give the uid")
+            << command;
+    }
+    EXPECT_TRUE(host.calls.empty());
+    EXPECT_TRUE(host.queued.empty());
+}
+
+TEST(Plugin, StatusWithUntrustedAgentIsCode50SayingWhy) {
+    auto conf = json::parse(kConf);
+    conf["cniVersion"] = "1.1.0";
+    FakeHost host;
+    host.agent = [](const proto::Request&) -> Result<proto::Response> {
+        return fail_errno("the socket /run/warren/warren.sock is served by pid 42 running as uid "
+                          "65534, which is neither root nor the agent user",
+                          EPERM, Code::io);
+    };
+    auto r = run_cmd(host, {{"CNI_COMMAND", "STATUS"}, {"CNI_PATH", "/opt/cni/bin"}}, conf.dump());
+    expect_error(r, 50, "1.1.0");
+    EXPECT_NE(r.out["msg"].get<std::string>().find("the plugin does not trust it"),
+              std::string::npos)
+        << r.outcome.out;
 }
 
 TEST(Plugin, DelWithPermissionDeniedIsQueuedAsBefore) {
@@ -295,7 +364,7 @@ TEST(Plugin, DelQueueFailureIsCode11WithBothReasons) {
     auto r = run_cmd(host, attach_env("DEL"), kConf);
     expect_error(r, 11);
     auto msg = r.out["msg"].get<std::string>();
-    EXPECT_NE(msg.find("Connection refused"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("nothing listens on /run/warren/warren.sock"), std::string::npos) << msg;
     EXPECT_NE(msg.find("Read-only file system"), std::string::npos) << msg;
 }
 
