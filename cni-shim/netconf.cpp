@@ -133,7 +133,8 @@ Status parse_agent_user(const json& ipam, IpamConf& ic) {
     }
     if (!v->is_string()) return fail(Code::invalid_config, expected);
     const auto& text = v->get_ref<const std::string&>();
-    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!text.empty() &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         ic.agent_uid = parse_uid(text);
         if (!ic.agent_uid) return fail(Code::invalid_config, expected);
         return {};
@@ -234,7 +235,8 @@ std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view 
         const size_t c2 = line.find(':', c1 + 1);
         if (c2 == std::string_view::npos) continue;
         const size_t c3 = line.find(':', c2 + 1);
-        if (auto uid = parse_uid(line.substr(c2 + 1, c3 == std::string_view::npos ? c3 : c3 - c2 - 1)))
+        if (auto uid =
+                parse_uid(line.substr(c2 + 1, c3 == std::string_view::npos ? c3 : c3 - c2 - 1)))
             return uid;
     }
     return std::nullopt;

@@ -76,7 +76,8 @@ Error untrusted(const IpamConf& ipam, const Error& e) {
                      "; the plugin does not trust it. If warrend runs as that user, name it in "
                      "ipam.agentUser; otherwise find out what listens on " +
                      ipam.socket + " and who can write its directory",
-                 {}, 0};
+                 {},
+                 0};
 }
 
 Error agent_error(const proto::Response& r) {
@@ -132,10 +133,10 @@ class Invocation {
         if (ipam.agent_user.empty()) return opts;
         auto passwd = host_.read_file("/etc/passwd");
         if (!passwd)
-            return fail(Code::invalid_config,
-                        "ipam.agentUser names user '" + ipam.agent_user +
-                            "', but /etc/passwd cannot be read (" + passwd.error().describe() +
-                            "); give the uid instead");
+            return fail(Code::invalid_config, "ipam.agentUser names user '" + ipam.agent_user +
+                                                  "', but /etc/passwd cannot be read (" +
+                                                  passwd.error().describe() +
+                                                  "); give the uid instead");
         opts.agent_uid = uid_in_passwd(*passwd, ipam.agent_user);
         if (!opts.agent_uid)
             return fail(Code::invalid_config, "ipam.agentUser: there is no user '" +

@@ -91,8 +91,9 @@ Status check_peer(int fd, const std::string& socket_path, std::optional<uid_t> a
     if (cred.uid == 0 || (agent_uid && cred.uid == *agent_uid)) return {};
     std::string trusted = "neither root nor the agent user";
     if (agent_uid) trusted += " (uid " + std::to_string(*agent_uid) + ")";
-    return fail_errno("the socket " + socket_path + " is served by pid " + std::to_string(cred.pid) +
-                          " running as uid " + std::to_string(cred.uid) + ", which is " + trusted,
+    return fail_errno("the socket " + socket_path + " is served by pid " +
+                          std::to_string(cred.pid) + " running as uid " + std::to_string(cred.uid) +
+                          ", which is " + trusted,
                       EPERM, Code::io);
 }
 
@@ -115,9 +116,9 @@ Result<Response> call(const std::string& socket_path, const Request& req, const 
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         if (errno == EAGAIN || errno == EINPROGRESS || errno == ETIMEDOUT)
-            return fail_errno("timed out connecting to warrend at " + socket_path +
-                                  " (its accept queue is full)",
-                              ETIMEDOUT, Code::try_again);
+            return fail_errno(
+                "timed out connecting to warrend at " + socket_path + " (its accept queue is full)",
+                ETIMEDOUT, Code::try_again);
         return fail_errno("cannot reach warrend at " + socket_path, errno, Code::try_again);
     }
     if (auto s = check_peer(fd.get(), socket_path, opts.agent_uid); !s)

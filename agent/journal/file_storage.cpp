@@ -55,8 +55,8 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in
     bool created = false;
     auto fd = detail::open_in_dir(dir_fd->get(), kJournalFile, O_RDWR, "journal", path);
     if (!fd && fd.error().sys_errno == ENOENT) {
-        fd = detail::open_in_dir(dir_fd->get(), kJournalFile, O_RDWR | O_CREAT | O_EXCL,
-                                 "journal", path);
+        fd = detail::open_in_dir(dir_fd->get(), kJournalFile, O_RDWR | O_CREAT | O_EXCL, "journal",
+                                 path);
         created = true;
     }
     if (!fd) {
@@ -71,8 +71,8 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in
     if (created) {
         if (auto s = detail::sync_dir(dir_fd->get(), dir); !s) return std::unexpected(s.error());
     }
-    return std::unique_ptr<FileStorage>(new FileStorage(
-        dir, std::move(*dir_fd), std::move(*fd), static_cast<uint64_t>(st.st_size)));
+    return std::unique_ptr<FileStorage>(new FileStorage(dir, std::move(*dir_fd), std::move(*fd),
+                                                        static_cast<uint64_t>(st.st_size)));
 }
 
 Result<std::string> FileStorage::read_journal() {
@@ -140,8 +140,8 @@ Status FileStorage::truncate_journal(uint64_t size) {
 }
 
 Result<std::optional<std::string>> FileStorage::read_snapshot() {
-    auto fd = detail::open_in_dir(dir_fd_.get(), kSnapshotFile, O_RDONLY, "snapshot",
-                                  snapshot_path_);
+    auto fd =
+        detail::open_in_dir(dir_fd_.get(), kSnapshotFile, O_RDONLY, "snapshot", snapshot_path_);
     if (!fd) {
         if (fd.error().sys_errno == ENOENT) return std::optional<std::string>{};
         return std::unexpected(fd.error());

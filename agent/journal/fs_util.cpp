@@ -83,8 +83,8 @@ Result<Fd> open_state_dir(const std::string& dir) {
     const uid_t me = ::geteuid();
     if (st.st_uid == me && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0) return fd;
     const std::string me_name = user_name(me);
-    const std::string chown = me_name.empty() ? "chown " + std::to_string(me) + " "
-                                              : "chown " + me_name + ": ";
+    const std::string chown =
+        me_name.empty() ? "chown " + std::to_string(me) + " " : "chown " + me_name + ": ";
     return fail(Code::invalid_config,
                 "refusing state directory " + dir + ": it is owned by " + describe_user(st.st_uid) +
                     " with mode " + octal(st.st_mode) +

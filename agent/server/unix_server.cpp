@@ -257,11 +257,13 @@ Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string
         auto g = group_id(group);
         if (!g) return std::unexpected(g.error());
         gid = *g;
-        if (::fchownat(AT_FDCWD, path.c_str(), static_cast<uid_t>(-1), *gid, AT_SYMLINK_NOFOLLOW) != 0)
+        if (::fchownat(AT_FDCWD, path.c_str(), static_cast<uid_t>(-1), *gid,
+                       AT_SYMLINK_NOFOLLOW) != 0)
             return fail_errno("cannot chown " + path);
     }
     // Set exactly (bind made it 0777 minus the umask); no connection is possible before listen().
-    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0) return fail_errno("cannot chmod " + path);
+    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_errno("cannot chmod " + path);
     if (::listen(fd.get(), backlog) != 0) return fail_errno("cannot listen on " + path);
     return fd;
 }

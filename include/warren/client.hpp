@@ -31,6 +31,8 @@ struct CallOptions {
 Result<Response> call(const std::string& socket_path, const Request& req, const CallOptions& opts);
 
 // True for call()'s error about a socket served by someone it does not trust.
-inline bool untrusted_peer(const Error& e) { return e.code == Code::io && e.sys_errno == EPERM; }
+inline bool untrusted_peer(const Error& e) {
+    return e.code == Code::io && e.sys_errno == EPERM;
+}
 
 }  // namespace warren::proto

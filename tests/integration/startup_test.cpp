@@ -217,9 +217,10 @@ TEST_F(StartupTest, StateDirNotOwnedOrWritableByOthersIsRefused) {
         uid_t owner;
         std::string says;
     };
-    for (const Case& c : {Case{"open", 0777, 0, "owned by root (uid 0) with mode 0777"},
-                          Case{"group", 0770, 0, "owned by root (uid 0) with mode 0770"},
-                          Case{"foreign", 0700, 65534, "owned by nobody (uid 65534) with mode 0700"}}) {
+    for (const Case& c :
+         {Case{"open", 0777, 0, "owned by root (uid 0) with mode 0777"},
+          Case{"group", 0770, 0, "owned by root (uid 0) with mode 0770"},
+          Case{"foreign", 0700, 65534, "owned by nobody (uid 65534) with mode 0700"}}) {
         const std::string dir = tmp(std::string(c.name) + "/state");
         std::filesystem::create_directories(dir);
         ASSERT_EQ(::chmod(dir.c_str(), c.mode), 0);

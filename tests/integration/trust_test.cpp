@@ -30,9 +30,10 @@ constexpr uid_t kNobody = 65534;
 class FakeAgentProcess {
   public:
     FakeAgentProcess(const std::string& path, std::optional<uid_t> uid) {
-        const std::string answer = proto::encode_frame(
-            proto::Kind::response,
-            proto::encode(proto::Response{true, Code::internal, {}, {}, {{"10.1.0.5/24", "10.1.0.1"}}}));
+        const std::string answer =
+            proto::encode_frame(proto::Kind::response,
+                                proto::encode(proto::Response{
+                                    true, Code::internal, {}, {}, {{"10.1.0.5/24", "10.1.0.1"}}}));
         int ready[2], report[2];
         if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0) {
             ADD_FAILURE() << "pipe: " << std::strerror(errno);
@@ -67,7 +68,8 @@ class FakeAgentProcess {
         pollfd p{report_.get(), POLLIN, 0};
         if (::poll(&p, 1, 5000) <= 0) return out;
         uint64_t n = 0;
-        while (::read(report_.get(), &n, sizeof n) == static_cast<ssize_t>(sizeof n)) out.push_back(n);
+        while (::read(report_.get(), &n, sizeof n) == static_cast<ssize_t>(sizeof n))
+            out.push_back(n);
         return out;
     }
 
@@ -101,7 +103,8 @@ class FakeAgentProcess {
                 if (n <= 0) break;
                 have += static_cast<uint64_t>(n);
                 if (need == proto::kHeaderSize && have >= need) {
-                    auto len = proto::decode_header(buf, proto::Kind::request, sizeof buf - proto::kHeaderSize);
+                    auto len = proto::decode_header(buf, proto::Kind::request,
+                                                    sizeof buf - proto::kHeaderSize);
                     if (!len) break;
                     need += *len;
                 }
@@ -177,8 +180,9 @@ TEST_F(TrustTest, AgentUserByUidOrNameIsTrusted) {
         << other.msg();
     auto unknown = warren_plugin(conf({{"agentUser", "no-such-user-wrn"}}), add());
     EXPECT_EQ(unknown.code(), 7) << unknown.describe();
-    EXPECT_EQ(unknown.msg(), "ipam.agentUser: there is no user 'no-such-user-wrn' in /etc/passwd; "
-                             "name a user listed there, or give the uid");
+    EXPECT_EQ(unknown.msg(),
+              "ipam.agentUser: there is no user 'no-such-user-wrn' in /etc/passwd; "
+              "name a user listed there, or give the uid");
 }
 
 // The plugin runs as uid 65534 against the real warrend's 0660 root:root socket.
@@ -190,8 +194,8 @@ TEST_F(TrustTest, PermissionDeniedSaysWhoMayNotConnectAndWhatToDo) {
     write_file(wrapper, "#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups " +
                             plugin_path() + "\n");
     ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
-    auto r = cni_exec(wrapper, plugin_conf("wrn-trust", warren_ipam(agent().socket()), "1.0.0"),
-                      add());
+    auto r =
+        cni_exec(wrapper, plugin_conf("wrn-trust", warren_ipam(agent().socket()), "1.0.0"), add());
     EXPECT_EQ(r.code(), 11) << r.describe();
     EXPECT_EQ(r.msg(), "cannot reach warrend: the plugin (uid 65534) may not connect to " +
                            agent().socket() +

@@ -265,7 +265,9 @@ TEST(NetConf, AgentUser) {
     ASSERT_TRUE(none);
     EXPECT_EQ(none->ipam.agent_uid, std::nullopt);
     EXPECT_EQ(none->ipam.agent_user, "");
-    for (auto [given, uid] : {std::pair{json(0), 0u}, {json(998), 998u}, {json("998"), 998u},
+    for (auto [given, uid] : {std::pair{json(0), 0u},
+                              {json(998), 998u},
+                              {json("998"), 998u},
                               {json(4294967294u), 4294967294u}}) {
         auto nc = with(given);
         ASSERT_TRUE(nc) << given << ": " << nc.error().message;

@@ -212,9 +212,10 @@ TEST(Plugin, TimeoutMessageGivesTheConfiguredTimeout) {
 TEST(Plugin, UntrustedAgentIsCode5AndNotQueued) {
     FakeHost host;
     host.agent = [](const proto::Request&) -> Result<proto::Response> {
-        return fail_errno("the socket /run/warren/warren.sock is served by pid 42 running as uid "
-                          "65534, which is neither root nor the agent user",
-                          EPERM, Code::io);
+        return fail_errno(
+            "the socket /run/warren/warren.sock is served by pid 42 running as uid "
+            "65534, which is neither root nor the agent user",
+            EPERM, Code::io);
     };
     const std::string msg =
         "the socket /run/warren/warren.sock is served by pid 42 running as uid 65534, which is "
@@ -282,9 +283,10 @@ TEST(Plugin, StatusWithUntrustedAgentIsCode50SayingWhy) {
     conf["cniVersion"] = "1.1.0";
     FakeHost host;
     host.agent = [](const proto::Request&) -> Result<proto::Response> {
-        return fail_errno("the socket /run/warren/warren.sock is served by pid 42 running as uid "
-                          "65534, which is neither root nor the agent user",
-                          EPERM, Code::io);
+        return fail_errno(
+            "the socket /run/warren/warren.sock is served by pid 42 running as uid "
+            "65534, which is neither root nor the agent user",
+            EPERM, Code::io);
     };
     auto r = run_cmd(host, {{"CNI_COMMAND", "STATUS"}, {"CNI_PATH", "/opt/cni/bin"}}, conf.dump());
     expect_error(r, 50, "1.1.0");

@@ -360,8 +360,8 @@ TEST(FileStorage, FifoAsJournalIsRefusedWithoutHanging) {
 std::string refusal(const std::string& dir, const std::string& owner, const std::string& mode) {
     return "refusing state directory " + dir + ": it is owned by " + owner + " with mode " + mode +
            ", but warrend trusts only a directory owned by its own user, root (uid 0), that "
-           "group and others cannot write; fix it with `chown root: " + dir +
-           " && chmod 0700 " + dir + "`, or choose another state directory";
+           "group and others cannot write; fix it with `chown root: " +
+           dir + " && chmod 0700 " + dir + "`, or choose another state directory";
 }
 
 TEST(StateDir, WritableByOthersOrGroupIsRefusedNamingOwnerAndMode) {
