@@ -59,10 +59,13 @@ struct CursorAt {
     uint64_t set_index = 0;
     IpAddress address;
 };
+// `owner` released the address and may take it back during the cooldown; snapshots written
+// before owners were kept decode with an empty owner (nobody may take it back early).
 struct Quarantined {
     std::string pool;
     IpAddress address;
     int64_t since_ns = 0;
+    AttachmentKey owner;
 };
 
 using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined>;

@@ -35,6 +35,22 @@ int Pool::set_of(const IpAddress& a) const {
     return -1;
 }
 
+void Pool::cool(const IpAddress& a, Cooling c) {
+    if (!c.owner.network.empty() || !c.owner.container_id.empty() || !c.owner.ifname.empty())
+        cooling_by_owner[c.owner].push_back(a);
+    auto [it, added] = quarantine.insert_or_assign(a, std::move(c));
+    if (int s = set_of(a); added && s >= 0) ++quarantined_count[s];
+}
+
+void Pool::uncool(std::unordered_map<IpAddress, Cooling>::iterator it) {
+    if (auto o = cooling_by_owner.find(it->second.owner); o != cooling_by_owner.end()) {
+        std::erase(o->second, it->first);
+        if (o->second.empty()) cooling_by_owner.erase(o);
+    }
+    if (int s = set_of(it->first); s >= 0) --quarantined_count[s];
+    quarantine.erase(it);
+}
+
 Status IpamState::push(Change& change, Event e) {
     auto undo = apply(e);
     if (!undo) return std::unexpected(undo.error());
@@ -95,14 +111,13 @@ Result<Undo> IpamState::apply(const Event& ev) {
                                           " is already held by " + u->second.str());
         }
         auto old_cursors = p.cursors;
-        std::vector<std::pair<IpAddress, int64_t>> unquarantined;
+        std::vector<std::pair<IpAddress, Cooling>> unquarantined;
         for (auto& a : e->addresses) {
             p.used.emplace(a, e->key);
             int s = p.set_of(a);
             if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
                 unquarantined.emplace_back(a, q->second);
-                p.quarantine.erase(q);
-                if (s >= 0) --p.quarantined_count[s];
+                p.uncool(q);
             }
             if (s >= 0) {
                 ++p.used_count[s];
@@ -114,7 +129,7 @@ Result<Undo> IpamState::apply(const Event& ev) {
             auto it = allocations_.find(key);
             Pool& q = pools_.at(it->second.pool);
             for (auto& a : it->second.addresses) q.used.erase(a);
-            for (auto& [a, t] : unquarantined) q.quarantine.emplace(a, t);
+            for (auto& [a, c] : unquarantined) q.cool(a, c);
             q.cursors = old_cursors;
             recount(q);
             allocations_.erase(it);
@@ -129,16 +144,13 @@ Result<Undo> IpamState::apply(const Event& ev) {
             p.used.erase(a);
             int s = p.set_of(a);
             if (s >= 0) --p.used_count[s];
-            if (cooldown_ns_ > 0) {
-                p.quarantine[a] = e->time_ns;
-                if (s >= 0) ++p.quarantined_count[s];
-            }
+            if (cooldown_ns_ > 0) p.cool(a, Cooling{e->time_ns, old.key});
         }
         allocations_.erase(it);
         return Undo{[this, old] {
             Pool& q = pools_.at(old.pool);
             for (auto& a : old.addresses) {
-                q.quarantine.erase(a);
+                if (auto c = q.quarantine.find(a); c != q.quarantine.end()) q.uncool(c);
                 q.used.emplace(a, old.key);
             }
             recount(q);
@@ -149,18 +161,16 @@ Result<Undo> IpamState::apply(const Event& ev) {
         auto pit = pools_.find(e->pool);
         if (pit == pools_.end()) return Undo{[] {}};
         Pool& p = pit->second;
-        std::vector<std::pair<IpAddress, int64_t>> ended;
+        std::vector<std::pair<IpAddress, Cooling>> ended;
         for (auto& a : e->addresses) {
             if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
                 ended.emplace_back(a, q->second);
-                if (int s = p.set_of(a); s >= 0) --p.quarantined_count[s];
-                p.quarantine.erase(q);
+                p.uncool(q);
             }
         }
-        return Undo{[this, name = e->pool, ended] {
+        return Undo{[this, name = e->pool, ended = std::move(ended)] {
             Pool& q = pools_.at(name);
-            for (auto& [a, t] : ended) q.quarantine.emplace(a, t);
-            recount(q);
+            for (auto& [a, c] : ended) q.cool(a, c);
         }};
     }
     if (auto* e = std::get_if<CursorAt>(&ev)) {
@@ -174,12 +184,13 @@ Result<Undo> IpamState::apply(const Event& ev) {
         auto pit = pools_.find(e->pool);
         if (pit == pools_.end()) return fail(Code::io, "quarantine entry names unknown pool " + e->pool);
         Pool& p = pit->second;
-        p.quarantine[e->address] = e->since_ns;
-        recount(p);
+        if (p.used.contains(e->address))
+            return fail(Code::io, "address " + e->address.str() + " is both in use and cooling down");
+        if (auto q = p.quarantine.find(e->address); q != p.quarantine.end()) p.uncool(q);
+        p.cool(e->address, Cooling{e->since_ns, e->owner});
         return Undo{[this, name = e->pool, a = e->address] {
             Pool& q = pools_.at(name);
-            q.quarantine.erase(a);
-            recount(q);
+            if (auto c = q.quarantine.find(a); c != q.quarantine.end()) q.uncool(c);
         }};
     }
     return fail(Code::internal, "unhandled event");
@@ -265,12 +276,16 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
         if (auto u = p.used.find(a); u != p.used.end() && !(u->second == key))
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " is held by " + u->second.str());
-        if (p.quarantine.contains(a))
+        if (auto q = p.quarantine.find(a); q != p.quarantine.end() && !(q->second.owner == key))
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " was released recently and is cooling down (" +
-                            fmt_seconds(cooldown_ns_) + ")");
+                            fmt_seconds(cooldown_ns_) + "); only the attachment that released it may take it back before then");
         return a;
     }
+    // An attachment coming back (a network reload, a restart) gets the address it released.
+    if (auto own = p.cooling_by_owner.find(key); own != p.cooling_by_owner.end())
+        for (auto& a : own->second)
+            if (p.set_of(a) == static_cast<int>(si)) return a;
     if (p.used_count[si] + p.quarantined_count[si] >= core::usable(set))
         return fail(Code::pool_exhausted, exhausted_message(p, si));
 
@@ -358,8 +373,8 @@ size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
     size_t n = 0;
     for (auto& [name, p] : pools_) {
         QuarantineEnded ev{name, {}};
-        for (auto& [a, since] : p.quarantine)
-            if (since + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
+        for (auto& [a, c] : p.quarantine)
+            if (c.since_ns + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
         if (ev.addresses.empty()) continue;
         std::sort(ev.addresses.begin(), ev.addresses.end());
         n += ev.addresses.size();
@@ -433,7 +448,7 @@ std::vector<Event> IpamState::snapshot_events() const {
     std::vector<Event> out;
     for (auto& [name, p] : pools_) {
         out.push_back(PoolDefined{name, p.ranges_json, p.source});
-        for (auto& [a, t] : p.quarantine) out.push_back(Quarantined{name, a, t});
+        for (auto& [a, c] : p.quarantine) out.push_back(Quarantined{name, a, c.since_ns, c.owner});
     }
     for (auto& [k, a] : allocations_)
         out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns});

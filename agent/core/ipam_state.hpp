@@ -30,6 +30,13 @@ struct Allocation {
     int64_t time_ns = 0;
 };
 
+// A released address waiting out its cooldown, and who released it: that attachment alone may
+// take it back early (a container restarted with --ip, a network reload).
+struct Cooling {
+    int64_t since_ns = 0;
+    AttachmentKey owner;
+};
+
 struct Pool {
     std::string name;
     std::vector<RangeSet> sets;
@@ -37,11 +44,15 @@ struct Pool {
     PoolSource source = PoolSource::config;
     std::vector<std::optional<IpAddress>> cursors;  // last reserved address per set
     std::unordered_map<IpAddress, AttachmentKey> used;
-    std::unordered_map<IpAddress, int64_t> quarantine;  // address -> release time (ns)
-    std::vector<u128> used_count, quarantined_count;    // per set, addresses inside its ranges
+    std::unordered_map<IpAddress, Cooling> quarantine;
+    std::unordered_map<AttachmentKey, std::vector<IpAddress>> cooling_by_owner;  // index of quarantine
+    std::vector<u128> used_count, quarantined_count;  // per set, addresses inside its ranges
 
     // Index of the range set whose ranges hold `a`, or -1.
     int set_of(const IpAddress& a) const;
+    // Start / end a cooldown, keeping the owner index and the per-set count in step.
+    void cool(const IpAddress& a, Cooling c);
+    void uncool(std::unordered_map<IpAddress, Cooling>::iterator it);
 };
 
 struct SetUsage {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/bytes.hpp"
 #include "core/ipam_state.hpp"
 
 using namespace warren;
@@ -22,29 +23,49 @@ std::string numbered(const char* prefix, int i) {
 
 struct StateTest : ::testing::Test {
     IpamState state{30 * kSec};
+    std::vector<Event> log;  // every event the operations below produced, in order
     void define(const char* ranges_json, const std::string& name = "default") {
         auto sets = parse_range_sets(json::parse(ranges_json));
         ASSERT_TRUE(sets) << sets.error().message;
         auto c = state.define_pool(name, *sets, PoolSource::config);
         ASSERT_TRUE(c);
+        log.insert(log.end(), c->events.begin(), c->events.end());
     }
     Result<std::vector<IpAddress>> add(const std::string& cid, int64_t now = 0,
                                        std::vector<IpAddress> requested = {},
                                        std::optional<json> ranges = std::nullopt,
-                                       std::optional<std::string> pool = std::nullopt) {
+                                       std::optional<std::string> pool = std::nullopt,
+                                       const std::string& network = "net") {
         AddRequest r;
-        r.key = {"net", cid, "eth0"};
+        r.key = {network, cid, "eth0"};
         r.requested = std::move(requested);
         r.ranges = std::move(ranges);
         r.pool = std::move(pool);
         Change c;
         auto a = state.add(r, now, c);
+        log.insert(log.end(), c.events.begin(), c.events.end());
         if (!a) return std::unexpected(a.error());
         return (*a)->addresses;
     }
-    void del(const std::string& cid, int64_t now = 0) {
+    void del(const std::string& cid, int64_t now = 0, const std::string& network = "net") {
         Change c;
-        state.release({"net", cid, "eth0"}, ReleaseReason::del, now, c);
+        state.release({network, cid, "eth0"}, ReleaseReason::del, now, c);
+        log.insert(log.end(), c.events.begin(), c.events.end());
+    }
+    void sweep(int64_t now) {
+        Change c;
+        state.sweep_quarantine(now, c);
+        log.insert(log.end(), c.events.begin(), c.events.end());
+    }
+    // A fresh state rebuilt from `events` (through their encoding, as from disk).
+    static IpamState rebuilt(const std::vector<Event>& events) {
+        IpamState out(30 * kSec);
+        for (auto& e : events) {
+            auto back = decode_event(encode_event(e));
+            EXPECT_TRUE(back) << back.error().message;
+            if (back) EXPECT_TRUE(out.replay(*back));
+        }
+        return out;
     }
 };
 }  // namespace
@@ -224,4 +245,91 @@ TEST_F(StateTest, ReplayRefusesAnAddressHeldTwice) {
     auto r = state.replay(b);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("already held"), std::string::npos);
+}
+
+// Defect 8: `podman restart` with --ip, `podman network reload`: the attachment that released an
+// address takes it back during its cooldown; nobody else does.
+TEST_F(StateTest, SameAttachmentRetakesItsRequestedAddressDuringCooldown) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    ASSERT_EQ(add("a", 0, {ip("10.1.0.77")})->at(0).str(), "10.1.0.77");
+    del("a", 1 * kSec);
+    auto other = add("b", 2 * kSec, {ip("10.1.0.77")});
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, Code::address_unavailable);
+    EXPECT_NE(other.error().message.find("cooling down"), std::string::npos) << other.error().message;
+    auto back = add("a", 3 * kSec, {ip("10.1.0.77")});
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->at(0).str(), "10.1.0.77");
+    EXPECT_TRUE(state.pool("default")->quarantine.empty());
+}
+
+TEST_F(StateTest, SameAttachmentGetsItsOwnCoolingAddressBackUnrequested) {
+    define(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
+    auto first = add("a", 0);
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(add("b", 0));
+    del("a", 1 * kSec);
+    auto c = add("c", 2 * kSec);  // someone else: never one of a's addresses
+    ASSERT_TRUE(c);
+    EXPECT_NE(c->at(0), first->at(0));
+    EXPECT_NE(c->at(1), first->at(1));
+    auto again = add("a", 3 * kSec);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *first);
+}
+
+TEST_F(StateTest, OwnCoolingAddressIsServedEvenWhenThePoolLooksFull) {
+    define(R"([[{"subnet":"10.1.0.0/30"}]])");  // only .2 usable
+    ASSERT_EQ(add("a", 0)->at(0).str(), "10.1.0.2");
+    del("a", 1 * kSec);
+    auto other = add("b", 2 * kSec);
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, Code::pool_exhausted);
+    EXPECT_EQ(add("a", 3 * kSec)->at(0).str(), "10.1.0.2");
+}
+
+TEST_F(StateTest, OwnerOfACoolingAddressSurvivesReplayAndSnapshot) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    ASSERT_TRUE(add("a", 0, {ip("10.1.0.77")}));
+    ASSERT_TRUE(add("b", 0, {ip("10.1.0.78")}));
+    del("a", 1 * kSec);
+    del("b", 1 * kSec);
+    for (auto* from : {"journal", "snapshot"}) {
+        SCOPED_TRACE(from);
+        IpamState copy = rebuilt(std::string(from) == "journal" ? log : state.snapshot_events());
+        auto& q = copy.pool("default")->quarantine;
+        ASSERT_EQ(q.size(), 2u);
+        EXPECT_EQ(q.at(ip("10.1.0.77")).owner, (AttachmentKey{"net", "a", "eth0"}));
+        AddRequest thief;
+        thief.key = {"net", "b", "eth0"};
+        thief.requested = {ip("10.1.0.77")};
+        Change c1;
+        EXPECT_FALSE(copy.add(thief, 2 * kSec, c1));
+        AddRequest owner;
+        owner.key = {"net", "a", "eth0"};
+        Change c2;
+        auto got = copy.add(owner, 2 * kSec, c2);
+        ASSERT_TRUE(got) << got.error().message;
+        EXPECT_EQ((*got)->addresses.at(0).str(), "10.1.0.77");
+    }
+}
+
+TEST_F(StateTest, SnapshotEntryWithoutOwnerStillDecodesAndNobodyRetakesIt) {
+    // The snapshot form written before owners were kept: tag 6, pool, address, since.
+    std::string old;
+    ByteWriter w(old);
+    w.u8(6);
+    w.str("default");
+    w.addr(ip("10.1.0.77"));
+    w.i64(5);
+    auto e = decode_event(old);
+    ASSERT_TRUE(e) << e.error().message;
+    ASSERT_TRUE(std::holds_alternative<Quarantined>(*e));
+    EXPECT_EQ(std::get<Quarantined>(*e).owner, AttachmentKey{});
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    ASSERT_TRUE(state.replay(*e));
+    auto r = add("a", 1 * kSec, {ip("10.1.0.77")});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("cooling down"), std::string::npos);
+    EXPECT_NE(add("a", 1 * kSec)->at(0).str(), "10.1.0.77");
 }
