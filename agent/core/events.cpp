@@ -12,6 +12,7 @@ enum Tag : uint8_t {
     kQuarantineEnded = 4,
     kCursorAt = 5,
     kQuarantined = 6,  // without owner: written before owners were kept, still read
+    kPoolRemoved = 7,
     kQuarantinedBy = 8,
 };
 
@@ -92,6 +93,9 @@ void encode_event(std::string& out, const Event& e) {
                 w.addr(ev.address);
                 w.i64(ev.since_ns);
                 put_key(w, ev.owner);
+            } else if constexpr (std::is_same_v<T, PoolRemoved>) {
+                w.u8(kPoolRemoved);
+                w.str(ev.pool);
             }
         },
         e);
@@ -160,6 +164,12 @@ Result<Event> decode_event(std::string_view payload) {
             ev.address = r.addr();
             ev.since_ns = r.i64();
             if (tag == kQuarantinedBy) ev.owner = get_key(r);
+            e = std::move(ev);
+            break;
+        }
+        case kPoolRemoved: {
+            PoolRemoved ev;
+            ev.pool = r.str();
             e = std::move(ev);
             break;
         }

@@ -32,6 +32,12 @@ struct PoolDefined {
     PoolSource source = PoolSource::config;
 };
 
+// A pool from a CNI config that holds nothing any more, removed so that another pool may take
+// its addresses.
+struct PoolRemoved {
+    std::string pool;
+};
+
 struct Allocated {
     AttachmentKey key;
     std::string pool;
@@ -68,7 +74,7 @@ struct Quarantined {
     AttachmentKey owner;
 };
 
-using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined, PoolRemoved>;
 
 void encode_event(std::string& out, const Event& e);
 std::string encode_event(const Event& e);

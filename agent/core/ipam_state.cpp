@@ -26,6 +26,31 @@ void recount(Pool& p) {
 
 std::string fmt_seconds(int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; }
 
+bool holds_nothing(const Pool& p) { return p.used.empty() && p.quarantine.empty(); }
+
+std::string holdings(const Pool& p) {
+    if (p.source != PoolSource::cni) return " (a pool from warrend's configuration)";
+    return " (from a CNI config; " + std::to_string(p.used.size()) + " address(es) in use, " +
+           std::to_string(p.quarantine.size()) + " cooling down)";
+}
+
+bool in_sets(const std::vector<RangeSet>& sets, const IpAddress& a) {
+    for (auto& s : sets)
+        for (auto& r : s)
+            if (r.contains(a)) return true;
+    return false;
+}
+
+std::optional<std::pair<Range, Range>> first_overlap(const std::vector<RangeSet>& mine,
+                                                     const std::vector<RangeSet>& theirs) {
+    for (auto& so : theirs)
+        for (auto& ro : so)
+            for (auto& s : mine)
+                for (auto& r : s)
+                    if (ranges_overlap(r, ro)) return std::pair{r, ro};
+    return std::nullopt;
+}
+
 }  // namespace
 
 int Pool::set_of(const IpAddress& a) const {
@@ -193,33 +218,88 @@ Result<Undo> IpamState::apply(const Event& ev) {
             if (auto c = q.quarantine.find(a); c != q.quarantine.end()) q.uncool(c);
         }};
     }
+    if (auto* e = std::get_if<PoolRemoved>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end()) return fail(Code::io, "removal of unknown pool " + e->pool);
+        if (!holds_nothing(pit->second))
+            return fail(Code::io, "removal of pool " + e->pool + " which still holds addresses");
+        Pool old = std::move(pit->second);
+        pools_.erase(pit);
+        return Undo{[this, old = std::move(old)] { pools_.emplace(old.name, old); }};
+    }
     return fail(Code::internal, "unhandled event");
 }
 
-Status IpamState::check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const {
+Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change) {
+    std::vector<std::string> idle;
     for (auto& [other, p] : pools_) {
         if (other == name) continue;
-        for (auto& so : p.sets)
-            for (auto& ro : so)
-                for (auto& s : sets)
-                    for (auto& r : s)
-                        if (ranges_overlap(r, ro))
-                            return fail(Code::invalid_config,
-                                        "ranges of pool '" + name + "' (" + describe({r}) + ") overlap pool '" +
-                                            other + "' (" + describe({ro}) + ")",
-                                        "two pools must never share addresses; give this network "
-                                        "non-overlapping ranges or name the existing pool with 'pool'");
+        if (auto clash = first_overlap(sets, p.sets)) {
+            if (p.source == PoolSource::cni && holds_nothing(p)) {
+                idle.push_back(other);
+                continue;
+            }
+            std::string hint =
+                "two pools must never share addresses; give this network non-overlapping ranges or name the "
+                "existing pool with 'pool'";
+            if (p.source == PoolSource::cni)
+                hint += "; a pool from a CNI config stops blocking its ranges once nothing is allocated or "
+                        "cooling down in it";
+            return fail(Code::invalid_config,
+                        "ranges of pool '" + name + "' (" + describe({clash->first}) + ") overlap pool '" + other +
+                            "' (" + describe({clash->second}) + ")" + holdings(p),
+                        hint);
+        }
+        // Addresses the other pool still holds outside its current ranges (it was redefined).
+        for (auto& [a, k] : p.used)
+            if (in_sets(sets, a))
+                return fail(Code::invalid_config,
+                            "ranges of pool '" + name + "' hold " + a.str() + ", still allocated to " + k.str() +
+                                " from pool '" + other + "'",
+                            "wait until that attachment is deleted, or give this network other ranges");
+        for (auto& [a, c] : p.quarantine)
+            if (in_sets(sets, a))
+                return fail(Code::invalid_config,
+                            "ranges of pool '" + name + "' hold " + a.str() + ", still cooling down in pool '" +
+                                other + "'",
+                            "wait for the cooldown (" + fmt_seconds(cooldown_ns_) +
+                                ") to end or give this network other ranges");
     }
+    for (auto& other : idle)
+        if (auto s = push(change, PoolRemoved{other}); !s) return s;
+    return {};
+}
+
+Status IpamState::redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
+                           Change& change) {
+    if (auto s = make_room(p.name, sets, change); !s) return s;
+    const std::string old = p.ranges_json;
+    const std::string name = p.name;
+    if (auto s = push(change, PoolDefined{name, std::move(text), PoolSource::cni}); !s) return s;
+    const Pool& now = pools_.at(name);
+    std::vector<std::string> outside;
+    for (auto& [a, k] : now.used)
+        if (now.set_of(a) < 0) outside.push_back(k.str() + " (" + a.str() + ")");
+    std::sort(outside.begin(), outside.end());
+    std::string w = "pool '" + name + "' redefined by network '" + network + "' from " + old + " to " +
+                    now.ranges_json;
+    if (!outside.empty()) {
+        w += "; " + std::to_string(outside.size()) +
+             " allocation(s) outside the new ranges keep their addresses until released:";
+        for (size_t i = 0; i < outside.size() && i < 20; ++i) w += " " + outside[i];
+        if (outside.size() > 20) w += " ...";
+    }
+    change.warnings.push_back(std::move(w));
     return {};
 }
 
 Result<Change> IpamState::define_pool(const std::string& name, const std::vector<RangeSet>& sets,
                                       PoolSource source) {
-    if (auto s = check_no_overlap(name, sets); !s) return std::unexpected(s.error());
     Change change;
     std::string text = to_json(sets).dump();
     auto it = pools_.find(name);
     if (it != pools_.end() && it->second.ranges_json == text && it->second.source == source) return change;
+    if (auto s = make_room(name, sets, change); !s) return std::unexpected(s.error());
     if (auto s = push(change, PoolDefined{name, text, source}); !s) return std::unexpected(s.error());
     return change;
 }
@@ -232,15 +312,18 @@ Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
         std::string text = to_json(*sets).dump();
         auto it = pools_.find(name);
         if (it != pools_.end()) {
-            if (it->second.ranges_json != text)
+            if (it->second.ranges_json == text) return &it->second;
+            if (it->second.source != PoolSource::cni)
                 return fail(Code::invalid_config,
-                            "network '" + req.key.network + "' asks for ranges " + json::parse(text).dump() +
-                                " but pool '" + name + "' is defined with " + it->second.ranges_json,
-                            "a pool's ranges are fixed while it exists; use a new network name or pool "
-                            "for new ranges");
-            return &it->second;
+                            "network '" + req.key.network + "' asks for ranges " + text + " but pool '" + name +
+                                "' is defined by warrend's configuration with " + it->second.ranges_json,
+                            "a CNI config cannot change a pool of warrend's configuration; drop 'ranges' to "
+                            "use it as configured, or name another pool");
+            if (auto s = redefine(it->second, *sets, std::move(text), req.key.network, change); !s)
+                return std::unexpected(s.error());
+            return &pools_.at(name);
         }
-        if (auto s = check_no_overlap(name, *sets); !s) return std::unexpected(s.error());
+        if (auto s = make_room(name, *sets, change); !s) return std::unexpected(s.error());
         if (auto s = push(change, PoolDefined{name, text, PoolSource::cni}); !s) return std::unexpected(s.error());
         return &pools_.at(name);
     }
@@ -397,14 +480,14 @@ Status IpamState::status(const std::optional<std::string>& pool, const std::opti
                          const std::string& network) const {
     std::string name = pool.value_or(ranges ? network : "default");
     auto it = pools_.find(name);
-    if (it == pools_.end()) {
-        if (ranges) {
-            auto sets = parse_range_sets(*ranges);
-            if (!sets) return std::unexpected(sets.error());
+    if (ranges) {
+        auto sets = parse_range_sets(*ranges);
+        if (!sets) return std::unexpected(sets.error());
+        // New or changed ranges: the next ADD (re)defines the pool.
+        if (it == pools_.end() || (it->second.source == PoolSource::cni && it->second.ranges_json != to_json(*sets).dump()))
             return {};
-        }
-        return fail(Code::unavailable, "unknown pool '" + name + "'");
     }
+    if (it == pools_.end()) return fail(Code::unavailable, "unknown pool '" + name + "'");
     const Pool& p = it->second;
     for (size_t s = 0; s < p.sets.size(); ++s)
         if (p.used_count[s] + p.quarantined_count[s] >= core::usable(p.sets[s]))

@@ -81,6 +81,7 @@ using Undo = std::function<void()>;
 struct Change {
     std::vector<Event> events;
     std::vector<Undo> undo;
+    std::vector<std::string> warnings;  // for the operator's log; not journaled
     bool empty() const { return events.empty(); }
 };
 
@@ -93,6 +94,7 @@ public:
     Status replay(const Event& e);
 
     // Defines or redefines a pool from the agent's configuration. No change when identical.
+    // Pools from CNI configs that overlap `sets` but hold nothing are removed first.
     Result<Change> define_pool(const std::string& name, const std::vector<RangeSet>& sets,
                                PoolSource source);
 
@@ -124,8 +126,14 @@ public:
     std::string gateway_for(const Pool& p, const IpAddress& a, int* prefix_len) const;
 
 private:
-    // Code::invalid_config when `sets` share an address with any pool other than `name`.
-    Status check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const;
+    // Makes room for `sets` as pool `name`. Code::invalid_config naming the pool in the way when
+    // `sets` hold an address of another pool that counts: a config pool, or a CNI-config pool
+    // with addresses in use or cooling down (also ones outside its current ranges). CNI-config
+    // pools that overlap but hold nothing are removed (journaled), so they stop blocking.
+    Status make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change);
+    // Redefines CNI-config pool `p` with new ranges; allocations outside them are kept.
+    Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
+                    Change& change);
     Result<Undo> apply(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,
