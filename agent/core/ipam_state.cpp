@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/bytes.hpp"
+
 namespace warren::core {
 
 using nlohmann::json;
@@ -77,6 +79,11 @@ void Pool::uncool(std::unordered_map<IpAddress, Cooling>::iterator it) {
 }
 
 Status IpamState::push(Change& change, Event e) {
+    if (size_t n = encoded_size(e); n > kMaxEventBytes)
+        return fail(Code::invalid_config,
+                    "the change is too large to journal: " + std::to_string(n) + " bytes, over the limit of " +
+                        std::to_string(kMaxEventBytes),
+                    "use fewer or shorter ranges");
     auto undo = apply(e);
     if (!undo) return std::unexpected(undo.error());
     change.events.push_back(std::move(e));
@@ -404,6 +411,16 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
 
 Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change& change) {
     if (auto it = allocations_.find(req.key); it != allocations_.end()) return &it->second;
+    const std::pair<const char*, const std::string*> names[] = {
+        {"network name", &req.key.network}, {"container ID", &req.key.container_id},
+        {"interface name", &req.key.ifname}, {"pool name", req.pool ? &*req.pool : nullptr},
+        {"netns path", &req.netns},          {"pod namespace", &req.pod.namespace_},
+        {"pod name", &req.pod.name},         {"pod UID", &req.pod.uid}};
+    for (auto [what, v] : names)
+        if (v && v->size() > kMaxNameBytes)
+            return fail(Code::invalid_config, std::string("the ") + what + " is " + std::to_string(v->size()) +
+                                                  " bytes long; warrend accepts at most " +
+                                                  std::to_string(kMaxNameBytes));
     auto pool = resolve_pool(req, change);
     if (!pool) return std::unexpected(pool.error());
     Pool& p = **pool;
@@ -455,13 +472,19 @@ size_t IpamState::gc(const std::string& network,
 size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
     size_t n = 0;
     for (auto& [name, p] : pools_) {
-        QuarantineEnded ev{name, {}};
+        std::vector<IpAddress> ended;
         for (auto& [a, c] : p.quarantine)
-            if (c.since_ns + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
-        if (ev.addresses.empty()) continue;
-        std::sort(ev.addresses.begin(), ev.addresses.end());
-        n += ev.addresses.size();
-        (void)push(change, std::move(ev));
+            if (c.since_ns + cooldown_ns_ <= now_ns) ended.push_back(a);
+        if (ended.empty()) continue;
+        std::sort(ended.begin(), ended.end());
+        n += ended.size();
+        // Several events when there are many, each within a journal record.
+        const size_t room = (kMaxEventBytes - encoded_size(QuarantineEnded{name, {}})) / ByteReader::kAddrBytes;
+        const size_t per_event = std::clamp<size_t>(room, 1, kSweepChunk);
+        for (size_t i = 0; i < ended.size(); i += per_event) {
+            QuarantineEnded ev{name, {ended.begin() + i, ended.begin() + std::min(ended.size(), i + per_event)}};
+            (void)push(change, std::move(ev));
+        }
     }
     return n;
 }

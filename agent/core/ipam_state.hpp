@@ -105,7 +105,9 @@ public:
     // Releases every allocation of `network` whose (container, ifname) is not in `valid`.
     size_t gc(const std::string& network, const std::vector<std::pair<std::string, std::string>>& valid,
               int64_t now_ns, Change& change);
-    // Ends the cooldown of addresses released at least cooldown ago.
+    // Ends the cooldown of addresses released at least cooldown ago: per pool one
+    // QuarantineEnded per kSweepChunk addresses (fewer if the pool's name is very long).
+    static constexpr size_t kSweepChunk = 16384;
     size_t sweep_quarantine(int64_t now_ns, Change& change);
 
     // Code::unknown_container when the key holds nothing; Code::check_failed when it does not

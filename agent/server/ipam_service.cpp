@@ -9,6 +9,8 @@
 
 namespace warren::server {
 
+static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload, "every event the state makes must fit a record");
+
 namespace {
 
 uint64_t stat_inode(const std::string& path) {

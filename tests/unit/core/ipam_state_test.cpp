@@ -4,6 +4,7 @@
 
 #include "core/bytes.hpp"
 #include "core/ipam_state.hpp"
+#include "journal/codec.hpp"
 
 using namespace warren;
 using namespace warren::core;
@@ -63,7 +64,7 @@ struct StateTest : ::testing::Test {
         for (auto& e : events) {
             auto back = decode_event(encode_event(e));
             EXPECT_TRUE(back) << back.error().message;
-            if (back) EXPECT_TRUE(out.replay(*back));
+            EXPECT_TRUE(back && out.replay(*back).has_value());
         }
         return out;
     }
@@ -467,4 +468,76 @@ TEST_F(StateTest, ReplayRefusesRemovingAPoolThatHoldsAddresses) {
     auto r = state.replay(PoolRemoved{"net"});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Code::io);
+}
+
+// Defect 1: a sweep ending many cooldowns at once journals records the next start can read.
+namespace {
+// `events` framed as journal records, decoded back by the journal codec, replayed into a state.
+IpamState through_journal(const std::vector<Event>& events) {
+    std::string wal;
+    uint64_t seq = 0;
+    for (auto& e : events) {
+        auto payload = encode_event(e);
+        EXPECT_LE(payload.size(), journal::kMaxRecordPayload) << "event kind " << e.index();
+        journal::append_record(wal, ++seq, payload);
+    }
+    auto decoded = journal::decode_records(wal, 1);
+    EXPECT_EQ(decoded.tail, journal::Tail::clean) << decoded.problem;
+    EXPECT_EQ(decoded.records.size(), events.size());
+    IpamState out(30 * kSec);
+    for (auto& rec : decoded.records) {
+        auto e = decode_event(rec.payload);
+        EXPECT_TRUE(e) << "record " << rec.seq << ": " << e.error().message;
+        EXPECT_TRUE(e && out.replay(*e).has_value()) << "record " << rec.seq;
+    }
+    return out;
+}
+
+size_t quarantine_ended_events(const std::vector<Event>& log) {
+    return std::count_if(log.begin(), log.end(), [](auto& e) { return std::holds_alternative<QuarantineEnded>(e); });
+}
+}  // namespace
+
+TEST_F(StateTest, SweepOfMoreThan1024CooldownsReplaysThroughTheJournal) {
+    define(R"([[{"subnet":"10.20.0.0/21"}]])");
+    for (int i = 0; i < 1500; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
+    Change gc;
+    std::vector<std::pair<std::string, std::string>> keep;
+    for (int i = 1100; i < 1500; ++i) keep.emplace_back(numbered("c", i), "eth0");
+    ASSERT_EQ(state.gc("net", keep, 1 * kSec, gc), 1100u);
+    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    sweep(40 * kSec);
+    ASSERT_EQ(quarantine_ended_events(log), 1u);
+    EXPECT_EQ(std::get<QuarantineEnded>(log.back()).addresses.size(), 1100u);
+    IpamState copy = through_journal(log);
+    EXPECT_EQ(fingerprint(copy), fingerprint(state));
+    EXPECT_TRUE(copy.pool("default")->quarantine.empty());
+    EXPECT_EQ(copy.allocations().size(), 400u);
+}
+
+TEST_F(StateTest, SweepOf100000V6CooldownsIsSplitIntoRecordsThatFit) {
+    define(R"([[{"subnet":"fd00:20::/64"}]])");
+    Change gc;
+    for (int i = 0; i < 100'000; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
+    ASSERT_EQ(state.gc("net", {}, 1 * kSec, gc), 100'000u);
+    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    sweep(40 * kSec);
+    EXPECT_EQ(quarantine_ended_events(log), (100'000 + IpamState::kSweepChunk - 1) / IpamState::kSweepChunk);
+    IpamState copy = through_journal(log);
+    EXPECT_TRUE(copy.pool("default")->quarantine.empty());
+    EXPECT_TRUE(copy.allocations().empty());
+    EXPECT_EQ(fingerprint(copy), fingerprint(state));
+}
+
+TEST_F(StateTest, NamesTooLongToJournalAreRefusedClearly) {
+    define(R"([[{"subnet":"10.21.0.0/24"}]])");
+    auto r = add(std::string(kMaxNameBytes + 1, 'c'));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::invalid_config);
+    EXPECT_NE(r.error().message.find("container ID is 4097 bytes long"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(add(std::string(kMaxNameBytes, 'c')));
+    auto sets = parse_range_sets(json::parse(R"([[{"subnet":"10.22.0.0/24"}]])"));
+    auto huge = state.define_pool(std::string(kMaxEventBytes, 'p'), *sets, PoolSource::config);
+    ASSERT_FALSE(huge);
+    EXPECT_NE(huge.error().message.find("too large to journal"), std::string::npos) << huge.error().message;
 }
