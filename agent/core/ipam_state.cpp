@@ -28,6 +28,18 @@ void recount(Pool& p) {
 
 std::string fmt_seconds(int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; }
 
+// What a range of `p` reserves `a` for ("the gateway of 10.1.0.0/24"), or "" when none does.
+std::string reserved_as(const Pool& p, const IpAddress& a) {
+    for (auto& set : p.sets)
+        for (auto& r : set) {
+            if (!r.subnet.contains(a)) continue;
+            if (a == r.gateway) return "the gateway of " + r.subnet.str();
+            if (a == r.subnet.network()) return "the network address of " + r.subnet.str();
+            if (a.is_v4() && a == r.subnet.last()) return "the broadcast address of " + r.subnet.str();
+        }
+    return {};
+}
+
 bool holds_nothing(const Pool& p) { return p.used.empty() && p.quarantine.empty(); }
 
 std::string holdings(const Pool& p) {
@@ -428,6 +440,10 @@ Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change&
     std::vector<std::optional<IpAddress>> wanted(p.sets.size());
     for (auto& a : req.requested) {
         int s = p.set_of(a);
+        if (auto why = reserved_as(p, a); s < 0 && !why.empty())
+            return fail(Code::address_unavailable, "requested address " + a.str() + " is " + why + " of pool '" +
+                                                       p.name + "' and is never given to a container",
+                        "request another address, or none to get a free one");
         if (s < 0)
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " is not assignable in pool '" + p.name + "'");

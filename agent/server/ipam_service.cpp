@@ -91,7 +91,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::del:
             readded_.erase(key);
             state_.release(key, core::ReleaseReason::del, now, change);
-            if (!change.empty() && spdlog::should_log(spdlog::level::debug)) spdlog::debug("del {}", key.str());
+            // Runtimes send a DEL after every failed ADD: say when there was nothing to release.
+            if (spdlog::should_log(spdlog::level::debug))
+                spdlog::debug("del {}{}", key.str(), change.empty() ? ": nothing held" : "");
             return proto::Response{true};
         case Op::check: {
             auto ips = parse_ips(req.ips);

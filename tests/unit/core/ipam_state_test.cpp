@@ -541,3 +541,23 @@ TEST_F(StateTest, NamesTooLongToJournalAreRefusedClearly) {
     ASSERT_FALSE(huge);
     EXPECT_NE(huge.error().message.find("too large to journal"), std::string::npos) << huge.error().message;
 }
+
+// Defect 10: a requested gateway (or network / broadcast address) says so, as host-local does.
+TEST_F(StateTest, RequestedGatewayIsRefusedAsTheGateway) {
+    define(R"([[{"subnet":"10.23.0.0/24","gateway":"10.23.0.254"}],[{"subnet":"fd00:23::/64"}]])");
+    auto gw = add("a", 0, {ip("10.23.0.254")});
+    ASSERT_FALSE(gw);
+    EXPECT_EQ(gw.error().code, Code::address_unavailable);
+    EXPECT_NE(gw.error().message.find("10.23.0.254 is the gateway of 10.23.0.0/24"), std::string::npos)
+        << gw.error().message;
+    auto gw6 = add("a", 0, {ip("fd00:23::1")});
+    ASSERT_FALSE(gw6);
+    EXPECT_NE(gw6.error().message.find("is the gateway of fd00:23::/64"), std::string::npos) << gw6.error().message;
+    auto bcast = add("a", 0, {ip("10.23.0.255")});
+    ASSERT_FALSE(bcast);
+    EXPECT_NE(bcast.error().message.find("is the broadcast address of 10.23.0.0/24"), std::string::npos)
+        << bcast.error().message;
+    auto outside = add("a", 0, {ip("10.99.0.5")});
+    ASSERT_FALSE(outside);
+    EXPECT_NE(outside.error().message.find("not assignable"), std::string::npos) << outside.error().message;
+}
