@@ -43,7 +43,7 @@ public:
     bool done() const { return pos_ == in_.size(); }
     size_t remaining() const { return in_.size() - pos_; }
     void fail() { ok_ = false; }
-    // Whether `count` items of at least `item_bytes` each can still follow; ok() turns false if not.
+    // Whether `count` items of at least `item_bytes` each still fit; if not, ok() turns false.
     bool fits(uint64_t count, uint64_t item_bytes) {
         if (ok_ && count <= remaining() / item_bytes) return true;
         ok_ = false;

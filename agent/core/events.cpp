@@ -47,7 +47,9 @@ E get_enum(ByteReader& r, uint8_t lo, uint8_t hi) {
     return static_cast<E>(v);
 }
 constexpr size_t kStr = 8, kAddr = ByteReader::kAddrBytes;  // a length or count, an address
-size_t key_size(const AttachmentKey& k) { return 3 * kStr + k.network.size() + k.container_id.size() + k.ifname.size(); }
+size_t key_size(const AttachmentKey& k) {
+    return 3 * kStr + k.network.size() + k.container_id.size() + k.ifname.size();
+}
 }  // namespace
 
 std::string_view reason_name(ReleaseReason r) {
@@ -70,8 +72,9 @@ size_t encoded_size(const Event& e) {
                        else if constexpr (std::is_same_v<T, PoolRemoved>)
                            return kStr + ev.pool.size();
                        else if constexpr (std::is_same_v<T, Allocated>)
-                           return key_size(ev.key) + 6 * kStr + ev.pool.size() + ev.addresses.size() * kAddr +
-                                  ev.netns.size() + 8 + ev.pod.namespace_.size() + ev.pod.name.size() +
+                           return key_size(ev.key) + 6 * kStr + ev.pool.size() +
+                                  ev.addresses.size() * kAddr + ev.netns.size() + 8 +
+                                  ev.pod.namespace_.size() + ev.pod.name.size() +
                                   ev.pod.uid.size() + 8;
                        else if constexpr (std::is_same_v<T, Released>)
                            return key_size(ev.key) + 8 + 1;

@@ -81,7 +81,8 @@ struct Quarantined {
     bool operator==(const Quarantined&) const = default;
 };
 
-using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined, PoolRemoved>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
+                           PoolRemoved>;
 
 // The largest encoded event: a journal record's payload limit (journal::kMaxRecordPayload, which
 // is asserted equal). Every event the state produces fits: names are capped by kMaxNameBytes,

@@ -9,7 +9,8 @@
 
 namespace warren::server {
 
-static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload, "every event the state makes must fit a record");
+static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload,
+              "every event the state makes must fit a record");
 
 namespace {
 

@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kCidr = "10.199.60.0/24";
 
 class DropInFidelityTest : public IntegrationTest {
-protected:
+  protected:
     json conf() { return plugin_conf("wrn-fid", warren_ipam(agent().socket()), "1.0.0"); }
     json bconf() { return bridge_conf("wrn-fid", bridge_name(), conf()["ipam"]); }
     static CniCall with_ip(CniCall c, const std::string& ip) {
@@ -56,8 +56,10 @@ TEST_F(DropInFidelityTest, AnAttachmentRetakesItsOwnAddressDuringTheCooldown) {
     auto unrequested = bridge(bconf(), call("ADD", "ctr-a", pod.path()));
     ASSERT_TRUE(unrequested.ok()) << unrequested.describe();
     EXPECT_EQ(unrequested.addresses(), std::vector<std::string>{"10.199.60.50/24"});
-    auto other_if = warren_plugin(conf(), with_ip(call("ADD", "ctr-a", pod.path(), "eth1"), "10.199.60.50"));
-    EXPECT_EQ(other_if.code(), 101) << "another ifname is another attachment: " << other_if.describe();
+    auto other_if =
+        warren_plugin(conf(), with_ip(call("ADD", "ctr-a", pod.path(), "eth1"), "10.199.60.50"));
+    EXPECT_EQ(other_if.code(), 101)
+        << "another ifname is another attachment: " << other_if.describe();
 }
 
 // Defect 10: a requested gateway is refused as the gateway (code 101); the runtime's DEL after
@@ -71,9 +73,11 @@ TEST_F(DropInFidelityTest, GatewayRequestsDelsOfNothingAndCheckCodes) {
     auto gw = warren_plugin(conf(), with_ip(call("ADD", "ctr-gw", pod.path()), "10.199.60.1"));
     EXPECT_EQ(gw.exit_code, 1) << gw.describe();
     EXPECT_EQ(gw.code(), 101) << gw.describe();
-    EXPECT_NE(gw.msg().find("10.199.60.1 is the gateway of 10.199.60.0/24"), std::string::npos) << gw.msg();
+    EXPECT_NE(gw.msg().find("10.199.60.1 is the gateway of 10.199.60.0/24"), std::string::npos)
+        << gw.msg();
     ASSERT_TRUE(warren_plugin(conf(), call("DEL", "ctr-gw", pod.path())).ok());
-    EXPECT_NE(agent().log().find("del wrn-fid/ctr-gw/eth0: nothing held"), std::string::npos) << agent().log();
+    EXPECT_NE(agent().log().find("del wrn-fid/ctr-gw/eth0: nothing held"), std::string::npos)
+        << agent().log();
 
     auto held = warren_plugin(conf(), call("ADD", "ctr-c", pod.path()));
     ASSERT_TRUE(held.ok()) << held.describe();

@@ -11,9 +11,9 @@ namespace warren::it {
 namespace {
 
 class QuarantineRestartTest : public IntegrationTest {
-protected:
-    Result<proto::Response> ask(proto::Op op, const std::string& network, const std::string& container,
-                                std::vector<std::string> ips = {}) {
+  protected:
+    Result<proto::Response> ask(proto::Op op, const std::string& network,
+                                const std::string& container, std::vector<std::string> ips = {}) {
         proto::Request r;
         r.op = op;
         r.network = network;
@@ -23,7 +23,8 @@ protected:
         return proto::call(agent().socket(), r, 10'000);
     }
     // The one address an ADD returned, or "" with the failure recorded.
-    std::string add(const std::string& network, const std::string& container, std::vector<std::string> ips = {}) {
+    std::string add(const std::string& network, const std::string& container,
+                    std::vector<std::string> ips = {}) {
         auto r = ask(proto::Op::add, network, container, std::move(ips));
         EXPECT_TRUE(r) << container << ": " << r.error().describe();
         EXPECT_TRUE(r && r->ok) << container << ": " << (r ? r->msg : "");
@@ -62,8 +63,9 @@ TEST_F(QuarantineRestartTest, ElevenHundredCooldownsEndingInOneSweepSurviveARest
         if (!probe || probe->ok || probe->msg.find("cooling down") == std::string::npos) break;
         std::this_thread::sleep_for(100ms);
     }
-    ASSERT_TRUE(probe && probe->ok) << (probe ? probe->msg : probe.error().describe()) << "\nagent log:\n"
-                                    << agent().log();
+    ASSERT_TRUE(probe && probe->ok)
+        << (probe ? probe->msg : probe.error().describe()) << "\nagent log:\n"
+        << agent().log();
     ASSERT_EQ(probe->ips.at(0).address, last_mass);
     kept["probe"] = last_mass;
 
@@ -73,7 +75,8 @@ TEST_F(QuarantineRestartTest, ElevenHundredCooldownsEndingInOneSweepSurviveARest
     std::set<std::string> seen;
     for (auto& [id, address] : kept) {
         auto check = ask(proto::Op::check, "wrn-keep", id, {address});
-        EXPECT_TRUE(check && check->ok) << id << " " << address << ": " << (check ? check->msg : "");
+        EXPECT_TRUE(check && check->ok)
+            << id << " " << address << ": " << (check ? check->msg : "");
         EXPECT_EQ(add("wrn-keep", id), address) << id;
         EXPECT_TRUE(seen.insert(address).second) << address;
     }

@@ -1,9 +1,10 @@
+#include "core/events.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "core/bytes.hpp"
-#include "core/events.hpp"
 #include "core/range.hpp"
 
 using namespace warren;
@@ -44,20 +45,27 @@ TEST(Events, RejectsTruncatedAndUnknownPayloads) {
 // beyond every count and size limit; damaged payloads fail cleanly.
 namespace {
 
-IpAddress v6(uint64_t i) { return IpAddress{Family::v6, (u128{0xfd00} << 112) | i}; }
-IpAddress v4(uint32_t i) { return IpAddress::v4(0x0a000000u | i); }
+IpAddress v6(uint64_t i) {
+    return IpAddress{Family::v6, (u128{0xfd00} << 112) | i};
+}
+IpAddress v4(uint32_t i) {
+    return IpAddress::v4(0x0a000000u | i);
+}
 std::vector<IpAddress> addrs(size_t n, bool six) {
     std::vector<IpAddress> out;
     for (size_t i = 0; i < n; ++i) out.push_back(six ? v6(i) : v4(static_cast<uint32_t>(i)));
     return out;
 }
-std::string text(size_t n, char c = 'x') { return std::string(n, c); }
+std::string text(size_t n, char c = 'x') {
+    return std::string(n, c);
+}
 
 // host-local ranges JSON with `n` range sets of one /24 each, in canonical form.
 std::string ranges_with_sets(int n) {
     nlohmann::json j = nlohmann::json::array();
     for (int i = 0; i < n; ++i)
-        j.push_back({{{"subnet", "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24"}}});
+        j.push_back({{{"subnet", "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) +
+                                     ".0/24"}}});
     auto sets = parse_range_sets(j);
     EXPECT_TRUE(sets) << sets.error().message;
     return sets ? to_json(*sets).dump() : std::string{};
@@ -65,7 +73,8 @@ std::string ranges_with_sets(int n) {
 
 std::vector<Event> samples() {
     const AttachmentKey small{"net", "c1", "eth0"};
-    const AttachmentKey at_limit{text(kMaxNameBytes, 'n'), text(kMaxNameBytes, 'c'), text(kMaxNameBytes, 'i')};
+    const AttachmentKey at_limit{text(kMaxNameBytes, 'n'), text(kMaxNameBytes, 'c'),
+                                 text(kMaxNameBytes, 'i')};
     const AttachmentKey beyond{text(300'000, 'n'), text(300'000, 'c'), text(300'000, 'i')};
     const PodInfo pod{"ns", "pod", "uid"};
     const PodInfo long_pod{text(kMaxNameBytes), text(kMaxNameBytes), text(kMaxNameBytes)};
@@ -79,9 +88,15 @@ std::vector<Event> samples() {
         PoolRemoved{"net"},
         PoolRemoved{text(2'000'000)},
         Allocated{small, "default", {}, "", 0, {}, 0},
-        Allocated{small, "default", {v4(5), v6(5)}, "/var/run/netns/x", 4026532000ull, pod, 1234567890123},
-        Allocated{at_limit, text(kMaxNameBytes), addrs(1000, true), text(kMaxNameBytes), UINT64_MAX, long_pod,
-                  INT64_MIN},
+        Allocated{small,
+                  "default",
+                  {v4(5), v6(5)},
+                  "/var/run/netns/x",
+                  4026532000ull,
+                  pod,
+                  1234567890123},
+        Allocated{at_limit, text(kMaxNameBytes), addrs(1000, true), text(kMaxNameBytes), UINT64_MAX,
+                  long_pod, INT64_MIN},
         Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod, INT64_MAX},
         QuarantineEnded{"default", {}},
         QuarantineEnded{"default", addrs(1024, false)},
@@ -123,7 +138,8 @@ TEST(EventsProperty, EveryKindRoundTripsAtAndFarBeyondEveryLimit) {
         auto bytes = encode_event(e);
         EXPECT_EQ(bytes.size(), encoded_size(e)) << "kind " << e.index();
         auto back = decode_event(bytes);
-        ASSERT_TRUE(back) << "kind " << e.index() << ", " << bytes.size() << " bytes: " << back.error().message;
+        ASSERT_TRUE(back) << "kind " << e.index() << ", " << bytes.size()
+                          << " bytes: " << back.error().message;
         EXPECT_TRUE(*back == e) << "kind " << e.index() << ", " << bytes.size() << " bytes";
     }
     EXPECT_EQ(kinds.size(), std::variant_size_v<Event>);
@@ -136,9 +152,17 @@ TEST(EventsProperty, TruncatedPayloadsFailCleanly) {
         if (bytes.size() <= 4096) {
             for (size_t n = 0; n < bytes.size(); ++n) cuts.push_back(n);
         } else {
-            cuts = {0, 1, 9, bytes.size() / 2, bytes.size() - ByteReader::kAddrBytes, bytes.size() - 8, bytes.size() - 1};
+            cuts = {0,
+                    1,
+                    9,
+                    bytes.size() / 2,
+                    bytes.size() - ByteReader::kAddrBytes,
+                    bytes.size() - 8,
+                    bytes.size() - 1};
         }
-        for (size_t n : cuts) EXPECT_FALSE(decode_event(std::string_view(bytes).substr(0, n))) << e.index() << " cut at " << n;
+        for (size_t n : cuts)
+            EXPECT_FALSE(decode_event(std::string_view(bytes).substr(0, n)))
+                << e.index() << " cut at " << n;
         EXPECT_FALSE(decode_event(bytes + '\0')) << e.index();
     }
 }
@@ -163,7 +187,8 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     EXPECT_TRUE(decode_event(quarantine_ended_claiming(1100, 1100)));
     EXPECT_FALSE(decode_event(quarantine_ended_claiming(1101, 1100)));
     EXPECT_FALSE(decode_event(quarantine_ended_claiming(UINT64_MAX, 3)));
-    EXPECT_FALSE(decode_event(quarantine_ended_claiming(UINT64_MAX / ByteReader::kAddrBytes + 1, 0)));
+    EXPECT_FALSE(
+        decode_event(quarantine_ended_claiming(UINT64_MAX / ByteReader::kAddrBytes + 1, 0)));
     EXPECT_FALSE(decode_event(quarantine_ended_claiming(uint64_t{1} << 63, 0)));
 
     std::string huge_string;
