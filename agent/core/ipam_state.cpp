@@ -396,10 +396,11 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
                             "); only the attachment that released it may take it back before then");
         return a;
     }
-    // An attachment coming back (a network reload, a restart) gets the address it released.
+    // An attachment coming back (a network reload, a restart) gets the address it released
+    // last.
     if (auto own = p.cooling_by_owner.find(key); own != p.cooling_by_owner.end())
-        for (auto& a : own->second)
-            if (p.set_of(a) == static_cast<int>(si)) return a;
+        for (auto a = own->second.rbegin(); a != own->second.rend(); ++a)
+            if (p.set_of(*a) == static_cast<int>(si)) return *a;
     if (p.used_count[si] + p.quarantined_count[si] >= core::usable(set))
         return fail(Code::pool_exhausted, exhausted_message(p, si));
 
