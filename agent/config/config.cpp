@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -86,7 +87,10 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
         if (!s) return std::unexpected(s.error());
     if (auto gc = j.find("gc"); gc != j.end()) {
         if (!gc->is_object()) return fail(Code::invalid_config, where + ": 'gc' must be an object");
-        if (auto s = read_key(*gc, "cooldownSeconds", c.cooldown_seconds, where); !s) return std::unexpected(s.error());
+        for (auto s : {read_key(*gc, "cooldownSeconds", c.cooldown_seconds, where),
+                       read_key(*gc, "intervalSeconds", c.gc_interval_seconds, where),
+                       read_key(*gc, "graceSeconds", c.gc_grace_seconds, where)})
+            if (!s) return std::unexpected(s.error());
     }
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
@@ -122,6 +126,9 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --socket-group GROUP   group allowed on the CNI socket       [root only]
   --pod-cidr CIDR        pool "default": give once per family (IPv4 and/or IPv6)
   --cooldown N           seconds a released address rests before reuse [30]
+  --gc-interval N        seconds between GC passes (1-3600)    [30]
+  --gc-grace N           seconds a stale candidate must stay dead before release
+                         (1-86400)                              [60]
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
@@ -131,13 +138,16 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
 }
 
 Result<CommandLine> parse_command_line(int argc, char** argv) {
-    enum { kConfig = 1000, kStateDir, kSocket, kSocketGroup, kPodCidr, kCooldown, kQueueDir, kLogLevel, kVersion };
+    enum { kConfig = 1000, kStateDir, kSocket, kSocketGroup, kPodCidr, kCooldown, kQueueDir, kLogLevel, kVersion,
+           kGcInterval, kGcGrace };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
                                   {"socket", required_argument, nullptr, kSocket},
                                   {"socket-group", required_argument, nullptr, kSocketGroup},
                                   {"pod-cidr", required_argument, nullptr, kPodCidr},
                                   {"cooldown", required_argument, nullptr, kCooldown},
+                                  {"gc-interval", required_argument, nullptr, kGcInterval},
+                                  {"gc-grace", required_argument, nullptr, kGcGrace},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -189,6 +199,17 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                 }
                 break;
             }
+            case kGcInterval:
+            case kGcGrace: {
+                const char* flag = f.id == kGcInterval ? "--gc-interval" : "--gc-grace";
+                int64_t& out = f.id == kGcInterval ? cl.config.gc_interval_seconds : cl.config.gc_grace_seconds;
+                const char* end = f.value.data() + f.value.size();
+                auto [p, ec] = std::from_chars(f.value.data(), end, out);
+                if (f.value.empty() || ec != std::errc{} || p != end)
+                    return fail(Code::invalid_config,
+                                std::string(flag) + " wants a whole number of seconds, got '" + f.value + "'");
+                break;
+            }
             default: break;
         }
     }
@@ -212,6 +233,14 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
 Status validate(const AgentConfig& c) {
     if (!valid_level(c.log_level)) return fail(Code::invalid_config, "unknown log level '" + c.log_level + "'");
     if (c.cooldown_seconds < 0) return fail(Code::invalid_config, "cooldown must not be negative");
+    if (c.gc_interval_seconds < 1 || c.gc_interval_seconds > 3600)
+        return fail(Code::invalid_config, "the GC interval (gc.intervalSeconds, --gc-interval) is " +
+                                              std::to_string(c.gc_interval_seconds) +
+                                              "; it must be a whole number from 1 to 3600 (seconds)");
+    if (c.gc_grace_seconds < 1 || c.gc_grace_seconds > 86'400)
+        return fail(Code::invalid_config, "the GC grace (gc.graceSeconds, --gc-grace) is " +
+                                              std::to_string(c.gc_grace_seconds) +
+                                              "; it must be a whole number from 1 to 86400 (seconds)");
     if (c.max_frame_bytes < 1024 || c.max_frame_bytes > (16u << 20))
         return fail(Code::invalid_config, "maxFrameBytes must be between 1 KiB and 16 MiB");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");

@@ -87,3 +87,48 @@ TEST(Config, RejectsBadInputWithClearMessages) {
     TempFile wrong_type(R"({"socket": 5})");
     EXPECT_FALSE(parse({"--config", wrong_type.path}));
 }
+
+TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.gc_interval_seconds, 30);
+    EXPECT_EQ(defaults->config.gc_grace_seconds, 60);
+    EXPECT_EQ(defaults->config.cooldown_seconds, 30);
+
+    TempFile f(R"({"gc":{"intervalSeconds":10,"graceSeconds":120,"cooldownSeconds":45}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.gc_interval_seconds, 10);
+    EXPECT_EQ(file->config.gc_grace_seconds, 120);
+    EXPECT_EQ(file->config.cooldown_seconds, 45);
+
+    auto flags = parse({"--gc-interval", "5", "--config", f.path, "--gc-grace", "20"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.gc_interval_seconds, 5);
+    EXPECT_EQ(flags->config.gc_grace_seconds, 20);
+}
+
+TEST(Config, GcSettingsOutOfRangeOrMalformedNameTheKeyAndTheRange) {
+    auto zero = parse({"--gc-interval", "0"});
+    ASSERT_FALSE(zero);
+    EXPECT_NE(zero.error().message.find("--gc-interval) is 0; it must be a whole number from 1 to 3600"),
+              std::string::npos)
+        << zero.error().message;
+    auto huge = parse({"--gc-grace", "86401"});
+    ASSERT_FALSE(huge);
+    EXPECT_NE(huge.error().message.find("--gc-grace) is 86401; it must be a whole number from 1 to 86400"),
+              std::string::npos)
+        << huge.error().message;
+    auto word = parse({"--gc-grace", "1m"});
+    ASSERT_FALSE(word);
+    EXPECT_EQ(word.error().message, "--gc-grace wants a whole number of seconds, got '1m'");
+    TempFile f(R"({"gc":{"graceSeconds":-5}})");
+    auto negative = parse({"--config", f.path});
+    ASSERT_FALSE(negative);
+    EXPECT_NE(negative.error().message.find("gc.graceSeconds"), std::string::npos) << negative.error().message;
+    TempFile t(R"({"gc":{"intervalSeconds":"30s"}})");
+    auto text = parse({"--config", t.path});
+    ASSERT_FALSE(text);
+    EXPECT_NE(text.error().message.find("'intervalSeconds' has the wrong type"), std::string::npos)
+        << text.error().message;
+}
