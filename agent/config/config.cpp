@@ -138,8 +138,19 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
 }
 
 Result<CommandLine> parse_command_line(int argc, char** argv) {
-    enum { kConfig = 1000, kStateDir, kSocket, kSocketGroup, kPodCidr, kCooldown, kQueueDir, kLogLevel, kVersion,
-           kGcInterval, kGcGrace };
+    enum {
+        kConfig = 1000,
+        kStateDir,
+        kSocket,
+        kSocketGroup,
+        kPodCidr,
+        kCooldown,
+        kQueueDir,
+        kLogLevel,
+        kVersion,
+        kGcInterval,
+        kGcGrace
+    };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
                                   {"socket", required_argument, nullptr, kSocket},
@@ -202,12 +213,14 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kGcInterval:
             case kGcGrace: {
                 const char* flag = f.id == kGcInterval ? "--gc-interval" : "--gc-grace";
-                int64_t& out = f.id == kGcInterval ? cl.config.gc_interval_seconds : cl.config.gc_grace_seconds;
+                int64_t& out = f.id == kGcInterval ? cl.config.gc_interval_seconds
+                                                   : cl.config.gc_grace_seconds;
                 const char* end = f.value.data() + f.value.size();
                 auto [p, ec] = std::from_chars(f.value.data(), end, out);
                 if (f.value.empty() || ec != std::errc{} || p != end)
                     return fail(Code::invalid_config,
-                                std::string(flag) + " wants a whole number of seconds, got '" + f.value + "'");
+                                std::string(flag) + " wants a whole number of seconds, got '" +
+                                    f.value + "'");
                 break;
             }
             default: break;
@@ -234,13 +247,15 @@ Status validate(const AgentConfig& c) {
     if (!valid_level(c.log_level)) return fail(Code::invalid_config, "unknown log level '" + c.log_level + "'");
     if (c.cooldown_seconds < 0) return fail(Code::invalid_config, "cooldown must not be negative");
     if (c.gc_interval_seconds < 1 || c.gc_interval_seconds > 3600)
-        return fail(Code::invalid_config, "the GC interval (gc.intervalSeconds, --gc-interval) is " +
-                                              std::to_string(c.gc_interval_seconds) +
-                                              "; it must be a whole number from 1 to 3600 (seconds)");
+        return fail(Code::invalid_config,
+                    "the GC interval (gc.intervalSeconds, --gc-interval) is " +
+                        std::to_string(c.gc_interval_seconds) +
+                        "; it must be a whole number from 1 to 3600 (seconds)");
     if (c.gc_grace_seconds < 1 || c.gc_grace_seconds > 86'400)
-        return fail(Code::invalid_config, "the GC grace (gc.graceSeconds, --gc-grace) is " +
-                                              std::to_string(c.gc_grace_seconds) +
-                                              "; it must be a whole number from 1 to 86400 (seconds)");
+        return fail(Code::invalid_config,
+                    "the GC grace (gc.graceSeconds, --gc-grace) is " +
+                        std::to_string(c.gc_grace_seconds) +
+                        "; it must be a whole number from 1 to 86400 (seconds)");
     if (c.max_frame_bytes < 1024 || c.max_frame_bytes > (16u << 20))
         return fail(Code::invalid_config, "maxFrameBytes must be between 1 KiB and 16 MiB");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");

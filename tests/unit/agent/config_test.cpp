@@ -111,12 +111,14 @@ TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {
 TEST(Config, GcSettingsOutOfRangeOrMalformedNameTheKeyAndTheRange) {
     auto zero = parse({"--gc-interval", "0"});
     ASSERT_FALSE(zero);
-    EXPECT_NE(zero.error().message.find("--gc-interval) is 0; it must be a whole number from 1 to 3600"),
-              std::string::npos)
+    EXPECT_NE(
+        zero.error().message.find("--gc-interval) is 0; it must be a whole number from 1 to 3600"),
+        std::string::npos)
         << zero.error().message;
     auto huge = parse({"--gc-grace", "86401"});
     ASSERT_FALSE(huge);
-    EXPECT_NE(huge.error().message.find("--gc-grace) is 86401; it must be a whole number from 1 to 86400"),
+    EXPECT_NE(huge.error().message.find(
+                  "--gc-grace) is 86401; it must be a whole number from 1 to 86400"),
               std::string::npos)
         << huge.error().message;
     auto word = parse({"--gc-grace", "1m"});
@@ -125,7 +127,8 @@ TEST(Config, GcSettingsOutOfRangeOrMalformedNameTheKeyAndTheRange) {
     TempFile f(R"({"gc":{"graceSeconds":-5}})");
     auto negative = parse({"--config", f.path});
     ASSERT_FALSE(negative);
-    EXPECT_NE(negative.error().message.find("gc.graceSeconds"), std::string::npos) << negative.error().message;
+    EXPECT_NE(negative.error().message.find("gc.graceSeconds"), std::string::npos)
+        << negative.error().message;
     TempFile t(R"({"gc":{"intervalSeconds":"30s"}})");
     auto text = parse({"--config", t.path});
     ASSERT_FALSE(text);
