@@ -91,7 +91,7 @@ void GcPolicy::conflict(const IpAddress& a, ConflictKind kind, Holder&& holder, 
     if (added) out.new_conflicts.push_back({a, kind, holder()});
 }
 
-void GcPolicy::pass(const IpamState& state, const Liveness& live, int64_t now_ns, PassResult& out) {
+void GcPolicy::pass(const IpamState& state, const Probes& live, int64_t now_ns, PassResult& out) {
     ++generation_;
     const Wire& wire = live.wire();
     out.stats.allocations = state.allocations().size();

@@ -44,9 +44,9 @@ struct GcSettings {
 };
 
 // The runner's probes for one pass. Thread-safety: called on the runner's thread during pass().
-class Liveness {
+class Probes {
   public:
-    virtual ~Liveness() = default;
+    virtual ~Probes() = default;
     // The signals about `a` gathered for this pass (unknown for a signal that is off).
     virtual Observation observe(const Allocation& a) const = 0;
     virtual const Wire& wire() const = 0;
@@ -74,7 +74,7 @@ class GcPolicy {
 
     // One pass at `now_ns` over every allocation and quarantined address of `state`. Appends
     // to `out` (clear() it between passes). Allocates only for what it reports.
-    void pass(const IpamState& state, const Liveness& live, int64_t now_ns, PassResult& out);
+    void pass(const IpamState& state, const Probes& live, int64_t now_ns, PassResult& out);
 
     const GcSettings& settings() const { return settings_; }
 

@@ -558,24 +558,25 @@ QuarantineCounts IpamState::quarantine_decisions(int64_t now_ns, const Wire& wir
         ended.clear();
         n.quarantined += p.quarantine.size();
         for (auto& [a, c] : p.quarantine) {
+            const std::optional<Sighting> s = watching ? wire.seen(a) : std::nullopt;
+            const bool sent = s && s->last_seen_ns >= c.since_ns;  // after its release
+            if (on_conflict && s && s->two_links) on_conflict(a, ConflictKind::two_links, name);
+            if (on_conflict && sent) on_conflict(a, ConflictKind::quarantine_traffic, name);
             int64_t rest_from = std::max(c.since_ns, c.held_seen_ns.value_or(c.since_ns));
-            if (auto s = watching ? wire.seen(a) : std::nullopt) {
-                if (s->two_links && on_conflict) on_conflict(a, ConflictKind::two_links, name);
-                if (s->last_seen_ns >= c.since_ns) {
-                    if (on_conflict) on_conflict(a, ConflictKind::quarantine_traffic, name);
-                    rest_from = std::max(rest_from, s->last_seen_ns);
-                    if (!c.held_seen_ns)
-                        out.push_back({QuarantineHeld{name, a, s->last_seen_ns},
-                                       "address " + a.str() + " of pool '" + name +
-                                           "' stays quarantined: the wire saw it " +
-                                           fmt_seconds(now_ns - s->last_seen_ns) +
-                                           " ago, after its release " +
-                                           fmt_seconds(now_ns - c.since_ns) +
-                                           " ago (a zombie; conflict)"});
-                }
+            if (sent) rest_from = std::max(rest_from, s->last_seen_ns);
+            if (rest_from + cooldown_ns_ <= now_ns) {
+                ended.push_back(a);
+                continue;
             }
-            if (c.held_seen_ns || rest_from > c.since_ns) ++n.held;
-            if (rest_from + cooldown_ns_ <= now_ns) ended.push_back(a);
+            if (!c.held_seen_ns && !sent) continue;
+            ++n.held;
+            if (!c.held_seen_ns)
+                out.push_back({QuarantineHeld{name, a, s->last_seen_ns},
+                               "address " + a.str() + " of pool '" + name +
+                                   "' stays quarantined: the wire saw it " +
+                                   fmt_seconds(now_ns - s->last_seen_ns) +
+                                   " ago, after its release " + fmt_seconds(now_ns - c.since_ns) +
+                                   " ago (a zombie; conflict)"});
         }
         if (ended.empty()) continue;
         std::sort(ended.begin(), ended.end());
