@@ -91,15 +91,15 @@ void GcPolicy::conflict(const IpAddress& a, ConflictKind kind, Holder&& holder, 
     if (added) out.new_conflicts.push_back({a, kind, holder()});
 }
 
-void GcPolicy::pass(const IpamState& state, const Probes& live, int64_t now_ns, PassResult& out) {
+void GcPolicy::pass(const IpamState& state, const Probes& probes, int64_t now_ns, PassResult& out) {
     ++generation_;
-    const Wire& wire = live.wire();
+    const Wire& wire = probes.wire();
     out.stats.allocations = state.allocations().size();
     out.stats.strangers = wire.available() ? wire.strangers() : 0;
     for (auto& [key, a] : state.allocations()) {
         if (a.candidate) ++out.stats.candidates;
         if (a.candidate && a.candidate->zombie) ++out.stats.zombies;
-        decide(a, live.observe(a), wire, now_ns, out);
+        decide(a, probes.observe(a), wire, now_ns, out);
     }
     out.stats.quarantine = state.quarantine_decisions(
         now_ns, wire, out.decisions,

@@ -72,9 +72,11 @@ class GcPolicy {
   public:
     explicit GcPolicy(GcSettings s) : settings_(s) {}
 
-    // One pass at `now_ns` over every allocation and quarantined address of `state`. Appends
-    // to `out` (clear() it between passes). Allocates only for what it reports.
-    void pass(const IpamState& state, const Probes& live, int64_t now_ns, PassResult& out);
+    // One pass at `now_ns` over every allocation and quarantined address of `state` (the
+    // cooldown is the state's). Appends to `out` (clear() it between passes); allocates only for
+    // what it reports. Its decisions are transitions from `state`: record them all
+    // (IpamState::record, in order) before the next pass, or that pass decides them again.
+    void pass(const IpamState& state, const Probes& probes, int64_t now_ns, PassResult& out);
 
     const GcSettings& settings() const { return settings_; }
 
