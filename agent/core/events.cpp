@@ -11,7 +11,9 @@ enum Tag : uint8_t {
     kReleased = 3,
     kQuarantineEnded = 4,
     kCursorAt = 5,
-    kQuarantined = 6,
+    kQuarantined = 6,  // without owner: written before owners were kept, still read
+    kPoolRemoved = 7,
+    kQuarantinedBy = 8,
 };
 
 void put_key(ByteWriter& w, const AttachmentKey& k) {
@@ -86,10 +88,14 @@ void encode_event(std::string& out, const Event& e) {
                 w.u64(ev.set_index);
                 w.addr(ev.address);
             } else if constexpr (std::is_same_v<T, Quarantined>) {
-                w.u8(kQuarantined);
+                w.u8(kQuarantinedBy);
                 w.str(ev.pool);
                 w.addr(ev.address);
                 w.i64(ev.since_ns);
+                put_key(w, ev.owner);
+            } else if constexpr (std::is_same_v<T, PoolRemoved>) {
+                w.u8(kPoolRemoved);
+                w.str(ev.pool);
             }
         },
         e);
@@ -104,7 +110,8 @@ std::string encode_event(const Event& e) {
 Result<Event> decode_event(std::string_view payload) {
     ByteReader r(payload);
     Event e;
-    switch (r.u8()) {
+    const uint8_t tag = r.u8();
+    switch (tag) {
         case kPoolDefined: {
             PoolDefined ev;
             ev.pool = r.str();
@@ -150,11 +157,19 @@ Result<Event> decode_event(std::string_view payload) {
             e = std::move(ev);
             break;
         }
-        case kQuarantined: {
+        case kQuarantined:
+        case kQuarantinedBy: {
             Quarantined ev;
             ev.pool = r.str();
             ev.address = r.addr();
             ev.since_ns = r.i64();
+            if (tag == kQuarantinedBy) ev.owner = get_key(r);
+            e = std::move(ev);
+            break;
+        }
+        case kPoolRemoved: {
+            PoolRemoved ev;
+            ev.pool = r.str();
             e = std::move(ev);
             break;
         }

@@ -32,6 +32,12 @@ struct PoolDefined {
     PoolSource source = PoolSource::config;
 };
 
+// A pool from a CNI config that holds nothing any more, removed so that another pool may take
+// its addresses.
+struct PoolRemoved {
+    std::string pool;
+};
+
 struct Allocated {
     AttachmentKey key;
     std::string pool;
@@ -59,13 +65,16 @@ struct CursorAt {
     uint64_t set_index = 0;
     IpAddress address;
 };
+// `owner` released the address and may take it back during the cooldown; snapshots written
+// before owners were kept decode with an empty owner (nobody may take it back early).
 struct Quarantined {
     std::string pool;
     IpAddress address;
     int64_t since_ns = 0;
+    AttachmentKey owner;
 };
 
-using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined, PoolRemoved>;
 
 void encode_event(std::string& out, const Event& e);
 std::string encode_event(const Event& e);

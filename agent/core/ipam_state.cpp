@@ -26,6 +26,31 @@ void recount(Pool& p) {
 
 std::string fmt_seconds(int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; }
 
+bool holds_nothing(const Pool& p) { return p.used.empty() && p.quarantine.empty(); }
+
+std::string holdings(const Pool& p) {
+    if (p.source != PoolSource::cni) return " (a pool from warrend's configuration)";
+    return " (from a CNI config; " + std::to_string(p.used.size()) + " address(es) in use, " +
+           std::to_string(p.quarantine.size()) + " cooling down)";
+}
+
+bool in_sets(const std::vector<RangeSet>& sets, const IpAddress& a) {
+    for (auto& s : sets)
+        for (auto& r : s)
+            if (r.contains(a)) return true;
+    return false;
+}
+
+std::optional<std::pair<Range, Range>> first_overlap(const std::vector<RangeSet>& mine,
+                                                     const std::vector<RangeSet>& theirs) {
+    for (auto& so : theirs)
+        for (auto& ro : so)
+            for (auto& s : mine)
+                for (auto& r : s)
+                    if (ranges_overlap(r, ro)) return std::pair{r, ro};
+    return std::nullopt;
+}
+
 }  // namespace
 
 int Pool::set_of(const IpAddress& a) const {
@@ -33,6 +58,22 @@ int Pool::set_of(const IpAddress& a) const {
         for (auto& r : sets[i])
             if (r.contains(a) && !r.reserved(a)) return static_cast<int>(i);
     return -1;
+}
+
+void Pool::cool(const IpAddress& a, Cooling c) {
+    if (!c.owner.network.empty() || !c.owner.container_id.empty() || !c.owner.ifname.empty())
+        cooling_by_owner[c.owner].push_back(a);
+    auto [it, added] = quarantine.insert_or_assign(a, std::move(c));
+    if (int s = set_of(a); added && s >= 0) ++quarantined_count[s];
+}
+
+void Pool::uncool(std::unordered_map<IpAddress, Cooling>::iterator it) {
+    if (auto o = cooling_by_owner.find(it->second.owner); o != cooling_by_owner.end()) {
+        std::erase(o->second, it->first);
+        if (o->second.empty()) cooling_by_owner.erase(o);
+    }
+    if (int s = set_of(it->first); s >= 0) --quarantined_count[s];
+    quarantine.erase(it);
 }
 
 Status IpamState::push(Change& change, Event e) {
@@ -95,14 +136,13 @@ Result<Undo> IpamState::apply(const Event& ev) {
                                           " is already held by " + u->second.str());
         }
         auto old_cursors = p.cursors;
-        std::vector<std::pair<IpAddress, int64_t>> unquarantined;
+        std::vector<std::pair<IpAddress, Cooling>> unquarantined;
         for (auto& a : e->addresses) {
             p.used.emplace(a, e->key);
             int s = p.set_of(a);
             if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
                 unquarantined.emplace_back(a, q->second);
-                p.quarantine.erase(q);
-                if (s >= 0) --p.quarantined_count[s];
+                p.uncool(q);
             }
             if (s >= 0) {
                 ++p.used_count[s];
@@ -114,7 +154,7 @@ Result<Undo> IpamState::apply(const Event& ev) {
             auto it = allocations_.find(key);
             Pool& q = pools_.at(it->second.pool);
             for (auto& a : it->second.addresses) q.used.erase(a);
-            for (auto& [a, t] : unquarantined) q.quarantine.emplace(a, t);
+            for (auto& [a, c] : unquarantined) q.cool(a, c);
             q.cursors = old_cursors;
             recount(q);
             allocations_.erase(it);
@@ -129,16 +169,13 @@ Result<Undo> IpamState::apply(const Event& ev) {
             p.used.erase(a);
             int s = p.set_of(a);
             if (s >= 0) --p.used_count[s];
-            if (cooldown_ns_ > 0) {
-                p.quarantine[a] = e->time_ns;
-                if (s >= 0) ++p.quarantined_count[s];
-            }
+            if (cooldown_ns_ > 0) p.cool(a, Cooling{e->time_ns, old.key});
         }
         allocations_.erase(it);
         return Undo{[this, old] {
             Pool& q = pools_.at(old.pool);
             for (auto& a : old.addresses) {
-                q.quarantine.erase(a);
+                if (auto c = q.quarantine.find(a); c != q.quarantine.end()) q.uncool(c);
                 q.used.emplace(a, old.key);
             }
             recount(q);
@@ -149,18 +186,16 @@ Result<Undo> IpamState::apply(const Event& ev) {
         auto pit = pools_.find(e->pool);
         if (pit == pools_.end()) return Undo{[] {}};
         Pool& p = pit->second;
-        std::vector<std::pair<IpAddress, int64_t>> ended;
+        std::vector<std::pair<IpAddress, Cooling>> ended;
         for (auto& a : e->addresses) {
             if (auto q = p.quarantine.find(a); q != p.quarantine.end()) {
                 ended.emplace_back(a, q->second);
-                if (int s = p.set_of(a); s >= 0) --p.quarantined_count[s];
-                p.quarantine.erase(q);
+                p.uncool(q);
             }
         }
-        return Undo{[this, name = e->pool, ended] {
+        return Undo{[this, name = e->pool, ended = std::move(ended)] {
             Pool& q = pools_.at(name);
-            for (auto& [a, t] : ended) q.quarantine.emplace(a, t);
-            recount(q);
+            for (auto& [a, c] : ended) q.cool(a, c);
         }};
     }
     if (auto* e = std::get_if<CursorAt>(&ev)) {
@@ -174,41 +209,97 @@ Result<Undo> IpamState::apply(const Event& ev) {
         auto pit = pools_.find(e->pool);
         if (pit == pools_.end()) return fail(Code::io, "quarantine entry names unknown pool " + e->pool);
         Pool& p = pit->second;
-        p.quarantine[e->address] = e->since_ns;
-        recount(p);
+        if (p.used.contains(e->address))
+            return fail(Code::io, "address " + e->address.str() + " is both in use and cooling down");
+        if (auto q = p.quarantine.find(e->address); q != p.quarantine.end()) p.uncool(q);
+        p.cool(e->address, Cooling{e->since_ns, e->owner});
         return Undo{[this, name = e->pool, a = e->address] {
             Pool& q = pools_.at(name);
-            q.quarantine.erase(a);
-            recount(q);
+            if (auto c = q.quarantine.find(a); c != q.quarantine.end()) q.uncool(c);
         }};
+    }
+    if (auto* e = std::get_if<PoolRemoved>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end()) return fail(Code::io, "removal of unknown pool " + e->pool);
+        if (!holds_nothing(pit->second))
+            return fail(Code::io, "removal of pool " + e->pool + " which still holds addresses");
+        Pool old = std::move(pit->second);
+        pools_.erase(pit);
+        return Undo{[this, old = std::move(old)] { pools_.emplace(old.name, old); }};
     }
     return fail(Code::internal, "unhandled event");
 }
 
-Status IpamState::check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const {
+Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change) {
+    std::vector<std::string> idle;
     for (auto& [other, p] : pools_) {
         if (other == name) continue;
-        for (auto& so : p.sets)
-            for (auto& ro : so)
-                for (auto& s : sets)
-                    for (auto& r : s)
-                        if (ranges_overlap(r, ro))
-                            return fail(Code::invalid_config,
-                                        "ranges of pool '" + name + "' (" + describe({r}) + ") overlap pool '" +
-                                            other + "' (" + describe({ro}) + ")",
-                                        "two pools must never share addresses; give this network "
-                                        "non-overlapping ranges or name the existing pool with 'pool'");
+        if (auto clash = first_overlap(sets, p.sets)) {
+            if (p.source == PoolSource::cni && holds_nothing(p)) {
+                idle.push_back(other);
+                continue;
+            }
+            std::string hint =
+                "two pools must never share addresses; give this network non-overlapping ranges or name the "
+                "existing pool with 'pool'";
+            if (p.source == PoolSource::cni)
+                hint += "; a pool from a CNI config stops blocking its ranges once nothing is allocated or "
+                        "cooling down in it";
+            return fail(Code::invalid_config,
+                        "ranges of pool '" + name + "' (" + describe({clash->first}) + ") overlap pool '" + other +
+                            "' (" + describe({clash->second}) + ")" + holdings(p),
+                        hint);
+        }
+        // Addresses the other pool still holds outside its current ranges (it was redefined).
+        for (auto& [a, k] : p.used)
+            if (in_sets(sets, a))
+                return fail(Code::invalid_config,
+                            "ranges of pool '" + name + "' hold " + a.str() + ", still allocated to " + k.str() +
+                                " from pool '" + other + "'",
+                            "wait until that attachment is deleted, or give this network other ranges");
+        for (auto& [a, c] : p.quarantine)
+            if (in_sets(sets, a))
+                return fail(Code::invalid_config,
+                            "ranges of pool '" + name + "' hold " + a.str() + ", still cooling down in pool '" +
+                                other + "'",
+                            "wait for the cooldown (" + fmt_seconds(cooldown_ns_) +
+                                ") to end or give this network other ranges");
     }
+    for (auto& other : idle)
+        if (auto s = push(change, PoolRemoved{other}); !s) return s;
+    return {};
+}
+
+Status IpamState::redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
+                           Change& change) {
+    if (auto s = make_room(p.name, sets, change); !s) return s;
+    const std::string old = p.ranges_json;
+    const std::string name = p.name;
+    if (auto s = push(change, PoolDefined{name, std::move(text), PoolSource::cni}); !s) return s;
+    const Pool& now = pools_.at(name);
+    std::vector<std::string> outside;
+    for (auto& [a, k] : now.used)
+        if (now.set_of(a) < 0) outside.push_back(k.str() + " (" + a.str() + ")");
+    std::sort(outside.begin(), outside.end());
+    std::string w = "pool '" + name + "' redefined by network '" + network + "' from " + old + " to " +
+                    now.ranges_json;
+    if (!outside.empty()) {
+        w += "; " + std::to_string(outside.size()) +
+             " allocation(s) outside the new ranges keep their addresses until released:";
+        for (size_t i = 0; i < outside.size() && i < 20; ++i) w += " " + outside[i];
+        if (outside.size() > 20) w += " ...";
+    }
+    change.warnings.push_back(std::move(w));
     return {};
 }
 
 Result<Change> IpamState::define_pool(const std::string& name, const std::vector<RangeSet>& sets,
                                       PoolSource source) {
-    if (auto s = check_no_overlap(name, sets); !s) return std::unexpected(s.error());
     Change change;
     std::string text = to_json(sets).dump();
     auto it = pools_.find(name);
     if (it != pools_.end() && it->second.ranges_json == text && it->second.source == source) return change;
+    if (auto s = make_room(name, sets, change); !s) return std::unexpected(s.error());
     if (auto s = push(change, PoolDefined{name, text, source}); !s) return std::unexpected(s.error());
     return change;
 }
@@ -221,15 +312,18 @@ Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
         std::string text = to_json(*sets).dump();
         auto it = pools_.find(name);
         if (it != pools_.end()) {
-            if (it->second.ranges_json != text)
+            if (it->second.ranges_json == text) return &it->second;
+            if (it->second.source != PoolSource::cni)
                 return fail(Code::invalid_config,
-                            "network '" + req.key.network + "' asks for ranges " + json::parse(text).dump() +
-                                " but pool '" + name + "' is defined with " + it->second.ranges_json,
-                            "a pool's ranges are fixed while it exists; use a new network name or pool "
-                            "for new ranges");
-            return &it->second;
+                            "network '" + req.key.network + "' asks for ranges " + text + " but pool '" + name +
+                                "' is defined by warrend's configuration with " + it->second.ranges_json,
+                            "a CNI config cannot change a pool of warrend's configuration; drop 'ranges' to "
+                            "use it as configured, or name another pool");
+            if (auto s = redefine(it->second, *sets, std::move(text), req.key.network, change); !s)
+                return std::unexpected(s.error());
+            return &pools_.at(name);
         }
-        if (auto s = check_no_overlap(name, *sets); !s) return std::unexpected(s.error());
+        if (auto s = make_room(name, *sets, change); !s) return std::unexpected(s.error());
         if (auto s = push(change, PoolDefined{name, text, PoolSource::cni}); !s) return std::unexpected(s.error());
         return &pools_.at(name);
     }
@@ -265,12 +359,16 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
         if (auto u = p.used.find(a); u != p.used.end() && !(u->second == key))
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " is held by " + u->second.str());
-        if (p.quarantine.contains(a))
+        if (auto q = p.quarantine.find(a); q != p.quarantine.end() && !(q->second.owner == key))
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " was released recently and is cooling down (" +
-                            fmt_seconds(cooldown_ns_) + ")");
+                            fmt_seconds(cooldown_ns_) + "); only the attachment that released it may take it back before then");
         return a;
     }
+    // An attachment coming back (a network reload, a restart) gets the address it released.
+    if (auto own = p.cooling_by_owner.find(key); own != p.cooling_by_owner.end())
+        for (auto& a : own->second)
+            if (p.set_of(a) == static_cast<int>(si)) return a;
     if (p.used_count[si] + p.quarantined_count[si] >= core::usable(set))
         return fail(Code::pool_exhausted, exhausted_message(p, si));
 
@@ -358,8 +456,8 @@ size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
     size_t n = 0;
     for (auto& [name, p] : pools_) {
         QuarantineEnded ev{name, {}};
-        for (auto& [a, since] : p.quarantine)
-            if (since + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
+        for (auto& [a, c] : p.quarantine)
+            if (c.since_ns + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
         if (ev.addresses.empty()) continue;
         std::sort(ev.addresses.begin(), ev.addresses.end());
         n += ev.addresses.size();
@@ -382,14 +480,14 @@ Status IpamState::status(const std::optional<std::string>& pool, const std::opti
                          const std::string& network) const {
     std::string name = pool.value_or(ranges ? network : "default");
     auto it = pools_.find(name);
-    if (it == pools_.end()) {
-        if (ranges) {
-            auto sets = parse_range_sets(*ranges);
-            if (!sets) return std::unexpected(sets.error());
+    if (ranges) {
+        auto sets = parse_range_sets(*ranges);
+        if (!sets) return std::unexpected(sets.error());
+        // New or changed ranges: the next ADD (re)defines the pool.
+        if (it == pools_.end() || (it->second.source == PoolSource::cni && it->second.ranges_json != to_json(*sets).dump()))
             return {};
-        }
-        return fail(Code::unavailable, "unknown pool '" + name + "'");
     }
+    if (it == pools_.end()) return fail(Code::unavailable, "unknown pool '" + name + "'");
     const Pool& p = it->second;
     for (size_t s = 0; s < p.sets.size(); ++s)
         if (p.used_count[s] + p.quarantined_count[s] >= core::usable(p.sets[s]))
@@ -433,7 +531,7 @@ std::vector<Event> IpamState::snapshot_events() const {
     std::vector<Event> out;
     for (auto& [name, p] : pools_) {
         out.push_back(PoolDefined{name, p.ranges_json, p.source});
-        for (auto& [a, t] : p.quarantine) out.push_back(Quarantined{name, a, t});
+        for (auto& [a, c] : p.quarantine) out.push_back(Quarantined{name, a, c.since_ns, c.owner});
     }
     for (auto& [k, a] : allocations_)
         out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns});

@@ -30,6 +30,13 @@ struct Allocation {
     int64_t time_ns = 0;
 };
 
+// A released address waiting out its cooldown, and who released it: that attachment alone may
+// take it back early (a container restarted with --ip, a network reload).
+struct Cooling {
+    int64_t since_ns = 0;
+    AttachmentKey owner;
+};
+
 struct Pool {
     std::string name;
     std::vector<RangeSet> sets;
@@ -37,11 +44,15 @@ struct Pool {
     PoolSource source = PoolSource::config;
     std::vector<std::optional<IpAddress>> cursors;  // last reserved address per set
     std::unordered_map<IpAddress, AttachmentKey> used;
-    std::unordered_map<IpAddress, int64_t> quarantine;  // address -> release time (ns)
-    std::vector<u128> used_count, quarantined_count;    // per set, addresses inside its ranges
+    std::unordered_map<IpAddress, Cooling> quarantine;
+    std::unordered_map<AttachmentKey, std::vector<IpAddress>> cooling_by_owner;  // index of quarantine
+    std::vector<u128> used_count, quarantined_count;  // per set, addresses inside its ranges
 
     // Index of the range set whose ranges hold `a`, or -1.
     int set_of(const IpAddress& a) const;
+    // Start / end a cooldown, keeping the owner index and the per-set count in step.
+    void cool(const IpAddress& a, Cooling c);
+    void uncool(std::unordered_map<IpAddress, Cooling>::iterator it);
 };
 
 struct SetUsage {
@@ -70,6 +81,7 @@ using Undo = std::function<void()>;
 struct Change {
     std::vector<Event> events;
     std::vector<Undo> undo;
+    std::vector<std::string> warnings;  // for the operator's log; not journaled
     bool empty() const { return events.empty(); }
 };
 
@@ -82,6 +94,7 @@ public:
     Status replay(const Event& e);
 
     // Defines or redefines a pool from the agent's configuration. No change when identical.
+    // Pools from CNI configs that overlap `sets` but hold nothing are removed first.
     Result<Change> define_pool(const std::string& name, const std::vector<RangeSet>& sets,
                                PoolSource source);
 
@@ -113,8 +126,14 @@ public:
     std::string gateway_for(const Pool& p, const IpAddress& a, int* prefix_len) const;
 
 private:
-    // Code::invalid_config when `sets` share an address with any pool other than `name`.
-    Status check_no_overlap(const std::string& name, const std::vector<RangeSet>& sets) const;
+    // Makes room for `sets` as pool `name`. Code::invalid_config naming the pool in the way when
+    // `sets` hold an address of another pool that counts: a config pool, or a CNI-config pool
+    // with addresses in use or cooling down (also ones outside its current ranges). CNI-config
+    // pools that overlap but hold nothing are removed (journaled), so they stop blocking.
+    Status make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change);
+    // Redefines CNI-config pool `p` with new ranges; allocations outside them are kept.
+    Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
+                    Change& change);
     Result<Undo> apply(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,

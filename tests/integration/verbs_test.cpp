@@ -135,10 +135,12 @@ TEST_F(VerbsTest, StatusReportsExhaustionAndAgentDownAsCode50) {
 }
 
 // 10. A host-local style config (ipam.ranges, no pool) on an agent without --pod-cidr allocates
-// from its ranges; the same network name with other ranges is refused with code 7.
-TEST_F(VerbsTest, DropInRangesAllocateAndConflictingRangesAreRefused) {
+// from its ranges. As with host-local the config is the truth: edited ranges redefine the pool
+// (attachments outside them keep their addresses), and a removed network's subnet is free for
+// another network once nothing there is allocated.
+TEST_F(VerbsTest, DropInRangesAllocateAndFollowTheConfig) {
     WARREN_REQUIRE_ROOT();
-    ASSERT_TRUE(agent().start({}));
+    ASSERT_TRUE(agent().start({.cooldown = 0}));
     use_netns();
     json ranges = json::array({json::array({{{"subnet", "10.199.5.0/24"},
                                             {"rangeStart", "10.199.5.10"},
@@ -177,15 +179,42 @@ TEST_F(VerbsTest, DropInRangesAllocateAndConflictingRangesAreRefused) {
     EXPECT_EQ(full.code(), 100) << full.describe();
     EXPECT_NE(full.msg().find("wrn-dropin"), std::string::npos) << full.msg();
 
+    // The conflist is edited to another subnet: the pool follows, the 11 attachments in the old
+    // range keep their addresses until deleted, and the log names them.
     json other_ranges = json::array({json::array({{{"subnet", "10.199.6.0/24"}}})});
-    auto changed = add(conf("wrn-dropin", "1.0.0", {{"ranges", other_ranges}}), "dropin-x");
-    EXPECT_EQ(changed.exit_code, 1) << changed.describe();
-    EXPECT_EQ(changed.code(), 7) << changed.describe();
+    auto edited = conf("wrn-dropin", "1.0.0", {{"ranges", other_ranges}});
+    auto changed = add(edited, "dropin-x");
+    ASSERT_TRUE(changed.ok()) << changed.describe() << "\nagent log:\n" << agent().log();
+    ASSERT_EQ(changed.addresses().size(), 1u);
+    EXPECT_TRUE(in_prefix(changed.addresses()[0], "10.199.6.0/24")) << changed.addresses()[0];
+    EXPECT_NE(agent().log().find("11 allocation(s) outside the new ranges keep their addresses"), std::string::npos)
+        << agent().log();
+    EXPECT_TRUE(check(edited, first, "dropin-0").ok()) << "dropin-0 keeps 10.199.5.10";
 
-    // Another network name with its own ranges is its own pool.
+    // While they hold addresses there, the old subnet stays blocked for other networks.
+    auto blocked = add(conf("wrn-dropin2", "1.0.0", {{"ranges", ranges}}), "dropin-y");
+    EXPECT_EQ(blocked.code(), 7) << blocked.describe();
+    EXPECT_NE(blocked.msg().find("still allocated to wrn-dropin/"), std::string::npos) << blocked.msg();
+
+    // The network goes away: every attachment is deleted. Its subnets are then free.
+    auto gone = bridge(bc, call("DEL", "dropin-0", pod.path()));
+    ASSERT_TRUE(gone.ok()) << gone.describe();
+    for (int i = 1; i < 11; ++i) ASSERT_TRUE(warren_plugin(c, call("DEL", "dropin-" + std::to_string(i))).ok()) << i;
+    ASSERT_TRUE(warren_plugin(edited, call("DEL", "dropin-x")).ok());
     auto second = add(conf("wrn-dropin2", "1.0.0", {{"ranges", other_ranges}}), "dropin-y");
     ASSERT_TRUE(second.ok()) << second.describe();
     EXPECT_TRUE(in_prefix(second.addresses().at(0), "10.199.6.0/24"));
+
+    // After a restart too: the network re-created under its old name with its first subnet
+    // works; with the subnet wrn-dropin2 now uses it is refused.
+    ASSERT_TRUE(agent().stop());
+    ASSERT_TRUE(agent().restart());
+    auto recreated = add(c, "dropin-z");
+    ASSERT_TRUE(recreated.ok()) << recreated.describe() << "\nagent log:\n" << agent().log();
+    EXPECT_EQ(recreated.addresses(), std::vector<std::string>{"10.199.5.10/24"});
+    auto clash = add(edited, "dropin-w");
+    EXPECT_EQ(clash.code(), 7) << clash.describe();
+    EXPECT_NE(clash.msg().find("overlap pool 'wrn-dropin2'"), std::string::npos) << clash.msg();
 
     // Without ranges there is no pool on this agent: a config error, not a hang or a crash.
     auto no_pool = add(conf("wrn-nopool", "1.0.0"), "dropin-z");
