@@ -55,10 +55,13 @@ protected:
     Containerd& containerd() { return *env_->containerd; }
     Agent& agent() { return env_->agent; }
 
-    // Makes this test's network the one ctr uses: <net.d>/10-warren.conflist.
-    void write_network(const json& ranges) {
-        if (network_.empty()) {
-            network_ = unique_name("wcn");
+    // Makes this test's network the one ctr uses: <net.d>/10-warren.conflist. The bridge plugin
+    // refuses a bridge that carries another subnet's gateway, so a new subnet gets a new bridge
+    // (and the old one goes, as an operator would remove it).
+    void write_network(const json& ranges, bool new_bridge = false) {
+        if (network_.empty()) network_ = unique_name("wcn");
+        if (!bridge_ || new_bridge) {
+            bridge_.reset();
             bridge_ = std::make_unique<LinkGuard>(unique_name("wrb"));
         }
         write_file(containerd().net_dir() + "/10-warren.conflist",
@@ -135,6 +138,7 @@ TEST_F(ContainerdTest, DualStackGivesOneAddressPerFamily) {
     EXPECT_NE(a6, b6);
     ASSERT_TRUE(settle_dad(ns_a));
     ASSERT_TRUE(settle_dad(ns_b));
+    ASSERT_TRUE(settle_dad("/proc/self/ns/net", bridge_->name()));
     for (auto [to, v6] : {std::pair{b4, false}, {b6, true}, {std::string("fd00:211:2::1"), true}}) {
         auto r = ping_from(ns_a, to, v6);
         EXPECT_TRUE(r.ok()) << "a -> " << to << ": " << r.describe();
@@ -163,7 +167,7 @@ TEST_F(ContainerdTest, EditedOrReplacedConflistIsTheTruth) {
     EXPECT_LE(last_octet(b), 110);
     ASSERT_TRUE(containerd().stop("b"));
 
-    write_network(subnet_ranges({"10.211.4.0/24"}));
+    write_network(subnet_ranges({"10.211.4.0/24"}), true);
     const std::string ns_c = run("c");
     ASSERT_FALSE(ns_c.empty());
     EXPECT_TRUE(in_prefix(address_of("c", ns_c), "10.211.4.0/24"));

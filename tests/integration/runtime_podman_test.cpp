@@ -55,6 +55,11 @@ protected:
     Podman& podman() { return *env_->podman; }
     Agent& agent() { return env_->agent; }
 
+    // The bridge of `network` as written by write_network().
+    std::string bridge_of(const std::string& network) {
+        auto j = json::parse(read_file(podman().net_dir() + "/" + network + ".conflist"), nullptr, false);
+        return j.is_object() ? j["plugins"][0].value("bridge", "") : "";
+    }
     // A bridge for this test (deleted after it).
     std::string new_bridge() {
         bridges_.push_back(std::make_unique<LinkGuard>(unique_name("wrb")));
@@ -148,6 +153,7 @@ TEST_F(PodmanTest, DualStackGivesOneAddressPerFamily) {
     EXPECT_NE(a6, b6);
     ASSERT_TRUE(settle_dad(podman().netns("a")));
     ASSERT_TRUE(settle_dad(podman().netns("b")));
+    ASSERT_TRUE(settle_dad("/proc/self/ns/net", bridge_of(net)));
     for (auto [to, v6] : {std::pair{b4, false}, {b6, true}, {std::string("fd00:210:2::1"), true}}) {
         auto r = ping_from(podman().netns("a"), to, v6);
         EXPECT_TRUE(r.ok()) << "a -> " << to << ": " << r.describe();

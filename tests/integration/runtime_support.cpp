@@ -102,7 +102,7 @@ std::vector<SetUsage> pool_usage_after_restart(Agent& agent, const std::string& 
     std::istringstream in(agent.log().substr(from));
     for (std::string l; std::getline(in, l);) {
         std::smatch m;
-        if (std::regex_search(l, m, line)) out.push_back({std::stol(m[1]), std::stol(m[2]), std::stol(m[3])});
+        if (std::regex_search(l, m, line)) out.push_back({m[1], std::stol(m[2]), std::stol(m[3])});
     }
     return out;
 }
@@ -110,7 +110,6 @@ std::vector<SetUsage> pool_usage_after_restart(Agent& agent, const std::string& 
 SetUsage total(const std::vector<SetUsage>& sets) {
     SetUsage t;
     for (auto& s : sets) {
-        t.usable += s.usable;
         t.in_use += s.in_use;
         t.cooling += s.cooling;
     }

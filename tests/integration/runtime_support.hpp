@@ -33,19 +33,21 @@ json subnet_ranges(const std::vector<std::string>& subnets);
 // Addresses of `ifname` (scope global) in the netns at `netns_path`, via nsenter.
 std::vector<Netns::Addr> addresses_in(const std::string& netns_path, const std::string& ifname,
                                       const std::string& family);
-// Waits (at most ~5 s) until no address of `ifname` is tentative.
+// Waits (at most ~5 s) until no address of `ifname` is tentative. The host's netns is
+// "/proc/self/ns/net".
 bool settle_dad(const std::string& netns_path, const std::string& ifname = "eth0");
 // One ping from the netns at `netns_path`.
 RunResult ping_from(const std::string& netns_path, const std::string& to, bool v6 = false);
 
 // One line of warrend's start-up report: a range set's counts.
 struct SetUsage {
-    long usable = 0, in_use = 0, cooling = 0;
+    std::string usable;  // may exceed 64 bits (IPv6)
+    long in_use = 0, cooling = 0;
 };
 // Restarts `agent` (SIGTERM, start) and returns the counts it logs at start for pool `pool`, one
 // per range set; empty when the pool is unknown. Fails the test (ADD_FAILURE) if the restart does.
 std::vector<SetUsage> pool_usage_after_restart(Agent& agent, const std::string& pool);
-// Sum over the range sets.
+// Sum over the range sets (usable left empty).
 SetUsage total(const std::vector<SetUsage>& sets);
 
 // Lines of the agent's log that contain `needle`.
