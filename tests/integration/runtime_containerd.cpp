@@ -39,6 +39,7 @@ Containerd::~Containerd() {
         if (!daemon_.wait(10s)) daemon_.kill9();
     }
     kill_our_shims();
+    remove_cgroup(ns_);  // ctr's default cgroup is /<namespace>/<id>
     unmount_under(dir_);
 }
 

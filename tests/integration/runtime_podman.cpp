@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include "netns.hpp"
+#include "runtime_support.hpp"
+
 namespace warren::it {
 
 namespace fs = std::filesystem;
@@ -12,7 +15,8 @@ Podman::Podman(std::string dir, std::string cni_bin_dir, std::string net_dir, st
       net_dir_(std::move(net_dir)),
       rootfs_(std::move(rootfs)),
       conf_(dir_ + "/containers.conf"),
-      storage_conf_(dir_ + "/storage.conf") {
+      storage_conf_(dir_ + "/storage.conf"),
+      cgroup_(unique_name("warren-it-podman-")) {
     std::error_code ec;
     for (auto sub : {"root", "runroot", "tmp"}) fs::create_directories(dir_ + "/" + sub, ec);
     fs::create_directories(net_dir_, ec);
@@ -36,7 +40,10 @@ Podman::Podman(std::string dir, std::string cni_bin_dir, std::string net_dir, st
                               "graphroot = \"" + dir_ + "/root\"\n");
 }
 
-Podman::~Podman() { remove_all(); }
+Podman::~Podman() {
+    remove_all();
+    remove_cgroup(cgroup_);
+}
 
 std::vector<std::string> Podman::global_flags() const {
     return {"--root", dir_ + "/root", "--runroot", dir_ + "/runroot", "--storage-driver", "vfs",
@@ -54,7 +61,8 @@ RunResult Podman::operator()(std::vector<std::string> args, std::chrono::millise
 }
 
 RunResult Podman::run(const std::string& name, const std::string& network, std::vector<std::string> extra) {
-    std::vector<std::string> args{"run", "-d", "--name", name, "--network", network, "--stop-signal", "KILL"};
+    std::vector<std::string> args{"run", "-d", "--name", name, "--network", network, "--stop-signal", "KILL",
+                                  "--cgroup-parent", "/" + cgroup_};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), {"--rootfs", rootfs_, "sleep", "3600"});
     auto r = (*this)(args);

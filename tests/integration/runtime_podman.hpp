@@ -32,7 +32,8 @@ public:
     std::vector<std::string> global_flags() const;
 
     // `podman run -d --name name --network network [extra...] --rootfs <rootfs> sleep 3600`, with
-    // SIGKILL as the stop signal (busybox sleep as pid 1 ignores SIGTERM).
+    // SIGKILL as the stop signal (busybox sleep as pid 1 ignores SIGTERM) and our own cgroup
+    // parent (removed by the destructor).
     RunResult run(const std::string& name, const std::string& network, std::vector<std::string> extra = {});
     // Full container ID, netns path (SandboxKey), and the address podman reports on `network`.
     std::string id(const std::string& name) const;
@@ -44,7 +45,7 @@ public:
     void remove_all();
 
 private:
-    std::string dir_, bin_dir_, net_dir_, rootfs_, conf_, storage_conf_, error_;
+    std::string dir_, bin_dir_, net_dir_, rootfs_, conf_, storage_conf_, cgroup_, error_;
     mutable std::mutex mu_;
     mutable std::set<std::string> netns_seen_;
 };

@@ -137,6 +137,21 @@ void unmount_under(const std::string& dir) {
     for (auto& p : points) ::umount2(p.c_str(), MNT_DETACH);
 }
 
+void remove_cgroup(const std::string& name) {
+    std::error_code ec;
+    std::vector<fs::path> roots{fs::path("/sys/fs/cgroup") / name};
+    for (auto& e : fs::directory_iterator("/sys/fs/cgroup", ec))
+        if (e.is_directory(ec)) roots.push_back(e.path() / name);
+    for (auto& root : roots) {
+        if (!fs::is_directory(root, ec)) continue;
+        std::vector<fs::path> dirs{root};
+        for (auto& e : fs::recursive_directory_iterator(root, ec))
+            if (e.is_directory(ec)) dirs.push_back(e.path());
+        std::sort(dirs.begin(), dirs.end(), [](auto& a, auto& b) { return a.string().size() > b.string().size(); });
+        for (auto& d : dirs) ::rmdir(d.c_str());
+    }
+}
+
 void remove_cni_cache(const std::string& network) {
     std::error_code ec;
     constexpr const char* kCache = "/var/lib/cni/results";

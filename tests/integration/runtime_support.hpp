@@ -57,6 +57,10 @@ size_t count_lines(const std::string& log, const std::string& needle);
 // never crosses into a mount a runtime left behind.
 void unmount_under(const std::string& dir);
 
+// Removes the (empty) cgroup `name` and every cgroup below it, in each hierarchy under
+// /sys/fs/cgroup; what is still in use stays.
+void remove_cgroup(const std::string& name);
+
 // Removes libcni's cached results (/var/lib/cni/results/<network>-*) for `network`.
 void remove_cni_cache(const std::string& network);
 
