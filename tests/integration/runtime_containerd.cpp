@@ -15,21 +15,25 @@ namespace warren::it {
 namespace fs = std::filesystem;
 
 Containerd::Containerd(std::string dir, std::string rootfs)
-    : dir_(std::move(dir)), rootfs_(std::move(rootfs)), address_(dir_ + "/containerd.sock"),
+    : dir_(std::move(dir)),
+      rootfs_(std::move(rootfs)),
+      address_(dir_ + "/containerd.sock"),
       ns_(unique_name("warren-it-")) {
     std::error_code ec;
     for (auto sub : {"root", "state", "opt/cni/bin", "net.d", "runc", "opt-containerd"})
         fs::create_directories(dir_ + "/" + sub, ec);
-    write_file(dir_ + "/config.toml",
-               "version = 2\n"
-               "root = \"" + dir_ + "/root\"\n"
-               "state = \"" + dir_ + "/state\"\n"
-               "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-               "[grpc]\n  address = \"" + address_ + "\"\n"
-               "[ttrpc]\n  address = \"" + address_ + ".ttrpc\"\n"
-               "[debug]\n  address = \"\"\n"
-               "[metrics]\n  address = \"\"\n"
-               "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" + dir_ + "/opt-containerd\"\n");
+    std::ostringstream conf;
+    conf << "version = 2\n"
+         << "root = \"" << dir_ << "/root\"\n"
+         << "state = \"" << dir_ << "/state\"\n"
+         << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+         << "[grpc]\n  address = \"" << address_ << "\"\n"
+         << "[ttrpc]\n  address = \"" << address_ << ".ttrpc\"\n"
+         << "[debug]\n  address = \"\"\n"
+         << "[metrics]\n  address = \"\"\n"
+         << "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" << dir_
+         << "/opt-containerd\"\n";
+    write_file(dir_ + "/config.toml", conf.str());
 }
 
 Containerd::~Containerd() {
@@ -45,27 +49,33 @@ Containerd::~Containerd() {
 
 ::testing::AssertionResult Containerd::start(std::chrono::milliseconds timeout) {
     std::string why;
-    daemon_ = Child::spawn({"containerd", "--config", dir_ + "/config.toml"}, {}, dir_ + "/containerd.log", why);
+    daemon_ = Child::spawn({"containerd", "--config", dir_ + "/config.toml"}, {},
+                           dir_ + "/containerd.log", why);
     if (!daemon_.valid()) return ::testing::AssertionFailure() << why;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (!daemon_.alive()) return ::testing::AssertionFailure() << "containerd exited; log:\n" << log();
-        if (socket_accepts(address_) && ctr({"version"}, 5s).ok()) return ::testing::AssertionSuccess();
+        if (!daemon_.alive())
+            return ::testing::AssertionFailure() << "containerd exited; log:\n" << log();
+        if (socket_accepts(address_) && ctr({"version"}, 5s).ok())
+            return ::testing::AssertionSuccess();
         std::this_thread::sleep_for(20ms);
     }
-    return ::testing::AssertionFailure() << "containerd did not serve on " << address_ << "; log:\n" << log();
+    return ::testing::AssertionFailure() << "containerd did not serve on " << address_ << "; log:\n"
+                                         << log();
 }
 
 std::vector<std::string> Containerd::ctr_argv(const std::vector<std::string>& args) const {
-    const std::string script = "mount --bind '" + net_dir() + "' /etc/cni/net.d && mount --bind '" + dir_ +
-                               "/opt' /opt && exec ctr --address '" + address_ + "' --namespace '" + ns_ +
-                               "' \"$@\"";
-    std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c", script, "ctr"};
+    const std::string script = "mount --bind '" + net_dir() + "' /etc/cni/net.d && mount --bind '" +
+                               dir_ + "/opt' /opt && exec ctr --address '" + address_ +
+                               "' --namespace '" + ns_ + "' \"$@\"";
+    std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private",
+                                  "sh",      "-c",      script,          "ctr"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
 }
 
-RunResult Containerd::ctr(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+RunResult Containerd::ctr(const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout) const {
     return run_cmd(ctr_argv(args), timeout);
 }
 
@@ -82,8 +92,8 @@ std::optional<pid_t> Containerd::task_pid(const std::string& id) const {
 }
 
 bool Containerd::spawn(const std::string& id, std::string& why) {
-    auto argv = ctr_argv({"run", "--rootfs", "--cni", "--null-io", "--rm", "--runc-root", dir_ + "/runc", rootfs_,
-                          id, "/bin/sleep", "3600"});
+    auto argv = ctr_argv({"run", "--rootfs", "--cni", "--null-io", "--rm", "--runc-root",
+                          dir_ + "/runc", rootfs_, id, "/bin/sleep", "3600"});
     Child c = Child::spawn(argv, {}, dir_ + "/ctr-" + id + ".log", why);
     if (!c.valid()) return false;
     runs_[id] = std::move(c);
@@ -101,28 +111,32 @@ std::optional<pid_t> Containerd::wait_running(const std::string& id, std::string
     while (std::chrono::steady_clock::now() < deadline) {
         if (auto pid = task_pid(id)) return pid;
         if (!it->second.alive()) {
-            why = "ctr run " + id + " exited with " + std::to_string(it->second.exit_code().value_or(-1)) + ": " +
-                  run_log(id);
+            why = "ctr run " + id + " exited with " +
+                  std::to_string(it->second.exit_code().value_or(-1)) + ": " + run_log(id);
             return std::nullopt;
         }
         std::this_thread::sleep_for(20ms);
     }
-    why = "container " + id + " is not running after " + std::to_string(timeout.count()) + " ms: " + run_log(id);
+    why = "container " + id + " is not running after " + std::to_string(timeout.count()) +
+          " ms: " + run_log(id);
     return std::nullopt;
 }
 
-std::optional<pid_t> Containerd::run(const std::string& id, std::string& why, std::chrono::milliseconds timeout) {
+std::optional<pid_t> Containerd::run(const std::string& id, std::string& why,
+                                     std::chrono::milliseconds timeout) {
     if (!spawn(id, why)) return std::nullopt;
     return wait_running(id, why, timeout);
 }
 
-::testing::AssertionResult Containerd::stop(const std::string& id, std::chrono::milliseconds timeout) {
+::testing::AssertionResult Containerd::stop(const std::string& id,
+                                            std::chrono::milliseconds timeout) {
     auto it = runs_.find(id);
     if (it == runs_.end()) return ::testing::AssertionFailure() << "no container " << id;
     auto kill = ctr({"task", "kill", "-s", "SIGKILL", id});
     if (!it->second.wait(timeout))
-        return ::testing::AssertionFailure() << "ctr run " << id << " did not exit after the task was killed ("
-                                             << kill.describe() << "); its output: " << run_log(id);
+        return ::testing::AssertionFailure()
+               << "ctr run " << id << " did not exit after the task was killed (" << kill.describe()
+               << "); its output: " << run_log(id);
     return ::testing::AssertionSuccess();
 }
 
@@ -151,7 +165,8 @@ void Containerd::kill_our_shims() const {
         std::string cmd = read_file(e.path().string() + "/cmdline");
         for (auto& ch : cmd)
             if (ch == '\0') ch = ' ';
-        if (cmd.find("containerd-shim") != std::string::npos && cmd.find(" " + address_ + " ") != std::string::npos)
+        if (cmd.find("containerd-shim") != std::string::npos &&
+            cmd.find(" " + address_ + " ") != std::string::npos)
             ::kill(static_cast<pid_t>(std::stol(pid)), SIGKILL);
     }
 }

@@ -20,7 +20,7 @@
 namespace warren::it {
 
 class Containerd {
-public:
+  public:
     // Lays out <dir>/{root,state,opt/cni/bin,net.d,runc,config.toml}.
     Containerd(std::string dir, std::string rootfs);
     ~Containerd();
@@ -38,11 +38,13 @@ public:
 
     // `ctr --address <ours> --namespace <ours> args...` in the mount namespace described above.
     std::vector<std::string> ctr_argv(const std::vector<std::string>& args) const;
-    RunResult ctr(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s) const;
+    RunResult ctr(const std::vector<std::string>& args,
+                  std::chrono::milliseconds timeout = 30s) const;
 
     // Starts the container `id` in the background and waits until its task runs (ctr starts it
     // only after the CNI ADD succeeded). Returns its pid, or nullopt with `why` (ctr's output).
-    std::optional<pid_t> run(const std::string& id, std::string& why, std::chrono::milliseconds timeout = 30s);
+    std::optional<pid_t> run(const std::string& id, std::string& why,
+                             std::chrono::milliseconds timeout = 30s);
     // The two halves of run(): start ctr in the background (false + why on failure), then wait.
     bool spawn(const std::string& id, std::string& why);
     std::optional<pid_t> wait_running(const std::string& id, std::string& why,
@@ -53,14 +55,16 @@ public:
     // The container ID ctr passes to CNI: "<namespace>-<id>".
     std::string cni_id(const std::string& id) const { return ns_ + "-" + id; }
     static std::string netns_of(pid_t pid) { return "/proc/" + std::to_string(pid) + "/ns/net"; }
-    std::string run_log(const std::string& id) const { return read_file(dir_ + "/ctr-" + id + ".log"); }
+    std::string run_log(const std::string& id) const {
+        return read_file(dir_ + "/ctr-" + id + ".log");
+    }
 
     // Removes what a failed run left (its task and container), so that the id can run again.
     void remove(const std::string& id) const;
     // Stops every container still running.
     void stop_all();
 
-private:
+  private:
     std::optional<pid_t> task_pid(const std::string& id) const;
     void kill_our_shims() const;
 

@@ -1,6 +1,8 @@
 // containerd 1.6: `ctr run --cni` of busybox containers on a bridge network whose IPAM is warren.
 // One private containerd and one warrend (cooldown 1 h) serve every test; each test writes its
 // own conflist (ctr uses the first one in /etc/cni/net.d) with its own subnet and bridge.
+#include "runtime_containerd.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -8,7 +10,6 @@
 
 #include "agent_process.hpp"
 #include "fixture.hpp"
-#include "runtime_containerd.hpp"
 #include "runtime_support.hpp"
 #include "support/privileged.hpp"
 
@@ -20,7 +21,8 @@ struct ContainerdEnv {
     ForwardingGuard forwarding;
     std::string rootfs = tmp / "rootfs";
     Agent agent{tmp / "agent"};
-    std::unique_ptr<Containerd> containerd;  // destroyed first: its containers' DELs reach the agent
+    std::unique_ptr<Containerd>
+        containerd;  // destroyed first: its containers' DELs reach the agent
     std::string error;
 
     ContainerdEnv() {
@@ -33,7 +35,7 @@ struct ContainerdEnv {
 };
 
 class ContainerdTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         if (::geteuid() == 0) env_ = new ContainerdEnv;
     }
@@ -86,14 +88,18 @@ protected:
         return eth0[0].local;
     }
 
-    std::string del_line(const std::string& id) { return "del " + network_ + "/" + containerd().cni_id(id) + "/eth0"; }
+    std::string del_line(const std::string& id) {
+        return "del " + network_ + "/" + containerd().cni_id(id) + "/eth0";
+    }
 
     static inline ContainerdEnv* env_ = nullptr;
     std::string network_;
     std::unique_ptr<LinkGuard> bridge_;
 };
 
-int last_octet(const std::string& ip) { return std::stoi(ip.substr(ip.rfind('.') + 1)); }
+int last_octet(const std::string& ip) {
+    return std::stoi(ip.substr(ip.rfind('.') + 1));
+}
 
 // Two containers get distinct addresses from warren on eth0 and reach the gateway and each
 // other; killing a task makes ctr run the CNI DEL, which releases the address.
@@ -106,8 +112,9 @@ TEST_F(ContainerdTest, RunGetsAnAddressFromWarrenAndStopReleasesIt) {
     EXPECT_TRUE(in_prefix(a, "10.211.1.0/24")) << a;
     EXPECT_TRUE(in_prefix(b, "10.211.1.0/24")) << b;
     EXPECT_NE(a, b);
-    EXPECT_NE(agent().log().find("add " + network_ + "/" + containerd().cni_id("a") + "/eth0 -> " + a),
-              std::string::npos);
+    EXPECT_NE(
+        agent().log().find("add " + network_ + "/" + containerd().cni_id("a") + "/eth0 -> " + a),
+        std::string::npos);
     for (auto to : {std::string("10.211.1.1"), b}) {
         auto r = ping_from(ns_a, to);
         EXPECT_TRUE(r.ok()) << "a -> " << to << ": " << r.describe();
@@ -131,7 +138,8 @@ TEST_F(ContainerdTest, DualStackGivesOneAddressPerFamily) {
     const std::string ns_a = run("a"), ns_b = run("b");
     ASSERT_FALSE(ns_a.empty());
     ASSERT_FALSE(ns_b.empty());
-    const std::string a6 = address_of("a", ns_a, true), b4 = address_of("b", ns_b), b6 = address_of("b", ns_b, true);
+    const std::string a6 = address_of("a", ns_a, true), b4 = address_of("b", ns_b),
+                      b6 = address_of("b", ns_b, true);
     EXPECT_TRUE(in_prefix(address_of("a", ns_a), "10.211.2.0/24"));
     EXPECT_TRUE(in_prefix(a6, "fd00:211:2::/64")) << a6;
     EXPECT_TRUE(in_prefix(b6, "fd00:211:2::/64")) << b6;
@@ -149,7 +157,8 @@ TEST_F(ContainerdTest, DualStackGivesOneAddressPerFamily) {
 // then the same network name with another subnet, each serve the next container.
 TEST_F(ContainerdTest, EditedOrReplacedConflistIsTheTruth) {
     auto ranges = [](const char* start, const char* end) {
-        return json::array({json::array({json{{"subnet", "10.211.3.0/24"}, {"rangeStart", start}, {"rangeEnd", end}}})});
+        return json::array({json::array(
+            {json{{"subnet", "10.211.3.0/24"}, {"rangeStart", start}, {"rangeEnd", end}}})});
     };
     write_network(ranges("10.211.3.10", "10.211.3.20"));
     const std::string ns_a = run("a");
@@ -185,7 +194,8 @@ TEST_F(ContainerdTest, TwentyParallelRunsSurviveAgentKill9) {
         ASSERT_TRUE(containerd().spawn(id(i), why)) << why;
     }
     const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (count_lines(agent().log(), "add " + network_ + "/") < 5 && std::chrono::steady_clock::now() < deadline)
+    while (count_lines(agent().log(), "add " + network_ + "/") < 5 &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(5ms);
     agent().kill9();
     std::this_thread::sleep_for(200ms);
@@ -200,7 +210,8 @@ TEST_F(ContainerdTest, TwentyParallelRunsSurviveAgentKill9) {
             continue;
         }
         ++retried;
-        containerd().remove(id(i));  // ctr run --rm leaves the container behind when the CNI ADD failed
+        containerd().remove(
+            id(i));  // ctr run --rm leaves the container behind when the CNI ADD failed
         netns[i] = run(id(i));
         ASSERT_FALSE(netns[i].empty()) << "first attempt: " << why;
     }

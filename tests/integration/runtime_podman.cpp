@@ -1,6 +1,7 @@
 #include "runtime_podman.hpp"
 
 #include <filesystem>
+#include <sstream>
 
 #include "netns.hpp"
 #include "runtime_support.hpp"
@@ -21,23 +22,27 @@ Podman::Podman(std::string dir, std::string cni_bin_dir, std::string net_dir, st
     for (auto sub : {"root", "runroot", "tmp"}) fs::create_directories(dir_ + "/" + sub, ec);
     fs::create_directories(net_dir_, ec);
     if (ec) error_ = "mkdir under " + dir_ + ": " + ec.message();
-    write_file(conf_, "[containers]\n"
-                      "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n"
-                      "[network]\n"
-                      "network_backend = \"cni\"\n"
-                      "cni_plugin_dirs = [\"" + bin_dir_ + "\"]\n"
-                      "network_config_dir = \"" + net_dir_ + "\"\n"
-                      "[engine]\n"
-                      "cgroup_manager = \"cgroupfs\"\n"
-                      "events_logger = \"file\"\n"
-                      "events_logfile_path = \"" + dir_ + "/events.log\"\n"
-                      "tmp_dir = \"" + dir_ + "/tmp\"\n"
-                      "lock_type = \"file\"\n"
-                      "runtime = \"runc\"\n");
-    write_file(storage_conf_, "[storage]\n"
-                              "driver = \"vfs\"\n"
-                              "runroot = \"" + dir_ + "/runroot\"\n"
-                              "graphroot = \"" + dir_ + "/root\"\n");
+    std::ostringstream conf;
+    conf << "[containers]\n"
+         << "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n"
+         << "[network]\n"
+         << "network_backend = \"cni\"\n"
+         << "cni_plugin_dirs = [\"" << bin_dir_ << "\"]\n"
+         << "network_config_dir = \"" << net_dir_ << "\"\n"
+         << "[engine]\n"
+         << "cgroup_manager = \"cgroupfs\"\n"
+         << "events_logger = \"file\"\n"
+         << "events_logfile_path = \"" << dir_ << "/events.log\"\n"
+         << "tmp_dir = \"" << dir_ << "/tmp\"\n"
+         << "lock_type = \"file\"\n"
+         << "runtime = \"runc\"\n";
+    write_file(conf_, conf.str());
+    std::ostringstream storage;
+    storage << "[storage]\n"
+            << "driver = \"vfs\"\n"
+            << "runroot = \"" << dir_ << "/runroot\"\n"
+            << "graphroot = \"" << dir_ << "/root\"\n";
+    write_file(storage_conf_, storage.str());
 }
 
 Podman::~Podman() {
@@ -46,11 +51,12 @@ Podman::~Podman() {
 }
 
 std::vector<std::string> Podman::global_flags() const {
-    return {"--root", dir_ + "/root", "--runroot", dir_ + "/runroot", "--storage-driver", "vfs",
-            "--tmpdir", dir_ + "/tmp", "--cgroup-manager", "cgroupfs"};
+    return {"--root", dir_ + "/root", "--runroot",   dir_ + "/runroot",  "--storage-driver",
+            "vfs",    "--tmpdir",     dir_ + "/tmp", "--cgroup-manager", "cgroupfs"};
 }
 
-RunResult Podman::operator()(std::vector<std::string> args, std::chrono::milliseconds timeout) const {
+RunResult Podman::operator()(std::vector<std::string> args,
+                             std::chrono::milliseconds timeout) const {
     RunSpec spec;
     spec.argv = {"podman"};
     for (auto& f : global_flags()) spec.argv.push_back(f);
@@ -60,9 +66,11 @@ RunResult Podman::operator()(std::vector<std::string> args, std::chrono::millise
     return ::warren::it::run(spec);
 }
 
-RunResult Podman::run(const std::string& name, const std::string& network, std::vector<std::string> extra) {
-    std::vector<std::string> args{"run", "-d", "--name", name, "--network", network, "--stop-signal", "KILL",
-                                  "--cgroup-parent", "/" + cgroup_};
+RunResult Podman::run(const std::string& name, const std::string& network,
+                      std::vector<std::string> extra) {
+    std::vector<std::string> args{
+        "run",           "-d",   "--name",          name,         "--network", network,
+        "--stop-signal", "KILL", "--cgroup-parent", "/" + cgroup_};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), {"--rootfs", rootfs_, "sleep", "3600"});
     auto r = (*this)(args);

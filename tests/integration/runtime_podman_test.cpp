@@ -1,16 +1,17 @@
 // podman 4.3 (CNI backend) running busybox containers on bridge networks whose IPAM is warren.
 // One warrend (cooldown 1 h, so a released address stays released for the whole suite) and one
 // podman setup serve every test; each test has its own networks, subnets and bridge.
+#include "runtime_podman.hpp"
+
 #include <atomic>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
 
 #include "agent_process.hpp"
 #include "fixture.hpp"
-#include "runtime_podman.hpp"
 #include "runtime_support.hpp"
 #include "support/privileged.hpp"
 
@@ -35,7 +36,7 @@ struct PodmanEnv {
 };
 
 class PodmanTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         if (::geteuid() == 0) env_ = new PodmanEnv;
     }
@@ -58,7 +59,8 @@ protected:
 
     // The bridge of `network` as written by write_network().
     std::string bridge_of(const std::string& network) {
-        auto j = json::parse(read_file(podman().net_dir() + "/" + network + ".conflist"), nullptr, false);
+        auto j = json::parse(read_file(podman().net_dir() + "/" + network + ".conflist"), nullptr,
+                             false);
         return j.is_object() ? j["plugins"][0].value("bridge", "") : "";
     }
     // A bridge for this test (deleted after it).
@@ -69,9 +71,12 @@ protected:
     // Writes <net.d>/<network>.conflist, where podman looks for networks.
     void write_network(const std::string& network, const std::string& bridge, const json& ranges,
                        const std::string& socket = {}) {
-        if (std::find(networks_.begin(), networks_.end(), network) == networks_.end()) networks_.push_back(network);
-        write_file(podman().net_dir() + "/" + network + ".conflist",
-                   warren_conflist(network, bridge, socket.empty() ? agent().socket() : socket, ranges).dump(2));
+        if (std::find(networks_.begin(), networks_.end(), network) == networks_.end())
+            networks_.push_back(network);
+        write_file(
+            podman().net_dir() + "/" + network + ".conflist",
+            warren_conflist(network, bridge, socket.empty() ? agent().socket() : socket, ranges)
+                .dump(2));
     }
     std::string new_network(const json& ranges) {
         std::string n = unique_name("wpn");
@@ -100,7 +105,9 @@ protected:
     std::vector<std::string> networks_;
 };
 
-int last_octet(const std::string& ip) { return std::stoi(ip.substr(ip.rfind('.') + 1)); }
+int last_octet(const std::string& ip) {
+    return std::stoi(ip.substr(ip.rfind('.') + 1));
+}
 
 // Two containers get distinct addresses from warren, carry them on eth0, reach the bridge's
 // gateway and each other; `rm -f` and `stop` each release the container's address.
@@ -115,7 +122,8 @@ TEST_F(PodmanTest, RunGetsAnAddressFromWarrenAndRmOrStopReleasesIt) {
     EXPECT_TRUE(in_prefix(b, "10.210.1.0/24")) << b;
     EXPECT_NE(a, b);
     EXPECT_EQ(podman().network_settings("a", net).value("Gateway", ""), "10.210.1.1");
-    EXPECT_TRUE(agent().log().find("add " + net + "/" + podman().id("a") + "/eth0 -> " + a) != std::string::npos)
+    EXPECT_TRUE(agent().log().find("add " + net + "/" + podman().id("a") + "/eth0 -> " + a) !=
+                std::string::npos)
         << agent().log();
 
     auto gw = ping_from(podman().netns("a"), "10.210.1.1");
@@ -172,7 +180,8 @@ TEST_F(PodmanTest, RestartOfContainerWithStaticIpKeepsItsAddress) {
 
     auto other = podman().run("b", net, {"--ip", x});
     EXPECT_FALSE(other.ok()) << "a second container got " << x << " while a holds it";
-    EXPECT_NE(other.err.find("is held by " + net + "/" + podman().id("a") + "/eth0"), std::string::npos)
+    EXPECT_NE(other.err.find("is held by " + net + "/" + podman().id("a") + "/eth0"),
+              std::string::npos)
         << other.describe();
 
     auto restart = podman()({"restart", "a"});
@@ -205,16 +214,20 @@ TEST_F(PodmanTest, NetworkReloadKeepsEth0AndTheSameAddresses) {
     auto s = podman().run("s", net, {"--ip", "10.210.4.40"});
     ASSERT_TRUE(s.ok()) << s.describe();
     std::map<std::string, std::pair<std::string, std::string>> before;
-    for (auto name : {"a", "s"}) before[name] = {address_of(name, net), address_of(name, net, true)};
+    for (auto name : {"a", "s"})
+        before[name] = {address_of(name, net), address_of(name, net, true)};
     EXPECT_EQ(before["s"].first, "10.210.4.40");
 
     for (auto name : {"a", "s"}) {
         auto reload = podman()({"network", "reload", name});
         ASSERT_TRUE(reload.ok()) << reload.describe() << "\nagent log:\n" << agent().log();
-        EXPECT_EQ(reload.err.find("Error"), std::string::npos) << reload.describe() << "\nagent log:\n" << agent().log();
+        EXPECT_EQ(reload.err.find("Error"), std::string::npos)
+            << reload.describe() << "\nagent log:\n"
+            << agent().log();
         EXPECT_EQ(podman().state(name), "running");
         auto eth0 = addresses_in(podman().netns(name), "eth0", "inet");
-        ASSERT_EQ(eth0.size(), 1u) << name << "'s eth0 is gone after the reload\nagent log:\n" << agent().log();
+        ASSERT_EQ(eth0.size(), 1u) << name << "'s eth0 is gone after the reload\nagent log:\n"
+                                   << agent().log();
         EXPECT_EQ(eth0[0].local, before[name].first) << name;
         EXPECT_EQ(address_of(name, net, true), before[name].second) << name;
         auto gw = ping_from(podman().netns(name), "10.210.4.1");
@@ -254,7 +267,8 @@ TEST_F(PodmanTest, NetworkRecreatedWithAnotherSubnetWorks) {
 TEST_F(PodmanTest, EditedRangeStartAndEndAreTheTruth) {
     const std::string net = unique_name("wpn"), bridge = new_bridge();
     auto ranges = [](const char* start, const char* end) {
-        return json::array({json::array({json{{"subnet", "10.210.7.0/24"}, {"rangeStart", start}, {"rangeEnd", end}}})});
+        return json::array({json::array(
+            {json{{"subnet", "10.210.7.0/24"}, {"rangeStart", start}, {"rangeEnd", end}}})});
     };
     write_network(net, bridge, ranges("10.210.7.10", "10.210.7.20"));
     ASSERT_TRUE(podman().run("a", net).ok());
@@ -280,13 +294,15 @@ TEST_F(PodmanTest, EditedRangeStartAndEndAreTheTruth) {
 TEST_F(PodmanTest, OldSubnetWorksUnderAnotherNameOnceTheOldNetworkHoldsNothing) {
     Agent quick(env_->tmp / unique_name("quick"));
     ASSERT_TRUE(quick.start({.cooldown = 0}));
-    const std::string bridge = new_bridge(), old_net = unique_name("wpn"), new_net = unique_name("wpn");
+    const std::string bridge = new_bridge(), old_net = unique_name("wpn"),
+                      new_net = unique_name("wpn");
     write_network(old_net, bridge, subnet_ranges({"10.210.8.0/24"}), quick.socket());
     write_network(new_net, bridge, subnet_ranges({"10.210.8.0/24"}), quick.socket());
 
     ASSERT_TRUE(podman().run("a", old_net).ok());
     auto refused = podman().run("b", new_net);
-    EXPECT_FALSE(refused.ok()) << "two networks share 10.210.8.0/24 while " << old_net << " holds an address";
+    EXPECT_FALSE(refused.ok()) << "two networks share 10.210.8.0/24 while " << old_net
+                               << " holds an address";
     EXPECT_NE(refused.err.find("overlap"), std::string::npos) << refused.describe();
     ASSERT_TRUE(podman()({"rm", "-f", "a", "b"}).ok());
 
@@ -335,7 +351,8 @@ TEST_F(PodmanTest, TwentyParallelRunsSurviveAgentKill9) {
     }
     EXPECT_EQ(ips.size(), static_cast<size_t>(kRuns)) << "an address is held twice";
     EXPECT_EQ(total(pool_usage_after_restart(agent(), net)).in_use, kRuns);
-    std::cout << "[ runtime  ] podman: " << retried << " of " << kRuns << " runs met the killed agent and were retried\n";
+    std::cout << "[ runtime  ] podman: " << retried << " of " << kRuns
+              << " runs met the killed agent and were retried\n";
 
     auto rm = podman()({"rm", "-af", "-t", "0"}, 120s);
     ASSERT_TRUE(rm.ok()) << rm.describe();

@@ -1,5 +1,6 @@
 #include "runtime_support.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace warren::it {
 
@@ -26,9 +25,11 @@ std::string symlink_into(const std::string& target, const std::string& link) {
 
 std::string make_busybox_rootfs(const std::string& dir) {
     constexpr const char* kBusybox = "/bin/busybox";
-    if (!fs::exists(kBusybox)) return std::string(kBusybox) + " is missing: apt-get install busybox-static";
+    if (!fs::exists(kBusybox))
+        return std::string(kBusybox) + " is missing: apt-get install busybox-static";
     std::error_code ec;
-    for (auto sub : {"bin", "proc", "sys", "dev", "etc", "tmp", "run"}) fs::create_directories(dir + "/" + sub, ec);
+    for (auto sub : {"bin", "proc", "sys", "dev", "etc", "tmp", "run"})
+        fs::create_directories(dir + "/" + sub, ec);
     fs::copy_file(kBusybox, dir + "/bin/busybox", fs::copy_options::overwrite_existing, ec);
     if (ec) return "copy " + std::string(kBusybox) + " into " + dir + ": " + ec.message();
     for (auto applet : {"sh", "sleep", "ip", "ping", "cat", "true"})
@@ -42,14 +43,19 @@ std::string make_cni_bin_dir(const std::string& dir) {
     if (ec) return "mkdir " + dir + ": " + ec.message();
     if (auto e = symlink_into(plugin_path(), dir + "/warren"); !e.empty()) return e;
     for (auto p : {"bridge", "loopback"})
-        if (auto e = symlink_into(std::string("/usr/lib/cni/") + p, dir + "/" + p); !e.empty()) return e;
+        if (auto e = symlink_into(std::string("/usr/lib/cni/") + p, dir + "/" + p); !e.empty())
+            return e;
     return {};
 }
 
-json warren_conflist(const std::string& network, const std::string& bridge, const std::string& socket,
-                     const json& ranges) {
+json warren_conflist(const std::string& network, const std::string& bridge,
+                     const std::string& socket, const json& ranges) {
     json ipam{{"type", "warren"}, {"socket", socket}, {"ranges", ranges}};
-    json plugin{{"type", "bridge"}, {"bridge", bridge}, {"isGateway", true}, {"ipMasq", false}, {"ipam", ipam}};
+    json plugin{{"type", "bridge"},
+                {"bridge", bridge},
+                {"isGateway", true},
+                {"ipMasq", false},
+                {"ipam", ipam}};
     return json{{"cniVersion", "1.0.0"}, {"name", network}, {"plugins", json::array({plugin})}};
 }
 
@@ -70,7 +76,8 @@ std::vector<Netns::Addr> addresses_in(const std::string& netns_path, const std::
         if (!link.contains("addr_info")) continue;
         for (auto& a : link["addr_info"]) {
             if (a.value("family", "") != family || a.value("scope", "") == "link") continue;
-            out.push_back({a.value("local", ""), a.value("prefixlen", 0), a.value("tentative", false)});
+            out.push_back(
+                {a.value("local", ""), a.value("prefixlen", 0), a.value("tentative", false)});
         }
     }
     return out;
@@ -79,7 +86,8 @@ std::vector<Netns::Addr> addresses_in(const std::string& netns_path, const std::
 bool settle_dad(const std::string& netns_path, const std::string& ifname) {
     for (int i = 0; i < 100; ++i) {
         bool tentative = false;
-        for (auto& a : addresses_in(netns_path, ifname, "inet6")) tentative = tentative || a.tentative;
+        for (auto& a : addresses_in(netns_path, ifname, "inet6"))
+            tentative = tentative || a.tentative;
         if (!tentative) return true;
         std::this_thread::sleep_for(50ms);
     }
@@ -97,7 +105,8 @@ std::vector<SetUsage> pool_usage_after_restart(Agent& agent, const std::string& 
     const size_t from = agent.log().size();
     if (auto s = agent.stop(); !s) ADD_FAILURE() << "stopping warrend: " << s.message();
     if (auto s = agent.restart(); !s) ADD_FAILURE() << "restarting warrend: " << s.message();
-    const std::regex line("pool '" + pool + "' .*: (\\d+) usable, (\\d+) in use, (\\d+) cooling down");
+    const std::regex line("pool '" + pool +
+                          "' .*: (\\d+) usable, (\\d+) in use, (\\d+) cooling down");
     std::vector<SetUsage> out;
     std::istringstream in(agent.log().substr(from));
     for (std::string l; std::getline(in, l);) {
@@ -147,7 +156,8 @@ void remove_cgroup(const std::string& name) {
         std::vector<fs::path> dirs{root};
         for (auto& e : fs::recursive_directory_iterator(root, ec))
             if (e.is_directory(ec)) dirs.push_back(e.path());
-        std::sort(dirs.begin(), dirs.end(), [](auto& a, auto& b) { return a.string().size() > b.string().size(); });
+        std::sort(dirs.begin(), dirs.end(),
+                  [](auto& a, auto& b) { return a.string().size() > b.string().size(); });
         for (auto& d : dirs) ::rmdir(d.c_str());
     }
 }
@@ -161,7 +171,8 @@ void remove_cni_cache(const std::string& network) {
 }
 
 ForwardingGuard::ForwardingGuard()
-    : v4_(read_file("/proc/sys/net/ipv4/ip_forward")), v6_(read_file("/proc/sys/net/ipv6/conf/all/forwarding")) {}
+    : v4_(read_file("/proc/sys/net/ipv4/ip_forward")),
+      v6_(read_file("/proc/sys/net/ipv6/conf/all/forwarding")) {}
 
 ForwardingGuard::~ForwardingGuard() {
     if (!v4_.empty()) write_file("/proc/sys/net/ipv4/ip_forward", v4_);

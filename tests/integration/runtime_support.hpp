@@ -2,11 +2,10 @@
 // What the real-runtime tests (containerd's ctr, podman) share: a busybox rootfs, a CNI bin dir
 // holding warren and Debian's bridge, the bridge + warren conflist they run, looks into a
 // container's netns, and warren's own account of a pool (read from its start-up log).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent_process.hpp"
 #include "netns.hpp"
@@ -25,8 +24,8 @@ std::string make_cni_bin_dir(const std::string& dir);
 
 // The conflist the tests and docs/runtimes.md use: one `bridge` plugin (isGateway, no NAT) whose
 // IPAM is warren with the given host-local style `ranges`.
-json warren_conflist(const std::string& network, const std::string& bridge, const std::string& socket,
-                     const json& ranges);
+json warren_conflist(const std::string& network, const std::string& bridge,
+                     const std::string& socket, const json& ranges);
 // [[{"subnet": s}]] per subnet, one range set each.
 json subnet_ranges(const std::vector<std::string>& subnets);
 
@@ -66,20 +65,20 @@ void remove_cni_cache(const std::string& network);
 
 // A TempDir that first unmounts whatever a runtime left mounted under it.
 class RuntimeDir : public TempDir {
-public:
+  public:
     ~RuntimeDir() { unmount_under(path()); }
 };
 
 // The bridge plugin with isGateway turns on IP forwarding for the whole host; this puts back the
 // values it found.
 class ForwardingGuard {
-public:
+  public:
     ForwardingGuard();
     ~ForwardingGuard();
     ForwardingGuard(const ForwardingGuard&) = delete;
     ForwardingGuard& operator=(const ForwardingGuard&) = delete;
 
-private:
+  private:
     std::string v4_, v6_;
 };
 
