@@ -1,6 +1,8 @@
 #pragma once
 // Little-endian binary writer/reader for journal payloads. The reader never reads past the end:
-// a short or damaged payload makes ok() false instead.
+// a short or damaged payload makes ok() false instead. Every length or count it reads is
+// checked against the bytes that remain, so a damaged one can never make it allocate more than
+// the payload's own size.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -39,6 +41,14 @@ public:
     explicit ByteReader(std::string_view in) : in_(in) {}
     bool ok() const { return ok_; }
     bool done() const { return pos_ == in_.size(); }
+    size_t remaining() const { return in_.size() - pos_; }
+    void fail() { ok_ = false; }
+    // Whether `count` items of at least `item_bytes` each still fit; if not, ok() turns false.
+    bool fits(uint64_t count, uint64_t item_bytes) {
+        if (ok_ && count <= remaining() / item_bytes) return true;
+        ok_ = false;
+        return false;
+    }
     uint8_t u8() {
         if (!need(1)) return 0;
         return static_cast<uint8_t>(in_[pos_++]);
@@ -53,15 +63,19 @@ public:
     int64_t i64() { return static_cast<int64_t>(u64()); }
     std::string str() {
         uint64_t n = u64();
-        if (!need(n)) return {};
+        if (!need(n)) return {};  // a length beyond the payload: damage, nothing allocated
         std::string s(in_.substr(pos_, n));
         pos_ += n;
         return s;
     }
+    static constexpr uint64_t kAddrBytes = 17;
     IpAddress addr() {
         uint8_t fam = u8();
         u128 hi = u64(), lo = u64();
-        if (fam != 4 && fam != 6) ok_ = false;
+        if ((fam != 4 && fam != 6) || (fam == 4 && (hi != 0 || lo > 0xffffffffu))) {
+            ok_ = false;
+            return {};
+        }
         return IpAddress{fam == 6 ? Family::v6 : Family::v4, (hi << 64) | lo};
     }
 

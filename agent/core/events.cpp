@@ -35,9 +35,20 @@ void put_addrs(ByteWriter& w, const std::vector<IpAddress>& v) {
 std::vector<IpAddress> get_addrs(ByteReader& r) {
     std::vector<IpAddress> v;
     uint64_t n = r.u64();
-    if (n > 1024) return v;  // a damaged count; ok() stays true only if the rest decodes
+    if (!r.fits(n, ByteReader::kAddrBytes)) return v;
+    v.reserve(n);
     for (uint64_t i = 0; i < n && r.ok(); ++i) v.push_back(r.addr());
     return v;
+}
+template <class E>
+E get_enum(ByteReader& r, uint8_t lo, uint8_t hi) {
+    uint8_t v = r.u8();
+    if (v < lo || v > hi) r.fail();
+    return static_cast<E>(v);
+}
+constexpr size_t kStr = 8, kAddr = ByteReader::kAddrBytes;  // a length or count, an address
+size_t key_size(const AttachmentKey& k) {
+    return 3 * kStr + k.network.size() + k.container_id.size() + k.ifname.size();
 }
 }  // namespace
 
@@ -50,6 +61,31 @@ std::string_view reason_name(ReleaseReason r) {
         case ReleaseReason::stale: return "stale";
     }
     return "unknown";
+}
+
+size_t encoded_size(const Event& e) {
+    return 1 + std::visit(
+                   [](const auto& ev) -> size_t {
+                       using T = std::decay_t<decltype(ev)>;
+                       if constexpr (std::is_same_v<T, PoolDefined>)
+                           return 2 * kStr + ev.pool.size() + ev.ranges_json.size() + 1;
+                       else if constexpr (std::is_same_v<T, PoolRemoved>)
+                           return kStr + ev.pool.size();
+                       else if constexpr (std::is_same_v<T, Allocated>)
+                           return key_size(ev.key) + 6 * kStr + ev.pool.size() +
+                                  ev.addresses.size() * kAddr + ev.netns.size() + 8 +
+                                  ev.pod.namespace_.size() + ev.pod.name.size() +
+                                  ev.pod.uid.size() + 8;
+                       else if constexpr (std::is_same_v<T, Released>)
+                           return key_size(ev.key) + 8 + 1;
+                       else if constexpr (std::is_same_v<T, QuarantineEnded>)
+                           return 2 * kStr + ev.pool.size() + ev.addresses.size() * kAddr;
+                       else if constexpr (std::is_same_v<T, CursorAt>)
+                           return kStr + ev.pool.size() + 8 + kAddr;
+                       else
+                           return kStr + ev.pool.size() + kAddr + 8 + key_size(ev.owner);
+                   },
+                   e);
 }
 
 void encode_event(std::string& out, const Event& e) {
@@ -116,7 +152,7 @@ Result<Event> decode_event(std::string_view payload) {
             PoolDefined ev;
             ev.pool = r.str();
             ev.ranges_json = r.str();
-            ev.source = static_cast<PoolSource>(r.u8());
+            ev.source = get_enum<PoolSource>(r, 1, 2);
             e = std::move(ev);
             break;
         }
@@ -138,7 +174,7 @@ Result<Event> decode_event(std::string_view payload) {
             Released ev;
             ev.key = get_key(r);
             ev.time_ns = r.i64();
-            ev.reason = static_cast<ReleaseReason>(r.u8());
+            ev.reason = get_enum<ReleaseReason>(r, 1, 5);
             e = std::move(ev);
             break;
         }

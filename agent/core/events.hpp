@@ -30,12 +30,14 @@ struct PoolDefined {
     std::string pool;
     std::string ranges_json;  // canonical host-local JSON of the range sets
     PoolSource source = PoolSource::config;
+    bool operator==(const PoolDefined&) const = default;
 };
 
 // A pool from a CNI config that holds nothing any more, removed so that another pool may take
 // its addresses.
 struct PoolRemoved {
     std::string pool;
+    bool operator==(const PoolRemoved&) const = default;
 };
 
 struct Allocated {
@@ -46,17 +48,20 @@ struct Allocated {
     uint64_t netns_inode = 0;
     PodInfo pod;
     int64_t time_ns = 0;  // wall clock
+    bool operator==(const Allocated&) const = default;
 };
 
 struct Released {
     AttachmentKey key;
     int64_t time_ns = 0;
     ReleaseReason reason = ReleaseReason::del;
+    bool operator==(const Released&) const = default;
 };
 
 struct QuarantineEnded {
     std::string pool;
     std::vector<IpAddress> addresses;
+    bool operator==(const QuarantineEnded&) const = default;
 };
 
 // Snapshot-only: where a range set's round-robin cursor stands, and one cooling-down address.
@@ -64,6 +69,7 @@ struct CursorAt {
     std::string pool;
     uint64_t set_index = 0;
     IpAddress address;
+    bool operator==(const CursorAt&) const = default;
 };
 // `owner` released the address and may take it back during the cooldown; snapshots written
 // before owners were kept decode with an empty owner (nobody may take it back early).
@@ -72,10 +78,20 @@ struct Quarantined {
     IpAddress address;
     int64_t since_ns = 0;
     AttachmentKey owner;
+    bool operator==(const Quarantined&) const = default;
 };
 
-using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined, PoolRemoved>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
+                           PoolRemoved>;
 
+// The largest encoded event: a journal record's payload limit (journal::kMaxRecordPayload, which
+// is asserted equal). Every event the state produces fits: names are capped by kMaxNameBytes,
+// pool definitions are refused beyond it, and a quarantine sweep is split into events.
+inline constexpr size_t kMaxEventBytes = 1u << 20;
+// The longest network name, container ID, ifname, pool name, netns path or pod field accepted.
+inline constexpr size_t kMaxNameBytes = 4096;
+
+size_t encoded_size(const Event& e);
 void encode_event(std::string& out, const Event& e);
 std::string encode_event(const Event& e);
 // Code::io with a description when the payload is not a well-formed event.

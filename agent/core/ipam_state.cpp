@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/bytes.hpp"
+
 namespace warren::core {
 
 using nlohmann::json;
@@ -26,7 +28,22 @@ void recount(Pool& p) {
 
 std::string fmt_seconds(int64_t ns) { return std::to_string(ns / 1'000'000'000) + "s"; }
 
-bool holds_nothing(const Pool& p) { return p.used.empty() && p.quarantine.empty(); }
+// What a range of `p` reserves `a` for ("the gateway of 10.1.0.0/24"), or "" when none does.
+std::string reserved_as(const Pool& p, const IpAddress& a) {
+    for (auto& set : p.sets)
+        for (auto& r : set) {
+            if (!r.subnet.contains(a)) continue;
+            if (a == r.gateway) return "the gateway of " + r.subnet.str();
+            if (a == r.subnet.network()) return "the network address of " + r.subnet.str();
+            if (a.is_v4() && a == r.subnet.last())
+                return "the broadcast address of " + r.subnet.str();
+        }
+    return {};
+}
+
+bool holds_nothing(const Pool& p) {
+    return p.used.empty() && p.quarantine.empty();
+}
 
 std::string holdings(const Pool& p) {
     if (p.source != PoolSource::cni) return " (a pool from warrend's configuration)";
@@ -77,6 +94,11 @@ void Pool::uncool(std::unordered_map<IpAddress, Cooling>::iterator it) {
 }
 
 Status IpamState::push(Change& change, Event e) {
+    if (size_t n = encoded_size(e); n > kMaxEventBytes)
+        return fail(Code::invalid_config,
+                    "the change is too large to journal: " + std::to_string(n) +
+                        " bytes, over the limit of " + std::to_string(kMaxEventBytes),
+                    "use fewer or shorter ranges");
     auto undo = apply(e);
     if (!undo) return std::unexpected(undo.error());
     change.events.push_back(std::move(e));
@@ -210,7 +232,8 @@ Result<Undo> IpamState::apply(const Event& ev) {
         if (pit == pools_.end()) return fail(Code::io, "quarantine entry names unknown pool " + e->pool);
         Pool& p = pit->second;
         if (p.used.contains(e->address))
-            return fail(Code::io, "address " + e->address.str() + " is both in use and cooling down");
+            return fail(Code::io,
+                        "address " + e->address.str() + " is both in use and cooling down");
         if (auto q = p.quarantine.find(e->address); q != p.quarantine.end()) p.uncool(q);
         p.cool(e->address, Cooling{e->since_ns, e->owner});
         return Undo{[this, name = e->pool, a = e->address] {
@@ -230,7 +253,8 @@ Result<Undo> IpamState::apply(const Event& ev) {
     return fail(Code::internal, "unhandled event");
 }
 
-Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change) {
+Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>& sets,
+                            Change& change) {
     std::vector<std::string> idle;
     for (auto& [other, p] : pools_) {
         if (other == name) continue;
@@ -240,28 +264,31 @@ Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>
                 continue;
             }
             std::string hint =
-                "two pools must never share addresses; give this network non-overlapping ranges or name the "
-                "existing pool with 'pool'";
+                "two pools must never share addresses; give this network non-overlapping ranges or "
+                "name the existing pool with 'pool'";
             if (p.source == PoolSource::cni)
-                hint += "; a pool from a CNI config stops blocking its ranges once nothing is allocated or "
-                        "cooling down in it";
+                hint +=
+                    "; a pool from a CNI config stops blocking its ranges once nothing is "
+                    "allocated or cooling down in it";
             return fail(Code::invalid_config,
-                        "ranges of pool '" + name + "' (" + describe({clash->first}) + ") overlap pool '" + other +
-                            "' (" + describe({clash->second}) + ")" + holdings(p),
+                        "ranges of pool '" + name + "' (" + describe({clash->first}) +
+                            ") overlap pool '" + other + "' (" + describe({clash->second}) + ")" +
+                            holdings(p),
                         hint);
         }
         // Addresses the other pool still holds outside its current ranges (it was redefined).
         for (auto& [a, k] : p.used)
             if (in_sets(sets, a))
-                return fail(Code::invalid_config,
-                            "ranges of pool '" + name + "' hold " + a.str() + ", still allocated to " + k.str() +
-                                " from pool '" + other + "'",
-                            "wait until that attachment is deleted, or give this network other ranges");
+                return fail(
+                    Code::invalid_config,
+                    "ranges of pool '" + name + "' hold " + a.str() + ", still allocated to " +
+                        k.str() + " from pool '" + other + "'",
+                    "wait until that attachment is deleted, or give this network other ranges");
         for (auto& [a, c] : p.quarantine)
             if (in_sets(sets, a))
                 return fail(Code::invalid_config,
-                            "ranges of pool '" + name + "' hold " + a.str() + ", still cooling down in pool '" +
-                                other + "'",
+                            "ranges of pool '" + name + "' hold " + a.str() +
+                                ", still cooling down in pool '" + other + "'",
                             "wait for the cooldown (" + fmt_seconds(cooldown_ns_) +
                                 ") to end or give this network other ranges");
     }
@@ -270,8 +297,8 @@ Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>
     return {};
 }
 
-Status IpamState::redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
-                           Change& change) {
+Status IpamState::redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text,
+                           const std::string& network, Change& change) {
     if (auto s = make_room(p.name, sets, change); !s) return s;
     const std::string old = p.ranges_json;
     const std::string name = p.name;
@@ -281,8 +308,8 @@ Status IpamState::redefine(Pool& p, const std::vector<RangeSet>& sets, std::stri
     for (auto& [a, k] : now.used)
         if (now.set_of(a) < 0) outside.push_back(k.str() + " (" + a.str() + ")");
     std::sort(outside.begin(), outside.end());
-    std::string w = "pool '" + name + "' redefined by network '" + network + "' from " + old + " to " +
-                    now.ranges_json;
+    std::string w = "pool '" + name + "' redefined by network '" + network + "' from " + old +
+                    " to " + now.ranges_json;
     if (!outside.empty()) {
         w += "; " + std::to_string(outside.size()) +
              " allocation(s) outside the new ranges keep their addresses until released:";
@@ -315,10 +342,12 @@ Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
             if (it->second.ranges_json == text) return &it->second;
             if (it->second.source != PoolSource::cni)
                 return fail(Code::invalid_config,
-                            "network '" + req.key.network + "' asks for ranges " + text + " but pool '" + name +
-                                "' is defined by warrend's configuration with " + it->second.ranges_json,
-                            "a CNI config cannot change a pool of warrend's configuration; drop 'ranges' to "
-                            "use it as configured, or name another pool");
+                            "network '" + req.key.network + "' asks for ranges " + text +
+                                " but pool '" + name +
+                                "' is defined by warrend's configuration with " +
+                                it->second.ranges_json,
+                            "a CNI config cannot change a pool of warrend's configuration; drop "
+                            "'ranges' to use it as configured, or name another pool");
             if (auto s = redefine(it->second, *sets, std::move(text), req.key.network, change); !s)
                 return std::unexpected(s.error());
             return &pools_.at(name);
@@ -361,8 +390,10 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
                         "requested address " + a.str() + " is held by " + u->second.str());
         if (auto q = p.quarantine.find(a); q != p.quarantine.end() && !(q->second.owner == key))
             return fail(Code::address_unavailable,
-                        "requested address " + a.str() + " was released recently and is cooling down (" +
-                            fmt_seconds(cooldown_ns_) + "); only the attachment that released it may take it back before then");
+                        "requested address " + a.str() +
+                            " was released recently and is cooling down (" +
+                            fmt_seconds(cooldown_ns_) +
+                            "); only the attachment that released it may take it back before then");
         return a;
     }
     // An attachment coming back (a network reload, a restart) gets the address it released.
@@ -404,6 +435,17 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
 
 Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change& change) {
     if (auto it = allocations_.find(req.key); it != allocations_.end()) return &it->second;
+    const std::pair<const char*, const std::string*> names[] = {
+        {"network name", &req.key.network},  {"container ID", &req.key.container_id},
+        {"interface name", &req.key.ifname}, {"pool name", req.pool ? &*req.pool : nullptr},
+        {"netns path", &req.netns},          {"pod namespace", &req.pod.namespace_},
+        {"pod name", &req.pod.name},         {"pod UID", &req.pod.uid}};
+    for (auto [what, v] : names)
+        if (v && v->size() > kMaxNameBytes)
+            return fail(Code::invalid_config, std::string("the ") + what + " is " +
+                                                  std::to_string(v->size()) +
+                                                  " bytes long; warrend accepts at most " +
+                                                  std::to_string(kMaxNameBytes));
     auto pool = resolve_pool(req, change);
     if (!pool) return std::unexpected(pool.error());
     Pool& p = **pool;
@@ -411,6 +453,11 @@ Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change&
     std::vector<std::optional<IpAddress>> wanted(p.sets.size());
     for (auto& a : req.requested) {
         int s = p.set_of(a);
+        if (auto why = reserved_as(p, a); s < 0 && !why.empty())
+            return fail(Code::address_unavailable,
+                        "requested address " + a.str() + " is " + why + " of pool '" + p.name +
+                            "' and is never given to a container",
+                        "request another address, or none to get a free one");
         if (s < 0)
             return fail(Code::address_unavailable,
                         "requested address " + a.str() + " is not assignable in pool '" + p.name + "'");
@@ -455,13 +502,21 @@ size_t IpamState::gc(const std::string& network,
 size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
     size_t n = 0;
     for (auto& [name, p] : pools_) {
-        QuarantineEnded ev{name, {}};
+        std::vector<IpAddress> ended;
         for (auto& [a, c] : p.quarantine)
-            if (c.since_ns + cooldown_ns_ <= now_ns) ev.addresses.push_back(a);
-        if (ev.addresses.empty()) continue;
-        std::sort(ev.addresses.begin(), ev.addresses.end());
-        n += ev.addresses.size();
-        (void)push(change, std::move(ev));
+            if (c.since_ns + cooldown_ns_ <= now_ns) ended.push_back(a);
+        if (ended.empty()) continue;
+        std::sort(ended.begin(), ended.end());
+        n += ended.size();
+        // Several events when there are many, each within a journal record.
+        const size_t room =
+            (kMaxEventBytes - encoded_size(QuarantineEnded{name, {}})) / ByteReader::kAddrBytes;
+        const size_t per_event = std::clamp<size_t>(room, 1, kSweepChunk);
+        for (size_t i = 0; i < ended.size(); i += per_event) {
+            QuarantineEnded ev{
+                name, {ended.begin() + i, ended.begin() + std::min(ended.size(), i + per_event)}};
+            (void)push(change, std::move(ev));
+        }
     }
     return n;
 }
@@ -484,7 +539,8 @@ Status IpamState::status(const std::optional<std::string>& pool, const std::opti
         auto sets = parse_range_sets(*ranges);
         if (!sets) return std::unexpected(sets.error());
         // New or changed ranges: the next ADD (re)defines the pool.
-        if (it == pools_.end() || (it->second.source == PoolSource::cni && it->second.ranges_json != to_json(*sets).dump()))
+        if (it == pools_.end() || (it->second.source == PoolSource::cni &&
+                                   it->second.ranges_json != to_json(*sets).dump()))
             return {};
     }
     if (it == pools_.end()) return fail(Code::unavailable, "unknown pool '" + name + "'");

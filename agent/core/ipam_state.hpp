@@ -45,7 +45,7 @@ struct Pool {
     std::vector<std::optional<IpAddress>> cursors;  // last reserved address per set
     std::unordered_map<IpAddress, AttachmentKey> used;
     std::unordered_map<IpAddress, Cooling> quarantine;
-    std::unordered_map<AttachmentKey, std::vector<IpAddress>> cooling_by_owner;  // index of quarantine
+    std::unordered_map<AttachmentKey, std::vector<IpAddress>> cooling_by_owner;  // of quarantine
     std::vector<u128> used_count, quarantined_count;  // per set, addresses inside its ranges
 
     // Index of the range set whose ranges hold `a`, or -1.
@@ -105,7 +105,9 @@ public:
     // Releases every allocation of `network` whose (container, ifname) is not in `valid`.
     size_t gc(const std::string& network, const std::vector<std::pair<std::string, std::string>>& valid,
               int64_t now_ns, Change& change);
-    // Ends the cooldown of addresses released at least cooldown ago.
+    // Ends the cooldown of addresses released at least cooldown ago: per pool one
+    // QuarantineEnded per kSweepChunk addresses (fewer if the pool's name is very long).
+    static constexpr size_t kSweepChunk = 16384;
     size_t sweep_quarantine(int64_t now_ns, Change& change);
 
     // Code::unknown_container when the key holds nothing; Code::check_failed when it does not
@@ -132,8 +134,8 @@ private:
     // pools that overlap but hold nothing are removed (journaled), so they stop blocking.
     Status make_room(const std::string& name, const std::vector<RangeSet>& sets, Change& change);
     // Redefines CNI-config pool `p` with new ranges; allocations outside them are kept.
-    Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text, const std::string& network,
-                    Change& change);
+    Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text,
+                    const std::string& network, Change& change);
     Result<Undo> apply(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,

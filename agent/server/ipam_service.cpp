@@ -9,6 +9,9 @@
 
 namespace warren::server {
 
+static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload,
+              "every event the state makes must fit a record");
+
 namespace {
 
 uint64_t stat_inode(const std::string& path) {
@@ -89,7 +92,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::del:
             readded_.erase(key);
             state_.release(key, core::ReleaseReason::del, now, change);
-            if (!change.empty() && spdlog::should_log(spdlog::level::debug)) spdlog::debug("del {}", key.str());
+            // Runtimes send a DEL after every failed ADD: say when there was nothing to release.
+            if (spdlog::should_log(spdlog::level::debug))
+                spdlog::debug("del {}{}", key.str(), change.empty() ? ": nothing held" : "");
             return proto::Response{true};
         case Op::check: {
             auto ips = parse_ips(req.ips);

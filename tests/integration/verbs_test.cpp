@@ -187,19 +187,22 @@ TEST_F(VerbsTest, DropInRangesAllocateAndFollowTheConfig) {
     ASSERT_TRUE(changed.ok()) << changed.describe() << "\nagent log:\n" << agent().log();
     ASSERT_EQ(changed.addresses().size(), 1u);
     EXPECT_TRUE(in_prefix(changed.addresses()[0], "10.199.6.0/24")) << changed.addresses()[0];
-    EXPECT_NE(agent().log().find("11 allocation(s) outside the new ranges keep their addresses"), std::string::npos)
+    EXPECT_NE(agent().log().find("11 allocation(s) outside the new ranges keep their addresses"),
+              std::string::npos)
         << agent().log();
     EXPECT_TRUE(check(edited, first, "dropin-0").ok()) << "dropin-0 keeps 10.199.5.10";
 
     // While they hold addresses there, the old subnet stays blocked for other networks.
     auto blocked = add(conf("wrn-dropin2", "1.0.0", {{"ranges", ranges}}), "dropin-y");
     EXPECT_EQ(blocked.code(), 7) << blocked.describe();
-    EXPECT_NE(blocked.msg().find("still allocated to wrn-dropin/"), std::string::npos) << blocked.msg();
+    EXPECT_NE(blocked.msg().find("still allocated to wrn-dropin/"), std::string::npos)
+        << blocked.msg();
 
     // The network goes away: every attachment is deleted. Its subnets are then free.
     auto gone = bridge(bc, call("DEL", "dropin-0", pod.path()));
     ASSERT_TRUE(gone.ok()) << gone.describe();
-    for (int i = 1; i < 11; ++i) ASSERT_TRUE(warren_plugin(c, call("DEL", "dropin-" + std::to_string(i))).ok()) << i;
+    for (int i = 1; i < 11; ++i)
+        ASSERT_TRUE(warren_plugin(c, call("DEL", "dropin-" + std::to_string(i))).ok()) << i;
     ASSERT_TRUE(warren_plugin(edited, call("DEL", "dropin-x")).ok());
     auto second = add(conf("wrn-dropin2", "1.0.0", {{"ranges", other_ranges}}), "dropin-y");
     ASSERT_TRUE(second.ok()) << second.describe();

@@ -1,9 +1,11 @@
+#include "core/ipam_state.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "core/bytes.hpp"
-#include "core/ipam_state.hpp"
+#include "journal/codec.hpp"
 
 using namespace warren;
 using namespace warren::core;
@@ -63,7 +65,7 @@ struct StateTest : ::testing::Test {
         for (auto& e : events) {
             auto back = decode_event(encode_event(e));
             EXPECT_TRUE(back) << back.error().message;
-            if (back) EXPECT_TRUE(out.replay(*back));
+            EXPECT_TRUE(back && out.replay(*back).has_value());
         }
         return out;
     }
@@ -254,7 +256,8 @@ TEST_F(StateTest, SameAttachmentRetakesItsRequestedAddressDuringCooldown) {
     auto other = add("b", 2 * kSec, {ip("10.1.0.77")});
     ASSERT_FALSE(other);
     EXPECT_EQ(other.error().code, Code::address_unavailable);
-    EXPECT_NE(other.error().message.find("cooling down"), std::string::npos) << other.error().message;
+    EXPECT_NE(other.error().message.find("cooling down"), std::string::npos)
+        << other.error().message;
     auto back = add("a", 3 * kSec, {ip("10.1.0.77")});
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->at(0).str(), "10.1.0.77");
@@ -340,7 +343,9 @@ std::vector<std::string> fingerprint(const IpamState& s) {
     std::sort(out.begin(), out.end());
     return out;
 }
-json ranges(const char* text) { return json::parse(text); }
+json ranges(const char* text) {
+    return json::parse(text);
+}
 }  // namespace
 
 // Defect 9: the CNI config a runtime passes is the truth, as with host-local.
@@ -351,7 +356,8 @@ TEST_F(StateTest, NetworkRecreatedWithAnotherSubnetRedefinesItsPool) {
     auto b = add("b", 41 * kSec, {}, ranges(R"([[{"subnet":"10.6.0.0/24"}]])"));
     ASSERT_TRUE(b) << b.error().message;
     EXPECT_EQ(b->at(0).str(), "10.6.0.2");
-    EXPECT_EQ(state.pool("net")->ranges_json, to_json(*parse_range_sets(ranges(R"([[{"subnet":"10.6.0.0/24"}]])"))).dump());
+    EXPECT_EQ(state.pool("net")->ranges_json,
+              to_json(*parse_range_sets(ranges(R"([[{"subnet":"10.6.0.0/24"}]])"))).dump());
     EXPECT_EQ(fingerprint(rebuilt(log)), fingerprint(state));
     // Also with the old subnet's address still cooling down, and back again.
     del("b", 42 * kSec);
@@ -361,8 +367,10 @@ TEST_F(StateTest, NetworkRecreatedWithAnotherSubnetRedefinesItsPool) {
 }
 
 TEST_F(StateTest, EditedRangeKeepsOutsideAllocationsAndNeverHandsOutAnAddressTwice) {
-    auto old_r = ranges(R"([[{"subnet":"10.5.0.0/24","rangeStart":"10.5.0.10","rangeEnd":"10.5.0.19"}]])");
-    auto new_r = ranges(R"([[{"subnet":"10.5.0.0/24","rangeStart":"10.5.0.15","rangeEnd":"10.5.0.30"}]])");
+    auto old_r =
+        ranges(R"([[{"subnet":"10.5.0.0/24","rangeStart":"10.5.0.10","rangeEnd":"10.5.0.19"}]])");
+    auto new_r =
+        ranges(R"([[{"subnet":"10.5.0.0/24","rangeStart":"10.5.0.15","rangeEnd":"10.5.0.30"}]])");
     std::set<IpAddress> held;
     for (int i = 0; i < 10; ++i) {
         auto a = add(numbered("old", i), 0, {}, old_r);
@@ -379,7 +387,8 @@ TEST_F(StateTest, EditedRangeKeepsOutsideAllocationsAndNeverHandsOutAnAddressTwi
     ASSERT_TRUE(first) << first.error().message;
     log.insert(log.end(), c.events.begin(), c.events.end());
     ASSERT_EQ(c.warnings.size(), 1u);
-    EXPECT_NE(c.warnings[0].find("4 allocation(s) outside the new ranges"), std::string::npos) << c.warnings[0];
+    EXPECT_NE(c.warnings[0].find("4 allocation(s) outside the new ranges"), std::string::npos)
+        << c.warnings[0];
     EXPECT_NE(c.warnings[0].find("net/old0/eth0 (10.5.0.10)"), std::string::npos) << c.warnings[0];
     std::set<IpAddress> handed{(*first)->addresses.at(0)};
     for (int i = 1;; ++i) {
@@ -393,7 +402,8 @@ TEST_F(StateTest, EditedRangeKeepsOutsideAllocationsAndNeverHandsOutAnAddressTwi
     // 16 addresses in .15-.30; .15-.19 minus .17 (cooling) are still held by old attachments.
     EXPECT_EQ(handed.size(), 16u - 4u - 1u);
     for (auto& a : handed) {
-        EXPECT_FALSE(held.contains(a) && a.str() != "10.5.0.13" && a.str() != "10.5.0.17") << a.str();
+        EXPECT_FALSE(held.contains(a) && a.str() != "10.5.0.13" && a.str() != "10.5.0.17")
+            << a.str();
         EXPECT_NE(a.str(), "10.5.0.17");
     }
     for (int i : {0, 1, 2, 4, 5, 6, 8, 9})
@@ -405,20 +415,25 @@ TEST_F(StateTest, IdleCniPoolStopsBlockingItsSubnet) {
     ASSERT_TRUE(add("a", 0, {}, ranges(R"([[{"subnet":"10.7.0.0/24"}]])"), std::nullopt, "net1"));
     del("a", 1 * kSec, "net1");
     // Cooling down still counts.
-    auto early = add("b", 2 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/16"}]])"), std::nullopt, "net2");
+    auto early =
+        add("b", 2 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/16"}]])"), std::nullopt, "net2");
     ASSERT_FALSE(early);
     EXPECT_EQ(early.error().code, Code::invalid_config);
-    EXPECT_NE(early.error().message.find("1 cooling down"), std::string::npos) << early.error().message;
+    EXPECT_NE(early.error().message.find("1 cooling down"), std::string::npos)
+        << early.error().message;
     sweep(40 * kSec);
-    auto b = add("b", 41 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/16"}]])"), std::nullopt, "net2");
+    auto b =
+        add("b", 41 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/16"}]])"), std::nullopt, "net2");
     ASSERT_TRUE(b) << b.error().message;
     EXPECT_EQ(state.pool("net1"), nullptr);
     EXPECT_TRUE(std::holds_alternative<PoolRemoved>(log.at(log.size() - 3)));
     EXPECT_EQ(fingerprint(rebuilt(log)), fingerprint(state));
     // The old network comes back with its old subnet: now net2 is in the way.
-    auto again = add("a", 42 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/24"}]])"), std::nullopt, "net1");
+    auto again =
+        add("a", 42 * kSec, {}, ranges(R"([[{"subnet":"10.7.0.0/24"}]])"), std::nullopt, "net1");
     ASSERT_FALSE(again);
-    EXPECT_NE(again.error().message.find("overlap pool 'net2'"), std::string::npos) << again.error().message;
+    EXPECT_NE(again.error().message.find("overlap pool 'net2'"), std::string::npos)
+        << again.error().message;
 }
 
 TEST_F(StateTest, AddressesHeldOutsideARedefinedPoolsRangesStillBlockOtherPools) {
@@ -426,13 +441,16 @@ TEST_F(StateTest, AddressesHeldOutsideARedefinedPoolsRangesStillBlockOtherPools)
     ASSERT_TRUE(add("b", 0, {}, ranges(R"([[{"subnet":"10.9.0.0/24"}]])"), std::nullopt, "net1"));
     auto c = add("c", 0, {}, ranges(R"([[{"subnet":"10.8.0.0/24"}]])"), std::nullopt, "net2");
     ASSERT_FALSE(c);
-    EXPECT_NE(c.error().message.find("still allocated to net1/a/eth0"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("still allocated to net1/a/eth0"), std::string::npos)
+        << c.error().message;
     del("a", 1 * kSec, "net1");
-    auto cooling = add("c", 2 * kSec, {}, ranges(R"([[{"subnet":"10.8.0.0/24"}]])"), std::nullopt, "net2");
+    auto cooling =
+        add("c", 2 * kSec, {}, ranges(R"([[{"subnet":"10.8.0.0/24"}]])"), std::nullopt, "net2");
     ASSERT_FALSE(cooling);
     EXPECT_NE(cooling.error().message.find("cooling down in pool 'net1'"), std::string::npos);
     sweep(40 * kSec);
-    auto now = add("c", 41 * kSec, {}, ranges(R"([[{"subnet":"10.8.0.0/24"}]])"), std::nullopt, "net2");
+    auto now =
+        add("c", 41 * kSec, {}, ranges(R"([[{"subnet":"10.8.0.0/24"}]])"), std::nullopt, "net2");
     ASSERT_TRUE(now) << now.error().message;
     EXPECT_NE(state.pool("net1"), nullptr);  // still holds b
     EXPECT_EQ(fingerprint(rebuilt(log)), fingerprint(state));
@@ -443,8 +461,10 @@ TEST_F(StateTest, ConfigPoolsKeepTheirOverlapProtection) {
     auto other = add("a", 0, {}, ranges(R"([[{"subnet":"10.10.0.0/25"}]])"), std::nullopt, "net1");
     ASSERT_FALSE(other);
     EXPECT_EQ(other.error().code, Code::invalid_config);
-    EXPECT_NE(other.error().message.find("warrend's configuration"), std::string::npos) << other.error().message;
-    auto renamed = add("a", 0, {}, ranges(R"([[{"subnet":"10.11.0.0/24"}]])"), std::string("default"));
+    EXPECT_NE(other.error().message.find("warrend's configuration"), std::string::npos)
+        << other.error().message;
+    auto renamed =
+        add("a", 0, {}, ranges(R"([[{"subnet":"10.11.0.0/24"}]])"), std::string("default"));
     ASSERT_FALSE(renamed);
     EXPECT_EQ(renamed.error().code, Code::invalid_config);
     EXPECT_EQ(state.pool("default")->source, PoolSource::config);
@@ -467,4 +487,104 @@ TEST_F(StateTest, ReplayRefusesRemovingAPoolThatHoldsAddresses) {
     auto r = state.replay(PoolRemoved{"net"});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Code::io);
+}
+
+// Defect 1: a sweep ending many cooldowns at once journals records the next start can read.
+namespace {
+// `events` framed as journal records, decoded back by the journal codec, replayed into a state.
+IpamState through_journal(const std::vector<Event>& events) {
+    std::string wal;
+    uint64_t seq = 0;
+    for (auto& e : events) {
+        auto payload = encode_event(e);
+        EXPECT_LE(payload.size(), journal::kMaxRecordPayload) << "event kind " << e.index();
+        journal::append_record(wal, ++seq, payload);
+    }
+    auto decoded = journal::decode_records(wal, 1);
+    EXPECT_EQ(decoded.tail, journal::Tail::clean) << decoded.problem;
+    EXPECT_EQ(decoded.records.size(), events.size());
+    IpamState out(30 * kSec);
+    for (auto& rec : decoded.records) {
+        auto e = decode_event(rec.payload);
+        EXPECT_TRUE(e) << "record " << rec.seq << ": " << e.error().message;
+        EXPECT_TRUE(e && out.replay(*e).has_value()) << "record " << rec.seq;
+    }
+    return out;
+}
+
+size_t quarantine_ended_events(const std::vector<Event>& log) {
+    return std::count_if(log.begin(), log.end(),
+                         [](auto& e) { return std::holds_alternative<QuarantineEnded>(e); });
+}
+}  // namespace
+
+TEST_F(StateTest, SweepOfMoreThan1024CooldownsReplaysThroughTheJournal) {
+    define(R"([[{"subnet":"10.20.0.0/21"}]])");
+    for (int i = 0; i < 1500; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
+    Change gc;
+    std::vector<std::pair<std::string, std::string>> keep;
+    for (int i = 1100; i < 1500; ++i) keep.emplace_back(numbered("c", i), "eth0");
+    ASSERT_EQ(state.gc("net", keep, 1 * kSec, gc), 1100u);
+    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    sweep(40 * kSec);
+    ASSERT_EQ(quarantine_ended_events(log), 1u);
+    EXPECT_EQ(std::get<QuarantineEnded>(log.back()).addresses.size(), 1100u);
+    IpamState copy = through_journal(log);
+    EXPECT_EQ(fingerprint(copy), fingerprint(state));
+    EXPECT_TRUE(copy.pool("default")->quarantine.empty());
+    EXPECT_EQ(copy.allocations().size(), 400u);
+}
+
+TEST_F(StateTest, SweepOf100000V6CooldownsIsSplitIntoRecordsThatFit) {
+    define(R"([[{"subnet":"fd00:20::/64"}]])");
+    Change gc;
+    for (int i = 0; i < 100'000; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
+    ASSERT_EQ(state.gc("net", {}, 1 * kSec, gc), 100'000u);
+    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    sweep(40 * kSec);
+    EXPECT_EQ(quarantine_ended_events(log),
+              (100'000 + IpamState::kSweepChunk - 1) / IpamState::kSweepChunk);
+    IpamState copy = through_journal(log);
+    EXPECT_TRUE(copy.pool("default")->quarantine.empty());
+    EXPECT_TRUE(copy.allocations().empty());
+    EXPECT_EQ(fingerprint(copy), fingerprint(state));
+}
+
+TEST_F(StateTest, NamesTooLongToJournalAreRefusedClearly) {
+    define(R"([[{"subnet":"10.21.0.0/24"}]])");
+    auto r = add(std::string(kMaxNameBytes + 1, 'c'));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::invalid_config);
+    EXPECT_NE(r.error().message.find("container ID is 4097 bytes long"), std::string::npos)
+        << r.error().message;
+    EXPECT_TRUE(add(std::string(kMaxNameBytes, 'c')));
+    auto sets = parse_range_sets(json::parse(R"([[{"subnet":"10.22.0.0/24"}]])"));
+    auto huge = state.define_pool(std::string(kMaxEventBytes, 'p'), *sets, PoolSource::config);
+    ASSERT_FALSE(huge);
+    EXPECT_NE(huge.error().message.find("too large to journal"), std::string::npos)
+        << huge.error().message;
+}
+
+// Defect 10: a requested gateway (or network / broadcast address) says so, as host-local does.
+TEST_F(StateTest, RequestedGatewayIsRefusedAsTheGateway) {
+    define(R"([[{"subnet":"10.23.0.0/24","gateway":"10.23.0.254"}],[{"subnet":"fd00:23::/64"}]])");
+    auto gw = add("a", 0, {ip("10.23.0.254")});
+    ASSERT_FALSE(gw);
+    EXPECT_EQ(gw.error().code, Code::address_unavailable);
+    EXPECT_NE(gw.error().message.find("10.23.0.254 is the gateway of 10.23.0.0/24"),
+              std::string::npos)
+        << gw.error().message;
+    auto gw6 = add("a", 0, {ip("fd00:23::1")});
+    ASSERT_FALSE(gw6);
+    EXPECT_NE(gw6.error().message.find("is the gateway of fd00:23::/64"), std::string::npos)
+        << gw6.error().message;
+    auto bcast = add("a", 0, {ip("10.23.0.255")});
+    ASSERT_FALSE(bcast);
+    EXPECT_NE(bcast.error().message.find("is the broadcast address of 10.23.0.0/24"),
+              std::string::npos)
+        << bcast.error().message;
+    auto outside = add("a", 0, {ip("10.99.0.5")});
+    ASSERT_FALSE(outside);
+    EXPECT_NE(outside.error().message.find("not assignable"), std::string::npos)
+        << outside.error().message;
 }
