@@ -100,7 +100,9 @@ Result<Response> call(const std::string& socket_path, const Request& req, int ti
         return fail_errno("cannot reach warrend at " + socket_path, errno, Code::try_again);
     }
 
-    std::string frame = encode_frame(Kind::request_binary, encode_binary(req));
+    auto request = encode_binary(req);
+    if (!request) return std::unexpected(request.error());
+    std::string frame = encode_frame(Kind::request_binary, *request);
     if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)
         return std::unexpected(s.error());
 
