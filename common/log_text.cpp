@@ -25,7 +25,8 @@ std::string log_text(std::string_view s, size_t max_bytes) {
             out += kHex[c & 0xf];
         }
     }
-    if (shown.size() < s.size()) out += "...(" + std::to_string(s.size() - shown.size()) + " more bytes)";
+    if (shown.size() < s.size())
+        out += "...(" + std::to_string(s.size() - shown.size()) + " more bytes)";
     return out;
 }
 

@@ -12,7 +12,7 @@
 namespace warren::server {
 
 class LogThrottle {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     struct Burst {
@@ -21,7 +21,8 @@ public:
         std::string last;        // the detail of the last event counted
     };
 
-    explicit LogThrottle(Clock::duration interval = std::chrono::seconds(10)) : interval_(interval) {}
+    explicit LogThrottle(Clock::duration interval = std::chrono::seconds(10))
+        : interval_(interval) {}
 
     // Counts one event. Returns what to log now: the events not yet reported, this one
     // included, when the interval since the previous report has passed.
@@ -29,7 +30,7 @@ public:
     // The events counted but not reported, once the interval has passed; for a periodic timer.
     std::optional<Burst> flush(Clock::time_point now);
 
-private:
+  private:
     Clock::duration interval_;
     std::optional<Clock::time_point> reported_;
     uint64_t pending_ = 0;

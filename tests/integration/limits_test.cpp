@@ -16,12 +16,14 @@ namespace {
 
 constexpr const char* kV4 = "10.199.0.0/24";
 
-std::string nested_arrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested_arrays(size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
 
 // A JSON-form ADD whose `ranges` is `ranges_text`, verbatim.
 std::string json_add(const std::string& container, const std::string& ranges_text) {
-    return R"({"op":"add","network":"wrn-net","containerId":")" + container + R"(","ifname":"eth0","ranges":)" +
-           ranges_text + "}";
+    return R"({"op":"add","network":"wrn-net","containerId":")" + container +
+           R"(","ifname":"eth0","ranges":)" + ranges_text + "}";
 }
 
 // A compact-form ADD (layout in include/warren/protocol.hpp) carrying `ranges_text` verbatim.
@@ -33,10 +35,11 @@ std::string compact_add(const std::string& container, const std::string& ranges_
         out.push_back(static_cast<char>(s.size() >> 8));
         out += s;
     };
-    for (const std::string& s : {std::string("wrn-net"), container, std::string("eth0"), std::string(),
-                                 std::string(), std::string(), std::string()})
+    for (const std::string& s : {std::string("wrn-net"), container, std::string("eth0"),
+                                 std::string(), std::string(), std::string(), std::string()})
         str(s);
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((ranges_text.size() >> (8 * i)) & 0xff));
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((ranges_text.size() >> (8 * i)) & 0xff));
     out += ranges_text;
     out.append(4, '\0');  // no ips, no attachments
     return out;
@@ -58,7 +61,9 @@ long rss_kib(pid_t pid) {
 
 size_t count_of(const std::string& haystack, const std::string& needle) {
     size_t n = 0;
-    for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+    for (size_t pos = haystack.find(needle); pos != std::string::npos;
+         pos = haystack.find(needle, pos + 1))
+        ++n;
     return n;
 }
 
@@ -74,7 +79,7 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
 }
 
 class LimitsTest : public IntegrationTest {
-protected:
+  protected:
     json conf(const std::string& network = "wrn-net") {
         return plugin_conf(network, warren_ipam(agent().socket()), "1.0.0");
     }
@@ -104,23 +109,28 @@ protected:
 TEST_F(LimitsTest, DeeplyNestedJsonInAFrameIsRefusedAndTheAgentServesOn) {
     WARREN_REQUIRE_ROOT();
     ASSERT_TRUE(start_with(R"({"maxFrameBytes": 1048576})"));
-    const std::string deep = nested_arrays(100'000);
+    const std::string deep = nested_arrays(450'000);
 
     json resp = exchange(proto::Kind::request, json_add("deep-json", deep));
-    ASSERT_TRUE(agent().running()) << "warrend died on a deeply nested JSON request; log:\n" << agent().log();
+    ASSERT_TRUE(agent().running()) << "warrend died on a deeply nested JSON request; log:\n"
+                                   << agent().log();
     ASSERT_TRUE(resp.is_object()) << "no answer to a deeply nested JSON request";
     EXPECT_EQ(resp.value("code", 0), 6) << resp;
-    EXPECT_NE(resp.value("msg", "").find("nested deeper than 64 levels"), std::string::npos) << resp;
+    EXPECT_NE(resp.value("msg", "").find("nested deeper than 64 levels"), std::string::npos)
+        << resp;
 
     resp = exchange(proto::Kind::request_binary, compact_add("deep-compact", deep));
-    ASSERT_TRUE(agent().running()) << "warrend died on deeply nested ranges in a compact request; log:\n"
-                                   << agent().log();
+    ASSERT_TRUE(agent().running())
+        << "warrend died on deeply nested ranges in a compact request; log:\n"
+        << agent().log();
     ASSERT_TRUE(resp.is_object()) << "no answer to a compact request with deeply nested ranges";
     EXPECT_EQ(resp.value("code", 0), 6) << resp;
-    EXPECT_NE(resp.value("msg", "").find("nested deeper than 64 levels"), std::string::npos) << resp;
+    EXPECT_NE(resp.value("msg", "").find("nested deeper than 64 levels"), std::string::npos)
+        << resp;
 
     // Nesting within the limit is still only a matter of the ranges' shape.
-    resp = exchange(proto::Kind::request, json_add("shallow", nested_arrays(63)));  // + the request object
+    resp = exchange(proto::Kind::request,
+                    json_add("shallow", nested_arrays(63)));  // + the request object
     ASSERT_TRUE(resp.is_object());
     EXPECT_EQ(resp.value("msg", "").find("nested deeper"), std::string::npos) << resp;
 
@@ -135,13 +145,17 @@ TEST_F(LimitsTest, DeeplyNestedJsonInAQueuedDelDoesNotStopTheAgent) {
     std::filesystem::create_directories(agent().queue_dir());
     const std::string name = "del-00000000000000000001-1.json";
     const std::string entry = agent().queue_dir() + "/" + name;
-    write_file(entry, R"({"op":"del","network":"wrn-net","containerId":"deep","ifname":"eth0","ranges":)" +
-                          nested_arrays(100'000) + "}");
+    write_file(entry,
+               R"({"op":"del","network":"wrn-net","containerId":"deep","ifname":"eth0","ranges":)" +
+                   nested_arrays(450'000) + "}");
     ASSERT_TRUE(agent().start({.pod_cidrs = {kV4}}));
-    const bool gone = eventually([&] { return !std::filesystem::exists(entry) || !agent().running(); });
-    ASSERT_TRUE(agent().running()) << "warrend died on a deeply nested queued DEL; log:\n" << agent().log();
+    const bool gone =
+        eventually([&] { return !std::filesystem::exists(entry) || !agent().running(); });
+    ASSERT_TRUE(agent().running()) << "warrend died on a deeply nested queued DEL; log:\n"
+                                   << agent().log();
     EXPECT_TRUE(gone) << entry << " is still in the queue";
-    EXPECT_NE(agent().log().find("nested deeper than 64 levels"), std::string::npos) << agent().log();
+    EXPECT_NE(agent().log().find("nested deeper than 64 levels"), std::string::npos)
+        << agent().log();
     auto r = add("after-deep-queue");
     EXPECT_TRUE(r.ok()) << r.describe();
 }
@@ -150,8 +164,9 @@ TEST_F(LimitsTest, DeeplyNestedJsonInAQueuedDelDoesNotStopTheAgent) {
 TEST_F(LimitsTest, DeeplyNestedAgentConfigIsAStartUpError) {
     WARREN_REQUIRE_ROOT();
     const std::string cfg = tmp("deep.json");
-    write_file(cfg, R"({"pools":{"deep":{"ranges":)" + nested_arrays(100'000) + "}}}");
-    auto r = run_cmd({warrend_path(), "--config", cfg, "--state-dir", tmp("state"), "--socket", tmp("s.sock")});
+    write_file(cfg, R"({"pools":{"deep":{"ranges":)" + nested_arrays(450'000) + "}}}");
+    auto r = run_cmd(
+        {warrend_path(), "--config", cfg, "--state-dir", tmp("state"), "--socket", tmp("s.sock")});
     EXPECT_EQ(r.exit_code, 2) << r.describe();
     EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.describe();
     EXPECT_NE(r.err.find(cfg), std::string::npos) << r.describe();
@@ -166,7 +181,8 @@ TEST_F(LimitsTest, HeadersClaimingHugeFramesDoNotReserveMemory) {
     for (int i = 0; i < 100; ++i) {
         conns.push_back(std::make_unique<RawConn>(agent().socket()));
         ASSERT_TRUE(conns.back()->ok()) << i;
-        ASSERT_TRUE(conns.back()->send(header_claiming(16 * 1024 * 1024 - 64) + std::string(i % 2 ? 4096 : 0, 'x')))
+        ASSERT_TRUE(conns.back()->send(header_claiming(16 * 1024 * 1024 - 64) +
+                                       std::string(i % 2 ? 4096 : 0, 'x')))
             << i;
     }
     // A request on another connection is served after warrend has read those headers.
@@ -179,7 +195,8 @@ TEST_F(LimitsTest, HeadersClaimingHugeFramesDoNotReserveMemory) {
     }
     ASSERT_GT(peak, 0);
     RecordProperty("warrend_peak_rss_kib", static_cast<int>(peak));
-    EXPECT_LT(peak, 100 * 1024) << "warrend's RSS is " << peak / 1024 << " MiB with 100 connections that sent "
+    EXPECT_LT(peak, 100 * 1024) << "warrend's RSS is " << peak / 1024
+                                << " MiB with 100 connections that sent "
                                 << "only a header";
     ASSERT_TRUE(agent().running());
 }
@@ -206,12 +223,15 @@ TEST_F(LimitsTest, ConnectionsOverTheCapAreRefusedWithAClearError) {
         EXPECT_NE(resp.value("msg", "").find("maxConnections"), std::string::npos) << resp;
     }
     const std::string log = agent().log();
-    EXPECT_EQ(count_of(log, "maxConnections"), 1u) << "one log line per interval, not per refusal:\n" << log;
+    EXPECT_EQ(count_of(log, "maxConnections"), 1u)
+        << "one log line per interval, not per refusal:\n"
+        << log;
 
     held.clear();
     EXPECT_TRUE(eventually([&] {
         RawConn probe(agent().socket());
-        return probe.ok() && probe.send(proto::encode_frame(proto::Kind::request, R"({"op":"ping"})")) &&
+        return probe.ok() &&
+               probe.send(proto::encode_frame(proto::Kind::request, R"({"op":"ping"})")) &&
                response_of(probe.read_frame(2s).bytes).value("ok", false);
     })) << "connections are still refused after the held ones closed";
     auto r = add("after-connection-cap");
@@ -222,7 +242,8 @@ TEST_F(LimitsTest, ConnectionsOverTheCapAreRefusedWithAClearError) {
 // pass it is refused with a clear error, the others keep theirs.
 TEST_F(LimitsTest, BufferedBytesOverTheCapAreRefusedWithAClearError) {
     WARREN_REQUIRE_ROOT();
-    ASSERT_TRUE(start_with(R"({"maxFrameBytes": 262144, "maxBufferedBytes": 524288, "requestTimeoutMs": 60000})"));
+    ASSERT_TRUE(start_with(
+        R"({"maxFrameBytes": 262144, "maxBufferedBytes": 524288, "requestTimeoutMs": 60000})"));
     std::vector<std::unique_ptr<RawConn>> conns;
     for (int i = 0; i < 8; ++i) {
         conns.push_back(std::make_unique<RawConn>(agent().socket()));
@@ -269,8 +290,9 @@ TEST_F(LimitsTest, PluginRefusesFieldsTooLongForTheWire) {
     EXPECT_EQ(n.code(), 7) << n.describe();
     EXPECT_NE(n.msg().find("65535"), std::string::npos) << n.msg();
 
-    EXPECT_EQ(agent().log().find("malformed request"), std::string::npos) << "the agent saw a bad frame:\n"
-                                                                          << agent().log();
+    EXPECT_EQ(agent().log().find("malformed request"), std::string::npos)
+        << "the agent saw a bad frame:\n"
+        << agent().log();
     auto ok = add("after-long-fields");
     ASSERT_TRUE(ok.ok()) << ok.describe();
     EXPECT_EQ(ok.addresses(), std::vector<std::string>{"10.199.0.2/24"});
@@ -280,11 +302,14 @@ TEST_F(LimitsTest, PluginRefusesFieldsTooLongForTheWire) {
 TEST_F(LimitsTest, ClientStringsAreEscapedInTheLog) {
     WARREN_REQUIRE_ROOT();
     ASSERT_TRUE(agent().start({.pod_cidrs = {kV4}}));
-    json resp = exchange(proto::Kind::request,
-                         R"({"op":"add","network":"wrn-net","containerId":"evil\nFORGED LINE\u001b[31m","ifname":"eth0"})");
+    json resp = exchange(
+        proto::Kind::request,
+        R"({"op":"add","network":"wrn-net","containerId":"evil\nFORGED LINE\u001b[31m","ifname":"eth0"})");
     ASSERT_TRUE(resp.is_object());
     EXPECT_EQ(resp.value("ok", false), true) << resp;
-    resp = exchange(proto::Kind::request, R"({"op":"add","network":"wrn-net","containerId":"bad","ifname":"eth0","ips":["1.2.3.4\r\nFORGED TOO"]})");
+    resp = exchange(
+        proto::Kind::request,
+        R"({"op":"add","network":"wrn-net","containerId":"bad","ifname":"eth0","ips":["1.2.3.4\r\nFORGED TOO"]})");
     ASSERT_TRUE(resp.is_object());
     EXPECT_EQ(resp.value("ok", true), false) << resp;
     resp = exchange(proto::Kind::request, R"({"op":"fly\nFORGED THREE"})");
@@ -310,8 +335,9 @@ TEST_F(LimitsTest, BadFramesAreLoggedOncePerIntervalWithACount) {
     }
     EXPECT_LE(count_of(agent().log(), "malformed request"), 2u) << agent().log();
     // The rest are summed up once the interval (10 s) has passed.
-    EXPECT_TRUE(eventually([&] { return agent().log().find("refused 49 malformed requests") != std::string::npos; },
-                           15s))
+    EXPECT_TRUE(eventually(
+        [&] { return agent().log().find("refused 49 malformed requests") != std::string::npos; },
+        15s))
         << agent().log();
     EXPECT_NE(agent().log().find("fly-49"), std::string::npos) << "the summary names the last one";
     auto r = add("after-bad-frames");

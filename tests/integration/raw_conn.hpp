@@ -10,16 +10,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "warren/protocol.hpp"
 
 namespace warren::it {
 
 class RawConn {
-public:
+  public:
     explicit RawConn(const std::string& path) {
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
@@ -58,7 +57,8 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         char buf[4096];
         for (;;) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return g;
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -86,7 +86,8 @@ public:
                                                 proto::Kind::response, 1 << 20);
                 if (!len || g.bytes.size() >= proto::kHeaderSize + *len) return g;
             }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return g;
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -103,15 +104,15 @@ public:
         }
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
 // Decodes one response frame; null when `bytes` is not exactly one.
 inline nlohmann::json response_of(const std::string& bytes) {
     if (bytes.size() < proto::kHeaderSize) return nullptr;
-    auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(bytes.data()), proto::Kind::response,
-                                    1 << 20);
+    auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    proto::Kind::response, 1 << 20);
     if (!len || bytes.size() != proto::kHeaderSize + *len) return nullptr;
     auto j = nlohmann::json::parse(bytes.substr(proto::kHeaderSize), nullptr, false);
     return j.is_discarded() ? nlohmann::json(nullptr) : j;

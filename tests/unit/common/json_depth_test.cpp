@@ -7,7 +7,9 @@
 using namespace warren;
 
 namespace {
-std::string arrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string arrays(size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
 std::string message(std::string_view text, size_t max = kMaxJsonDepth) {
     auto s = check_json_depth(text, max);
     return s ? std::string("ok") : s.error().message;
@@ -22,7 +24,8 @@ TEST(JsonDepth, AtTheLimitPassesOneMoreFailsNamingTheByte) {
     std::string mixed;
     for (int i = 0; i < 32; ++i) mixed += "{\"a\":[";
     EXPECT_EQ(message(mixed), "ok");
-    EXPECT_EQ(message(mixed + "{"), "JSON nested deeper than 64 levels at byte " + std::to_string(mixed.size()));
+    EXPECT_EQ(message(mixed + "{"),
+              "JSON nested deeper than 64 levels at byte " + std::to_string(mixed.size()));
     EXPECT_EQ(message("[[[", 2), "JSON nested deeper than 2 levels at byte 2");
 }
 
@@ -40,11 +43,13 @@ TEST(JsonDepth, BracketsInsideStringsDoNotCount) {
     EXPECT_EQ(message("{\"" + brackets + "\":\"" + std::string(1000, '{') + "\"}"), "ok");
     // An escaped quote does not end the string; an escaped backslash before a quote does.
     EXPECT_EQ(message("[\"\\\"" + brackets + "\"]"), "ok");
-    EXPECT_EQ(message("[\"\\\\\"" + arrays(64) + "]"), "JSON nested deeper than 64 levels at byte 68");
+    EXPECT_EQ(message("[\"\\\\\"" + arrays(64) + "]"),
+              "JSON nested deeper than 64 levels at byte 68");
     // \u escapes are just string bytes.
     EXPECT_EQ(message("[\"\\u005b\\u007b" + brackets + "\"]"), "ok");
     // Closing brackets in strings do not give levels back either.
-    EXPECT_EQ(message(std::string(64, '[') + "\"]]]]\"" + "["), "JSON nested deeper than 64 levels at byte 70");
+    EXPECT_EQ(message(std::string(64, '[') + "\"]]]]\"" + "["),
+              "JSON nested deeper than 64 levels at byte 70");
 }
 
 // Whatever the scanner passes parses without recursion trouble; what it refuses is deep.
@@ -56,7 +61,8 @@ TEST(JsonDepth, AgreesWithTheParserOnDepth) {
         auto j = nlohmann::json::parse(text, nullptr, false);
         ASSERT_FALSE(j.is_discarded()) << depth;
         size_t seen = 0;
-        for (const nlohmann::json* v = &j; v->is_structured(); v = v->is_object() ? &v->at("v") : &v->at(0)) {
+        for (const nlohmann::json* v = &j; v->is_structured();
+             v = v->is_object() ? &v->at("v") : &v->at(0)) {
             ++seen;
             if (v->empty()) break;
         }

@@ -12,7 +12,8 @@ TEST(LogText, PrintableAsciiPassesUnchanged) {
 
 TEST(LogText, ControlCharactersAndOtherBytesAreEscaped) {
     EXPECT_EQ(log_text("a\nb\rc\td"), "a\\nb\\rc\\td");
-    EXPECT_EQ(log_text("evil\n2026-01-01T00:00:00.000 info forged"), "evil\\n2026-01-01T00:00:00.000 info forged");
+    EXPECT_EQ(log_text("evil\n2026-01-01T00:00:00.000 info forged"),
+              "evil\\n2026-01-01T00:00:00.000 info forged");
     EXPECT_EQ(log_text("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
     EXPECT_EQ(log_text(std::string("nul\0end", 7)), "nul\\x00end");
     EXPECT_EQ(log_text("\x7f\x01\x1f"), "\\x7f\\x01\\x1f");
@@ -24,6 +25,7 @@ TEST(LogText, ControlCharactersAndOtherBytesAreEscaped) {
 TEST(LogText, LongTextIsCutWithACount) {
     EXPECT_EQ(log_text(std::string(10, 'x'), 4), "xxxx...(6 more bytes)");
     EXPECT_EQ(log_text(std::string(4, 'x'), 4), "xxxx");
-    EXPECT_EQ(log_text(std::string(70'000, 'y')).size(), kLogTextMax + std::string("...(68976 more bytes)").size());
+    EXPECT_EQ(log_text(std::string(70'000, 'y')).size(),
+              kLogTextMax + std::string("...(68976 more bytes)").size());
     EXPECT_EQ(log_text("\n\n\n", 2), "\\n\\n...(1 more bytes)");
 }
