@@ -2,10 +2,14 @@
 
 #include <getopt.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "warren/json_depth.hpp"
+#include "warren/protocol.hpp"
 
 namespace warren::config {
 
@@ -24,15 +28,62 @@ Status bad(const std::string& where, const std::string& what) {
     return fail(Code::invalid_config, where + ": " + what);
 }
 
-template <class T>
-Status read_key(const json& j, const char* key, T& out, const std::string& where) {
+Status read_key(const json& j, const char* key, std::string& out, const std::string& where) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return {};
-    try {
-        out = it->get<T>();
-    } catch (const json::exception&) {
-        return bad(where, std::string("'") + key + "' has the wrong type");
+    if (!it->is_string()) return bad(where, std::string("'") + key + "' must be a string");
+    out = it->get<std::string>();
+    return {};
+}
+
+std::string allowed(const Bounds& b) {
+    return "it must be a whole number from " + std::to_string(b.min) + " to " + std::to_string(b.max) + " (" +
+           b.unit + ")";
+}
+
+// A JSON value as it appears in the file, cut for a message.
+std::string shown(const json& v) {
+    std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+    return s.size() > 40 ? s.substr(0, 40) + "..." : s;
+}
+
+// Integers only, checked against `b` before they meet the field's type: nothing is truncated,
+// wrapped or rounded on the way.
+template <class T>
+Status read_number(const json& j, const char* key, const std::string& name, const Bounds& b, T& out,
+                   const std::string& where) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return {};
+    bool in_range = false;
+    int64_t v = 0;
+    if (it->is_number_unsigned()) {
+        const auto u = it->get<uint64_t>();
+        in_range = u <= static_cast<uint64_t>(b.max) && static_cast<int64_t>(u) >= b.min;
+        v = static_cast<int64_t>(u);
+    } else if (it->is_number_integer()) {
+        v = it->get<int64_t>();
+        in_range = v >= b.min && v <= b.max;
     }
+    if (!in_range) return bad(where, "'" + name + "' is " + shown(*it) + "; " + allowed(b));
+    out = static_cast<T>(v);
+    return {};
+}
+
+Result<int64_t> flag_number(const std::string& flag, const std::string& text, const Bounds& b) {
+    int64_t v = 0;
+    const char* end = text.data() + text.size();
+    auto [p, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc{} || p != end || v < b.min || v > b.max)
+        return fail(Code::invalid_config, flag + " is '" + text + "'; " + allowed(b));
+    return v;
+}
+
+template <class T>
+Status check_range(const std::string& name, T value, const Bounds& b) {
+    const bool in_range = std::is_signed_v<T> ? static_cast<int64_t>(value) >= b.min && static_cast<int64_t>(value) <= b.max
+                                              : static_cast<uint64_t>(value) <= static_cast<uint64_t>(b.max) &&
+                                                    static_cast<int64_t>(value) >= b.min;
+    if (!in_range) return fail(Code::invalid_config, name + " is " + std::to_string(value) + "; " + allowed(b));
     return {};
 }
 
@@ -72,21 +123,30 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     if (!in) return fail_errno("cannot read config file " + path, errno, Code::invalid_config);
     std::stringstream ss;
     ss << in.rdbuf();
-    json j = json::parse(ss.str(), nullptr, false);
+    const std::string text = ss.str();
+    const std::string where = "config file " + path;
+    if (auto s = check_json_depth(text); !s) return fail(Code::invalid_config, where + ": " + s.error().message);
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fail(Code::invalid_config, "config file " + path + " is not a JSON object");
-    const std::string where = "config file " + path;
     for (auto s : {read_key(j, "stateDir", c.state_dir, where), read_key(j, "socket", c.socket, where),
                    read_key(j, "socketGroup", c.socket_group, where),
                    read_key(j, "deleteQueueDir", c.delete_queue_dir, where),
                    read_key(j, "logLevel", c.log_level, where),
-                   read_key(j, "maxFrameBytes", c.max_frame_bytes, where),
-                   read_key(j, "requestTimeoutMs", c.request_timeout_ms, where),
-                   read_key(j, "snapshotAfterBytes", c.snapshot_after_bytes, where)})
+                   read_number(j, "maxFrameBytes", "maxFrameBytes", kMaxFrameBytes, c.max_frame_bytes, where),
+                   read_number(j, "requestTimeoutMs", "requestTimeoutMs", kRequestTimeoutMs, c.request_timeout_ms, where),
+                   read_number(j, "snapshotAfterBytes", "snapshotAfterBytes", kSnapshotAfterBytes,
+                               c.snapshot_after_bytes, where),
+                   read_number(j, "maxConnections", "maxConnections", kMaxConnections, c.max_connections, where),
+                   read_number(j, "maxBufferedBytes", "maxBufferedBytes", kMaxBufferedBytes, c.max_buffered_bytes,
+                               where)})
         if (!s) return std::unexpected(s.error());
     if (auto gc = j.find("gc"); gc != j.end()) {
         if (!gc->is_object()) return fail(Code::invalid_config, where + ": 'gc' must be an object");
-        if (auto s = read_key(*gc, "cooldownSeconds", c.cooldown_seconds, where); !s) return std::unexpected(s.error());
+        if (auto s = read_number(*gc, "cooldownSeconds", "gc.cooldownSeconds", kCooldownSeconds, c.cooldown_seconds,
+                                 where);
+            !s)
+            return std::unexpected(s.error());
     }
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
@@ -121,7 +181,7 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --socket PATH          CNI socket                            [/run/warren/warren.sock]
   --socket-group GROUP   group allowed on the CNI socket       [root only]
   --pod-cidr CIDR        pool "default": give once per family (IPv4 and/or IPv6)
-  --cooldown N           seconds a released address rests before reuse [30]
+  --cooldown N           seconds (0-86400) a released address rests before reuse [30]
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
@@ -179,14 +239,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kVersion: cl.version = true; break;
             case 'h': cl.help = true; break;
             case kCooldown: {
-                try {
-                    size_t used = 0;
-                    long long v = std::stoll(f.value, &used);
-                    if (used != f.value.size() || v < 0) throw std::invalid_argument("x");
-                    cl.config.cooldown_seconds = v;
-                } catch (const std::exception&) {
-                    return fail(Code::invalid_config, "--cooldown wants a whole number of seconds, got '" + f.value + "'");
-                }
+                auto v = flag_number("--cooldown", f.value, kCooldownSeconds);
+                if (!v) return std::unexpected(v.error());
+                cl.config.cooldown_seconds = *v;
                 break;
             }
             default: break;
@@ -211,9 +266,19 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
 
 Status validate(const AgentConfig& c) {
     if (!valid_level(c.log_level)) return fail(Code::invalid_config, "unknown log level '" + c.log_level + "'");
-    if (c.cooldown_seconds < 0) return fail(Code::invalid_config, "cooldown must not be negative");
-    if (c.max_frame_bytes < 1024 || c.max_frame_bytes > (16u << 20))
-        return fail(Code::invalid_config, "maxFrameBytes must be between 1 KiB and 16 MiB");
+    for (auto s : {check_range("cooldown (gc.cooldownSeconds, --cooldown)", c.cooldown_seconds, kCooldownSeconds),
+                   check_range("maxFrameBytes", c.max_frame_bytes, kMaxFrameBytes),
+                   check_range("requestTimeoutMs", c.request_timeout_ms, kRequestTimeoutMs),
+                   check_range("snapshotAfterBytes", c.snapshot_after_bytes, kSnapshotAfterBytes),
+                   check_range("the queue scan interval", c.queue_scan_interval_ms, kQueueScanIntervalMs),
+                   check_range("maxConnections", c.max_connections, kMaxConnections),
+                   check_range("maxBufferedBytes", c.max_buffered_bytes, kMaxBufferedBytes)})
+        if (!s) return s;
+    if (c.max_buffered_bytes < c.max_frame_bytes + proto::kHeaderSize)
+        return fail(Code::invalid_config, "maxBufferedBytes (" + std::to_string(c.max_buffered_bytes) +
+                                              ") must hold one frame of maxFrameBytes (" +
+                                              std::to_string(c.max_frame_bytes) + ") and its " +
+                                              std::to_string(proto::kHeaderSize) + "-byte header");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");
     if (c.socket.empty()) return fail(Code::invalid_config, "socket path must not be empty");
     for (size_t i = 0; i < c.pools.size(); ++i)

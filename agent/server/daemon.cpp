@@ -92,7 +92,8 @@ public:
     Status run() {
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
-        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt};
+        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,
+                         cfg_.max_buffered_bytes};
         if (!cfg_.socket_group.empty()) {
             auto g = group_id(cfg_.socket_group);
             if (!g) return std::unexpected(g.error());
