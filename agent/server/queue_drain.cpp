@@ -120,6 +120,13 @@ void QueueDrain::finish_one() {
                      "retry",
                      dir_, applied_, released_, superseded_ + foreign_, superseded_, foreign_, uid_,
                      moved_, retry_);
+    totals_.passes++;
+    totals_.applied += applied_;
+    totals_.released += released_;
+    totals_.superseded += superseded_;
+    totals_.foreign += foreign_;
+    totals_.moved += moved_;
+    totals_.retry += retry_;
     busy_ = false;
     if (more_ && applied_ + superseded_ + moved_ > 0) start_pass();
 }

@@ -36,6 +36,14 @@ public:
     // I/O thread. No new pass; DELs of a running pass not yet applied stay queued.
     void stop() { stopped_ = true; }
 
+    // Counts over all finished passes (I/O thread). `refused` entries were superseded by a later
+    // ADD (removed) or owned by someone else (moved aside, also counted in `moved`).
+    struct Totals {
+        size_t passes = 0, applied = 0, released = 0, superseded = 0, foreign = 0, moved = 0,
+               retry = 0;
+    };
+    const Totals& totals() const { return totals_; }
+
 private:
     struct Del {
         std::string path;
@@ -62,6 +70,7 @@ private:
     bool stopped_ = false, busy_ = false, more_ = false;
     size_t pending_ = 0;
     size_t applied_ = 0, released_ = 0, superseded_ = 0, foreign_ = 0, moved_ = 0, retry_ = 0;
+    Totals totals_;
 
     // Worker only: what was already logged, so a persisting problem is logged once.
     std::string dir_problem_;

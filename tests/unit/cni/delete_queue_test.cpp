@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <limits>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -410,25 +411,23 @@ TEST(DeleteQueue, TimestampsOutsideTheNameRangeAreMalformed) {
     auto list = list_deletes(tmp.path());
     ASSERT_TRUE(list) << list.error().describe();
     ASSERT_EQ(list->size(), bad.size() + 2);
-    size_t good = 0;
-    for (auto& q : *list) {
-        const std::string name = q.path.substr(tmp.path().size() + 1);
-        if (std::find(bad.begin(), bad.end(), name) != bad.end()) {
-            ASSERT_FALSE(q.request) << name << " parsed as " << q.enqueued_unix_ns;
-            EXPECT_NE(q.request.error().message.find("malformed name"), std::string::npos)
-                << name << ": " << q.request.error().message;
-            continue;
-        }
-        ++good;
-        ASSERT_TRUE(q.request) << name << ": " << q.request.error().message;
-        if (q.request->container_id == "max") {
-            EXPECT_EQ(q.enqueued_unix_ns, std::numeric_limits<int64_t>::max());
-        } else {
-            EXPECT_EQ(q.request->container_id, "zero");
-            EXPECT_EQ(q.enqueued_unix_ns, 0);
-        }
+    std::map<std::string, const QueuedDelete*> by_name;
+    for (auto& q : *list) by_name[q.path.substr(tmp.path().size() + 1)] = &q;
+    for (auto& n : bad) {
+        ASSERT_TRUE(by_name.count(n)) << n;
+        const QueuedDelete& q = *by_name[n];
+        EXPECT_FALSE(q.request) << n << " parsed as " << q.enqueued_unix_ns;
+        const std::string why = q.request ? std::string{} : q.request.error().message;
+        EXPECT_NE(why.find("malformed name"), std::string::npos) << n << ": " << why;
     }
-    EXPECT_EQ(good, 2u);
+    const QueuedDelete& max = *by_name.at("del-09223372036854775807-1.json");
+    ASSERT_TRUE(max.request) << max.request.error().message;
+    EXPECT_EQ(max.request->container_id, "max");
+    EXPECT_EQ(max.enqueued_unix_ns, std::numeric_limits<int64_t>::max());
+    const QueuedDelete& zero = *by_name.at("del-00000000000000000000-4294967295.json");
+    ASSERT_TRUE(zero.request) << zero.request.error().message;
+    EXPECT_EQ(zero.request->container_id, "zero");
+    EXPECT_EQ(zero.enqueued_unix_ns, 0);
 }
 
 // The writer side: a time before 1970 is refused with a clear error, and a collision at the
