@@ -33,7 +33,8 @@ constexpr int64_t kMaxClockSec = std::numeric_limits<int64_t>::max() / kNsPerSec
 
 Result<int64_t> realtime_ns() {
     timespec ts{};
-    if (::clock_gettime(CLOCK_REALTIME, &ts) != 0) return fail_errno("clock_gettime(CLOCK_REALTIME)");
+    if (::clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return fail_errno("clock_gettime(CLOCK_REALTIME)");
     if (ts.tv_sec < 0 || ts.tv_sec > kMaxClockSec)
         return fail(Code::internal, "cannot name a queued DEL: the system clock reads " +
                                         std::to_string(ts.tv_sec) +
@@ -69,7 +70,8 @@ const char* kind_of(mode_t mode) {
     if (S_ISCHR(mode)) return "a character device";
     if (S_ISBLK(mode)) return "a block device";
     if (S_ISDIR(mode)) return "a directory";
-    return "not a regular file";
+    if (S_ISREG(mode)) return "a regular file";
+    return "of an unknown type";
 }
 
 Status fsync_dir(const std::string& dir) {
@@ -88,8 +90,9 @@ Result<Fd> open_dir_nofollow(const std::string& dir, const std::string& what) {
     if (err == ENOENT) return Fd{};
     struct stat st {};
     if (::lstat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
-        return fail(Code::invalid_config, what + " " + dir + " is " + kind_of(st.st_mode) +
-                                              ", not a directory; remove it or configure another path");
+        return fail(Code::invalid_config,
+                    what + " " + dir + " is " + kind_of(st.st_mode) +
+                        ", not a directory; remove it or configure another path");
     return fail_errno("cannot open " + what + " " + dir, err);
 }
 
@@ -124,7 +127,8 @@ Result<Fd> make_dirs(const std::string& dir, mode_t leaf_mode) {
     auto fd = open_dir_nofollow(dir, "delete queue");
     if (!fd) {
         auto e = fd.error();
-        if (e.code == Code::invalid_config) e.code = Code::io;  // the plugin's answer: a host problem
+        if (e.code == Code::invalid_config)
+            e.code = Code::io;  // the plugin's answer: a host problem
         return std::unexpected(std::move(e));
     }
     if (!*fd) return fail_errno("cannot open delete queue " + dir, ENOENT);
@@ -247,8 +251,8 @@ Result<std::string> read_entry(int dirfd, const std::string& name, const struct 
 }
 
 // The DEL in entry `name` (lstat'ed as `st`), or why it is not one.
-Result<Request> load_entry(int dirfd, const std::string& name, const struct stat& st,
-                           uid_t trusted, bool& foreign) {
+Result<Request> load_entry(int dirfd, const std::string& name, const struct stat& st, uid_t trusted,
+                           bool& foreign) {
     auto data = read_entry(dirfd, name, st, trusted, foreign);
     if (!data) return std::unexpected(data.error());
     auto req = decode_request(*data);
@@ -297,7 +301,8 @@ Status check_dir_stat(const std::string& dir, const struct stat& st, uid_t owner
                     " with mode " + mode_str(st.st_mode) + "; it must be owned by warrend's uid " +
                     std::to_string(owner) +
                     " and not writable by group or others, or anyone could queue a DEL: fix with "
-                    "`chown " + std::to_string(owner) + " " + dir + " && chmod 0700 " + dir + "`");
+                    "`chown " +
+                    std::to_string(owner) + " " + dir + " && chmod 0700 " + dir + "`");
 }
 
 // The queue directory, checked; an invalid Fd when it does not exist.
@@ -305,7 +310,8 @@ Result<Fd> open_checked(const std::string& dir, uid_t owner) {
     auto fd = open_dir_nofollow(dir, "delete queue directory");
     if (!fd || !*fd) return fd;
     struct stat st {};
-    if (::fstat(fd->get(), &st) != 0) return fail_errno("cannot stat delete queue directory " + dir);
+    if (::fstat(fd->get(), &st) != 0)
+        return fail_errno("cannot stat delete queue directory " + dir);
     if (auto s = check_dir_stat(dir, st, owner); !s) return std::unexpected(s.error());
     return fd;
 }

@@ -15,7 +15,9 @@ namespace asio = boost::asio;
 QueueDrain::QueueDrain(asio::io_context& io, IpamService& service, std::string dir)
     : io_(io), service_(service), dir_(std::move(dir)), uid_(::geteuid()) {}
 
-QueueDrain::~QueueDrain() { worker_.join(); }
+QueueDrain::~QueueDrain() {
+    worker_.join();
+}
 
 void QueueDrain::start_pass() {
     if (busy_ || stopped_) return;
@@ -32,7 +34,8 @@ QueueDrain::Scan QueueDrain::scan() {
     if (!entries) {
         auto why = entries.error().describe();
         if (why != dir_problem_)
-            spdlog::error("delete queue not drained: {}; queued DELs wait until this is fixed", why);
+            spdlog::error("delete queue not drained: {}; queued DELs wait until this is fixed",
+                          why);
         dir_problem_ = std::move(why);
         return out;
     }
@@ -67,9 +70,10 @@ void QueueDrain::housekeep() {
     if (auto n = proto::remove_old_bad_files(dir_, kBadFileRetention); !n)
         spdlog::warn("delete queue: {}", n.error().describe());
     else if (*n)
-        spdlog::info("removed {} bad-* file(s) from the delete queue {}, moved aside more than {} "
-                     "days ago",
-                     *n, dir_, kBadFileRetention.count() / 24);
+        spdlog::info(
+            "removed {} bad-* file(s) from the delete queue {}, moved aside more than {} "
+            "days ago",
+            *n, dir_, kBadFileRetention.count() / 24);
 }
 
 void QueueDrain::apply(Scan scan) {
@@ -84,8 +88,7 @@ void QueueDrain::apply(Scan scan) {
             // The decision is made at once; `done` may run before the call returns.
             auto decided = std::make_shared<IpamService::QueuedDelete>();
             *decided = service_.apply_queued_delete(
-                d.request, d.enqueued_unix_ns,
-                [this, decided, path = d.path](bool ok) {
+                d.request, d.enqueued_unix_ns, [this, decided, path = d.path](bool ok) {
                     asio::post(io_, [this, decided, path, ok] { on_durable(path, *decided, ok); });
                 });
         }
@@ -115,11 +118,12 @@ void QueueDrain::on_durable(const std::string& path, IpamService::QueuedDelete o
 void QueueDrain::finish_one() {
     if (--pending_ > 0) return;
     if (applied_ + superseded_ + foreign_ + moved_ + retry_ > 0)
-        spdlog::info("delete queue {}: {} applied ({} released an address), {} refused ({} superseded "
-                     "by a later ADD, {} not owned by root or uid {}), {} moved aside, {} left for a "
-                     "retry",
-                     dir_, applied_, released_, superseded_ + foreign_, superseded_, foreign_, uid_,
-                     moved_, retry_);
+        spdlog::info(
+            "delete queue {}: {} applied ({} released an address), {} refused ({} superseded "
+            "by a later ADD, {} not owned by root or uid {}), {} moved aside, {} left for a "
+            "retry",
+            dir_, applied_, released_, superseded_ + foreign_, superseded_, foreign_, uid_, moved_,
+            retry_);
     totals_.passes++;
     totals_.applied += applied_;
     totals_.released += released_;

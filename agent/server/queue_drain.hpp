@@ -16,7 +16,7 @@
 namespace warren::server {
 
 class QueueDrain {
-public:
+  public:
     // Entries taken per pass; a pass that finds more starts the next one itself.
     static constexpr size_t kMaxEntriesPerPass = 256;
     // `bad-*` files are removed this long after they were moved aside.
@@ -44,7 +44,7 @@ public:
     };
     const Totals& totals() const { return totals_; }
 
-private:
+  private:
     struct Del {
         std::string path;
         int64_t enqueued_unix_ns;
@@ -55,8 +55,8 @@ private:
         size_t foreign = 0, moved = 0;
         bool more = false;
     };
-    Scan scan();  // worker
-    void housekeep();  // worker
+    Scan scan();            // worker
+    void housekeep();       // worker
     void apply(Scan scan);  // I/O thread
     void on_durable(const std::string& path, IpamService::QueuedDelete outcome, bool ok);
     void finish_one();

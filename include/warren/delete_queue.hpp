@@ -3,9 +3,10 @@
 // unreachable (DESIGN §6). The plugin appends, the agent drains.
 //
 // Layout: one file per queued DEL in `dir`, holding the proto::Request JSON (op "del").
-//   del-<20 digits: CLOCK_REALTIME ns, 0..INT64_MAX>-<pid>.json   a committed entry
-//   .tmp-<pid>-<nanoseconds>                                        being written (or left by a crash)
-//   bad-<entry name>                                                moved aside by the agent
+//   del-<ns>-<pid>.json       a committed entry; <ns>: CLOCK_REALTIME nanoseconds in
+//                             0..INT64_MAX, exactly 20 digits (zero-padded)
+//   .tmp-<pid>-<nanoseconds>  being written (or left by a crash)
+//   bad-<entry name>          moved aside by the agent
 // Names sort lexically in arrival order. An entry is committed by rename(2) after its data is
 // fsync'ed, and the directory is fsync'ed after the rename, so a listed entry is complete.
 //

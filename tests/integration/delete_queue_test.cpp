@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kV4 = "10.199.0.0/24";
 
 class DeleteQueueTest : public IntegrationTest {
-protected:
+  protected:
     json conf() { return plugin_conf("wrn-net", warren_ipam(agent().socket()), "1.0.0"); }
     CniResult run(const std::string& command, const std::string& container,
                   std::chrono::milliseconds timeout = 20s) {
@@ -72,7 +72,8 @@ protected:
         std::string name;
         for (auto& n : after)
             if (std::find(before.begin(), before.end(), n) == before.end()) name = n;
-        EXPECT_FALSE(name.empty()) << "the DEL of " << container << " was not queued in " << queue();
+        EXPECT_FALSE(name.empty())
+            << "the DEL of " << container << " was not queued in " << queue();
         return {added, name};
     }
 
@@ -95,14 +96,16 @@ TEST_F(DeleteQueueTest, FifoInTheQueueDoesNotStopTheAgentServing) {
 
     ASSERT_TRUE(agent().restart());
     auto served = run("ADD", "dq-new", 10s);
-    EXPECT_TRUE(served.ok()) << "warrend did not serve with a FIFO in its queue: " << served.describe()
-                             << "\nlog:\n" << agent().log();
+    EXPECT_TRUE(served.ok()) << "warrend did not serve with a FIFO in its queue: "
+                             << served.describe() << "\nlog:\n"
+                             << agent().log();
 
-    EXPECT_TRUE(eventually([&] { return entries().empty(); }))
-        << "left in the queue; log:\n" << agent().log();
+    EXPECT_TRUE(eventually([&] { return entries().empty(); })) << "left in the queue; log:\n"
+                                                               << agent().log();
     struct stat st {};
     ASSERT_EQ(::lstat((queue() + "/bad-del-00000000000000000000-1.json").c_str(), &st), 0)
-        << "the FIFO was not moved aside; log:\n" << agent().log();
+        << "the FIFO was not moved aside; log:\n"
+        << agent().log();
     EXPECT_TRUE(S_ISFIFO(st.st_mode));
     auto check_gone = check(gone, "dq-gone");
     EXPECT_FALSE(check_gone.ok()) << "the queued DEL of dq-gone was not applied";
@@ -110,9 +113,9 @@ TEST_F(DeleteQueueTest, FifoInTheQueueDoesNotStopTheAgentServing) {
     EXPECT_TRUE(check_kept.ok()) << check_kept.describe();
     // The pass's summary is logged once its last DEL is durable (the files go meanwhile).
     EXPECT_TRUE(eventually([&] {
-        return agent().log().find("1 applied (1 released an address), 0 refused (0 superseded by a "
-                                  "later ADD, 0 not owned by root or uid 0), 1 moved aside") !=
-               std::string::npos;
+        return agent().log().find(
+                   "1 applied (1 released an address), 0 refused (0 superseded by a "
+                   "later ADD, 0 not owned by root or uid 0), 1 moved aside") != std::string::npos;
     })) << agent().log();
     EXPECT_NE(agent().log().find("del-00000000000000000000-1.json is a FIFO"), std::string::npos)
         << agent().log();
@@ -128,14 +131,15 @@ TEST_F(DeleteQueueTest, EntryOwnedByAnotherUserIsNotApplied) {
 
     ASSERT_TRUE(agent().restart());
     EXPECT_TRUE(eventually([&] { return exists_nofollow(queue() + "/bad-" + entry); }))
-        << "the foreign entry was not moved aside; log:\n" << agent().log();
+        << "the foreign entry was not moved aside; log:\n"
+        << agent().log();
     EXPECT_TRUE(entries().empty());
     auto still = check(victim, "dq-victim");
     EXPECT_TRUE(still.ok()) << "a DEL owned by uid 65534 was applied: " << still.describe();
     EXPECT_TRUE(eventually([&] {
-        return agent().log().find("0 applied (0 released an address), 1 refused (0 superseded by a "
-                                  "later ADD, 1 not owned by root or uid 0), 1 moved aside") !=
-               std::string::npos;
+        return agent().log().find(
+                   "0 applied (0 released an address), 1 refused (0 superseded by a "
+                   "later ADD, 1 not owned by root or uid 0), 1 moved aside") != std::string::npos;
     })) << agent().log();
     EXPECT_NE(agent().log().find(entry + " is owned by uid 65534, not root or warrend's uid 0"),
               std::string::npos)
@@ -154,7 +158,8 @@ TEST_F(DeleteQueueTest, SymlinkEntryIsNotFollowed) {
 
     ASSERT_TRUE(agent().restart());
     EXPECT_TRUE(eventually([&] { return exists_nofollow(queue() + "/bad-" + entry); }))
-        << "the symlink was not moved aside; log:\n" << agent().log();
+        << "the symlink was not moved aside; log:\n"
+        << agent().log();
     struct stat st {};
     ASSERT_EQ(::lstat((queue() + "/bad-" + entry).c_str(), &st), 0);
     EXPECT_TRUE(S_ISLNK(st.st_mode));
@@ -171,7 +176,8 @@ TEST_F(DeleteQueueTest, QueueDirWritableByOthersOrOwnedBySomeoneElseRefusesStart
     ASSERT_EQ(::chmod(queue().c_str(), 0777), 0);
     auto open = agent().start({.pod_cidrs = {kV4}});
     ASSERT_FALSE(open) << "warrend started with a world-writable delete queue";
-    EXPECT_NE(agent().log().find("delete queue directory " + queue() + " is owned by uid 0 with mode 0777"),
+    EXPECT_NE(agent().log().find("delete queue directory " + queue() +
+                                 " is owned by uid 0 with mode 0777"),
               std::string::npos)
         << agent().log();
 
@@ -179,7 +185,8 @@ TEST_F(DeleteQueueTest, QueueDirWritableByOthersOrOwnedBySomeoneElseRefusesStart
     ASSERT_EQ(::chown(queue().c_str(), 65534, 65534), 0);
     auto foreign = agent().start({.pod_cidrs = {kV4}});
     ASSERT_FALSE(foreign) << "warrend started with a delete queue owned by uid 65534";
-    EXPECT_NE(agent().log().find("delete queue directory " + queue() + " is owned by uid 65534 with mode 0700"),
+    EXPECT_NE(agent().log().find("delete queue directory " + queue() +
+                                 " is owned by uid 65534 with mode 0700"),
               std::string::npos)
         << agent().log();
 

@@ -206,13 +206,13 @@ TEST(DeleteQueue, StaleTempsAreRemovedYoungOnesKept) {
 
 // Restores the process umask when it goes out of scope.
 class UmaskGuard {
-public:
+  public:
     explicit UmaskGuard(mode_t m) : old_(::umask(m)) {}
     ~UmaskGuard() { ::umask(old_); }
     UmaskGuard(const UmaskGuard&) = delete;
     UmaskGuard& operator=(const UmaskGuard&) = delete;
 
-private:
+  private:
     mode_t old_;
 };
 
@@ -456,8 +456,7 @@ TEST(DeleteQueue, EnqueueRefusesTimesOutsideTheNameRange) {
     EXPECT_EQ((*list)[0].enqueued_unix_ns, kMax - 1);
     EXPECT_EQ((*list)[1].request->container_id, "b");
     EXPECT_EQ((*list)[1].enqueued_unix_ns, kMax);
-    for (auto& n : names_in(tmp.path()))
-        EXPECT_EQ(n.substr(0, 4), "del-") << "left behind: " << n;
+    for (auto& n : names_in(tmp.path())) EXPECT_EQ(n.substr(0, 4), "del-") << "left behind: " << n;
 }
 
 TEST(DeleteQueue, ListTakesTheOldestEntriesUpToTheLimit) {
