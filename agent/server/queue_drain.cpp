@@ -47,13 +47,13 @@ QueueDrain::Scan QueueDrain::scan() {
             out.dels.push_back({e.path, e.enqueued_unix_ns, std::move(*e.request)});
             continue;
         }
-        if (e.foreign_owner) ++out.foreign;
         auto aside = proto::move_aside(e.path);
         if (aside) {
             ++out.moved;
+            if (e.foreign_owner) ++out.foreign;
             spdlog::error("delete queue entry not applied: {}; moved aside to {}",
                           e.request.error().describe(), *aside);
-        } else if (unmovable_.insert(e.path).second) {
+        } else if (unmovable_.insert(e.path).second) {  // logged once, not every pass
             spdlog::error("delete queue entry not applied: {}; and it cannot be moved aside: {}",
                           e.request.error().describe(), aside.error().describe());
         }
