@@ -36,8 +36,10 @@ class QueueDrain {
     // I/O thread. No new pass; DELs of a running pass not yet applied stay queued.
     void stop() { stopped_ = true; }
 
-    // Counts over all finished passes (I/O thread). `refused` entries were superseded by a later
-    // ADD (removed) or owned by someone else (moved aside, also counted in `moved`).
+    // Counts over all finished passes (I/O thread). Refused entries are `superseded` (the
+    // attachment was added again after the DEL was queued; removed unapplied) and `foreign`
+    // (owned by someone else; moved aside, so also in `moved`). `retry`: the journal write
+    // failed, the entry stays for the next pass.
     struct Totals {
         size_t passes = 0, applied = 0, released = 0, superseded = 0, foreign = 0, moved = 0,
                retry = 0;
