@@ -139,23 +139,28 @@ void IpamService::handle(proto::Request req, Reply reply) {
     commit(std::move(change), std::move(reply), std::move(resp));
 }
 
-void IpamService::apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
-                                      std::function<void(bool)> done) {
+IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request& req,
+                                                           int64_t enqueued_unix_ns,
+                                                           std::function<void(bool)> done) {
     core::AttachmentKey key{req.network, req.container_id, req.ifname};
     core::Change change;
     const core::Allocation* a = state_.find(key);
     auto readded = readded_.find(key);
     const bool added_since = a && (a->time_ns > enqueued_unix_ns ||
                                    (readded != readded_.end() && readded->second > enqueued_unix_ns));
+    auto outcome = QueuedDelete::nothing_held;
     if (added_since) {
         spdlog::info("skipping queued DEL for {}: it was allocated again after the DEL was queued",
                      log_text(key.str()));
+        outcome = QueuedDelete::superseded;
     } else if (a) {
         readded_.erase(key);
         state_.release(key, core::ReleaseReason::queued_del, clock_.now_ns(), change);
         spdlog::info("applied queued DEL for {}", log_text(key.str()));
+        outcome = QueuedDelete::released;
     }
     commit(std::move(change), [done = std::move(done)](proto::Response r) { done(r.ok); }, proto::Response{true});
+    return outcome;
 }
 
 void IpamService::sweep_quarantine() {
