@@ -20,7 +20,7 @@ class QuarantineRestartTest : public IntegrationTest {
         r.container_id = container;
         r.ifname = "eth0";
         r.ips = std::move(ips);
-        return proto::call(agent().socket(), r, 10'000);
+        return proto::call(agent().socket(), r, {.timeout_ms = 10000});
     }
     // The one address an ADD returned, or "" with the failure recorded.
     std::string add(const std::string& network, const std::string& container,
@@ -52,7 +52,7 @@ TEST_F(QuarantineRestartTest, ElevenHundredCooldownsEndingInOneSweepSurviveARest
     proto::Request gc;
     gc.op = proto::Op::gc;
     gc.network = "wrn-mass";
-    auto gone = proto::call(agent().socket(), gc, 10'000);
+    auto gone = proto::call(agent().socket(), gc, {.timeout_ms = 10000});
     ASSERT_TRUE(gone && gone->ok) << (gone ? gone->msg : gone.error().describe());
 
     // Until the sweep has journaled their end, a released address is refused to anyone else.
