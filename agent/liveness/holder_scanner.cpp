@@ -40,7 +40,9 @@ Result<std::string> read_link(const std::string& path) {
     return std::string(buf, static_cast<size_t>(n));
 }
 
-bool exited(const Error& e) { return e.sys_errno == ENOENT || e.sys_errno == ESRCH; }
+bool exited(const Error& e) {
+    return e.sys_errno == ENOENT || e.sys_errno == ESRCH;
+}
 
 // The ns/net link of `pid`; nullopt when the process is gone. A main thread that exited before
 // the others reads ENOENT like a gone process, so then the other threads are asked.
@@ -64,7 +66,9 @@ Result<std::optional<std::string>> net_link_of(ProcSource& source, pid_t pid) {
 
 }  // namespace
 
-Result<std::vector<pid_t>> SystemProcSource::pids() { return numeric_entries(root_); }
+Result<std::vector<pid_t>> SystemProcSource::pids() {
+    return numeric_entries(root_);
+}
 
 Result<std::string> SystemProcSource::net_link(pid_t pid) {
     return read_link(root_ + "/" + std::to_string(pid) + "/ns/net");
@@ -75,7 +79,8 @@ Result<std::vector<pid_t>> SystemProcSource::threads(pid_t pid) {
 }
 
 Result<std::string> SystemProcSource::thread_net_link(pid_t pid, pid_t tid) {
-    return read_link(root_ + "/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/ns/net");
+    return read_link(root_ + "/" + std::to_string(pid) + "/task/" + std::to_string(tid) +
+                     "/ns/net");
 }
 
 Result<std::string> SystemProcSource::mountinfo() {
@@ -108,6 +113,7 @@ Result<HolderScan> ProcHolderScanner::scan() {
         auto link = net_link_of(*source_, pid);
         if (!link) {
             note_unreadable(std::move(link.error()));
+            out.unreadable_pids.push_back(pid);
             continue;
         }
         if (!*link) {
@@ -118,6 +124,7 @@ Result<HolderScan> ProcHolderScanner::scan() {
         if (!inode) {
             note_unreadable(Error{Code::decode, "unexpected namespace link '" + **link +
                                                     "' of pid " + std::to_string(pid)});
+            out.unreadable_pids.push_back(pid);
             continue;
         }
         Holder& h = out.held[*inode];

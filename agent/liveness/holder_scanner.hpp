@@ -42,6 +42,7 @@ struct HolderScan {
     size_t processes = 0;                       // /proc entries looked at
     size_t vanished = 0;                        // exited during the scan
     size_t unreadable = 0;                      // namespace unknown (see above)
+    std::vector<pid_t> unreadable_pids;         // which processes (mountinfo is not one)
     std::optional<Error> first_unreadable;      // why, for the log
     size_t mounts = 0;                          // nsfs network-namespace mounts seen
 
@@ -66,11 +67,11 @@ class HolderScanner {
 class ProcSource {
   public:
     virtual ~ProcSource() = default;
-    virtual Result<std::vector<pid_t>> pids() = 0;                    // numeric /proc entries
-    virtual Result<std::string> net_link(pid_t pid) = 0;              // readlink <pid>/ns/net
-    virtual Result<std::vector<pid_t>> threads(pid_t pid) = 0;        // <pid>/task entries
+    virtual Result<std::vector<pid_t>> pids() = 0;              // numeric /proc entries
+    virtual Result<std::string> net_link(pid_t pid) = 0;        // readlink <pid>/ns/net
+    virtual Result<std::vector<pid_t>> threads(pid_t pid) = 0;  // <pid>/task entries
     virtual Result<std::string> thread_net_link(pid_t pid, pid_t tid) = 0;
-    virtual Result<std::string> mountinfo() = 0;                      // self/mountinfo
+    virtual Result<std::string> mountinfo() = 0;  // self/mountinfo
 };
 
 // ProcSource over a proc mount (`root`, normally /proc).
@@ -89,7 +90,8 @@ class SystemProcSource final : public ProcSource {
 
 class ProcHolderScanner final : public HolderScanner {
   public:
-    explicit ProcHolderScanner(std::unique_ptr<ProcSource> source = std::make_unique<SystemProcSource>())
+    explicit ProcHolderScanner(
+        std::unique_ptr<ProcSource> source = std::make_unique<SystemProcSource>())
         : source_(std::move(source)) {}
     Result<HolderScan> scan() override;
 

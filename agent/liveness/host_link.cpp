@@ -13,10 +13,14 @@ namespace warren::liveness {
 
 std::string_view to_string(HostLinkOutcome outcome) {
     switch (outcome) {
-        case HostLinkOutcome::found: return "found";
-        case HostLinkOutcome::netns_gone: return "netns gone";
-        case HostLinkOutcome::no_interface: return "no such interface";
-        case HostLinkOutcome::no_host_peer: return "no host-side peer";
+        case HostLinkOutcome::found:
+            return "found";
+        case HostLinkOutcome::netns_gone:
+            return "netns gone";
+        case HostLinkOutcome::no_interface:
+            return "no such interface";
+        case HostLinkOutcome::no_host_peer:
+            return "no host-side peer";
     }
     return "unknown";
 }
@@ -45,7 +49,8 @@ Result<std::unique_ptr<NlHostLinkFinder>> NlHostLinkFinder::open() {
     if (!own) return fail_errno("cannot open our own network namespace /proc/thread-self/ns/net");
     auto sock = nl::connect_route();
     if (!sock) return std::unexpected(std::move(sock.error()));
-    return std::unique_ptr<NlHostLinkFinder>{new NlHostLinkFinder(std::move(own), std::move(*sock))};
+    return std::unique_ptr<NlHostLinkFinder>{
+        new NlHostLinkFinder(std::move(own), std::move(*sock))};
 }
 
 Result<HostLink> NlHostLinkFinder::find(const std::string& netns_path, const std::string& ifname,

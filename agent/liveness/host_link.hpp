@@ -35,8 +35,8 @@ std::string_view to_string(HostLinkOutcome outcome);
 
 struct HostLink {
     HostLinkOutcome outcome = HostLinkOutcome::netns_gone;
-    LinkInfo host;               // when found: the host-side veth (ifindex, name, ...)
-    int container_ifindex = 0;   // when found or no_host_peer: the interface's ifindex in the pod
+    LinkInfo host;              // when found: the host-side veth (ifindex, name, ...)
+    int container_ifindex = 0;  // when found or no_host_peer: the interface's ifindex in the pod
 };
 
 class HostLinkFinder {
@@ -55,7 +55,8 @@ class NlHostLinkFinder final : public HostLinkFinder {
                           uint64_t recorded_inode) override;
 
   private:
-    NlHostLinkFinder(Fd own_netns, nl::Sock host) : own_netns_(std::move(own_netns)), host_(std::move(host)) {}
+    NlHostLinkFinder(Fd own_netns, nl::Sock host)
+        : own_netns_(std::move(own_netns)), host_(std::move(host)) {}
 
     Fd own_netns_;
     nl::Sock host_;

@@ -16,10 +16,10 @@ namespace warren::liveness {
 struct LinkInfo {
     int ifindex = 0;
     std::string name;
-    std::string kind;        // IFLA_INFO_KIND: "veth", "bridge", ...; empty for a physical NIC
-    int link = 0;            // IFLA_LINK: for a veth the peer's ifindex (in the peer's netns); 0 if none
-    int link_netnsid = -1;   // IFLA_LINK_NETNSID: the peer's netns as an id of ours; -1 = same netns
-    int master = 0;          // IFLA_MASTER: the bridge (or bond) it is enslaved to; 0 if none
+    std::string kind;  // IFLA_INFO_KIND: "veth", "bridge", ...; empty for a physical NIC
+    int link = 0;      // IFLA_LINK: for a veth the peer's ifindex (in the peer's netns); 0 if none
+    int link_netnsid = -1;  // IFLA_LINK_NETNSID: the peer's netns as an id of ours; -1 = same netns
+    int master = 0;         // IFLA_MASTER: the bridge (or bond) it is enslaved to; 0 if none
 
     bool is_veth() const { return kind == "veth"; }
     // A veth whose other end lives in another network namespace: the host side of a pod's link,

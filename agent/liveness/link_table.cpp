@@ -1,15 +1,18 @@
-#include "liveness/link_info.hpp"
-
 #include <algorithm>
 #include <set>
+
+#include "liveness/link_info.hpp"
 
 namespace warren::liveness {
 
 std::string_view to_string(LinkEventType type) {
     switch (type) {
-        case LinkEventType::added: return "added";
-        case LinkEventType::changed: return "changed";
-        case LinkEventType::removed: return "removed";
+        case LinkEventType::added:
+            return "added";
+        case LinkEventType::changed:
+            return "changed";
+        case LinkEventType::removed:
+            return "removed";
     }
     return "unknown";
 }

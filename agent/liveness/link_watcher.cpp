@@ -47,13 +47,17 @@ Result<std::unique_ptr<NlLinkWatcher>> NlLinkWatcher::open() {
     return w;
 }
 
-int NlLinkWatcher::fd() const { return nl_socket_get_fd(events_.get()); }
+int NlLinkWatcher::fd() const {
+    return nl_socket_get_fd(events_.get());
+}
 
 Result<std::optional<LinkInfo>> NlLinkWatcher::get(int ifindex) {
     return nl::get_link(query_.get(), ifindex);
 }
 
-Result<std::vector<LinkInfo>> NlLinkWatcher::list() { return nl::list_links(query_.get()); }
+Result<std::vector<LinkInfo>> NlLinkWatcher::list() {
+    return nl::list_links(query_.get());
+}
 
 Status NlLinkWatcher::resync(const LinkSink& sink, LinkDrain& drain) {
     const int fd = this->fd();

@@ -14,10 +14,14 @@ namespace warren::liveness {
 
 std::string_view to_string(NetnsState state) {
     switch (state) {
-        case NetnsState::present: return "present";
-        case NetnsState::gone: return "gone";
-        case NetnsState::replaced: return "replaced";
-        case NetnsState::not_namespace: return "not a namespace";
+        case NetnsState::present:
+            return "present";
+        case NetnsState::gone:
+            return "gone";
+        case NetnsState::replaced:
+            return "replaced";
+        case NetnsState::not_namespace:
+            return "not a namespace";
     }
     return "unknown";
 }
@@ -42,8 +46,7 @@ Result<std::optional<NsPath>> open_ns_path(const std::string& path) {
 }
 
 Result<Fd> open_net_namespace(const NsPath& ns, const std::string& path) {
-    if (!ns.nsfs)
-        return fail(Code::invalid_config, path + " is not a namespace (not on nsfs)");
+    if (!ns.nsfs) return fail(Code::invalid_config, path + " is not a namespace (not on nsfs)");
     // An O_PATH descriptor allows no ioctl and no setns; reopen the very same file through it.
     const std::string self = "/proc/self/fd/" + std::to_string(ns.fd.get());
     Fd fd{::open(self.c_str(), O_RDONLY | O_CLOEXEC)};

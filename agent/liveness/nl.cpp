@@ -38,14 +38,17 @@ LinkInfo to_info(rtnl_link* l) {
 
 }  // namespace
 
-void SockFree::operator()(nl_sock* s) const noexcept { nl_socket_free(s); }
+void SockFree::operator()(nl_sock* s) const noexcept {
+    nl_socket_free(s);
+}
 
 Error error(std::string what, int nl_err) {
     return Error{Code::io, std::move(what) + ": " + nl_geterror(nl_err), {}, 0};
 }
 
 Result<Sock> connect_route() {
-    nl_debug = 0;
+    static const bool quiet = (nl_debug = 0, true);  // once, before any socket of ours
+    (void)quiet;
     Sock sock{nl_socket_alloc()};
     if (!sock) return fail(Code::io, "cannot allocate a netlink socket: out of memory");
     if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0)
@@ -115,6 +118,7 @@ Result<int> netns_id(nl_sock* sock, int netns_fd) {
 Result<LinkInfo> parse_link(nlmsghdr* hdr) {
     std::unique_ptr<nl_msg, MsgFree> msg{nlmsg_convert(hdr)};
     if (!msg) return fail(Code::io, "cannot copy a netlink message: out of memory");
+    nlmsg_set_proto(msg.get(), NETLINK_ROUTE);  // libnl finds the parser by protocol and type
     std::optional<LinkInfo> out;
     auto on_object = [](nl_object* o, void* arg) {
         *static_cast<std::optional<LinkInfo>*>(arg) = to_info(reinterpret_cast<rtnl_link*>(o));

@@ -17,8 +17,10 @@ class FakeHolderScanner final : public liveness::HolderScanner {
     // Makes scans incomplete: `n` processes could not be read.
     void set_unreadable(size_t n) {
         next_.unreadable = n;
-        if (n) next_.first_unreadable = Error::from_errno("cannot read /proc/1/ns/net", EACCES);
-        else next_.first_unreadable.reset();
+        if (n)
+            next_.first_unreadable = Error::from_errno("cannot read /proc/1/ns/net", EACCES);
+        else
+            next_.first_unreadable.reset();
     }
     void fail_next_scan(Error e) { failure_ = std::move(e); }
     int scans() const { return scans_; }

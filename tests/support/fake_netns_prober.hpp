@@ -16,8 +16,10 @@ class FakeNetnsProber final : public liveness::NetnsProber {
     void remove(const std::string& path) { paths_.erase(path); }
     // Every probe of `path` fails with `error` until cleared (nullopt).
     void fail_on(const std::string& path, std::optional<Error> error) {
-        if (error) failures_[path] = *error;
-        else failures_.erase(path);
+        if (error)
+            failures_[path] = *error;
+        else
+            failures_.erase(path);
     }
     int probes() const { return probes_; }
 

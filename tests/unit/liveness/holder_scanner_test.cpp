@@ -13,7 +13,9 @@
 namespace warren::liveness {
 namespace {
 
-Error errno_error(int err) { return Error::from_errno("read", err); }
+Error errno_error(int err) {
+    return Error::from_errno("read", err);
+}
 
 // /proc as the test describes it: per pid a link text or an errno, threads, a mountinfo.
 class FakeProc final : public ProcSource {
@@ -74,6 +76,7 @@ TEST(HolderScanner, PermissionDeniedMakesTheScanIncomplete) {
     ASSERT_TRUE(scan.has_value());
     EXPECT_EQ(scan->unreadable, 1u);
     EXPECT_FALSE(scan->complete()) << "pid 2 may hold any namespace";
+    EXPECT_EQ(scan->unreadable_pids, std::vector<pid_t>{2});
     ASSERT_TRUE(scan->first_unreadable.has_value());
     EXPECT_EQ(scan->first_unreadable->sys_errno, EACCES);
     EXPECT_TRUE(scan->is_held(100));
@@ -139,6 +142,7 @@ TEST(HolderScanner, UnreadableMountinfoMakesTheScanIncomplete) {
     auto scan = scanner.scan();
     ASSERT_TRUE(scan.has_value());
     EXPECT_FALSE(scan->complete());
+    EXPECT_TRUE(scan->unreadable_pids.empty()) << "no process was unreadable";
     EXPECT_TRUE(scan->is_held(100));
 }
 

@@ -42,7 +42,9 @@ TEST(ParseNsfsMounts, FindsNetworkNamespaceMountsOnly) {
     EXPECT_EQ(mounts, want);
 }
 
-TEST(ParseNsfsMounts, EmptyTextHasNone) { EXPECT_TRUE(parse_nsfs_mounts("").empty()); }
+TEST(ParseNsfsMounts, EmptyTextHasNone) {
+    EXPECT_TRUE(parse_nsfs_mounts("").empty());
+}
 
 }  // namespace
 }  // namespace warren::liveness
