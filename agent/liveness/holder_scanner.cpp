@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,6 +84,13 @@ Result<std::string> SystemProcSource::thread_net_link(pid_t pid, pid_t tid) {
                      "/ns/net");
 }
 
+Result<uint64_t> SystemProcSource::net_dev_inode(pid_t pid) {
+    const std::string path = root_ + "/" + std::to_string(pid) + "/net/dev";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return fail_errno("cannot stat " + path);
+    return static_cast<uint64_t>(st.st_ino);
+}
+
 Result<std::string> SystemProcSource::mountinfo() {
     const std::string path = root_ + "/self/mountinfo";
     Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -102,18 +110,14 @@ Result<std::string> SystemProcSource::mountinfo() {
 
 Result<HolderScan> ProcHolderScanner::scan() {
     HolderScan out;
-    auto note_unreadable = [&](Error e) {
-        ++out.unreadable;
-        if (!out.first_unreadable) out.first_unreadable = std::move(e);
-    };
+    std::vector<Unknown> unknown;
     auto pids = source_->pids();
     if (!pids) return std::unexpected(std::move(pids.error()));
     for (pid_t pid : *pids) {
         ++out.processes;
         auto link = net_link_of(*source_, pid);
         if (!link) {
-            note_unreadable(std::move(link.error()));
-            out.unreadable_pids.push_back(pid);
+            unknown.push_back({pid, std::move(link.error())});
             continue;
         }
         if (!*link) {
@@ -122,18 +126,19 @@ Result<HolderScan> ProcHolderScanner::scan() {
         }
         const auto inode = parse_net_link(**link);
         if (!inode) {
-            note_unreadable(Error{Code::decode, "unexpected namespace link '" + **link +
-                                                    "' of pid " + std::to_string(pid)});
-            out.unreadable_pids.push_back(pid);
+            unknown.push_back({pid, Error{Code::decode, "unexpected namespace link '" + **link +
+                                                            "' of pid " + std::to_string(pid)}});
             continue;
         }
         Holder& h = out.held[*inode];
         if (h.pid == 0) h.pid = pid;
     }
+    resolve(out, unknown);
 
     auto mi = source_->mountinfo();
     if (!mi) {
-        note_unreadable(std::move(mi.error()));
+        ++out.unreadable;
+        if (!out.first_unreadable) out.first_unreadable = std::move(mi.error());
         return out;
     }
     for (NsfsMount& m : parse_nsfs_mounts(*mi)) {
@@ -142,6 +147,33 @@ Result<HolderScan> ProcHolderScanner::scan() {
         if (h.mount_point.empty()) h.mount_point = std::move(m.mount_point);
     }
     return out;
+}
+
+void ProcHolderScanner::resolve(HolderScan& out, std::vector<Unknown>& unknown) {
+    if (unknown.empty()) return;
+    // /proc/<pid>/net/dev inode -> namespace, from one readable process per namespace (checked
+    // to be in it still after the stat, so a pid reused meanwhile cannot lie).
+    std::unordered_map<uint64_t, uint64_t> by_dev;
+    for (const auto& [inode, holder] : out.held) {
+        if (holder.pid == 0) continue;
+        auto dev = source_->net_dev_inode(holder.pid);
+        auto again = source_->net_link(holder.pid);
+        if (dev && again && parse_net_link(*again) == inode) by_dev.emplace(*dev, inode);
+    }
+    for (Unknown& u : unknown) {
+        auto dev = source_->net_dev_inode(u.pid);
+        if (!dev && exited(dev.error())) {
+            ++out.vanished;
+            continue;
+        }
+        if (dev && by_dev.contains(*dev)) {
+            ++out.resolved;
+            continue;
+        }
+        ++out.unreadable;
+        out.unreadable_pids.push_back(u.pid);
+        if (!out.first_unreadable) out.first_unreadable = std::move(u.why);
+    }
 }
 
 }  // namespace warren::liveness

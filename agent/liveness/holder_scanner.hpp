@@ -13,8 +13,16 @@
 // process whose main thread exited before the others (its ns link then reads ENOENT): for that
 // one the scan reads its threads' links instead.
 // Processes exit mid-scan: ENOENT/ESRCH count as `vanished` (they hold nothing any more).
-// EACCES/EPERM or anything else counts as `unreadable`: such a process may hold any namespace,
-// so a scan with unreadable processes is not `complete()`, and "not held" from it is not proof.
+// A process whose ns link cannot be read (EACCES/EPERM: ptrace rules, e.g. a process with
+// capabilities we lack, as a sandbox's or container runtime's supervisor can be) is looked at
+// once more through /proc/<pid>/net/dev, which needs no ptrace access: that proc file's inode is
+// distinct per network namespace, so when it equals the one of a process whose namespace was
+// read, the process is in that (already held) namespace and counts as `resolved`. What is still
+// unknown counts as `unreadable`: it may hold any namespace, so a scan with unreadable processes
+// is not `complete()`, and "not held" from it is not proof.
+// Scope: the agent must see the host's processes (host pid namespace; hostPID in a DaemonSet),
+// and sees only the mounts of its own mount namespace (a DaemonSet mounts the runtime's netns
+// directory with HostToContainer propagation).
 //
 // HolderScanner is the seam (fake: tests/support/fake_holder_scanner.hpp); ProcHolderScanner
 // reads /proc through ProcSource (a seam too, so errors mid-scan are unit-tested).
@@ -41,10 +49,11 @@ struct HolderScan {
     std::unordered_map<uint64_t, Holder> held;  // netns inode -> one holder of each kind
     size_t processes = 0;                       // /proc entries looked at
     size_t vanished = 0;                        // exited during the scan
-    size_t unreadable = 0;                      // namespace unknown (see above)
-    std::vector<pid_t> unreadable_pids;         // which processes (mountinfo is not one)
-    std::optional<Error> first_unreadable;      // why, for the log
-    size_t mounts = 0;                          // nsfs network-namespace mounts seen
+    size_t resolved = 0;    // ns link unreadable, namespace known through /proc/<pid>/net
+    size_t unreadable = 0;  // namespace unknown (see above)
+    std::vector<pid_t> unreadable_pids;     // which processes (mountinfo is not one)
+    std::optional<Error> first_unreadable;  // why, for the log
+    size_t mounts = 0;                      // nsfs network-namespace mounts seen
 
     bool is_held(uint64_t inode) const { return held.contains(inode); }
     const Holder* holder(uint64_t inode) const {
@@ -71,7 +80,8 @@ class ProcSource {
     virtual Result<std::string> net_link(pid_t pid) = 0;        // readlink <pid>/ns/net
     virtual Result<std::vector<pid_t>> threads(pid_t pid) = 0;  // <pid>/task entries
     virtual Result<std::string> thread_net_link(pid_t pid, pid_t tid) = 0;
-    virtual Result<std::string> mountinfo() = 0;  // self/mountinfo
+    virtual Result<std::string> mountinfo() = 0;            // self/mountinfo
+    virtual Result<uint64_t> net_dev_inode(pid_t pid) = 0;  // stat <pid>/net/dev
 };
 
 // ProcSource over a proc mount (`root`, normally /proc).
@@ -83,6 +93,7 @@ class SystemProcSource final : public ProcSource {
     Result<std::vector<pid_t>> threads(pid_t pid) override;
     Result<std::string> thread_net_link(pid_t pid, pid_t tid) override;
     Result<std::string> mountinfo() override;
+    Result<uint64_t> net_dev_inode(pid_t pid) override;
 
   private:
     std::string root_;
@@ -96,6 +107,13 @@ class ProcHolderScanner final : public HolderScanner {
     Result<HolderScan> scan() override;
 
   private:
+    struct Unknown {  // a process whose ns link could not be read
+        pid_t pid;
+        Error why;
+    };
+    // Settles each unknown process as resolved, vanished or unreadable.
+    void resolve(HolderScan& out, std::vector<Unknown>& unknown);
+
     std::unique_ptr<ProcSource> source_;
 };
 

@@ -40,6 +40,11 @@ class FakeProc final : public ProcSource {
         return it == task_links.end() ? std::unexpected(errno_error(ENOENT)) : it->second;
     }
     Result<std::string> mountinfo() override { return mountinfo_text; }
+    std::map<pid_t, Result<uint64_t>> net_devs;  // missing: EACCES
+    Result<uint64_t> net_dev_inode(pid_t pid) override {
+        auto it = net_devs.find(pid);
+        return it == net_devs.end() ? std::unexpected(errno_error(EACCES)) : it->second;
+    }
 };
 
 TEST(HolderScanner, OnePassFindsEveryHeldNamespaceAndToleratesExits) {
@@ -80,6 +85,33 @@ TEST(HolderScanner, PermissionDeniedMakesTheScanIncomplete) {
     ASSERT_TRUE(scan->first_unreadable.has_value());
     EXPECT_EQ(scan->first_unreadable->sys_errno, EACCES);
     EXPECT_TRUE(scan->is_held(100));
+}
+
+// A process with capabilities we lack (ptrace denies its ns link) in a namespace a readable
+// process is in: /proc/<pid>/net/dev tells which one, so the scan stays complete.
+TEST(HolderScanner, DeniedProcessInAKnownNamespaceIsResolvedThroughProcNet) {
+    auto proc = std::make_unique<FakeProc>();
+    proc->pid_list = {1, 2, 3, 4};
+    proc->links[1] = std::unexpected(errno_error(EACCES));
+    proc->links[2] = "net:[100]";
+    proc->links[3] = std::unexpected(errno_error(EACCES));
+    proc->links[4] = std::unexpected(errno_error(EPERM));
+    proc->net_devs[1] = 9001u;  // same as pid 2: namespace 100
+    proc->net_devs[2] = 9001u;
+    proc->net_devs[3] = std::unexpected(errno_error(ESRCH));  // exited meanwhile
+    proc->net_devs[4] = 9002u;                                // a namespace nobody readable is in
+    ProcHolderScanner scanner(std::move(proc));
+
+    auto scan = scanner.scan();
+    ASSERT_TRUE(scan.has_value());
+    EXPECT_EQ(scan->resolved, 1u);
+    EXPECT_EQ(scan->vanished, 1u);
+    EXPECT_EQ(scan->unreadable, 1u);
+    EXPECT_EQ(scan->unreadable_pids, std::vector<pid_t>{4});
+    ASSERT_TRUE(scan->first_unreadable.has_value());
+    EXPECT_EQ(scan->first_unreadable->sys_errno, EPERM);
+    EXPECT_FALSE(scan->complete()) << "pid 4 may hold the namespace we ask about";
+    EXPECT_EQ(scan->holder(100)->pid, 2);
 }
 
 TEST(HolderScanner, AnUnexpectedLinkIsUnreadableNotHeld) {

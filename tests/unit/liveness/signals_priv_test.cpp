@@ -143,6 +143,7 @@ TEST(HolderScannerPrivileged, ProcessKeepsADeletedNamespaceHeldUntilItExits) {
     ProcHolderScanner scanner;
     auto zombie = scanner.scan();
     ASSERT_TRUE(zombie.has_value()) << zombie.error().describe();
+    EXPECT_TRUE(zombie->complete()) << zombie->first_unreadable->describe();
     ASSERT_TRUE(zombie->is_held(ino)) << "...but the namespace lives on: a zombie";
     EXPECT_EQ(zombie->holder(ino)->pid, child.pid());
     EXPECT_EQ(zombie->holder(ino)->mount_point, "");
@@ -187,12 +188,16 @@ TEST(HolderScannerPrivileged, ScanOfThisMachine) {
     std::vector<double> us;
     size_t processes = 0, held = 0;
     std::vector<pid_t> unreadable;
+    size_t resolved = 0;
     for (int i = 0; i < 50; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         auto scan = scanner.scan();
         const auto t1 = std::chrono::steady_clock::now();
         ASSERT_TRUE(scan.has_value()) << scan.error().describe();
+        EXPECT_TRUE(scan->complete())
+            << scan->unreadable << " unreadable, first: " << scan->first_unreadable->describe();
         processes = scan->processes;
+        resolved = scan->resolved;
         unreadable = scan->unreadable_pids;
         held = scan->held.size();
         us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -200,7 +205,7 @@ TEST(HolderScannerPrivileged, ScanOfThisMachine) {
     std::ranges::sort(us);
     std::cout << "holder scan: " << processes << " processes, " << held
               << " namespaces held; per scan p50 " << us[us.size() / 2] << " us, max " << us.back()
-              << " us; unreadable pids:";
+              << " us; " << resolved << " resolved through /proc/<pid>/net; unreadable pids:";
     for (pid_t pid : unreadable) std::cout << ' ' << pid;
     std::cout << '\n';
 }
