@@ -14,6 +14,10 @@
 // table and the events stay right; LinkDrain::resyncs counts those.
 // A link can vanish at any time after its event (a pod deleted): whoever acts on an event treats
 // ENODEV as normal; get()/exists() ask the kernel now.
+// Attaching: a veth made in our namespace whose peer is then moved into a pod is first `added`
+// with both ends here, then `changed` when its peer leaves; so attach on added or changed, when
+// LinkInfo::is_pod_facing_veth() (or the name is in liveness.interfaces). A veth made inside the
+// pod and moved out (CNI's bridge/ptp plugins) is `added` pod-facing already.
 //
 // Thread-safety: none; one thread (the daemon's event loop) uses an instance.
 // Errors: values; nothing throws.
