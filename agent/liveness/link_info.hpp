@@ -51,6 +51,10 @@ class LinkTable {
     // for every link missing from it, then `added`/`changed` in ifindex order.
     std::vector<LinkEvent> resync(const std::vector<LinkInfo>& listing);
 
+    // Veths of ours whose peer is `ifindex` in our namespace. When that peer leaves (deleted or
+    // moved into a pod), the kernel sends nothing about them, so they must be asked again.
+    std::vector<int> same_netns_peers_of(int ifindex) const;
+
     const LinkMap& links() const { return links_; }
     const LinkInfo* find(int ifindex) const;
 

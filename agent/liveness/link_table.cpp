@@ -53,6 +53,14 @@ std::vector<LinkEvent> LinkTable::resync(const std::vector<LinkInfo>& listing) {
     return events;
 }
 
+std::vector<int> LinkTable::same_netns_peers_of(int ifindex) const {
+    std::vector<int> out;
+    for (const auto& [i, l] : links_)
+        if (l.is_veth() && l.link_netnsid < 0 && l.link == ifindex && i != ifindex)
+            out.push_back(i);
+    return out;
+}
+
 const LinkInfo* LinkTable::find(int ifindex) const {
     auto it = links_.find(ifindex);
     return it == links_.end() ? nullptr : &it->second;

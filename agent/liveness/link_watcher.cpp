@@ -76,6 +76,18 @@ Status NlLinkWatcher::resync(const LinkSink& sink, LinkDrain& drain) {
     return {};
 }
 
+Status NlLinkWatcher::refresh_peers_of(int ifindex, const LinkSink& sink, LinkDrain& drain) {
+    for (int peer : table_.same_netns_peers_of(ifindex)) {
+        auto now = get(peer);
+        if (!now) return std::unexpected(std::move(now.error()));
+        auto ev = *now ? table_.upsert(std::move(**now)) : table_.erase(peer);
+        if (!ev) continue;
+        ++drain.events;
+        sink(*ev);
+    }
+    return {};
+}
+
 Result<LinkDrain> NlLinkWatcher::process_events(const LinkSink& sink) {
     LinkDrain drain;
     const int fd = this->fd();
@@ -116,6 +128,9 @@ Result<LinkDrain> NlLinkWatcher::process_events(const LinkSink& sink) {
             if (!ev) continue;
             ++drain.events;
             sink(*ev);
+            if (ev->type == LinkEventType::removed)
+                if (auto s = refresh_peers_of(ev->link.ifindex, sink, drain); !s)
+                    return std::unexpected(std::move(s.error()));
         }
         if (unreadable)
             if (auto s = resync(sink, drain); !s) return std::unexpected(std::move(s.error()));

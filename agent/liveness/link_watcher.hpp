@@ -15,9 +15,11 @@
 // A link can vanish at any time after its event (a pod deleted): whoever acts on an event treats
 // ENODEV as normal; get()/exists() ask the kernel now.
 // Attaching: a veth made in our namespace whose peer is then moved into a pod is first `added`
-// with both ends here, then `changed` when its peer leaves; so attach on added or changed, when
-// LinkInfo::is_pod_facing_veth() (or the name is in liveness.interfaces). A veth made inside the
-// pod and moved out (CNI's bridge/ptp plugins) is `added` pod-facing already.
+// with both ends here, then `changed` when its peer leaves (the kernel says nothing about the
+// veth that stays, so the watcher asks for it again when its peer's RTM_DELLINK comes); so
+// attach on added or changed, when LinkInfo::is_pod_facing_veth() (or the name is in
+// liveness.interfaces). A veth made inside the pod and moved out (CNI's bridge/ptp plugins) is
+// `added` pod-facing already.
 //
 // Thread-safety: none; one thread (the daemon's event loop) uses an instance.
 // Errors: values; nothing throws.
@@ -81,6 +83,8 @@ class NlLinkWatcher final : public LinkWatcher {
         : events_(std::move(events)), query_(std::move(query)) {}
     // Drops whatever is queued on the event socket, lists, reports the difference.
     Status resync(const LinkSink& sink, LinkDrain& drain);
+    // Asks the kernel again about the veths whose same-namespace peer `ifindex` just left.
+    Status refresh_peers_of(int ifindex, const LinkSink& sink, LinkDrain& drain);
 
     nl::Sock events_;  // subscribed to RTNLGRP_LINK, non-blocking, read by hand
     nl::Sock query_;   // blocking, for listings and single queries

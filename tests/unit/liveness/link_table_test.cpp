@@ -55,6 +55,16 @@ TEST(LinkTable, ResyncReportsTheDifferenceRemovalsFirst) {
     EXPECT_EQ(t.links().size(), 3u);
 }
 
+TEST(LinkTable, SameNetnsPeersAreTheVethsPointingAtALinkHere) {
+    LinkTable t;
+    t.upsert(veth(10, "host0", 11, -1));  // both ends here
+    t.upsert(veth(11, "peer0", 10, -1));
+    t.upsert(veth(12, "pod0", 11, 3));  // peer index 11 but in namespace 3: not ours
+    t.upsert(LinkInfo{13, "vlan9", "vlan", 11, -1, 0});  // IFLA_LINK of a vlan is its parent
+    EXPECT_EQ(t.same_netns_peers_of(11), std::vector<int>{10});
+    EXPECT_TRUE(t.same_netns_peers_of(99).empty());
+}
+
 TEST(LinkInfo, PodFacingVethHasItsPeerInAnotherNamespace) {
     EXPECT_TRUE(veth(7, "veth1", 2, 0).is_pod_facing_veth());
     EXPECT_FALSE(veth(7, "veth1", 8, -1).is_pod_facing_veth()) << "both ends here";

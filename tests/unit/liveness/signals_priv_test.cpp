@@ -279,6 +279,35 @@ TEST(LinkWatcherPrivileged, AddAndDeleteBetweenTwoDrainsComeInOrder) {
     EXPECT_EQ((*w)->links().count(seen[index_of(seen, LinkEventType::added, a)].link.ifindex), 0u);
 }
 
+// The kernel sends nothing about a veth whose peer moves into another namespace; the watcher
+// must still report it pod-facing (Docker-style: made here, container end moved out).
+TEST(LinkWatcherPrivileged, VethBecomesPodFacingWhenItsPeerMovesIntoANamespace) {
+    WARREN_REQUIRE_ROOT();
+    Netns ns;
+    ASSERT_TRUE(ns.ok()) << ns.error();
+    auto w = NlLinkWatcher::open();
+    ASSERT_TRUE(w.has_value()) << w.error().describe();
+    const std::string host = unique_name("wvh"), peer = unique_name("wvp");
+    LinkGuard guard(host);
+    ASSERT_TRUE(run_cmd({"ip", "link", "add", host, "type", "veth", "peer", "name", peer}).ok());
+    ASSERT_TRUE(run_cmd({"ip", "link", "set", peer, "netns", ns.name()}).ok());
+    const int idx = ifindex_of(host);
+    ASSERT_GT(idx, 0);
+
+    auto seen = pump(**w, [&](const auto&) {
+        const LinkInfo* l = nullptr;
+        if (auto it = (*w)->links().find(idx); it != (*w)->links().end()) l = &it->second;
+        return l && l->is_pod_facing_veth();
+    });
+    auto it = (*w)->links().find(idx);
+    ASSERT_NE(it, (*w)->links().end());
+    EXPECT_TRUE(it->second.is_pod_facing_veth()) << "link_netnsid " << it->second.link_netnsid;
+    ASSERT_TRUE(has(seen, LinkEventType::changed, host));
+    EXPECT_LT(index_of(seen, LinkEventType::added, host),
+              index_of(seen, LinkEventType::changed, host));
+    EXPECT_TRUE(seen[index_of(seen, LinkEventType::changed, host)].link.is_pod_facing_veth());
+}
+
 TEST(LinkWatcherPrivileged, LinksPresentAtStartAreInTheTable) {
     WARREN_REQUIRE_ROOT();
     const std::string d = unique_name("wvd");
