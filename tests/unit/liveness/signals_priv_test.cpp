@@ -444,6 +444,42 @@ TEST(HostLinkPrivileged, FindsTheHostSideOfAMovedVeth) {
     EXPECT_EQ(it->second.link, found->container_ifindex);
 }
 
+// Signals 2 and 3 together: the host veth lives exactly as long as the pod's namespace, which a
+// process can keep after its path is deleted.
+TEST(HostLinkPrivileged, HostLinkGoesWithTheNamespaceNotWithItsPath) {
+    WARREN_REQUIRE_ROOT();
+    Pod pod;
+    ASSERT_TRUE(pod.setup()) << pod.ns.error();
+    const uint64_t ino = inode_of(pod.ns.path());
+    auto finder = NlHostLinkFinder::open();
+    ASSERT_TRUE(finder.has_value()) << finder.error().describe();
+    auto found = (*finder)->find(pod.ns.path(), "eth0", ino);
+    ASSERT_TRUE(found.has_value()) << found.error().describe();
+    ASSERT_EQ(found->outcome, HostLinkOutcome::found);
+    const int host = found->host.ifindex;
+
+    it::TempDir dir;
+    std::string why;
+    auto child = it::Child::spawn({"ip", "netns", "exec", pod.ns.name(), "sleep", "1000"}, {},
+                                  dir / "sleep.log", why);
+    ASSERT_TRUE(child.valid()) << why;
+    const std::string link_path = "/proc/" + std::to_string(child.pid()) + "/ns/net";
+    for (int i = 0; i < 100 && inode_of(link_path) != ino; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(inode_of(link_path), ino) << "the child never entered the namespace";
+
+    auto w = NlLinkWatcher::open();
+    ASSERT_TRUE(w.has_value()) << w.error().describe();
+    ASSERT_TRUE(run_cmd({"ip", "netns", "del", pod.ns.name()}).ok());
+    EXPECT_EQ((*w)->exists(host), true) << "a zombie namespace keeps its veth";
+
+    child.kill9();
+    auto seen =
+        pump(**w, [&](const auto& ev) { return has(ev, LinkEventType::removed, pod.host); });
+    ASSERT_TRUE(has(seen, LinkEventType::removed, pod.host));
+    EXPECT_EQ(seen[index_of(seen, LinkEventType::removed, pod.host)].link.ifindex, host);
+    EXPECT_EQ((*w)->exists(host), false);
+}
+
 TEST(HostLinkPrivileged, MissingThingsAreOutcomesNotErrors) {
     WARREN_REQUIRE_ROOT();
     Pod pod;
