@@ -69,7 +69,7 @@ std::string make_frame(const LoadOptions& o, int conn, size_t& digits_at) {
     if (o.ping) {
         r.op = proto::Op::ping;
         digits_at = std::string::npos;
-        return proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r));
+        return proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r).value());
     }
     char cid[64];
     std::snprintf(cid, sizeof cid, "%sc%03dn", o.id_prefix.c_str(), conn);
@@ -83,7 +83,7 @@ std::string make_frame(const LoadOptions& o, int conn, size_t& digits_at) {
     r.netns_inode = netns_inode("/proc/self/ns/net");
     r.pool = o.pool;
     r.pod = {"bench", "load-" + std::to_string(conn), uid};
-    std::string frame = proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r));
+    std::string frame = proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r).value());
     digits_at = frame.find(kDigitsMark);
     return frame;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "warren/ip.hpp"
+#include "warren/json_depth.hpp"
 
 namespace warren::cni {
 
@@ -210,6 +211,8 @@ Result<bool> read_attachments(const json& conf, const char* key,
 }  // namespace
 
 Result<json> parse_json_object(std::string_view text) {
+    if (auto s = check_json_depth(text); !s)
+        return fail(Code::decode, "error decoding the network config: " + s.error().message);
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded())
         return fail(Code::decode, "error decoding the network config: stdin is not valid JSON");

@@ -28,6 +28,49 @@ Status add_ips(const std::vector<std::string>& in, const char* source,
     return {};
 }
 
+// The compact request form carries at most 65535 bytes per string and entries per list. Longer
+// ones are refused here, naming where they came from, rather than sent to fail at the agent.
+Status check_wire_limits(const Env& env, const proto::Request& req) {
+    constexpr size_t kMax = proto::kMaxCompactField;
+    struct Field {
+        const std::string* value;
+        const char* source;
+        Code code;
+    };
+    const std::string no_pool;
+    const Field fields[] = {
+        {&req.network, "the network config's name", Code::invalid_config},
+        {&req.container_id, "CNI_CONTAINERID", Code::invalid_env},
+        {&req.ifname, "CNI_IFNAME", Code::invalid_env},
+        {&req.netns, "CNI_NETNS", Code::invalid_env},
+        {&req.pod.namespace_, "CNI_ARGS K8S_POD_NAMESPACE", Code::invalid_env},
+        {&req.pod.name, "CNI_ARGS K8S_POD_NAME", Code::invalid_env},
+        {&req.pod.uid, "CNI_ARGS K8S_POD_UID", Code::invalid_env},
+        {req.pool ? &*req.pool : &no_pool, "ipam.pool", Code::invalid_config},
+    };
+    for (const auto& f : fields)
+        if (f.value->size() > kMax)
+            return fail(f.code, std::string(f.source) + " is " + std::to_string(f.value->size()) +
+                                    " bytes long; warren passes at most " + std::to_string(kMax) +
+                                    " bytes to warrend");
+    if (req.ips.size() > kMax)
+        return fail(env.args.ips.size() > kMax ? Code::invalid_env : Code::invalid_config,
+                    std::to_string(req.ips.size()) + " requested addresses; warren passes at most " +
+                        std::to_string(kMax));
+    if (req.valid_attachments.size() > kMax)
+        return fail(Code::invalid_config,
+                    "cni.dev/valid-attachments has " + std::to_string(req.valid_attachments.size()) +
+                        " entries; warren passes at most " + std::to_string(kMax));
+    for (const auto& a : req.valid_attachments)
+        if (a.container_id.size() > kMax || a.ifname.size() > kMax)
+            return fail(Code::invalid_config,
+                        "an entry of cni.dev/valid-attachments is longer than " +
+                            std::to_string(kMax) + " bytes");
+    if (auto s = proto::check_compact_limits(req); !s)
+        return fail(Code::invalid_config, s.error().message);
+    return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> requested_ips(const CniArgs& args, const NetConf& conf) {
@@ -106,6 +149,7 @@ Result<proto::Request> build_request(const Env& env, const NetConf& conf) {
         req.netns = env.netns;
         req.pod = env.args.pod;
     }
+    if (auto s = check_wire_limits(env, req); !s) return std::unexpected(s.error());
     return req;
 }
 

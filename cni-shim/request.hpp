@@ -22,6 +22,8 @@ Result<std::vector<std::string>> prev_result_ips(const NetConf& conf);
 // The request for env.command (not VERSION). ADD carries requested_ips(), CHECK
 // prev_result_ips(), GC the valid attachments (refused with Code::invalid_config when the config
 // has neither attachment key: an empty list would release every reservation of the network).
+// A field longer than the compact request form carries (65535 bytes or entries) is refused
+// naming its source: Code::invalid_env for CNI_* variables, Code::invalid_config for the config.
 Result<proto::Request> build_request(const Env& env, const NetConf& conf);
 
 }  // namespace warren::cni

@@ -124,7 +124,9 @@ Result<Response> call(const std::string& socket_path, const Request& req, const 
     if (auto s = check_peer(fd.get(), socket_path, opts.agent_uid); !s)
         return std::unexpected(s.error());
 
-    std::string frame = encode_frame(Kind::request_binary, encode_binary(req));
+    auto request = encode_binary(req);
+    if (!request) return std::unexpected(request.error());
+    std::string frame = encode_frame(Kind::request_binary, *request);
     if (auto s = write_all(fd.get(), frame.data(), frame.size(), deadline); !s)
         return std::unexpected(s.error());
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "warren/json_depth.hpp"
+
 namespace warren::proto {
 
 using nlohmann::json;
@@ -159,6 +161,7 @@ std::string encode(const Response& r) {
 // The JSON form: the delete queue's files and hand-written clients (socat). The plugin sends the
 // compact form, so this is off the per-pod path.
 Result<Request> decode_request(std::string_view payload) {
+    if (auto s = check_json_depth(payload); !s) return std::unexpected(s.error());
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(Code::decode, "request is not a JSON object");
     Request r;
@@ -199,6 +202,8 @@ Result<Request> decode_request(std::string_view payload) {
 }
 
 Result<Response> decode_response(std::string_view payload) {
+    if (auto s = check_json_depth(payload); !s)
+        return fail(Code::decode, "warrend's answer is not usable: " + s.error().message);
     json j = json::parse(payload, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(Code::decode, "response is not a JSON object");
     Response r;

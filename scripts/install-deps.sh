@@ -19,6 +19,9 @@ PACKAGES=(
   # integration tests, demo and benchmark peers: bridge/ptp/host-local, ip, ping,
   # systemd-socket-activate (package systemd), unshare/mount/mountpoint/flock, pgrep, jq
   containernetworking-plugins iproute2 iputils-ping systemd util-linux mount procps jq
+  # real-runtime tests (runtime_tests): containerd + ctr, podman with its CNI backend, runc,
+  # a busybox rootfs
+  containerd podman runc conmon busybox-static
 )
 
 force=0

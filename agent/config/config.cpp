@@ -8,6 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warren/json_depth.hpp"
+#include "warren/protocol.hpp"
+
 namespace warren::config {
 
 using nlohmann::json;
@@ -25,15 +28,62 @@ Status bad(const std::string& where, const std::string& what) {
     return fail(Code::invalid_config, where + ": " + what);
 }
 
-template <class T>
-Status read_key(const json& j, const char* key, T& out, const std::string& where) {
+Status read_key(const json& j, const char* key, std::string& out, const std::string& where) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return {};
-    try {
-        out = it->get<T>();
-    } catch (const json::exception&) {
-        return bad(where, std::string("'") + key + "' has the wrong type");
+    if (!it->is_string()) return bad(where, std::string("'") + key + "' must be a string");
+    out = it->get<std::string>();
+    return {};
+}
+
+std::string allowed(const Bounds& b) {
+    return "it must be a whole number from " + std::to_string(b.min) + " to " + std::to_string(b.max) + " (" +
+           b.unit + ")";
+}
+
+// A JSON value as it appears in the file, cut for a message.
+std::string shown(const json& v) {
+    std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+    return s.size() > 40 ? s.substr(0, 40) + "..." : s;
+}
+
+// Integers only, checked against `b` before they meet the field's type: nothing is truncated,
+// wrapped or rounded on the way.
+template <class T>
+Status read_number(const json& j, const char* key, const std::string& name, const Bounds& b, T& out,
+                   const std::string& where) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return {};
+    bool in_range = false;
+    int64_t v = 0;
+    if (it->is_number_unsigned()) {
+        const auto u = it->get<uint64_t>();
+        in_range = u <= static_cast<uint64_t>(b.max) && static_cast<int64_t>(u) >= b.min;
+        v = static_cast<int64_t>(u);
+    } else if (it->is_number_integer()) {
+        v = it->get<int64_t>();
+        in_range = v >= b.min && v <= b.max;
     }
+    if (!in_range) return bad(where, "'" + name + "' is " + shown(*it) + "; " + allowed(b));
+    out = static_cast<T>(v);
+    return {};
+}
+
+Result<int64_t> flag_number(const std::string& flag, const std::string& text, const Bounds& b) {
+    int64_t v = 0;
+    const char* end = text.data() + text.size();
+    auto [p, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc{} || p != end || v < b.min || v > b.max)
+        return fail(Code::invalid_config, flag + " is '" + text + "'; " + allowed(b));
+    return v;
+}
+
+template <class T>
+Status check_range(const std::string& name, T value, const Bounds& b) {
+    const bool in_range = std::is_signed_v<T> ? static_cast<int64_t>(value) >= b.min && static_cast<int64_t>(value) <= b.max
+                                              : static_cast<uint64_t>(value) <= static_cast<uint64_t>(b.max) &&
+                                                    static_cast<int64_t>(value) >= b.min;
+    if (!in_range) return fail(Code::invalid_config, name + " is " + std::to_string(value) + "; " + allowed(b));
     return {};
 }
 
@@ -73,23 +123,32 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     if (!in) return fail_errno("cannot read config file " + path, errno, Code::invalid_config);
     std::stringstream ss;
     ss << in.rdbuf();
-    json j = json::parse(ss.str(), nullptr, false);
+    const std::string text = ss.str();
+    const std::string where = "config file " + path;
+    if (auto s = check_json_depth(text); !s) return fail(Code::invalid_config, where + ": " + s.error().message);
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fail(Code::invalid_config, "config file " + path + " is not a JSON object");
-    const std::string where = "config file " + path;
     for (auto s : {read_key(j, "stateDir", c.state_dir, where), read_key(j, "socket", c.socket, where),
                    read_key(j, "socketGroup", c.socket_group, where),
                    read_key(j, "deleteQueueDir", c.delete_queue_dir, where),
                    read_key(j, "logLevel", c.log_level, where),
-                   read_key(j, "maxFrameBytes", c.max_frame_bytes, where),
-                   read_key(j, "requestTimeoutMs", c.request_timeout_ms, where),
-                   read_key(j, "snapshotAfterBytes", c.snapshot_after_bytes, where)})
+                   read_number(j, "maxFrameBytes", "maxFrameBytes", kMaxFrameBytes, c.max_frame_bytes, where),
+                   read_number(j, "requestTimeoutMs", "requestTimeoutMs", kRequestTimeoutMs, c.request_timeout_ms, where),
+                   read_number(j, "snapshotAfterBytes", "snapshotAfterBytes", kSnapshotAfterBytes,
+                               c.snapshot_after_bytes, where),
+                   read_number(j, "maxConnections", "maxConnections", kMaxConnections, c.max_connections, where),
+                   read_number(j, "maxBufferedBytes", "maxBufferedBytes", kMaxBufferedBytes, c.max_buffered_bytes,
+                               where)})
         if (!s) return std::unexpected(s.error());
     if (auto gc = j.find("gc"); gc != j.end()) {
         if (!gc->is_object()) return fail(Code::invalid_config, where + ": 'gc' must be an object");
-        for (auto s : {read_key(*gc, "cooldownSeconds", c.cooldown_seconds, where),
-                       read_key(*gc, "intervalSeconds", c.gc_interval_seconds, where),
-                       read_key(*gc, "graceSeconds", c.gc_grace_seconds, where)})
+        for (auto s : {read_number(*gc, "cooldownSeconds", "gc.cooldownSeconds", kCooldownSeconds,
+                                   c.cooldown_seconds, where),
+                       read_number(*gc, "intervalSeconds", "gc.intervalSeconds", kGcIntervalSeconds,
+                                   c.gc_interval_seconds, where),
+                       read_number(*gc, "graceSeconds", "gc.graceSeconds", kGcGraceSeconds,
+                                   c.gc_grace_seconds, where)})
             if (!s) return std::unexpected(s.error());
     }
     if (auto pools = j.find("pools"); pools != j.end()) {
@@ -125,10 +184,10 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --socket PATH          CNI socket                            [/run/warren/warren.sock]
   --socket-group GROUP   group allowed on the CNI socket       [root only]
   --pod-cidr CIDR        pool "default": give once per family (IPv4 and/or IPv6)
-  --cooldown N           seconds a released address rests before reuse [30]
-  --gc-interval N        seconds between GC passes (1-3600)    [30]
-  --gc-grace N           seconds a stale candidate must stay dead before release
-                         (1-86400)                              [60]
+  --cooldown N           seconds (0-86400) a released address rests before reuse [30]
+  --gc-interval N        seconds (1-3600) between GC passes    [30]
+  --gc-grace N           seconds (1-86400) a stale candidate must stay dead before
+                         it is released                         [60]
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
@@ -200,27 +259,18 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kVersion: cl.version = true; break;
             case 'h': cl.help = true; break;
             case kCooldown: {
-                try {
-                    size_t used = 0;
-                    long long v = std::stoll(f.value, &used);
-                    if (used != f.value.size() || v < 0) throw std::invalid_argument("x");
-                    cl.config.cooldown_seconds = v;
-                } catch (const std::exception&) {
-                    return fail(Code::invalid_config, "--cooldown wants a whole number of seconds, got '" + f.value + "'");
-                }
+                auto v = flag_number("--cooldown", f.value, kCooldownSeconds);
+                if (!v) return std::unexpected(v.error());
+                cl.config.cooldown_seconds = *v;
                 break;
             }
             case kGcInterval:
             case kGcGrace: {
-                const char* flag = f.id == kGcInterval ? "--gc-interval" : "--gc-grace";
-                int64_t& out = f.id == kGcInterval ? cl.config.gc_interval_seconds
-                                                   : cl.config.gc_grace_seconds;
-                const char* end = f.value.data() + f.value.size();
-                auto [p, ec] = std::from_chars(f.value.data(), end, out);
-                if (f.value.empty() || ec != std::errc{} || p != end)
-                    return fail(Code::invalid_config,
-                                std::string(flag) + " wants a whole number of seconds, got '" +
-                                    f.value + "'");
+                const bool interval = f.id == kGcInterval;
+                auto v = flag_number(interval ? "--gc-interval" : "--gc-grace", f.value,
+                                     interval ? kGcIntervalSeconds : kGcGraceSeconds);
+                if (!v) return std::unexpected(v.error());
+                (interval ? cl.config.gc_interval_seconds : cl.config.gc_grace_seconds) = *v;
                 break;
             }
             default: break;
@@ -245,19 +295,22 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
 
 Status validate(const AgentConfig& c) {
     if (!valid_level(c.log_level)) return fail(Code::invalid_config, "unknown log level '" + c.log_level + "'");
-    if (c.cooldown_seconds < 0) return fail(Code::invalid_config, "cooldown must not be negative");
-    if (c.gc_interval_seconds < 1 || c.gc_interval_seconds > 3600)
-        return fail(Code::invalid_config,
-                    "the GC interval (gc.intervalSeconds, --gc-interval) is " +
-                        std::to_string(c.gc_interval_seconds) +
-                        "; it must be a whole number from 1 to 3600 (seconds)");
-    if (c.gc_grace_seconds < 1 || c.gc_grace_seconds > 86'400)
-        return fail(Code::invalid_config,
-                    "the GC grace (gc.graceSeconds, --gc-grace) is " +
-                        std::to_string(c.gc_grace_seconds) +
-                        "; it must be a whole number from 1 to 86400 (seconds)");
-    if (c.max_frame_bytes < 1024 || c.max_frame_bytes > (16u << 20))
-        return fail(Code::invalid_config, "maxFrameBytes must be between 1 KiB and 16 MiB");
+    for (auto s : {check_range("cooldown (gc.cooldownSeconds, --cooldown)", c.cooldown_seconds, kCooldownSeconds),
+                   check_range("the GC interval (gc.intervalSeconds, --gc-interval)", c.gc_interval_seconds,
+                               kGcIntervalSeconds),
+                   check_range("the GC grace (gc.graceSeconds, --gc-grace)", c.gc_grace_seconds, kGcGraceSeconds),
+                   check_range("maxFrameBytes", c.max_frame_bytes, kMaxFrameBytes),
+                   check_range("requestTimeoutMs", c.request_timeout_ms, kRequestTimeoutMs),
+                   check_range("snapshotAfterBytes", c.snapshot_after_bytes, kSnapshotAfterBytes),
+                   check_range("the queue scan interval", c.queue_scan_interval_ms, kQueueScanIntervalMs),
+                   check_range("maxConnections", c.max_connections, kMaxConnections),
+                   check_range("maxBufferedBytes", c.max_buffered_bytes, kMaxBufferedBytes)})
+        if (!s) return s;
+    if (c.max_buffered_bytes < c.max_frame_bytes + proto::kHeaderSize)
+        return fail(Code::invalid_config, "maxBufferedBytes (" + std::to_string(c.max_buffered_bytes) +
+                                              ") must hold one frame of maxFrameBytes (" +
+                                              std::to_string(c.max_frame_bytes) + ") and its " +
+                                              std::to_string(proto::kHeaderSize) + "-byte header");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");
     if (c.socket.empty()) return fail(Code::invalid_config, "socket path must not be empty");
     for (size_t i = 0; i < c.pools.size(); ++i)

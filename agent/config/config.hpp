@@ -29,6 +29,8 @@ struct AgentConfig {
     int request_timeout_ms = 5000;      // a client must send its whole request within this
     uint64_t snapshot_after_bytes = 16ull << 20;  // compact the journal past this size
     int queue_scan_interval_ms = 2000;
+    uint32_t max_connections = 1024;             // CNI connections open at once
+    uint64_t max_buffered_bytes = 64ull << 20;   // unfinished requests held across connections
 
     std::string effective_delete_queue_dir() const;
 };
@@ -46,7 +48,24 @@ struct CommandLine {
 Result<CommandLine> parse_command_line(int argc, char** argv);
 std::string usage();
 
-// Cross-checks: pools do not overlap each other, values in range.
+// Every number's allowed range (README's config table); errors name the key, the value and
+// the range. A value outside it is refused, never clamped or wrapped.
+struct Bounds {
+    int64_t min, max;
+    const char* unit;
+};
+inline constexpr Bounds kCooldownSeconds{0, 86'400, "seconds"};
+inline constexpr Bounds kGcIntervalSeconds{1, 3'600, "seconds"};
+inline constexpr Bounds kGcGraceSeconds{1, 86'400, "seconds"};
+inline constexpr Bounds kMaxFrameBytes{1024, 16 << 20, "bytes"};
+inline constexpr Bounds kRequestTimeoutMs{100, 600'000, "milliseconds"};
+inline constexpr Bounds kSnapshotAfterBytes{1024, 1ll << 40, "bytes"};
+inline constexpr Bounds kQueueScanIntervalMs{100, 3'600'000, "milliseconds"};
+inline constexpr Bounds kMaxConnections{1, 65'536, "connections"};
+inline constexpr Bounds kMaxBufferedBytes{64 << 10, 4ll << 30, "bytes"};
+
+// Cross-checks: pools do not overlap each other, every number in its range, maxBufferedBytes
+// holds a frame of maxFrameBytes.
 Status validate(const AgentConfig& c);
 
 }  // namespace warren::config

@@ -15,6 +15,7 @@
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
 #include "server/ipam_service.hpp"
+#include "server/queue_drain.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
 #include "warren/delete_queue.hpp"
@@ -85,14 +86,18 @@ public:
           sink_(committer),
           service_(io_, state, sink_, clock_, next_seq,
                    {cfg.snapshot_after_bytes, journal_bytes}),
+          drain_(io_, service_, cfg.effective_delete_queue_dir()),
           sweep_timer_(io_),
           queue_timer_(io_),
           signals_(io_, SIGTERM, SIGINT) {}
 
     Status run() {
+        if (auto s = proto::check_queue_dir(cfg_.effective_delete_queue_dir(), ::geteuid()); !s)
+            return s;
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
-        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt};
+        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,
+                         cfg_.max_buffered_bytes};
         if (!cfg_.socket_group.empty()) {
             auto g = group_id(cfg_.socket_group);
             if (!g) return std::unexpected(g.error());
@@ -102,7 +107,6 @@ public:
                                                [this](proto::Request r, UnixServer::Reply reply) {
                                                    service_.handle(std::move(r), std::move(reply));
                                                });
-        drain_queue();
         server_->start();
         schedule_sweep();
         schedule_queue_scan();
@@ -114,6 +118,7 @@ public:
         });
         spdlog::info("serving CNI requests on {}", cfg_.socket);
         notify_systemd("READY=1\nSTATUS=serving " + cfg_.socket);
+        drain_.start_pass();  // served first: the queue never delays serving
         io_.run();
         return {};
     }
@@ -121,6 +126,7 @@ public:
 private:
     void shutdown() {
         stopping_ = true;
+        drain_.stop();
         server_->stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
@@ -146,52 +152,20 @@ private:
         queue_timer_.expires_after(std::chrono::milliseconds(cfg_.queue_scan_interval_ms));
         queue_timer_.async_wait([this](boost::system::error_code ec) {
             if (ec || stopping_) return;
-            drain_queue();
+            drain_.start_pass();
             schedule_queue_scan();
         });
     }
-    void drain_queue() {
-        if (draining_) return;
-        const std::string dir = cfg_.effective_delete_queue_dir();
-        auto entries = proto::list_deletes(dir);
-        if (!entries) {
-            spdlog::warn("cannot read the delete queue {}: {}", dir, entries.error().describe());
-            return;
-        }
-        if (auto n = proto::remove_stale_temps(dir, std::chrono::minutes(5)); n && *n)
-            spdlog::info("removed {} unfinished delete-queue file(s) left by crashed plugin runs", *n);
-        for (auto& e : *entries) {
-            if (!e.request) {
-                spdlog::error("delete queue entry {} is unreadable ({}); moving it aside", e.path, e.request.error().message);
-                auto slash = e.path.rfind('/');
-                std::string aside = e.path.substr(0, slash + 1) + "bad-" + e.path.substr(slash + 1);
-                ::rename(e.path.c_str(), aside.c_str());
-                continue;
-            }
-            ++pending_queue_;
-            draining_ = true;
-            service_.apply_queued_delete(*e.request, static_cast<int64_t>(e.enqueued_unix_ns),
-                                         [this, path = e.path](bool ok) {
-                                             if (ok) {
-                                                 if (auto s = proto::remove_delete(path); !s)
-                                                     spdlog::warn("cannot remove {}: {}", path, s.error().describe());
-                                             }
-                                             if (--pending_queue_ == 0) draining_ = false;
-                                         });
-        }
-    }
-
     const config::AgentConfig& cfg_;
     asio::io_context io_{1};
     core::SystemClock clock_;
     GroupCommitSink sink_;
     IpamService service_;
     std::unique_ptr<UnixServer> server_;
+    QueueDrain drain_;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
     bool stopping_ = false;
-    bool draining_ = false;
-    int pending_queue_ = 0;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "journal/codec.hpp"
+#include "warren/log_text.hpp"
 
 namespace warren::server {
 
@@ -85,7 +86,7 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
                     if (!list.empty()) list += ',';
                     list += x.str();
                 }
-                spdlog::debug("add {} -> {}", (*a)->key.str(), list);
+                spdlog::debug("add {} -> {}", log_text((*a)->key.str()), list);
             }
             return ips_response(**a);
         }
@@ -94,7 +95,7 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             state_.release(key, core::ReleaseReason::del, now, change);
             // Runtimes send a DEL after every failed ADD: say when there was nothing to release.
             if (spdlog::should_log(spdlog::level::debug))
-                spdlog::debug("del {}{}", key.str(), change.empty() ? ": nothing held" : "");
+                spdlog::debug("del {}{}", log_text(key.str()), change.empty() ? ": nothing held" : "");
             return proto::Response{true};
         case Op::check: {
             auto ips = parse_ips(req.ips);
@@ -112,7 +113,7 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
                 spdlog::info(
                     "gc of network {}: {} attachment(s) not in the runtime's list are stale "
                     "candidates, released once dead on every signal",
-                    key.network, n);
+                    log_text(key.network), n);
             return proto::Response{true};
         }
         case Op::status: {
@@ -130,38 +131,46 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
 void IpamService::handle(proto::Request req, Reply reply) {
     ++stats_.requests;
     const bool debug = spdlog::should_log(spdlog::level::debug);
-    const std::string what = debug ? fmt::format("{} {}/{}/{}", proto::op_name(req.op), req.network, req.container_id, req.ifname)
+    const std::string what = debug ? fmt::format("{} {}", proto::op_name(req.op),
+                                                 log_text(req.network + "/" + req.container_id + "/" + req.ifname))
                                    : std::string{};
     core::Change change;
     auto resp = decide(req, change);
     if (!resp.ok) {
         ++stats_.errors;
-        if (debug) spdlog::debug("{} failed: {}", what, resp.msg);
+        if (debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
     }
     commit(std::move(change), std::move(reply), std::move(resp));
 }
 
-void IpamService::apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
-                                      std::function<void(bool)> done) {
+IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request& req,
+                                                           int64_t enqueued_unix_ns,
+                                                           std::function<void(bool)> done) {
     core::AttachmentKey key{req.network, req.container_id, req.ifname};
     core::Change change;
     const core::Allocation* a = state_.find(key);
     auto readded = readded_.find(key);
     const bool added_since = a && (a->time_ns > enqueued_unix_ns ||
                                    (readded != readded_.end() && readded->second > enqueued_unix_ns));
+    auto outcome = QueuedDelete::nothing_held;
     if (added_since) {
-        spdlog::info("skipping queued DEL for {}: it was allocated again after the DEL was queued", key.str());
+        spdlog::info("skipping queued DEL for {}: it was allocated again after the DEL was queued",
+                     log_text(key.str()));
+        outcome = QueuedDelete::superseded;
     } else if (a) {
         readded_.erase(key);
         state_.release(key, core::ReleaseReason::queued_del, clock_.now_ns(), change);
-        spdlog::info("applied queued DEL for {}", key.str());
+        spdlog::info("applied queued DEL for {}", log_text(key.str()));
+        outcome = QueuedDelete::released;
     }
     commit(std::move(change), [done = std::move(done)](proto::Response r) { done(r.ok); }, proto::Response{true});
+    return outcome;
 }
 
 void IpamService::sweep_quarantine() {
     core::Change change;
-    if (state_.sweep_quarantine(clock_.now_ns(), change) == 0) return;
+    state_.sweep_quarantine(clock_.now_ns(), change);
+    if (change.empty()) return;
     commit(std::move(change), [](proto::Response) {}, proto::Response{true});
 }
 

@@ -46,8 +46,10 @@ public:
     void handle(proto::Request req, Reply reply);
     // A DEL the plugin queued while the agent was down; `done(ok)` once durable. Skipped when
     // the attachment was allocated after the DEL was queued (the runtime retried ADD since).
-    void apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
-                             std::function<void(bool)> done);
+    // Returns what it decided (at once; `done` still says whether that became durable).
+    enum class QueuedDelete { released, nothing_held, superseded };
+    QueuedDelete apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
+                                     std::function<void(bool)> done);
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
 

@@ -20,18 +20,60 @@
 #include <sstream>
 
 #include "journal/fs_util.hpp"
+#include "warren/log_text.hpp"
 
 namespace warren::server {
 
 namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 
+namespace {
+constexpr size_t kInitialBuffer = 4096;
+
+// What a throttled refusal logs: `one` for a single event, `many` for a count of them.
+struct Words {
+    const char* one;   // {detail}
+    const char* many;  // {count} {seconds} {last detail}
+};
+constexpr Words kBadFrameWords{"refusing a malformed request on the CNI socket: {}",
+                               "refused {} malformed requests on the CNI socket in the last {} s; last: {}"};
+constexpr Words kPeerWords{"refusing a CNI connection from {}",
+                           "refused {} CNI connections from peers not allowed in the last {} s; last: {}"};
+constexpr Words kConnectionCapWords{"refusing a CNI connection: {}",
+                                    "refused {} CNI connections over maxConnections in the last {} s; last: {}"};
+constexpr Words kBufferCapWords{"refusing a request: {}",
+                                "refused {} requests over maxBufferedBytes in the last {} s; last: {}"};
+
+void log_burst(const LogThrottle::Burst& b, const Words& w) {
+    if (b.count == 1) {
+        spdlog::warn(fmt::runtime(w.one), b.last);
+        return;
+    }
+    spdlog::warn(fmt::runtime(w.many), b.count, std::chrono::duration_cast<std::chrono::seconds>(b.span).count(),
+                 b.last);
+}
+
+void note(LogThrottle& throttle, const Words& w, std::string detail) {
+    if (auto b = throttle.note(LogThrottle::Clock::now(), std::move(detail))) log_burst(*b, w);
+}
+}  // namespace
+
+void UnixServer::Shared::flush_logs(LogThrottle::Clock::time_point now) {
+    if (auto b = bad_frames_log.flush(now)) log_burst(*b, kBadFrameWords);
+    if (auto b = peers_log.flush(now)) log_burst(*b, kPeerWords);
+    if (auto b = connection_cap_log.flush(now)) log_burst(*b, kConnectionCapWords);
+    if (auto b = buffer_cap_log.flush(now)) log_burst(*b, kBufferCapWords);
+}
+
 class UnixServer::Session : public std::enable_shared_from_this<Session> {
 public:
     Session(std::shared_ptr<Shared> shared, stream::socket sock) : server_(std::move(shared)), sock_(std::move(sock)) {
         server_->sessions.insert(this);
     }
-    ~Session() { server_->sessions.erase(this); }
+    ~Session() {
+        server_->buffered -= buf_.capacity();
+        server_->sessions.erase(this);
+    }
 
     void start() {
         boost::system::error_code ec;
@@ -58,6 +100,7 @@ private:
         deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_->opts.request_timeout_ms);
         have_ = 0;
         need_ = proto::kHeaderSize;
+        if (buf_.capacity() != kInitialBuffer) set_buffer(kInitialBuffer);
         read_more();
     }
 
@@ -65,7 +108,9 @@ private:
     // drained it, the next read just waits for the reactor, without a syscall (async_wait would
     // re-arm with epoll_ctl every time).
     void read_more() {
-        if (buf_.size() < need_) buf_.resize(std::max<size_t>(need_, 4096));
+        // A full buffer doubles, up to the frame: memory follows the bytes that came, never the
+        // length a header claims.
+        if (have_ == buf_.size() && !grow(std::min(need_, 2 * buf_.size()))) return;
         sock_.async_read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_),
                               [self = shared_from_this()](boost::system::error_code ec, size_t n) {
                                   if (ec) return self->close();
@@ -86,13 +131,45 @@ private:
         auto req = proto::decode_request(
             proto::header_kind(buf_.data()),
             std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
+        if (buf_.capacity() != kInitialBuffer) {  // a large buffer is not held while the request is served
+            have_ = 0;
+            set_buffer(kInitialBuffer);
+        }
         if (!req) return refuse(req.error());
         server_->handler(std::move(*req), [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
     }
 
+    // Replaces the buffer by one of exactly `size` bytes holding the first have_ bytes.
+    void set_buffer(size_t size) {
+        std::vector<uint8_t> next;
+        next.reserve(size);
+        next.assign(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(std::min(have_, size)));
+        next.resize(size);
+        server_->buffered = server_->buffered - buf_.capacity() + next.capacity();
+        buf_ = std::move(next);
+    }
+
+    bool grow(size_t size) {
+        const size_t cap = server_->opts.max_buffered_bytes;
+        const size_t after = server_->buffered - buf_.capacity() + size;
+        if (after > cap) {
+            ++server_->stats.over_buffer_cap;
+            const std::string why = "warrend already holds " + std::to_string(server_->buffered) +
+                                    " bytes of unfinished requests; reading this one (a frame of " +
+                                    std::to_string(need_) + " bytes) further would pass maxBufferedBytes (" +
+                                    std::to_string(cap) + ")";
+            note(server_->buffer_cap_log, kBufferCapWords, why);
+            deadline_.reset();
+            send(proto::Response::failure(Error{Code::try_again, why + "; try again", {}, 0}), false);
+            return false;
+        }
+        set_buffer(size);
+        return true;
+    }
+
     void refuse(const Error& e) {
         ++server_->stats.bad_frames;
-        spdlog::warn("refusing a malformed request on the CNI socket: {}", e.message);
+        note(server_->bad_frames_log, kBadFrameWords, log_text(e.message));
         deadline_.reset();
         send(proto::Response::failure(e), false);
     }
@@ -124,7 +201,7 @@ private:
     std::shared_ptr<Shared> server_;  // outlives the server object while handlers are pending
     stream::socket sock_;
     std::optional<std::chrono::steady_clock::time_point> deadline_;
-    std::vector<uint8_t> buf_;
+    std::vector<uint8_t> buf_;  // capacity() == size(), counted in server_->buffered
     size_t have_ = 0;
     size_t need_ = proto::kHeaderSize;
     std::string out_;
@@ -157,6 +234,7 @@ void UnixServer::reap() {
         std::vector<Session*> all(shared_->sessions.begin(), shared_->sessions.end());
         for (auto* s : all)
             if (shared_->sessions.contains(s)) s->close_if_expired(now);
+        shared_->flush_logs(now);
         reap();
     });
 }
@@ -166,10 +244,12 @@ void UnixServer::accept_next() {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (!ec) {
             ++shared_->stats.accepted;
-            if (peer_allowed(sock.native_handle())) {
-                std::make_shared<Session>(shared_, std::move(sock))->start();
-            } else {
+            if (!peer_allowed(sock.native_handle())) {
                 ++shared_->stats.refused_peers;
+            } else if (shared_->sessions.size() >= shared_->opts.max_connections) {
+                refuse_connection(std::move(sock));
+            } else {
+                std::make_shared<Session>(shared_, std::move(sock))->start();
             }
             accept_next();
             return;
@@ -212,9 +292,25 @@ bool UnixServer::peer_allowed(int fd) {
     const auto& gid = shared_->opts.allowed_gid;
     if (gid && (cred.gid == *gid || pid_in_group(cred.pid, *gid)))
         return true;
-    spdlog::warn("refusing a CNI connection from pid {} uid {} gid {}: not root and not in the socket's group",
-                 cred.pid, cred.uid, cred.gid);
+    note(shared_->peers_log, kPeerWords,
+         fmt::format("pid {} uid {} gid {}: not root and not in the socket's group", cred.pid, cred.uid, cred.gid));
     return false;
+}
+
+// Answers at once, without reading the request: a client over the cap learns why and may retry,
+// instead of waiting in the listen backlog until its own timeout.
+void UnixServer::refuse_connection(stream::socket sock) {
+    ++shared_->stats.over_connection_cap;
+    const std::string why = std::to_string(shared_->sessions.size()) +
+                            " connections are open, as many as maxConnections allows";
+    note(shared_->connection_cap_log, kConnectionCapWords, why);
+    const auto frame = proto::encode_frame(
+        proto::Kind::response,
+        proto::encode(proto::Response::failure(Error{Code::try_again, "warrend is busy: " + why + "; try again", {}, 0})));
+    boost::system::error_code ignored;
+    sock.non_blocking(true, ignored);
+    sock.write_some(asio::buffer(frame), ignored);
+    sock.close(ignored);
 }
 
 Result<gid_t> group_id(const std::string& group) {

@@ -5,8 +5,13 @@
 // Each connection is checked once with SO_PEERCRED (root, warrend's own uid, or the configured
 // group). A connection must deliver each request within the request timeout; a frame with a bad
 // header, an oversized length or an undecodable payload gets an error answer and the connection
-// is closed. One request is served at a time per connection; any number of connections run
+// is closed. One request is served at a time per connection; up to max_connections run
 // concurrently on the one I/O thread.
+//
+// Memory follows the bytes that arrive, not what a header claims: a connection's buffer starts
+// at 4 KiB and at most doubles while it is full. Buffers count against max_buffered_bytes; a
+// connection whose growth would pass it, and one over max_connections, gets a try-again error
+// answer and is closed. Refusals are logged at most once per 10 s, with a count.
 //
 // Thread-safety: everything runs on the io_context's thread.
 #include <boost/asio/io_context.hpp>
@@ -18,6 +23,7 @@
 #include <optional>
 #include <sys/types.h>
 
+#include "server/log_throttle.hpp"
 #include "warren/error.hpp"
 #include "warren/fd.hpp"
 #include "warren/protocol.hpp"
@@ -28,6 +34,8 @@ struct ServerOptions {
     uint32_t max_payload = proto::kDefaultMaxPayload;
     int request_timeout_ms = 5000;
     std::optional<gid_t> allowed_gid;
+    size_t max_connections = 1024;
+    size_t max_buffered_bytes = 64u << 20;
 };
 
 class UnixServer {
@@ -42,6 +50,7 @@ public:
 
     struct Stats {
         uint64_t accepted = 0, refused_peers = 0, bad_frames = 0, timeouts = 0, accept_errors = 0;
+        uint64_t over_connection_cap = 0, over_buffer_cap = 0;
     };
     const Stats& stats() const { return shared_->stats; }
 
@@ -52,10 +61,14 @@ private:
         Handler handler;
         Stats stats;
         std::unordered_set<Session*> sessions;
+        size_t buffered = 0;  // bytes of every session's read buffer
+        LogThrottle bad_frames_log, peers_log, connection_cap_log, buffer_cap_log;
+        void flush_logs(LogThrottle::Clock::time_point now);
     };
     void accept_next();
     void reap();
     bool peer_allowed(int fd);
+    void refuse_connection(boost::asio::local::stream_protocol::socket sock);
 
     boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;

@@ -15,6 +15,7 @@
 //   2 ranges) | u8 0 | u64 netns inode | str network, containerId, ifname, netns, pod namespace,
 //   pod name, pod uid | [str pool] | [u32 length + ranges JSON] | u16 count + str ips |
 //   u16 count + (str containerId, str ifname) valid attachments
+// so a string carries at most 65535 bytes and a list at most 65535 entries (kMaxCompactField).
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -91,7 +92,15 @@ struct Response {
 std::string encode(const Request& r);
 std::string encode(const Response& r);
 Result<Request> decode_request(std::string_view payload);  // the JSON form
-std::string encode_binary(const Request& r);
+// The most bytes in a string, and entries in a list, of the compact form (a u16 length).
+inline constexpr size_t kMaxCompactField = 0xffff;
+// Names the first field of `r` the compact form cannot carry (Code::invalid_config): "request
+// field 'containerId' is 70000 bytes; the compact form carries at most 65535".
+Status check_compact_limits(const Request& r);
+// Refuses what check_compact_limits() refuses; nothing is ever cut short.
+Result<std::string> encode_binary(const Request& r);
+// Errors (Code::decode) name the field whose length or count does not fit the payload, unknown
+// flags, a non-zero reserved byte, trailing bytes; Code::incompatible_version another format.
 Result<Request> decode_binary_request(std::string_view payload);
 // Either form, by the frame's kind.
 Result<Request> decode_request(Kind kind, std::string_view payload);

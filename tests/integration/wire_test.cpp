@@ -10,73 +10,13 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "raw_conn.hpp"
 #include "warren/protocol.hpp"
 
 namespace warren::it {
 namespace {
 
 constexpr const char* kV4 = "10.199.0.0/24";
-
-// A raw client connection to the agent's socket.
-class RawConn {
-public:
-    explicit RawConn(const std::string& path) {
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::memcpy(addr.sun_path, path.data(), std::min(path.size(), sizeof addr.sun_path - 1));
-        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    ~RawConn() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    bool ok() const { return fd_ >= 0; }
-    bool send(const std::string& bytes) {
-        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-    }
-    // Reads until the peer closes (eof = true) or `timeout` passes.
-    struct Got {
-        std::string bytes;
-        bool eof = false;
-    };
-    Got read_until_close(std::chrono::milliseconds timeout) {
-        Got g;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        char buf[4096];
-        for (;;) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return g;
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-            ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n > 0) {
-                g.bytes.append(buf, static_cast<size_t>(n));
-                continue;
-            }
-            if (n == 0 || errno == ECONNRESET) {
-                g.eof = true;
-                return g;
-            }
-            if (errno != EINTR) return g;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
-
-// Decodes one response frame; null when `bytes` is not exactly one.
-json response_of(const std::string& bytes) {
-    if (bytes.size() < proto::kHeaderSize) return nullptr;
-    auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(bytes.data()), proto::Kind::response,
-                                    1 << 20);
-    if (!len || bytes.size() != proto::kHeaderSize + *len) return nullptr;
-    auto j = json::parse(bytes.substr(proto::kHeaderSize), nullptr, false);
-    return j.is_discarded() ? json(nullptr) : j;
-}
 
 std::string header(uint16_t version, uint16_t kind, uint32_t len) {
     auto h = proto::encode_header(proto::Kind::request, len);

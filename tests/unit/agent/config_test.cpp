@@ -108,30 +108,145 @@ TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {
     EXPECT_EQ(flags->config.gc_grace_seconds, 20);
 }
 
-TEST(Config, GcSettingsOutOfRangeOrMalformedNameTheKeyAndTheRange) {
-    auto zero = parse({"--gc-interval", "0"});
-    ASSERT_FALSE(zero);
-    EXPECT_NE(
-        zero.error().message.find("--gc-interval) is 0; it must be a whole number from 1 to 3600"),
-        std::string::npos)
-        << zero.error().message;
-    auto huge = parse({"--gc-grace", "86401"});
-    ASSERT_FALSE(huge);
-    EXPECT_NE(huge.error().message.find(
-                  "--gc-grace) is 86401; it must be a whole number from 1 to 86400"),
-              std::string::npos)
-        << huge.error().message;
-    auto word = parse({"--gc-grace", "1m"});
-    ASSERT_FALSE(word);
-    EXPECT_EQ(word.error().message, "--gc-grace wants a whole number of seconds, got '1m'");
-    TempFile f(R"({"gc":{"graceSeconds":-5}})");
-    auto negative = parse({"--config", f.path});
-    ASSERT_FALSE(negative);
-    EXPECT_NE(negative.error().message.find("gc.graceSeconds"), std::string::npos)
-        << negative.error().message;
-    TempFile t(R"({"gc":{"intervalSeconds":"30s"}})");
-    auto text = parse({"--config", t.path});
-    ASSERT_FALSE(text);
-    EXPECT_NE(text.error().message.find("'intervalSeconds' has the wrong type"), std::string::npos)
-        << text.error().message;
+TEST(Config, GcFlagsAreRangeChecked) {
+    struct Flag {
+        std::string name, low, high;
+    };
+    for (const Flag& f : {Flag{"--gc-interval", "1", "3600"}, Flag{"--gc-grace", "1", "86400"}}) {
+        for (const std::string& ok : {f.low, f.high}) {
+            auto c = parse({f.name, ok});
+            ASSERT_TRUE(c) << f.name << " " << ok << ": " << c.error().message;
+        }
+        for (const std::string& bad : std::vector<std::string>{"0", "-1", std::to_string(std::stoll(f.high) + 1), "1m", "", " 5"}) {
+            auto c = parse({f.name, bad});
+            ASSERT_FALSE(c) << f.name << " '" << bad << "' was accepted";
+            const auto& m = c.error().message;
+            EXPECT_NE(m.find(f.name + " is '" + bad + "'"), std::string::npos) << m;
+            EXPECT_NE(m.find(f.low + " to " + f.high), std::string::npos) << m;
+        }
+    }
+}
+
+namespace {
+// Every numeric key with its allowed range (README's config table).
+struct Bound {
+    std::string key;  // dotted for nested keys ("gc.cooldownSeconds")
+    long long min, max;
+    std::string unit;
+    std::string companion;  // other keys the case needs (",\"k\":v"), may be empty
+};
+
+const std::vector<Bound>& bounds() {
+    static const std::vector<Bound> b = {
+        {"gc.cooldownSeconds", 0, 86'400, "seconds", ""},
+        {"gc.intervalSeconds", 1, 3'600, "seconds", ""},
+        {"gc.graceSeconds", 1, 86'400, "seconds", ""},
+        {"maxFrameBytes", 1024, 16 << 20, "bytes", ",\"maxBufferedBytes\":17000000"},
+        {"requestTimeoutMs", 100, 600'000, "milliseconds", ""},
+        {"snapshotAfterBytes", 1024, 1ll << 40, "bytes", ""},
+        {"maxConnections", 1, 65'536, "connections", ""},
+        {"maxBufferedBytes", 65'536, 4ll << 30, "bytes", ",\"maxFrameBytes\":1024"},
+    };
+    return b;
+}
+
+// {"key": value} with the key's nesting, value as raw JSON text.
+std::string config_with(const Bound& b, const std::string& value) {
+    auto dot = b.key.find('.');
+    std::string inner = dot == std::string::npos ? "\"" + b.key + "\":" + value
+                                                 : "\"" + b.key.substr(0, dot) + "\":{\"" + b.key.substr(dot + 1) +
+                                                       "\":" + value + "}";
+    return "{" + inner + b.companion + "}";
+}
+}  // namespace
+
+// Defect 7d: every numeric key is range-checked; the error names the key, the value and the range.
+TEST(Config, EveryNumericKeyIsRangeChecked) {
+    for (const auto& b : bounds()) {
+        for (long long ok : {b.min, b.max, (b.min + b.max) / 2}) {
+            TempFile f(config_with(b, std::to_string(ok)));
+            auto c = parse({"--config", f.path});
+            EXPECT_TRUE(c) << b.key << "=" << ok << ": " << (c ? "" : c.error().message);
+        }
+        const std::vector<std::string> bad = {std::to_string(b.max + 1), "-1", "1.5", "\"100\"", "true",
+                                              "[1]", "1e+30", "18446744073709551615", "-9223372036854775808"};
+        for (const auto& v : bad) {
+            if (v == "-1" && b.min > 0) continue;  // covered by below-min
+            TempFile f(config_with(b, v));
+            auto c = parse({"--config", f.path});
+            ASSERT_FALSE(c) << b.key << "=" << v << " was accepted";
+            const auto& m = c.error().message;
+            EXPECT_EQ(c.error().code, Code::invalid_config);
+            const std::string leaf = b.key.substr(b.key.find('.') + 1);
+            EXPECT_NE(m.find(leaf), std::string::npos) << m;
+            EXPECT_NE(m.find(v), std::string::npos) << "the value: " << m;
+            EXPECT_NE(m.find(std::to_string(b.min)), std::string::npos) << "the range: " << m;
+            EXPECT_NE(m.find(std::to_string(b.max)), std::string::npos) << "the range: " << m;
+            EXPECT_NE(m.find(f.path), std::string::npos) << "the file: " << m;
+        }
+        if (b.min > 0) {
+            TempFile f(config_with(b, std::to_string(b.min - 1)));
+            auto c = parse({"--config", f.path});
+            ASSERT_FALSE(c) << b.key << " below its minimum was accepted";
+            EXPECT_NE(c.error().message.find(std::to_string(b.min)), std::string::npos) << c.error().message;
+        }
+    }
+}
+
+TEST(Config, CooldownFlagIsRangeChecked) {
+    for (std::string ok : {"0", "30", "86400"}) {
+        auto c = parse({"--cooldown", ok});
+        ASSERT_TRUE(c) << ok << ": " << c.error().message;
+        EXPECT_EQ(c->config.cooldown_seconds, std::stoll(ok));
+    }
+    for (std::string bad : {"-1", "86401", "9223372036854775807", "99999999999999999999", "1e3", "3s", "", " 5"}) {
+        auto c = parse({"--cooldown", bad});
+        ASSERT_FALSE(c) << "--cooldown '" << bad << "' was accepted";
+        const auto& m = c.error().message;
+        EXPECT_NE(m.find("--cooldown"), std::string::npos) << m;
+        EXPECT_NE(m.find("'" + bad + "'"), std::string::npos) << m;
+        EXPECT_NE(m.find("0 to 86400"), std::string::npos) << m;
+    }
+}
+
+// A frame as large as maxFrameBytes must fit under maxBufferedBytes.
+TEST(Config, BufferedBytesCapMustHoldTheLargestFrame) {
+    TempFile f(R"({"maxFrameBytes": 1048576, "maxBufferedBytes": 1048576})");
+    auto c = parse({"--config", f.path});
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("maxBufferedBytes"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("maxFrameBytes"), std::string::npos) << c.error().message;
+}
+
+// validate() holds for values set in code too (tests, embedders), not only for parsed ones.
+TEST(Config, ValidateChecksEveryRange) {
+    AgentConfig ok;
+    ASSERT_TRUE(validate(ok)) << validate(ok).error().message;
+    auto check = [](auto mutate, const std::string& names) {
+        AgentConfig c;
+        mutate(c);
+        auto s = validate(c);
+        ASSERT_FALSE(s) << names;
+        EXPECT_NE(s.error().message.find(names), std::string::npos) << s.error().message;
+    };
+    check([](AgentConfig& c) { c.cooldown_seconds = 1ll << 40; }, "cooldown");
+    check([](AgentConfig& c) { c.gc_interval_seconds = 0; }, "gc.intervalSeconds");
+    check([](AgentConfig& c) { c.gc_grace_seconds = 86'401; }, "gc.graceSeconds");
+    check([](AgentConfig& c) { c.request_timeout_ms = 0; }, "requestTimeoutMs");
+    check([](AgentConfig& c) { c.request_timeout_ms = -5; }, "requestTimeoutMs");
+    check([](AgentConfig& c) { c.max_frame_bytes = 10; }, "maxFrameBytes");
+    check([](AgentConfig& c) { c.snapshot_after_bytes = 0; }, "snapshotAfterBytes");
+    check([](AgentConfig& c) { c.queue_scan_interval_ms = 0; }, "queue scan interval");
+    check([](AgentConfig& c) { c.max_connections = 0; }, "maxConnections");
+    check([](AgentConfig& c) { c.max_buffered_bytes = 1; }, "maxBufferedBytes");
+}
+
+// Defect 5: a config nested deeper than the JSON limit is refused before it is walked.
+TEST(Config, NestedTooDeepIsRefused) {
+    TempFile f(R"({"pools":{"deep":{"ranges":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}}}");
+    auto c = parse({"--config", f.path});
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, Code::invalid_config);
+    EXPECT_NE(c.error().message.find("nested deeper than 64 levels"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find(f.path), std::string::npos) << c.error().message;
 }

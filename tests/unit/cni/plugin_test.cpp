@@ -542,5 +542,67 @@ TEST(Plugin, CustomSocketQueueDirAndTimeout) {
     EXPECT_EQ(host.queued[0].first, "/tmp/w/delete-queue");
 }
 
+// Defect 5: nesting is capped before anything copies the config (a deep prevResult overflowed
+// the stack); the error names the limit and where it was passed.
+TEST(Plugin, ConfigNestedTooDeepIsADecodeError) {
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    for (const char* key : {"prevResult", "args", "runtimeConfig"}) {
+        FakeHost host;
+        std::string conf = kConf;
+        conf.insert(conf.size() - 1, std::string(",\"") + key + "\":" + deep);
+        auto r = run_cmd(host, attach_env("CHECK"), conf);
+        expect_error(r, 6, "1.1.0");  // a config refused unparsed: its cniVersion is unknown
+        EXPECT_NE(r.out["msg"].get<std::string>().find("nested deeper than 64 levels"), std::string::npos)
+            << key << ": " << r.outcome.out;
+        EXPECT_TRUE(host.calls.empty()) << key;
+    }
+}
+
+// Defect 7a: a field the compact request form cannot carry (more than 65535 bytes) is refused
+// before connecting, naming the field: code 4 for what comes from the environment, 7 for what
+// comes from the network config.
+TEST(Plugin, FieldsTooLongForTheWireAreRefusedBeforeConnecting) {
+    const std::string long_text(70'000, 'a');
+    struct Case {
+        std::string var, value;  // an environment variable to set, or "" for the config's name
+        int code;
+        std::string names;
+    };
+    const std::vector<Case> cases = {
+        {"CNI_ARGS", "K8S_POD_NAME=" + long_text, 4, "K8S_POD_NAME"},
+        {"CNI_ARGS", "K8S_POD_NAMESPACE=" + long_text, 4, "K8S_POD_NAMESPACE"},
+        {"CNI_ARGS", "K8S_POD_UID=" + long_text, 4, "K8S_POD_UID"},
+        {"CNI_CONTAINERID", long_text, 4, "CNI_CONTAINERID"},
+        {"CNI_NETNS", "/" + long_text, 4, "CNI_NETNS"},
+        {"", long_text, 7, "name"},
+    };
+    for (const auto& c : cases) {
+        for (const char* command : {"ADD", "DEL"}) {
+            FakeHost host;
+            auto vars = attach_env(command);
+            auto conf = json::parse(kConf);
+            if (c.var.empty())
+                conf["name"] = c.value;
+            else
+                vars[c.var] = c.value;
+            auto r = run_cmd(host, vars, conf.dump());
+            expect_error(r, c.code);
+            const std::string msg = r.out.value("msg", "");
+            EXPECT_NE(msg.find(c.names), std::string::npos) << command << " " << c.names << ": " << msg;
+            EXPECT_NE(msg.find("65535"), std::string::npos) << command << " " << c.names << ": " << msg;
+            EXPECT_TRUE(host.calls.empty()) << command << " " << c.names;
+            EXPECT_TRUE(host.queued.empty()) << command << " " << c.names;
+        }
+    }
+    // At the limit the request goes out whole.
+    FakeHost host;
+    auto vars = attach_env("ADD");
+    vars["CNI_ARGS"] = "K8S_POD_NAME=" + std::string(65'535, 'p');
+    auto r = run_cmd(host, vars, kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out.substr(0, 300);
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.pod.name.size(), 65'535u);
+}
+
 }  // namespace
 }  // namespace warren::cni

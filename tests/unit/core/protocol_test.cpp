@@ -127,7 +127,7 @@ TEST(Protocol, ResponseEscapesWhatNeedsIt) {
 
 TEST(Protocol, CompactRequestRoundTrip) {
     const Request r = full_add();
-    auto back = decode_request(Kind::request_binary, encode_binary(r));
+    auto back = decode_request(Kind::request_binary, encode_binary(r).value());
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->op, r.op);
     EXPECT_EQ(back->network, r.network);
@@ -141,14 +141,14 @@ TEST(Protocol, CompactRequestRoundTrip) {
     EXPECT_EQ(back->ips, r.ips);
 
     const Request gc = gc_request();
-    auto gback = decode_binary_request(encode_binary(gc));
+    auto gback = decode_binary_request(encode_binary(gc).value());
     ASSERT_TRUE(gback);
     EXPECT_EQ(gback->valid_attachments, gc.valid_attachments);
     EXPECT_FALSE(gback->pool);
     EXPECT_FALSE(gback->ranges);
 
     // The header of a compact request is accepted where a request is expected.
-    auto frame = encode_frame(Kind::request_binary, encode_binary(gc));
+    auto frame = encode_frame(Kind::request_binary, encode_binary(gc).value());
     auto h = reinterpret_cast<const uint8_t*>(frame.data());
     EXPECT_TRUE(decode_header(h, Kind::request, 1000));
     EXPECT_EQ(header_kind(h), Kind::request_binary);
@@ -160,13 +160,13 @@ TEST(Protocol, CompactRequestRefusesDamage) {
     r.op = Op::del;
     r.network = "net";
     r.container_id = "c";
-    const std::string good = encode_binary(r);
+    const std::string good = encode_binary(r).value();
     for (size_t cut = 0; cut < good.size(); ++cut) {
         auto d = decode_binary_request(std::string_view(good).substr(0, cut));
         ASSERT_FALSE(d) << "accepted a request cut at " << cut;
         EXPECT_EQ(d.error().code, Code::decode);
     }
-    EXPECT_EQ(decode_binary_request(good + "x").error().message, "binary request has trailing bytes");
+    EXPECT_EQ(decode_binary_request(good + "x").error().message, "binary request is inconsistent: 1 byte(s) follow the last field");
     std::string bad_op = good;
     bad_op[1] = 99;
     EXPECT_EQ(decode_binary_request(bad_op).error().message, "binary request has an unknown op 99");
@@ -174,12 +174,161 @@ TEST(Protocol, CompactRequestRefusesDamage) {
     future[0] = 2;
     EXPECT_EQ(decode_binary_request(future).error().code, Code::incompatible_version);
     r.container_id.clear();
-    EXPECT_EQ(decode_binary_request(encode_binary(r)).error().message, "request has no container ID");
+    EXPECT_EQ(decode_binary_request(encode_binary(r).value()).error().message, "request has no container ID");
     r.container_id = "c";
     r.ranges = nlohmann::json::array();
-    std::string ranges = encode_binary(r);
+    std::string ranges = encode_binary(r).value();
     const auto at = ranges.find("[]");
     ASSERT_NE(at, std::string::npos);
     ranges[at + 1] = '{';  // "[{": not JSON
     EXPECT_EQ(decode_binary_request(ranges).error().message, "binary request carries 'ranges' that are not JSON");
+}
+
+namespace {
+// Every string field of the compact form, by name, in a request that uses them all.
+std::vector<std::pair<std::string, std::string* (*)(Request&)>> compact_strings() {
+    return {
+        {"network", [](Request& r) { return &r.network; }},
+        {"containerId", [](Request& r) { return &r.container_id; }},
+        {"ifname", [](Request& r) { return &r.ifname; }},
+        {"netns", [](Request& r) { return &r.netns; }},
+        {"pod namespace", [](Request& r) { return &r.pod.namespace_; }},
+        {"pod name", [](Request& r) { return &r.pod.name; }},
+        {"pod uid", [](Request& r) { return &r.pod.uid; }},
+        {"pool", [](Request& r) { return &*r.pool; }},
+        {"ips", [](Request& r) { return &r.ips[0]; }},
+        {"validAttachments containerId", [](Request& r) { return &r.valid_attachments[0].container_id; }},
+        {"validAttachments ifname", [](Request& r) { return &r.valid_attachments[0].ifname; }},
+    };
+}
+Request every_field() {
+    Request r = full_add();
+    r.valid_attachments = {{"a", "eth0"}};
+    return r;
+}
+}  // namespace
+
+// Defect 7a: lengths were cut to 16 bits silently. 65535 bytes go through whole; 65536 are
+// refused by the encoder, naming the field.
+TEST(Protocol, CompactFormCarriesUpTo65535BytesPerStringAndRefusesMore) {
+    for (auto& [name, field] : compact_strings()) {
+        Request r = every_field();
+        *field(r) = std::string(65'535, 'x');
+        auto bytes = encode_binary(r);
+        ASSERT_TRUE(bytes) << name << ": " << bytes.error().message;
+        auto back = decode_binary_request(*bytes);
+        ASSERT_TRUE(back) << name << ": " << back.error().message;
+        EXPECT_EQ(*field(*back), *field(r)) << name;
+
+        *field(r) += 'x';
+        auto refused = encode_binary(r);
+        ASSERT_FALSE(refused) << name << " of 65536 bytes was encoded";
+        EXPECT_EQ(refused.error().code, Code::invalid_config);
+        EXPECT_EQ(refused.error().message,
+                  "request field '" + name + "' has 65536 bytes" + (name == "ips" ? " in one entry" : "") +
+                      "; the compact form carries at most 65535");
+        EXPECT_FALSE(check_compact_limits(r)) << name;
+    }
+}
+
+TEST(Protocol, CompactFormCarriesUpTo65535EntriesPerListAndRefusesMore) {
+    Request add = every_field();
+    add.ips.assign(65'535, "10.1.0.5");
+    auto bytes = encode_binary(add);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    auto back = decode_binary_request(*bytes);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->ips.size(), 65'535u);
+    add.ips.push_back("10.1.0.6");
+    auto refused = encode_binary(add);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "request field 'ips' has 65536 entries; the compact form carries at most 65535");
+
+    Request gc = gc_request();
+    gc.valid_attachments.assign(65'535, Attachment{"c", "eth0"});
+    bytes = encode_binary(gc);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    back = decode_binary_request(*bytes);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->valid_attachments.size(), 65'535u);
+    gc.valid_attachments.push_back({"d", "eth0"});
+    refused = encode_binary(gc);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message,
+              "request field 'validAttachments' has 65536 entries; the compact form carries at most 65535");
+}
+
+// The decoder names what does not add up instead of reading past it or guessing.
+TEST(Protocol, CompactDecoderRejectsInconsistentLengths) {
+    Request r;
+    r.op = Op::del;
+    r.network = "net";
+    r.container_id = "c";
+    const std::string good = encode_binary(r).value();
+    auto msg = [](const std::string& bytes) {
+        auto d = decode_binary_request(bytes);
+        return d ? std::string("accepted") : d.error().message;
+    };
+    // containerId's length (at 12 + 2 + 3) claims more than is left.
+    std::string longer = good;
+    longer[17] = '\x10';
+    longer[18] = '\x27';  // 10000
+    EXPECT_EQ(msg(longer), "binary request is inconsistent: field 'containerId' needs 10000 bytes, " +
+                               std::to_string(good.size() - 19) + " are left");
+    // A count of ips that empty entries could not fill.
+    std::string many = good;
+    many[many.size() - 4] = '\xff';
+    many[many.size() - 3] = '\xff';
+    EXPECT_EQ(msg(many), "binary request is inconsistent: it declares 65535 ips in the 2 bytes left");
+    std::string attachments = good;
+    attachments[attachments.size() - 2] = '\x01';
+    EXPECT_EQ(msg(attachments), "binary request is inconsistent: it declares 1 validAttachments in the 0 bytes left");
+    std::string flags = good;
+    flags[2] = '\x04';
+    EXPECT_EQ(msg(flags), "binary request is inconsistent: it has unknown flags 4");
+    std::string reserved = good;
+    reserved[3] = '\x01';
+    EXPECT_EQ(msg(reserved), "binary request is inconsistent: its reserved byte is not 0");
+    // A ranges length past the end (4 bytes of length).
+    r.ranges = nlohmann::json::array();
+    std::string ranges = encode_binary(r).value();
+    const auto at = ranges.find("[]");
+    ASSERT_NE(at, std::string::npos);
+    ranges[at - 2] = '\x01';
+    EXPECT_NE(msg(ranges).find("field 'ranges' needs 65538 bytes"), std::string::npos) << msg(ranges);
+}
+
+// Defect 5: nesting is capped in both request forms and in answers, before anything recurses.
+TEST(Protocol, DeeplyNestedJsonIsRefusedInEveryForm) {
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    auto json_form = decode_request(R"({"op":"add","network":"n","containerId":"c","ranges":)" + deep + "}");
+    ASSERT_FALSE(json_form);
+    EXPECT_EQ(json_form.error().code, Code::decode);
+    EXPECT_EQ(json_form.error().message, "JSON nested deeper than 64 levels at byte 116");
+
+    Request r;
+    r.op = Op::add;
+    r.network = "n";
+    r.container_id = "c";
+    r.ranges = "RANGES";
+    std::string compact = encode_binary(r).value();
+    const std::string marker("\x08\x00\x00\x00\"RANGES\"", 12);
+    const auto at = compact.find(marker);
+    ASSERT_NE(at, std::string::npos);
+    std::string len(4, '\0');
+    for (int i = 0; i < 4; ++i) len[static_cast<size_t>(i)] = static_cast<char>((deep.size() >> (8 * i)) & 0xff);
+    compact.replace(at, marker.size(), len + deep);
+    auto c = decode_binary_request(compact);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "binary request field 'ranges': JSON nested deeper than 64 levels at byte 64");
+
+    auto resp = decode_response(R"({"ok":true,"x":)" + deep + "}");
+    ASSERT_FALSE(resp);
+    EXPECT_NE(resp.error().message.find("nested deeper than 64 levels"), std::string::npos);
+
+    // At the limit: decoded (the shape of `ranges` is the agent's business).
+    const std::string at_limit = std::string(63, '[') + std::string(63, ']');
+    auto ok = decode_request(R"({"op":"add","network":"n","containerId":"c","ranges":)" + at_limit + "}");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(ok->ranges->dump(), at_limit);
 }

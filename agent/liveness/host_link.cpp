@@ -1,0 +1,95 @@
+#include "liveness/host_link.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <system_error>
+#include <thread>
+
+#include "liveness/netns_prober.hpp"
+
+namespace warren::liveness {
+
+std::string_view to_string(HostLinkOutcome outcome) {
+    switch (outcome) {
+        case HostLinkOutcome::found:
+            return "found";
+        case HostLinkOutcome::netns_gone:
+            return "netns gone";
+        case HostLinkOutcome::no_interface:
+            return "no such interface";
+        case HostLinkOutcome::no_host_peer:
+            return "no host-side peer";
+    }
+    return "unknown";
+}
+
+Result<nl::Sock> connect_route_in(int netns_fd) {
+    Result<nl::Sock> out = fail(Code::internal, "namespace thread did not run");
+    try {
+        // The thread dies in the other namespace; nothing else ever runs on it.
+        std::thread t([&] {
+            if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+                out = fail_errno("cannot enter the pod's network namespace (setns)");
+                return;
+            }
+            out = nl::connect_route();
+        });
+        t.join();
+    } catch (const std::system_error& e) {
+        return fail_errno("cannot start a thread to enter the pod's network namespace",
+                          e.code().value());
+    }
+    return out;
+}
+
+Result<std::unique_ptr<NlHostLinkFinder>> NlHostLinkFinder::open() {
+    Fd own{::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)};
+    if (!own) return fail_errno("cannot open our own network namespace /proc/thread-self/ns/net");
+    auto sock = nl::connect_route();
+    if (!sock) return std::unexpected(std::move(sock.error()));
+    return std::unique_ptr<NlHostLinkFinder>{
+        new NlHostLinkFinder(std::move(own), std::move(*sock))};
+}
+
+Result<HostLink> NlHostLinkFinder::find(const std::string& netns_path, const std::string& ifname,
+                                        uint64_t recorded_inode) {
+    HostLink out;
+    auto ns = open_ns_path(netns_path);
+    if (!ns) return std::unexpected(std::move(ns.error()));
+    if (!*ns || !(*ns)->nsfs || (recorded_inode != 0 && (*ns)->inode != recorded_inode))
+        return out;  // netns_gone
+    auto ns_fd = open_net_namespace(**ns, netns_path);
+    if (!ns_fd) {
+        // The namespace file can go between the two opens; that is the pod going, not a failure.
+        if (ns_fd.error().sys_errno == ENOENT) return out;
+        return std::unexpected(std::move(ns_fd.error()));
+    }
+    auto pod = connect_route_in(ns_fd->get());
+    if (!pod) return std::unexpected(std::move(pod.error()));
+
+    auto inner = nl::get_link(pod->get(), 0, ifname);
+    if (!inner) return std::unexpected(std::move(inner.error()));
+    if (!*inner) {
+        out.outcome = HostLinkOutcome::no_interface;
+        return out;
+    }
+    out.outcome = HostLinkOutcome::no_host_peer;
+    out.container_ifindex = (*inner)->ifindex;
+    if (!(*inner)->is_pod_facing_veth() || (*inner)->link <= 0) return out;
+
+    // Is the peer's namespace ours? Ask the pod's namespace for its id of ours.
+    auto our_id = nl::netns_id(pod->get(), own_netns_.get());
+    if (!our_id) return std::unexpected(std::move(our_id.error()));
+    if (*our_id < 0 || *our_id != (*inner)->link_netnsid) return out;
+
+    auto host = nl::get_link(host_.get(), (*inner)->link);
+    if (!host) return std::unexpected(std::move(host.error()));
+    if (!*host || !(*host)->is_veth() || (*host)->link != (*inner)->ifindex) return out;
+    out.outcome = HostLinkOutcome::found;
+    out.host = std::move(**host);
+    return out;
+}
+
+}  // namespace warren::liveness

@@ -1,0 +1,70 @@
+#include "liveness/proc_parse.hpp"
+
+#include <charconv>
+
+namespace warren::liveness {
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+            s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+            out +=
+                static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+            i += 3;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::vector<std::string_view> fields(std::string_view line) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && line[i] == ' ') ++i;
+        size_t j = i;
+        while (j < line.size() && line[j] != ' ') ++j;
+        if (j > i) out.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<uint64_t> parse_net_link(std::string_view target) {
+    constexpr std::string_view prefix = "net:[";
+    if (!target.starts_with(prefix) || !target.ends_with(']')) return std::nullopt;
+    const std::string_view digits = target.substr(prefix.size(), target.size() - prefix.size() - 1);
+    uint64_t inode = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), inode);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || inode == 0)
+        return std::nullopt;
+    return inode;
+}
+
+std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo) {
+    std::vector<NsfsMount> out;
+    while (!mountinfo.empty()) {
+        const size_t nl = mountinfo.find('\n');
+        const std::string_view line = mountinfo.substr(0, nl);
+        mountinfo = nl == std::string_view::npos ? std::string_view{} : mountinfo.substr(nl + 1);
+        // id parent maj:min root mount-point options [optional...] - fstype source super-options
+        const auto f = fields(line);
+        if (f.size() < 10) continue;
+        size_t sep = 6;
+        while (sep < f.size() && f[sep] != "-") ++sep;
+        if (sep + 1 >= f.size() || f[sep + 1] != "nsfs") continue;
+        const auto inode = parse_net_link(f[3]);
+        if (!inode) continue;
+        out.push_back({*inode, unescape(f[4])});
+    }
+    return out;
+}
+
+}  // namespace warren::liveness

@@ -1,0 +1,50 @@
+#include "liveness/proc_parse.hpp"
+
+#include <gtest/gtest.h>
+
+namespace warren::liveness {
+namespace {
+
+TEST(ParseNetLink, ReadsTheInode) {
+    EXPECT_EQ(parse_net_link("net:[4026531840]"), 4026531840u);
+}
+
+TEST(ParseNetLink, RefusesOtherTargets) {
+    EXPECT_EQ(parse_net_link("mnt:[4026531840]"), std::nullopt);
+    EXPECT_EQ(parse_net_link("net:[]"), std::nullopt);
+    EXPECT_EQ(parse_net_link("net:[12x]"), std::nullopt);
+    EXPECT_EQ(parse_net_link("net:[12"), std::nullopt);
+    EXPECT_EQ(parse_net_link("net:[0]"), std::nullopt);
+    EXPECT_EQ(parse_net_link("net:[-5]"), std::nullopt);
+    EXPECT_EQ(parse_net_link(""), std::nullopt);
+}
+
+// Real lines from Debian 12 with `ip netns add`, a bind mount of it elsewhere, a mount namespace
+// file (mnt:[...], not a network namespace) and ordinary mounts.
+constexpr std::string_view kMountinfo =
+    "22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+    "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+    "612 29 0:4 net:[4026532281] /run/netns/pod-a rw shared:310 - nsfs nsfs rw\n"
+    "640 30 0:4 net:[4026532281] /tmp/keep\\040me/ns rw shared:310 - nsfs nsfs rw\n"
+    "650 29 0:4 mnt:[4026532300] /run/mntns/x rw - nsfs nsfs rw\n"
+    "651 29 0:4 net:[4026532999] /run/netns/no-optional-fields rw - nsfs nsfs rw\n"
+    "700 29 0:48 / /run/netns rw,nosuid,nodev shared:5 master:1 - tmpfs tmpfs rw,mode=755\n"
+    "garbage line\n"
+    "701 29 0:4 net:[oops] /run/netns/bad rw - nsfs nsfs rw";  // no final newline
+
+TEST(ParseNsfsMounts, FindsNetworkNamespaceMountsOnly) {
+    const auto mounts = parse_nsfs_mounts(kMountinfo);
+    const std::vector<NsfsMount> want = {
+        {4026532281u, "/run/netns/pod-a"},
+        {4026532281u, "/tmp/keep me/ns"},
+        {4026532999u, "/run/netns/no-optional-fields"},
+    };
+    EXPECT_EQ(mounts, want);
+}
+
+TEST(ParseNsfsMounts, EmptyTextHasNone) {
+    EXPECT_TRUE(parse_nsfs_mounts("").empty());
+}
+
+}  // namespace
+}  // namespace warren::liveness
