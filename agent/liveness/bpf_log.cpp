@@ -1,0 +1,31 @@
+#include "liveness/bpf_log.hpp"
+
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+
+namespace warren::liveness {
+namespace {
+
+int to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+    auto lvl = level == LIBBPF_WARN   ? spdlog::level::warn
+               : level == LIBBPF_INFO ? spdlog::level::info
+                                      : spdlog::level::debug;
+    if (!spdlog::should_log(lvl)) return 0;
+    char buf[1024];
+    int n = std::vsnprintf(buf, sizeof buf, format, args);
+    if (n < 0) return n;
+    std::string line(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    spdlog::log(lvl, "libbpf: {}", line);
+    return n;
+}
+
+}  // namespace
+
+void route_libbpf_log() { libbpf_set_print(to_spdlog); }
+
+}  // namespace warren::liveness
