@@ -11,15 +11,17 @@ namespace warren::liveness {
 namespace {
 
 int to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
-    auto lvl = level == LIBBPF_WARN   ? spdlog::level::warn
-               : level == LIBBPF_INFO ? spdlog::level::info
-                                      : spdlog::level::debug;
-    if (!spdlog::should_log(lvl)) return 0;
     char buf[1024];
     int n = std::vsnprintf(buf, sizeof buf, format, args);
     if (n < 0) return n;
     std::string line(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
     while (!line.empty() && line.back() == '\n') line.pop_back();
+    auto lvl = level == LIBBPF_WARN   ? spdlog::level::warn
+               : level == LIBBPF_INFO ? spdlog::level::info
+                                      : spdlog::level::debug;
+    // The kernel's netlink note on a tc call that failed: the failure comes back as an Error
+    // with our context (or is expected, like clsact already existing), so it is detail only.
+    if (line.starts_with("Kernel error message:")) lvl = spdlog::level::debug;
     spdlog::log(lvl, "libbpf: {}", line);
     return n;
 }
