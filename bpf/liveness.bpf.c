@@ -140,11 +140,17 @@ static __always_inline int never_allocated(const struct warren_addr *a)
     return hi == 0 && w2 == 0 && w3 == bpf_htonl(1); /* ::1 */
 }
 
-static __always_inline void record(struct warren_observation *o, __u32 ifindex, __u64 now, __u32 len)
+/* last_seen_ns is coarse time, which moves once per tick; reading it costs a helper call (and,
+ * with AMD's SRSO mitigation, a costly return) on every packet, so it is read only when the tick
+ * (jiffies, an inlined load) moved since the entry's last sighting. */
+static __always_inline void record(struct warren_observation *o, __u32 ifindex, __u32 tick, __u32 len)
 {
     __sync_fetch_and_add(&o->packets, 1);
     __sync_fetch_and_add(&o->bytes, len);
-    o->last_seen_ns = now;
+    if (o->last_seen_tick != tick || o->last_seen_ns == 0) {
+        o->last_seen_ns = bpf_ktime_get_coarse_ns();
+        o->last_seen_tick = tick;
+    }
     o->ifindex = ifindex;
     __u32 first = o->first_ifindex;
     if (first == 0) /* the first sighting ever; cmpxchg so two CPUs agree on which was first */
@@ -157,7 +163,6 @@ SEC("tc")
 int warren_liveness(struct __sk_buff *skb)
 {
     struct warren_addr src;
-    count(WARREN_STAT_PACKETS);
     enum verdict v = parse_source(skb, &src);
     if (v != SOURCE) {
         count(v == TRUNCATED ? WARREN_STAT_TRUNCATED : WARREN_STAT_IGNORED);
@@ -166,10 +171,10 @@ int warren_liveness(struct __sk_buff *skb)
     /* At clsact ingress skb_iif is the receiving device (set before the hook runs), and unlike
      * skb->ifindex BPF_PROG_TEST_RUN lets tests choose it. */
     __u32 ifindex = skb->ingress_ifindex;
-    __u64 now = bpf_ktime_get_ns();
+    __u32 tick = (__u32)bpf_jiffies64();
     struct warren_observation *o = bpf_map_lookup_elem(&watch, &src);
     if (o) {
-        record(o, ifindex, now, skb->len);
+        record(o, ifindex, tick, skb->len);
         count(WARREN_STAT_WATCHED);
         return TC_ACT_UNSPEC;
     }
@@ -179,10 +184,11 @@ int warren_liveness(struct __sk_buff *skb)
     }
     o = bpf_map_lookup_elem(&strangers, &src);
     if (o) {
-        record(o, ifindex, now, skb->len);
+        record(o, ifindex, tick, skb->len);
     } else {
         struct warren_observation fresh = {
-            .last_seen_ns = now,
+            .last_seen_ns = bpf_ktime_get_coarse_ns(),
+            .last_seen_tick = tick,
             .packets = 1,
             .bytes = skb->len,
             .ifindex = ifindex,

@@ -28,6 +28,8 @@ int to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
 
 }  // namespace
 
-void route_libbpf_log() { libbpf_set_print(to_spdlog); }
+void route_libbpf_log() {
+    libbpf_set_print(to_spdlog);
+}
 
 }  // namespace warren::liveness

@@ -18,11 +18,13 @@ Result<std::vector<Entry>> dump(int fd, const char* name) {
     bool first = true;
     for (;;) {
         uint32_t count = kChunk;
-        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(), values.data(),
-                                      &count, nullptr);
+        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(),
+                                      values.data(), &count, nullptr);
         if (rc < 0 && rc != -ENOENT)
-            return fail_errno(std::string("reading the ") + name + " map (BPF_MAP_LOOKUP_BATCH)", -rc);
-        for (uint32_t i = 0; i < count; ++i) out.push_back({from_key(keys[i]), from_value(values[i])});
+            return fail_errno(std::string("reading the ") + name + " map (BPF_MAP_LOOKUP_BATCH)",
+                              -rc);
+        for (uint32_t i = 0; i < count; ++i)
+            out.push_back({from_key(keys[i]), from_value(values[i])});
         if (rc == -ENOENT) return out;
         first = false;
     }
@@ -45,7 +47,8 @@ Status BpfMaps::watch(const IpAddress& a) {
     if (rc == 0 || rc == -EEXIST) return {};
     if (rc == -E2BIG)
         return fail(Code::unavailable, "cannot watch " + a.str() + ": the watch map is full (" +
-                                           std::to_string(WARREN_WATCH_MAX_ENTRIES) + " addresses)");
+                                           std::to_string(WARREN_WATCH_MAX_ENTRIES) +
+                                           " addresses)");
     return fail_errno("watching " + a.str() + " (BPF_MAP_UPDATE_ELEM on watch)", -rc);
 }
 
@@ -65,8 +68,12 @@ Result<std::optional<Observation>> BpfMaps::observation(const IpAddress& a) cons
     return from_value(v);
 }
 
-Result<std::vector<Entry>> BpfMaps::watched() const { return dump(watch_.get(), "watch"); }
+Result<std::vector<Entry>> BpfMaps::watched() const {
+    return dump(watch_.get(), "watch");
+}
 
-Result<std::vector<Entry>> BpfMaps::strangers() const { return dump(strangers_.get(), "strangers"); }
+Result<std::vector<Entry>> BpfMaps::strangers() const {
+    return dump(strangers_.get(), "strangers");
+}
 
 }  // namespace warren::liveness

@@ -7,7 +7,7 @@
 namespace warren::liveness {
 
 class BpfMaps final : public LivenessMaps {
-public:
+  public:
     // Duplicates both fds; fails with errno when dup fails.
     static Result<BpfMaps> from_fds(int watch_fd, int strangers_fd);
 
@@ -17,7 +17,7 @@ public:
     Result<std::vector<Entry>> watched() const override;
     Result<std::vector<Entry>> strangers() const override;
 
-private:
+  private:
     BpfMaps(Fd watch, Fd strangers) : watch_(std::move(watch)), strangers_(std::move(strangers)) {}
     Fd watch_;
     Fd strangers_;

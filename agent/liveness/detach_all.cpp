@@ -18,7 +18,8 @@ Result<DetachReport> detach_all(const std::filesystem::path& bpffs_dir) {
         if (!first) first = std::move(e);
     };
 
-    std::unique_ptr<struct if_nameindex, decltype(&if_freenameindex)> links(::if_nameindex(), if_freenameindex);
+    std::unique_ptr<struct if_nameindex, decltype(&if_freenameindex)> links(::if_nameindex(),
+                                                                            if_freenameindex);
     if (!links) note(Error::from_errno("listing network interfaces (if_nameindex)"));
     for (struct if_nameindex* l = links.get(); l && l->if_index != 0; ++l) {
         auto removed = detach_filter(static_cast<int>(l->if_index));
@@ -38,8 +39,9 @@ Result<DetachReport> detach_all(const std::filesystem::path& bpffs_dir) {
     if (::rmdir(bpffs_dir.c_str()) == 0)
         report.removed_dir = true;
     else if (errno != ENOENT)
-        note(Error::from_errno("removing " + bpffs_dir.string() +
-                               (errno == ENOTEMPTY ? " (it holds objects warren did not pin: left alone)" : "")));
+        note(Error::from_errno(
+            "removing " + bpffs_dir.string() +
+            (errno == ENOTEMPTY ? " (it holds objects warren did not pin: left alone)" : "")));
 
     if (first) return std::unexpected(std::move(*first));
     return report;

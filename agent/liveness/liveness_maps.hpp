@@ -14,7 +14,7 @@
 namespace warren::liveness {
 
 class LivenessMaps {
-public:
+  public:
     virtual ~LivenessMaps() = default;
 
     // Starts recording traffic from `a` in `watch`. Idempotent: an address already watched keeps

@@ -22,11 +22,11 @@ inline constexpr std::array<const char*, 2> kPinnedMaps{"watch", "strangers"};
 
 struct Options {
     std::filesystem::path bpffs_dir = kDefaultBpffsDir;  // liveness.bpffsDir
-    bool track_strangers = true;  // off: unwatched sources are not recorded
+    bool track_strangers = true;                         // off: unwatched sources are not recorded
 };
 
 class Program {
-public:
+  public:
     // Opens the embedded object, sets its settings, and loads it (verifier) with its maps pinned
     // or reused. Errors say what to do: bpffs not mounted, missing capabilities, pins from an
     // incompatible build (`warrend --detach-all`), the verifier's complaint (logged by libbpf).
@@ -42,11 +42,12 @@ public:
     const std::filesystem::path& bpffs_dir() const { return bpffs_dir_; }
     // The maps, through fds of their own (valid after this Program is destroyed).
     Result<BpfMaps> maps() const;
-    // Per-CPU `stats` summed, indexed by enum warren_stat; this program instance's only.
-    Result<std::array<uint64_t, WARREN_STAT_COUNT>> stats() const;
+    // This program instance's counters (not pinned: they start at 0 with each load).
+    Result<Stats> stats() const;
 
-private:
-    Program(liveness_bpf* skel, std::filesystem::path dir) : skel_(skel), bpffs_dir_(std::move(dir)) {}
+  private:
+    Program(liveness_bpf* skel, std::filesystem::path dir)
+        : skel_(skel), bpffs_dir_(std::move(dir)) {}
     liveness_bpf* skel_ = nullptr;
     std::filesystem::path bpffs_dir_;
 };

@@ -3,9 +3,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_sched.h>
+#include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/classifier.h>
-#include <net/if.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,7 +16,9 @@
 namespace warren::liveness {
 namespace {
 
-bool link_gone(int err) { return err == ENODEV || err == ENOENT || err == ENXIO; }
+bool link_gone(int err) {
+    return err == ENODEV || err == ENOENT || err == ENXIO;
+}
 
 std::string link_name(int ifindex) {
     char buf[IF_NAMESIZE] = {};
@@ -51,7 +53,9 @@ Result<int> count_filters(int ifindex, uint32_t parent) {
     int n = rc == 0 ? nl_cache_nitems(cache) : 0;
     if (cache) nl_cache_free(cache);
     nl_socket_free(sk);
-    if (rc < 0) return fail(Code::io, "listing tc filters on " + link_name(ifindex) + ": " + nl_geterror(rc));
+    if (rc < 0)
+        return fail(Code::io,
+                    "listing tc filters on " + link_name(ifindex) + ": " + nl_geterror(rc));
     return n;
 }
 
@@ -65,7 +69,8 @@ Status drop_empty_clsact(int ifindex) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
                 .attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
     int rc = bpf_tc_hook_destroy(&hook);
-    if (rc < 0 && !link_gone(-rc) && rc != -EINVAL) return std::unexpected(tc_error("deleting clsact", ifindex, -rc));
+    if (rc < 0 && !link_gone(-rc) && rc != -EINVAL)
+        return std::unexpected(tc_error("deleting clsact", ifindex, -rc));
     return {};
 }
 
@@ -78,12 +83,13 @@ Result<std::optional<TcAttachment>> attach(int prog_fd, int ifindex) {
         if (link_gone(-rc)) return std::nullopt;
         return std::unexpected(tc_error("creating the clsact qdisc", ifindex, -rc));
     }
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
-                .priority = kTcPriority);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
+                .handle = kTcHandle, .priority = kTcPriority);
     rc = bpf_tc_attach(&hook, &opts);
     if (rc < 0) {
         if (link_gone(-rc)) return std::nullopt;
-        return std::unexpected(tc_error("attaching the liveness classifier to ingress", ifindex, -rc));
+        return std::unexpected(
+            tc_error("attaching the liveness classifier to ingress", ifindex, -rc));
     }
     return std::optional<TcAttachment>(TcAttachment(ifindex));
 }
@@ -122,7 +128,9 @@ TcAttachment& TcAttachment::operator=(TcAttachment&& o) noexcept {
     return *this;
 }
 
-TcAttachment::~TcAttachment() { (void)detach(); }
+TcAttachment::~TcAttachment() {
+    (void)detach();
+}
 
 Status TcAttachment::detach() {
     if (ifindex_ == 0) return {};

@@ -19,7 +19,7 @@ inline constexpr const char* kProgName = "warren_liveness";
 
 // One attached filter; detaches on destruction unless leave_attached() was called. Move-only.
 class TcAttachment {
-public:
+  public:
     TcAttachment(TcAttachment&& o) noexcept;
     TcAttachment& operator=(TcAttachment&& o) noexcept;
     TcAttachment(const TcAttachment&) = delete;
@@ -34,7 +34,7 @@ public:
     // exits (a restart replaces it; `warrend --detach-all` removes it).
     void leave_attached() { ifindex_ = 0; }
 
-private:
+  private:
     friend Result<std::optional<TcAttachment>> attach(int prog_fd, int ifindex);
     explicit TcAttachment(int ifindex) : ifindex_(ifindex) {}
     int ifindex_ = 0;

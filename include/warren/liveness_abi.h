@@ -22,23 +22,23 @@ struct warren_addr {
 /* What the wire showed of one source address. A watch entry the agent just inserted is all
  * zeros: packets == 0 and first_ifindex == 0 mean "not seen yet". */
 struct warren_observation {
-    __u64 last_seen_ns;  /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the latest sighting */
+    __u64 last_seen_ns;  /* bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE: latest sighting */
     __u64 packets;
     __u64 bytes;         /* frame length including the Ethernet header */
     __u32 ifindex;       /* ingress ifindex of the latest sighting */
     __u32 first_ifindex; /* ingress ifindex of the first sighting */
     __u32 flags;         /* WARREN_OBS_* */
-    __u32 reserved;
+    __u32 last_seen_tick; /* the classifier's own: low 32 bits of jiffies at last_seen_ns */
 };
 
-/* Slots of the per-CPU `stats` array. */
+/* Slots of the per-CPU `stats` array: each packet counts in exactly one (their sum is every
+ * packet the classifier ran on). */
 enum warren_stat {
-    WARREN_STAT_PACKETS = 0,   /* every packet the classifier ran on */
-    WARREN_STAT_WATCHED = 1,   /* source found in watch */
-    WARREN_STAT_STRANGER = 2,  /* source recorded in strangers */
-    WARREN_STAT_IGNORED = 3,   /* not IPv4/IPv6/ARP, or a source that is no allocation */
-    WARREN_STAT_TRUNCATED = 4, /* a header ended before the source address */
-    WARREN_STAT_COUNT = 5,
+    WARREN_STAT_WATCHED = 0,   /* source found in watch */
+    WARREN_STAT_STRANGER = 1,  /* source recorded in strangers */
+    WARREN_STAT_IGNORED = 2,   /* not IPv4/IPv6/ARP, or a source that is no allocation */
+    WARREN_STAT_TRUNCATED = 3, /* a header ended before the source address */
+    WARREN_STAT_COUNT = 4,
 };
 
 #endif

@@ -1,14 +1,16 @@
 // The map key and value conversions (no privileges needed).
+#include "liveness/abi.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "liveness/abi.hpp"
-
 namespace warren::liveness {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 TEST(LivenessAbi, Ipv4KeyIsV4MappedInNetworkOrder) {
     warren_addr k = to_key(ip("10.244.1.2"));
@@ -25,8 +27,9 @@ TEST(LivenessAbi, Ipv6KeyIsTheAddressInNetworkOrder) {
 }
 
 TEST(LivenessAbi, RoundTripsAtTheEdges) {
-    for (const char* a : {"0.0.0.0", "255.255.255.255", "::", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-                          "::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4"}) {
+    for (const char* a :
+         {"0.0.0.0", "255.255.255.255", "::", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+          "::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4"}) {
         EXPECT_EQ(from_key(to_key(ip(a))), ip(a)) << a;
     }
 }

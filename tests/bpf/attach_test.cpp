@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 using it::Netns;
 using it::run_cmd;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 // A SCHED_CLS program named "other" that returns TC_ACT_UNSPEC.
 Fd foreign_program() {
@@ -41,15 +43,15 @@ Fd foreign_program() {
 // A "host" and a "pod" namespace with veth host_if <-> pod_if: 10.250.0.1/24 on the host side,
 // 10.250.0.2/24 and 10.250.0.3/24 on the pod side.
 class Veth : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         WARREN_REQUIRE_ROOT();
         ASSERT_TRUE(host_.ok()) << host_.error();
         ASSERT_TRUE(pod_.ok()) << pod_.error();
         ASSERT_TRUE(pod_.disable_dad().ok());
         for (auto argv : std::vector<std::vector<std::string>>{
-                 {"ip", "-n", host_.name(), "link", "add", host_if_, "type", "veth", "peer", "name", pod_if_, "netns",
-                  pod_.name()},
+                 {"ip", "-n", host_.name(), "link", "add", host_if_, "type", "veth", "peer", "name",
+                  pod_if_, "netns", pod_.name()},
                  {"ip", "-n", host_.name(), "addr", "add", "10.250.0.1/24", "dev", host_if_},
                  {"ip", "-n", host_.name(), "link", "set", host_if_, "up"},
                  {"ip", "-n", pod_.name(), "addr", "add", "10.250.0.2/24", "dev", pod_if_},
@@ -111,7 +113,8 @@ TEST_F(Veth, PodTrafficIsSeenWithItsAddressAndHostIfindex) {
     ASSERT_TRUE(r.ok()) << r.describe();
     auto s = m.strangers();
     ASSERT_TRUE(s);
-    auto it = std::find_if(s->begin(), s->end(), [](auto& e) { return e.address == ip("10.250.0.3"); });
+    auto it =
+        std::find_if(s->begin(), s->end(), [](auto& e) { return e.address == ip("10.250.0.3"); });
     ASSERT_NE(it, s->end());
     EXPECT_GE(it->observation.packets, 3u);
     EXPECT_EQ(it->observation.ifindex, uint32_t(host_ifindex_));
@@ -196,8 +199,9 @@ TEST_F(Veth, ObservationsSurviveARestartAndTrafficWhileDown) {
 TEST_F(Veth, DetachAllRemovesOurFiltersAndPinsOnly) {
     auto second = it::unique_name("wbx");
     auto peer = it::unique_name("wby");
-    ASSERT_TRUE(
-        run_cmd({"ip", "-n", host_.name(), "link", "add", second, "type", "veth", "peer", "name", peer}).ok());
+    ASSERT_TRUE(run_cmd({"ip", "-n", host_.name(), "link", "add", second, "type", "veth", "peer",
+                         "name", peer})
+                    .ok());
     int second_ifindex = static_cast<int>(::if_nametoindex(second.c_str()));
     ASSERT_GT(second_ifindex, 0);
     auto a1 = liveness::attach(program_->prog_fd(), host_ifindex_);
@@ -227,7 +231,8 @@ TEST_F(Veth, DetachAllRemovesOurFiltersAndPinsOnly) {
     EXPECT_EQ(tc({"filter", "show", "dev", host_if_, "ingress"}), "");
     EXPECT_EQ(tc({"filter", "show", "dev", second, "ingress"}), "");
     EXPECT_EQ(tc({"qdisc", "show", "dev", second}).find("clsact"), std::string::npos);
-    EXPECT_NE(tc({"filter", "show", "dev", "lo", "ingress"}).find("handle 0x5741"), std::string::npos);
+    EXPECT_NE(tc({"filter", "show", "dev", "lo", "ingress"}).find("handle 0x5741"),
+              std::string::npos);
 
     auto again = liveness::detach_all(pins_.path());  // nothing left: still success
     ASSERT_TRUE(again) << again.error().describe();
@@ -245,7 +250,7 @@ TEST(Pins, ReloadReusesPinnedMaps) {
         ASSERT_EQ(run_frame(p->prog_fd(), ipv4("10.244.0.5"), 3).rc, 0);
         ASSERT_EQ(run_frame(p->prog_fd(), ipv4("10.244.0.9"), 3).rc, 0);
     }
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(pins.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0700u);
     auto p = liveness::Program::load({.bpffs_dir = pins.path()});
@@ -267,9 +272,11 @@ TEST(Pins, IncompatiblePinnedMapIsRefusedWithAdvice) {
     auto p = liveness::Program::load({.bpffs_dir = pins.path()});
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().code, Code::invalid_config);
-    EXPECT_NE(p.error().message.find(pins.path() + "/watch"), std::string::npos) << p.error().message;
+    EXPECT_NE(p.error().message.find(pins.path() + "/watch"), std::string::npos)
+        << p.error().message;
     EXPECT_NE(p.error().message.find("value 32/40"), std::string::npos) << p.error().message;
-    EXPECT_NE(p.error().details.find("warrend --detach-all"), std::string::npos) << p.error().details;
+    EXPECT_NE(p.error().details.find("warrend --detach-all"), std::string::npos)
+        << p.error().details;
 }
 
 TEST(Pins, DirectoryOutsideBpffsIsRefusedWithTheMountCommand) {
@@ -277,7 +284,8 @@ TEST(Pins, DirectoryOutsideBpffsIsRefusedWithTheMountCommand) {
     auto p = liveness::Program::load({.bpffs_dir = dir / "warren"});
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().message, "bpffs not mounted at " + dir.path());
-    EXPECT_NE(p.error().details.find("mount -t bpf bpf " + dir.path()), std::string::npos) << p.error().details;
+    EXPECT_NE(p.error().details.find("mount -t bpf bpf " + dir.path()), std::string::npos)
+        << p.error().details;
     EXPECT_FALSE(fs::exists(dir / "warren"));
 }
 

@@ -15,7 +15,8 @@ void put16(Frame& f, uint16_t v) {
 
 void put_addr(Frame& f, int family, const std::string& text) {
     uint8_t buf[16];
-    if (::inet_pton(family, text.c_str(), buf) != 1) throw std::invalid_argument("bad address " + text);
+    if (::inet_pton(family, text.c_str(), buf) != 1)
+        throw std::invalid_argument("bad address " + text);
     f.insert(f.end(), buf, buf + (family == AF_INET ? 4 : 16));
 }
 

@@ -11,8 +11,9 @@
 namespace warren::bpftest {
 
 class InNetns {
-public:
-    explicit InNetns(const std::string& name) : home_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+  public:
+    explicit InNetns(const std::string& name)
+        : home_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
         Fd target(::open(("/var/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
         ok_ = home_ && target && ::setns(target.get(), CLONE_NEWNET) == 0;
     }
@@ -23,7 +24,7 @@ public:
     InNetns& operator=(const InNetns&) = delete;
     bool ok() const { return ok_; }
 
-private:
+  private:
     Fd home_;
     bool ok_ = false;
 };

@@ -13,14 +13,14 @@ namespace warren::bpftest {
 // Removes kPinnedMaps under `path` and the directory itself on destruction (even if a test
 // failed half-way), without touching any tc filter.
 class PinDir {
-public:
+  public:
     PinDir();
     ~PinDir();
     PinDir(const PinDir&) = delete;
     PinDir& operator=(const PinDir&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 

@@ -18,7 +18,9 @@ using liveness::Entry;
 using liveness::LivenessMaps;
 using liveness::Observation;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 // Either side: the maps, and a way to make the datapath see a packet.
 struct Backend {
@@ -56,7 +58,7 @@ struct KernelBackend : Backend {
 };
 
 class MapsContract : public ::testing::TestWithParam<bool> {
-protected:
+  protected:
     void SetUp() override {
         if (GetParam()) {
             WARREN_REQUIRE_ROOT();

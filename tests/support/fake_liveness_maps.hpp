@@ -11,7 +11,7 @@
 namespace warren::testing {
 
 class FakeLivenessMaps final : public liveness::LivenessMaps {
-public:
+  public:
     using Observation = liveness::Observation;
     using Entry = liveness::Entry;
 
@@ -59,7 +59,7 @@ public:
     Result<std::vector<Entry>> watched() const override { return dump(watch_); }
     Result<std::vector<Entry>> strangers() const override { return dump(strangers_); }
 
-private:
+  private:
     static void record(Observation& o, uint32_t ifindex, uint64_t now_ns, uint64_t bytes) {
         ++o.packets;
         o.bytes += bytes;
