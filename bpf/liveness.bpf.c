@@ -123,20 +123,20 @@ static __always_inline enum verdict parse_source(struct __sk_buff *skb, struct w
  * solicitations, neighbour discovery) does not push real strangers out of the LRU. */
 static __always_inline int never_allocated(const struct warren_addr *a)
 {
-    __u8 b0 = a->bytes[0];
-    if (a->bytes[10] == 0xff && a->bytes[11] == 0xff) { /* v4-mapped key: IPv4 */
-        __u8 v0 = a->bytes[12];
-        return v0 == 127 || (v0 == 169 && a->bytes[13] == 254) || v0 >= 224;
-    }
-    if (b0 == 0xff)
-        return 1;
-    if (b0 == 0xfe && (a->bytes[1] & 0xc0) == 0x80)
-        return 1;
     __u64 hi;
     __u32 w2, w3;
     __builtin_memcpy(&hi, &a->bytes[0], 8);
     __builtin_memcpy(&w2, &a->bytes[8], 4);
     __builtin_memcpy(&w3, &a->bytes[12], 4);
+    if (hi == 0 && w2 == bpf_htonl(0xffff)) { /* ::ffff:a.b.c.d: an IPv4 source */
+        __u8 v0 = a->bytes[12];
+        return v0 == 127 || (v0 == 169 && a->bytes[13] == 254) || v0 >= 224;
+    }
+    __u8 b0 = a->bytes[0];
+    if (b0 == 0xff) /* multicast */
+        return 1;
+    if (b0 == 0xfe && (a->bytes[1] & 0xc0) == 0x80) /* fe80::/10 */
+        return 1;
     return hi == 0 && w2 == 0 && w3 == bpf_htonl(1); /* ::1 */
 }
 

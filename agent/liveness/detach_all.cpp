@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <memory>
 
+#include "liveness/bpf_log.hpp"
 #include "liveness/program.hpp"
 #include "liveness/tc_hook.hpp"
 
 namespace warren::liveness {
 
 Result<DetachReport> detach_all(const std::filesystem::path& bpffs_dir) {
+    route_libbpf_log();
     DetachReport report;
     std::optional<Error> first;
     auto note = [&](Error e) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "liveness.skel.h"
+#include "liveness/bpf_log.hpp"
 
 namespace warren::liveness {
 namespace {
@@ -18,7 +19,8 @@ namespace fs = std::filesystem;
 
 // bpffs_dir must be on a mounted BPF filesystem; it is made 0700 when missing.
 Status prepare_dir(const fs::path& dir) {
-    fs::path on = dir.has_parent_path() ? dir.parent_path() : dir;
+    std::error_code ec;
+    fs::path on = fs::is_directory(dir, ec) || !dir.has_parent_path() ? dir : dir.parent_path();
     struct statfs sfs {};
     if (::statfs(on.c_str(), &sfs) != 0)
         return fail_errno("checking " + on.string() +
@@ -78,6 +80,7 @@ Error load_error(int err, const fs::path& dir) {
 }  // namespace
 
 Result<Program> Program::load(const Options& options) {
+    route_libbpf_log();
     if (auto ok = prepare_dir(options.bpffs_dir); !ok) return std::unexpected(ok.error());
     std::string root = options.bpffs_dir.string();
     LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = root.c_str());

@@ -239,6 +239,13 @@ TEST_F(Classifier, NeverAllocatedSourcesStayOutOfStrangers) {
     EXPECT_EQ(stats().ignored, 7u);
 }
 
+TEST_F(Classifier, Ipv6LookingLikeAMappedLoopbackIsAStranger) {
+    pass(ipv6("2001:db8::ffff:7f00:1"), 3);  // bytes 10-11 are ff ff, but it is no ::ffff:0:0/96
+    auto s = strangers();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].address, ip("2001:db8::ffff:7f00:1"));
+}
+
 TEST_F(Classifier, WatchedLinkLocalIsStillRecorded) {
     ASSERT_TRUE(maps_->watch(ip("fe80::5")));
     pass(ipv6("fe80::5"), 3);
