@@ -22,6 +22,8 @@ PACKAGES=(
   # real-runtime tests (runtime_tests): containerd + ctr, podman with its CNI backend, runc,
   # a busybox rootfs
   containerd podman runc conmon busybox-static
+  # benchmark: TCP throughput between two pods with and without the liveness classifier
+  iperf3
 )
 
 force=0

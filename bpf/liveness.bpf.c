@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The liveness classifier: on clsact ingress of a pod-facing host link it sees what the pod
+ * sends, and records each source address (IPv4, IPv6, ARP sender) in watch or strangers.
+ * It never drops or changes a packet: it returns TC_ACT_UNSPEC, which lets the next tc filter
+ * decide as if this one were not there (TC_ACT_OK would end classification and skip another
+ * CNI's programs on the same hook); with no other filter the packet passes. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.h"
+
+/* Set before load. Off: sources not in watch are not recorded at all. */
+const volatile __u8 track_strangers = 1;
+
+struct vlan_tag {
+    __be16 tci;
+    __be16 proto;
+};
+
+/* ARP for Ethernet/IPv4 (RFC 826). <linux/if_arp.h> would pull in libc headers. */
+#define ARP_HRD_ETHER 1
+struct arp_eth_ipv4 {
+    __be16 ar_hrd;
+    __be16 ar_pro;
+    __u8 ar_hln;
+    __u8 ar_pln;
+    __be16 ar_op;
+    __u8 sha[ETH_ALEN];
+    __u8 spa[4];
+} __attribute__((packed));
+
+enum verdict { SOURCE, IGNORED, TRUNCATED };
+
+static __always_inline void count(__u32 slot)
+{
+    __u64 *v = bpf_map_lookup_elem(&stats, &slot);
+    if (v)
+        *v += 1; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline void set_v4(struct warren_addr *a, __be32 v4)
+{
+    __builtin_memset(a->bytes, 0, 10);
+    a->bytes[10] = 0xff;
+    a->bytes[11] = 0xff;
+    __builtin_memcpy(&a->bytes[12], &v4, 4);
+}
+
+/* Unspecified (0.0.0.0 in DHCP, ARP probes) is no one's address: skipped before any lookup. */
+static __always_inline enum verdict v4_source(struct warren_addr *a, __be32 v4)
+{
+    if (v4 == 0)
+        return IGNORED;
+    set_v4(a, v4);
+    return SOURCE;
+}
+
+static __always_inline enum verdict parse_source(struct __sk_buff *skb, struct warren_addr *a)
+{
+    void *data = (void *)(long)skb->data;
+    void *end = (void *)(long)skb->data_end;
+    struct ethhdr *eth = data;
+    if ((void *)(eth + 1) > end)
+        return TRUNCATED;
+    void *l3 = eth + 1;
+    __be16 proto = eth->h_proto;
+    if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+        struct vlan_tag *tag = l3;
+        if ((void *)(tag + 1) > end)
+            return TRUNCATED;
+        proto = tag->proto;
+        l3 = tag + 1;
+    }
+    if (proto == bpf_htons(ETH_P_IP)) {
+        struct iphdr *ip = l3;
+        if ((void *)(ip + 1) > end)
+            return TRUNCATED;
+        if (ip->version != 4)
+            return IGNORED;
+        return v4_source(a, ip->saddr);
+    }
+    if (proto == bpf_htons(ETH_P_IPV6)) {
+        struct ipv6hdr *ip6 = l3;
+        if ((void *)(ip6 + 1) > end)
+            return TRUNCATED;
+        if (ip6->version != 6)
+            return IGNORED;
+        __builtin_memcpy(a->bytes, &ip6->saddr, 16);
+        __u64 hi;
+        __u32 w2, w3;
+        __builtin_memcpy(&hi, &a->bytes[0], 8);
+        __builtin_memcpy(&w2, &a->bytes[8], 4);
+        __builtin_memcpy(&w3, &a->bytes[12], 4);
+        /* :: (DAD, MLD before an address) and ::ffff:0:0/96 (v4-mapped: never valid on the
+         * wire, and it would alias the IPv4 key) are nobody's IPv6 allocation. */
+        if (hi == 0 && ((w2 == 0 && w3 == 0) || w2 == bpf_htonl(0xffff)))
+            return IGNORED;
+        return SOURCE;
+    }
+    if (proto == bpf_htons(ETH_P_ARP)) {
+        struct arp_eth_ipv4 *arp = l3;
+        if ((void *)(arp + 1) > end)
+            return TRUNCATED;
+        if (arp->ar_hrd != bpf_htons(ARP_HRD_ETHER) || arp->ar_pro != bpf_htons(ETH_P_IP) ||
+            arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
+            return IGNORED;
+        __be32 spa;
+        __builtin_memcpy(&spa, arp->spa, 4);
+        return v4_source(a, spa);
+    }
+    return IGNORED;
+}
+
+/* Addresses no IPAM hands out: link-local (fe80::/10; 169.254/16), loopback, multicast and
+ * (v4) class E/broadcast. Checked only for strangers, after the watch lookup missed, so a
+ * watched address is recorded whatever it is, and kernel-made link-local noise (router
+ * solicitations, neighbour discovery) does not push real strangers out of the LRU. */
+static __always_inline int never_allocated(const struct warren_addr *a)
+{
+    __u64 hi;
+    __u32 w2, w3;
+    __builtin_memcpy(&hi, &a->bytes[0], 8);
+    __builtin_memcpy(&w2, &a->bytes[8], 4);
+    __builtin_memcpy(&w3, &a->bytes[12], 4);
+    if (hi == 0 && w2 == bpf_htonl(0xffff)) { /* ::ffff:a.b.c.d: an IPv4 source */
+        __u8 v0 = a->bytes[12];
+        return v0 == 127 || (v0 == 169 && a->bytes[13] == 254) || v0 >= 224;
+    }
+    __u8 b0 = a->bytes[0];
+    if (b0 == 0xff) /* multicast */
+        return 1;
+    if (b0 == 0xfe && (a->bytes[1] & 0xc0) == 0x80) /* fe80::/10 */
+        return 1;
+    return hi == 0 && w2 == 0 && w3 == bpf_htonl(1); /* ::1 */
+}
+
+/* last_seen_ns is coarse time, which moves once per tick; reading it costs a helper call (and,
+ * with AMD's SRSO mitigation, a costly return) on every packet, so it is read only when the tick
+ * (jiffies, an inlined load) moved since the entry's last sighting. */
+static __always_inline void record(struct warren_observation *o, __u32 ifindex, __u32 tick, __u32 len)
+{
+    __sync_fetch_and_add(&o->packets, 1);
+    __sync_fetch_and_add(&o->bytes, len);
+    if (o->last_seen_tick != tick || o->last_seen_ns == 0) {
+        o->last_seen_ns = bpf_ktime_get_coarse_ns();
+        o->last_seen_tick = tick;
+    }
+    o->ifindex = ifindex;
+    __u32 first = o->first_ifindex;
+    if (first == 0) /* the first sighting ever; cmpxchg so two CPUs agree on which was first */
+        first = __sync_val_compare_and_swap(&o->first_ifindex, 0, ifindex);
+    if (first != 0 && first != ifindex && !(o->flags & WARREN_OBS_MULTI_LINK))
+        __sync_fetch_and_or(&o->flags, WARREN_OBS_MULTI_LINK);
+}
+
+SEC("tc")
+int warren_liveness(struct __sk_buff *skb)
+{
+    struct warren_addr src;
+    enum verdict v = parse_source(skb, &src);
+    if (v != SOURCE) {
+        count(v == TRUNCATED ? WARREN_STAT_TRUNCATED : WARREN_STAT_IGNORED);
+        return TC_ACT_UNSPEC;
+    }
+    /* At clsact ingress skb_iif is the receiving device (set before the hook runs), and unlike
+     * skb->ifindex BPF_PROG_TEST_RUN lets tests choose it. */
+    __u32 ifindex = skb->ingress_ifindex;
+    __u32 tick = (__u32)bpf_jiffies64();
+    struct warren_observation *o = bpf_map_lookup_elem(&watch, &src);
+    if (o) {
+        record(o, ifindex, tick, skb->len);
+        count(WARREN_STAT_WATCHED);
+        return TC_ACT_UNSPEC;
+    }
+    if (!track_strangers || never_allocated(&src)) {
+        count(WARREN_STAT_IGNORED);
+        return TC_ACT_UNSPEC;
+    }
+    o = bpf_map_lookup_elem(&strangers, &src);
+    if (o) {
+        record(o, ifindex, tick, skb->len);
+    } else {
+        struct warren_observation fresh = {
+            .last_seen_ns = bpf_ktime_get_coarse_ns(),
+            .last_seen_tick = tick,
+            .packets = 1,
+            .bytes = skb->len,
+            .ifindex = ifindex,
+            .first_ifindex = ifindex,
+        };
+        /* A racing insert for the same source on another CPU wins; losing one sighting of a
+         * stranger costs nothing. */
+        bpf_map_update_elem(&strangers, &src, &fresh, BPF_NOEXIST);
+    }
+    count(WARREN_STAT_STRANGER);
+    return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,40 @@
+/* The liveness maps. watch and strangers are pinned by name under the agent's bpffs dir
+ * (pin_root_path), so a restarted agent reuses them and the classifier keeps filling them while
+ * the agent is down. */
+#ifndef WARREN_BPF_MAPS_H
+#define WARREN_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "warren/liveness_abi.h"
+
+/* watch: every address the agent allocated or quarantined; user space inserts and removes, the
+ * classifier only updates entries in place. A plain hash, not an LRU: evidence is never evicted. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, WARREN_WATCH_MAX_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+    __type(key, struct warren_addr);
+    __type(value, struct warren_observation);
+} watch SEC(".maps");
+
+/* strangers: sources seen on a pod-facing link that are not in watch; small, oldest evicted. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, WARREN_STRANGERS_MAX_ENTRIES);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+    __type(key, struct warren_addr);
+    __type(value, struct warren_observation);
+} strangers SEC(".maps");
+
+/* stats: per-CPU packet counters by enum warren_stat; per program instance, not pinned. */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, WARREN_STAT_COUNT);
+    __type(key, __u32);
+    __type(value, __u64);
+} stats SEC(".maps");
+
+#endif
