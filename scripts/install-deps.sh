@@ -19,6 +19,8 @@ PACKAGES=(
   # integration tests, demo and benchmark peers: bridge/ptp/host-local, ip, ping,
   # systemd-socket-activate (package systemd), unshare/mount/mountpoint/flock, pgrep, jq
   containernetworking-plugins iproute2 iputils-ping systemd util-linux mount procps jq
+  # fuzzing (scripts/fuzz.sh): clang 16 with its libFuzzer and sanitizer runtimes
+  clang-16 libclang-rt-16-dev
 )
 
 force=0
