@@ -30,20 +30,28 @@ fi
 summary=()
 failed=0
 # Runs one phase, records its wall time and outcome; a failing phase does not stop the others.
+# CPU time is of the finished children, in seconds (the wall time depends on the machine's load).
+cpu_seconds() {
+  local stat
+  read -r stat </proc/$$/stat
+  stat=${stat##*) }
+  local f=($stat)
+  echo $(((f[13] + f[14]) / $(getconf CLK_TCK)))
+}
 phase() {
-  local name=$1 start=$SECONDS rc=0
+  local name=$1 start=$SECONDS cpu rc=0
+  cpu=$(cpu_seconds)
   shift
   "$@" || rc=$?
   local result=ok
   (( rc == 0 )) || { result="FAILED (exit $rc)"; failed=1; }
-  summary+=("$(printf '%-28s %5ds  %s' "$name" $((SECONDS - start)) "$result")")
+  summary+=("$(printf '%-34s %5ds wall %6ds cpu  %s' "$name" $((SECONDS - start)) $(($(cpu_seconds) - cpu)) "$result")")
 }
 
 if [[ ${SKIP_DEPS:-0} != 1 ]]; then
   heading "dependencies"
-  start=$SECONDS
-  "$WARREN_ROOT/scripts/install-deps.sh"
-  summary+=("$(printf '%-28s %5ds  %s' dependencies $((SECONDS - start)) ok)")
+  phase dependencies "$WARREN_ROOT/scripts/install-deps.sh"
+  (( failed == 0 )) || { heading "dependencies could not be installed"; exit 1; }
 fi
 
 release_tests() {
@@ -71,12 +79,12 @@ phase "Release build + all tests" release_tests "$@"
 if [[ $SANITIZE == 1 ]]; then
   phase "ASan/UBSan unit tests" sanitizer_tests "$@"
 else
-  summary+=("$(printf '%-28s %6s  %s' "ASan/UBSan unit tests" - "skipped (SANITIZE=0)")")
+  summary+=("$(printf '%-34s %s' "ASan/UBSan unit tests" "skipped (SANITIZE=0)")")
 fi
 if (( FUZZ_SECONDS > 0 )); then
   phase "fuzzing (${FUZZ_SECONDS}s per target)" "$WARREN_ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS"
 else
-  summary+=("$(printf '%-28s %6s  %s' fuzzing - "skipped (FUZZ_SECONDS=0)")")
+  summary+=("$(printf '%-34s %s' fuzzing "skipped (FUZZ_SECONDS=0)")")
 fi
 
 heading "summary"
