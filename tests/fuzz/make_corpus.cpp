@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,15 @@ void protocol_seeds() {
         response({false, Code::pool_exhausted, "pool 'default' has no free address in 10.1.0.0/24",
                   "release addresses or widen the range", {}}));
     put("response", "try-again.frame", response({false, Code::try_again, "warrend is busy \"quoted\"\n", {}, {}}));
+    for (auto& name : {"ok-v4.frame", "ok-dual.frame", "exhausted.frame"}) {
+        std::ifstream f(root / "response" / name, std::ios::binary);
+        put("client", name, std::string(std::istreambuf_iterator<char>(f), {}));
+    }
+    const std::string whole = response({true, Code::internal, {}, {}, {{"10.1.0.5/24", "10.1.0.1"}}});
+    put("client", "header-only.frame", whole.substr(0, proto::kHeaderSize));
+    put("client", "short-payload.frame", whole.substr(0, whole.size() - 3));
+    put("client", "trailing-bytes.frame", whole + "{\"ok\":false}");
+    put("client", "request-kind.frame", proto::encode_frame(proto::Kind::request, "{\"ok\":true}"));
 }
 
 std::string cni(const std::vector<std::string>& env, const std::string& config) {
