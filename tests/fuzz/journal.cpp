@@ -3,7 +3,12 @@
 // into the state as the daemon does. What recovers must survive the next start unchanged, also
 // after the agent writes to the journal and compacts it into a new snapshot.
 //
-// Input: u32 LE snapshot length (0xffffffff: no snapshot file) | snapshot | journal.
+// Input, by its first byte:
+//   'R' raw files: u32 LE snapshot length (0xffffffff: no snapshot file) | snapshot | journal.
+//   'F' framed payloads: u8 n | (u16 LE length | event payload)... The first n payloads make a
+//       snapshot, the rest journal records after it, framed here with valid checksums, so
+//       mutations reach the event decoder and the state instead of stopping at a CRC.
+#include <algorithm>
 #include <cstring>
 
 #include "core/events.hpp"
@@ -55,12 +60,44 @@ void check_codec(std::string_view journal_bytes, const std::optional<std::string
     FUZZ_CHECK(bytes.has_value() && *bytes == *snapshot);
 }
 
+// 'F' input to the files the agent would find.
+bool frame(std::string_view in, std::optional<std::string>& snapshot, std::string& journal_bytes) {
+    if (in.empty()) return false;
+    const size_t in_snapshot = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    std::vector<std::string> payloads;
+    while (in.size() >= 2) {
+        const size_t len = static_cast<uint8_t>(in[0]) | static_cast<size_t>(static_cast<uint8_t>(in[1])) << 8;
+        in.remove_prefix(2);
+        if (len > in.size()) return false;
+        payloads.emplace_back(in.substr(0, len));
+        in.remove_prefix(len);
+    }
+    const size_t n = std::min(in_snapshot, payloads.size());
+    if (in_snapshot > 0) {
+        auto bytes = journal::encode_snapshot(n, {payloads.begin(), payloads.begin() + static_cast<long>(n)});
+        FUZZ_CHECK(bytes.has_value());
+        snapshot = std::move(*bytes);
+    }
+    for (size_t i = n; i < payloads.size(); ++i) journal::append_record(journal_bytes, i + 1, payloads[i]);
+    return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view in = fuzz::view(data, size);
+    if (in.empty()) return 0;
+    const char mode = in[0];
+    in.remove_prefix(1);
     std::optional<std::string> snapshot;
-    if (in.size() >= 4) {
+    std::string framed;
+    if (mode == 'F') {
+        if (!frame(in, snapshot, framed)) return 0;
+        in = framed;
+    } else if (mode != 'R') {
+        return 0;
+    } else if (in.size() >= 4) {
         uint32_t len = 0;
         for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
         in.remove_prefix(4);

@@ -148,9 +148,23 @@ std::string records(uint64_t first_seq, const std::vector<core::Event>& events) 
     return out;
 }
 
+// The journal target's 'F' form: the first `in_snapshot` payloads make a snapshot.
+std::string framed_input(size_t in_snapshot, const std::vector<core::Event>& events) {
+    std::string out = "F";
+    out.push_back(static_cast<char>(in_snapshot));
+    for (auto& e : events) {
+        const std::string p = core::encode_event(e);
+        out.push_back(static_cast<char>(p.size() & 0xff));
+        out.push_back(static_cast<char>(p.size() >> 8));
+        out += p;
+    }
+    return out;
+}
+
+// The journal target's 'R' form: the files' bytes.
 std::string journal_input(const std::optional<std::string>& snapshot, std::string_view journal) {
     const uint32_t len = snapshot ? static_cast<uint32_t>(snapshot->size()) : 0xffffffffu;
-    std::string out;
+    std::string out = "R";
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((len >> (8 * i)) & 0xff));
     if (snapshot) out += *snapshot;
     out += journal;
@@ -204,6 +218,11 @@ void journal_seeds() {
     // A crash between the snapshot's rename and the journal's truncation.
     put("journal", "snapshot-covers-journal.bin", journal_input(*snap, records(1, {log.begin(), log.begin() + 3})));
     put("journal", "empty-snapshot.bin", journal_input(*journal::encode_snapshot(0, {}), ""));
+    put("journal", "framed-journal.bin", framed_input(0, log));
+    std::vector<core::Event> snapshot_then_tail = at.snapshot_events();
+    const size_t in_snapshot = snapshot_then_tail.size();
+    snapshot_then_tail.insert(snapshot_then_tail.end(), tail.begin(), tail.end());
+    put("journal", "framed-snapshot.bin", framed_input(in_snapshot, snapshot_then_tail));
     // Every event kind alone, including the snapshot-only ones.
     put("journal", "cursor-quarantined.bin",
         journal_input(std::nullopt,
