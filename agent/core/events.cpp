@@ -5,6 +5,13 @@
 namespace warren::core {
 
 namespace {
+
+int64_t get_time(ByteReader& r) {
+    const int64_t t = r.i64();
+    if (t < 0 || t > kMaxEventTimeNs) r.fail();
+    return t;
+}
+
 enum Tag : uint8_t {
     kPoolDefined = 1,
     kAllocated = 2,
@@ -215,14 +222,14 @@ Result<Event> decode_event(std::string_view payload) {
             ev.pod.namespace_ = r.str();
             ev.pod.name = r.str();
             ev.pod.uid = r.str();
-            ev.time_ns = r.i64();
+            ev.time_ns = get_time(r);
             e = std::move(ev);
             break;
         }
         case kReleased: {
             Released ev;
             ev.key = get_key(r);
-            ev.time_ns = r.i64();
+            ev.time_ns = get_time(r);
             ev.reason = get_enum<ReleaseReason>(r, 1, 5);
             e = std::move(ev);
             break;
@@ -247,7 +254,7 @@ Result<Event> decode_event(std::string_view payload) {
             Quarantined ev;
             ev.pool = r.str();
             ev.address = r.addr();
-            ev.since_ns = r.i64();
+            ev.since_ns = get_time(r);
             if (tag == kQuarantinedBy) ev.owner = get_key(r);
             e = std::move(ev);
             break;
@@ -261,7 +268,7 @@ Result<Event> decode_event(std::string_view payload) {
         case kCandidateMarked: {
             CandidateMarked ev;
             ev.key = get_key(r);
-            ev.since_ns = r.i64();
+            ev.since_ns = get_time(r);
             ev.reason = get_enum<GcReason>(r, 1, 9);
             e = std::move(ev);
             break;
@@ -276,7 +283,7 @@ Result<Event> decode_event(std::string_view payload) {
         case kZombieMarked: {
             ZombieMarked ev;
             ev.key = get_key(r);
-            ev.since_ns = r.i64();
+            ev.since_ns = get_time(r);
             ev.reason = get_enum<GcReason>(r, 1, 9);
             e = std::move(ev);
             break;
@@ -285,7 +292,7 @@ Result<Event> decode_event(std::string_view payload) {
             QuarantineHeld ev;
             ev.pool = r.str();
             ev.address = r.addr();
-            ev.seen_ns = r.i64();
+            ev.seen_ns = get_time(r);
             e = std::move(ev);
             break;
         }

@@ -139,6 +139,10 @@ inline constexpr size_t kMaxEventBytes = 1u << 20;
 inline constexpr size_t kMaxNameBytes = 4096;
 
 size_t encoded_size(const Event& e);
+// Wall-clock times in events (ns since the epoch) lie in [0, kMaxEventTimeNs], so arithmetic on
+// them with a cooldown or grace cannot overflow; a payload with any other time is damage.
+inline constexpr int64_t kMaxEventTimeNs = INT64_MAX / 2;  // year 2116
+
 void encode_event(std::string& out, const Event& e);
 std::string encode_event(const Event& e);
 // Code::io with a description when the payload is not a well-formed event.

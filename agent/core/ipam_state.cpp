@@ -564,7 +564,7 @@ QuarantineCounts IpamState::quarantine_decisions(int64_t now_ns, const Wire& wir
             if (on_conflict && sent) on_conflict(a, ConflictKind::quarantine_traffic, name);
             int64_t rest_from = std::max(c.since_ns, c.held_seen_ns.value_or(c.since_ns));
             if (sent) rest_from = std::max(rest_from, s->last_seen_ns);
-            if (rest_from + cooldown_ns_ <= now_ns) {
+            if (rest_from <= now_ns - cooldown_ns_) {
                 ended.push_back(a);
                 continue;
             }

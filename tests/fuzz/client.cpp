@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view in = fuzz::view(data, size);
     agent().set_answer(in);
     proto::Request req{proto::Op::add, "net1", "c0ffee", "eth0", "/run/netns/p"};
-    auto got = proto::call(agent().path(), req, 10000);
+    auto got = proto::call(agent().path(), req, {.timeout_ms = 10000, .agent_uid = ::geteuid()});
 
     // What the answer should come to, decoded without the socket.
     Result<proto::Response> want = fail(Code::try_again, "closed before answering");

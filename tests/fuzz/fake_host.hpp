@@ -12,7 +12,8 @@ class FakeHost final : public cni::Host {
     Result<proto::Response> answer = proto::Response{true, Code::internal, {}, {}, {{"10.1.0.5/24", "10.1.0.1"}}};
     std::vector<proto::Request> sent, queued;
 
-    Result<proto::Response> call(const std::string&, const proto::Request& req, int) override {
+    Result<proto::Response> call(const std::string&, const proto::Request& req,
+                                 const proto::CallOptions&) override {
         sent.push_back(req);
         return answer;
     }

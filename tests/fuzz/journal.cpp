@@ -28,8 +28,12 @@ Status recover(core::IpamState& state, const journal::Recovered& rec) {
     auto one = [&](const std::string& payload) -> Status {
         auto e = core::decode_event(payload);
         if (!e) return std::unexpected(e.error());
-        // The encoding is canonical: what decodes, encodes to the same bytes.
-        FUZZ_CHECK(core::encode_event(*e) == payload);
+        // Re-encoding is stable: an older form (a snapshot's owner-less Quarantined) may come
+        // back in today's form, which then encodes to itself.
+        const std::string again = core::encode_event(*e);
+        auto e2 = core::decode_event(again);
+        FUZZ_CHECK(e2.has_value());
+        FUZZ_CHECK(core::encode_event(*e2) == again);
         return state.replay(*e);
     };
     for (auto& p : rec.snapshot)

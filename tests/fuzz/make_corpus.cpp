@@ -62,10 +62,10 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
 void protocol_seeds() {
     for (auto& [name, r] : requests()) {
         put("request_json", name + ".json", proto::encode(r));
-        put("request_binary", name + ".bin", proto::encode_binary(r));
+        put("request_binary", name + ".bin", proto::encode_binary(r).value());
         put("frame", name + "-json.frame", proto::encode_frame(proto::Kind::request, proto::encode(r)));
         put("frame", name + "-compact.frame",
-            proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r)));
+            proto::encode_frame(proto::Kind::request_binary, proto::encode_binary(r).value()));
         if (r.op == proto::Op::del) put("delete_queue", name + ".entry", std::string(1, '\0') + proto::encode(r));
     }
     put("request_json", "not-an-object.json", "[1,2,3]");

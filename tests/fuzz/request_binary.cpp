@@ -15,7 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(proto::check_request(*req).has_value());
     const bool finite = !req->ranges || fuzz::finite(*req->ranges);
 
-    auto compact = proto::decode_binary_request(proto::encode_binary(*req));
+    auto encoded = proto::encode_binary(*req);
+    FUZZ_CHECK(encoded.has_value());
+    auto compact = proto::decode_binary_request(*encoded);
     FUZZ_CHECK(compact.has_value());
     if (finite) FUZZ_CHECK(fuzz::same(*compact, *req));
 

@@ -96,8 +96,8 @@ std::vector<Event> samples() {
                   pod,
                   1234567890123},
         Allocated{at_limit, text(kMaxNameBytes), addrs(1000, true), text(kMaxNameBytes), UINT64_MAX,
-                  long_pod, INT64_MIN},
-        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod, INT64_MAX},
+                  long_pod, 0},
+        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod, kMaxEventTimeNs},
         QuarantineEnded{"default", {}},
         QuarantineEnded{"default", addrs(1024, false)},
         QuarantineEnded{"default", addrs(1025, false)},
@@ -107,26 +107,26 @@ std::vector<Event> samples() {
         CursorAt{"default", 0, v4(1)},
         CursorAt{text(kMaxNameBytes), UINT64_MAX, v6(UINT64_MAX)},
         Quarantined{"default", v4(7), 42, {}},
-        Quarantined{"default", v6(7), INT64_MIN, small},
-        Quarantined{text(kMaxNameBytes), v6(9), INT64_MAX, at_limit},
+        Quarantined{"default", v6(7), 0, small},
+        Quarantined{text(kMaxNameBytes), v6(9), kMaxEventTimeNs, at_limit},
         Quarantined{"default", v4(9), 1, beyond},
     };
     for (uint8_t r = 1; r <= 5; ++r) {
         out.push_back(Released{small, 99, static_cast<ReleaseReason>(r)});
-        out.push_back(Released{beyond, INT64_MIN, static_cast<ReleaseReason>(r)});
+        out.push_back(Released{beyond, 0, static_cast<ReleaseReason>(r)});
     }
     for (uint8_t r = 1; r <= 9; ++r) {
         const auto why = static_cast<GcReason>(r);
         out.push_back(CandidateMarked{small, 99, why});
         out.push_back(CandidateCleared{at_limit, why});
-        out.push_back(ZombieMarked{small, INT64_MIN, why});
+        out.push_back(ZombieMarked{small, 0, why});
     }
-    out.push_back(CandidateMarked{beyond, INT64_MAX, GcReason::cni_gc});
+    out.push_back(CandidateMarked{beyond, kMaxEventTimeNs, GcReason::cni_gc});
     out.push_back(CandidateCleared{beyond, GcReason::listed});
-    out.push_back(ZombieMarked{at_limit, INT64_MAX, GcReason::traffic});
+    out.push_back(ZombieMarked{at_limit, kMaxEventTimeNs, GcReason::traffic});
     out.push_back(QuarantineHeld{"default", v4(7), 42});
-    out.push_back(QuarantineHeld{text(kMaxNameBytes), v6(9), INT64_MIN});
-    out.push_back(QuarantineHeld{text(2'000'000), v6(UINT64_MAX), INT64_MAX});
+    out.push_back(QuarantineHeld{text(kMaxNameBytes), v6(9), 0});
+    out.push_back(QuarantineHeld{text(2'000'000), v6(UINT64_MAX), kMaxEventTimeNs});
     return out;
 }
 
@@ -227,4 +227,21 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     auto bad_v4 = encode_event(CursorAt{"p", 0, v4(1)});
     bad_v4[bad_v4.size() - 9] = 1;
     EXPECT_FALSE(decode_event(bad_v4));
+}
+
+// A time the agent never writes (negative, or near INT64_MAX where adding a cooldown overflows)
+// is damage, found by the journal fuzzer as a signed overflow in the quarantine sweep.
+TEST(Events, TimesOutsideTheirRangeAreDamage) {
+    const AttachmentKey key{"net", "c1", "eth0"};
+    const IpAddress v4 = *IpAddress::parse("10.0.0.9");
+    for (int64_t t : {int64_t{-1}, INT64_MIN, kMaxEventTimeNs + 1, INT64_MAX}) {
+        for (const Event& e : std::vector<Event>{Released{key, t, ReleaseReason::del},
+                                                 Quarantined{"default", v4, t, key},
+                                                 CandidateMarked{key, t, GcReason::netns_gone}}) {
+            auto d = decode_event(encode_event(e));
+            EXPECT_FALSE(d.has_value()) << "time " << t << " decoded (event index " << e.index() << ")";
+        }
+    }
+    for (int64_t t : {int64_t{0}, kMaxEventTimeNs})
+        EXPECT_TRUE(decode_event(encode_event(Released{key, t, ReleaseReason::del})).has_value()) << t;
 }
