@@ -4,6 +4,8 @@
 
 #include <unordered_set>
 
+#include "liveness/stat_netns_prober.hpp"
+
 namespace warren::liveness {
 
 namespace asio = boost::asio;
@@ -42,7 +44,10 @@ LivenessSeams system_seams() {
         if (!f) return std::unexpected(std::move(f.error()));
         return std::unique_ptr<HostLinkFinder>(std::move(*f));
     };
-    s.netns_prober = std::make_unique<SystemNetnsProber>();
+    if (auto fast = StatNetnsProber::open())
+        s.netns_prober = std::move(*fast);
+    else
+        s.netns_prober = std::make_unique<SystemNetnsProber>();
     s.holder_scanner = std::make_unique<ProcHolderScanner>();
     s.read_clock = read_wire_clock;
     s.probe_host = probe_ebpf_host;

@@ -65,8 +65,8 @@ struct LivenessSeams {
     std::function<WireClock()> read_clock;
     std::function<EbpfHost(const std::filesystem::path& bpffs_dir)> probe_host;
 };
-// The real ones: Program, NlLinkWatcher, NlHostLinkFinder, SystemNetnsProber,
-// ProcHolderScanner, the kernel's clocks.
+// The real ones: Program, NlLinkWatcher, NlHostLinkFinder, StatNetnsProber (SystemNetnsProber
+// when /proc/self/ns/net cannot be stat'ed), ProcHolderScanner, the kernel's clocks.
 LivenessSeams system_seams();
 
 struct SignalState {
