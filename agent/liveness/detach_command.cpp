@@ -13,8 +13,7 @@ std::string describe(const DetachReport& report, const std::filesystem::path& bp
                        std::to_string(report.links.size()) + " link(s)";
     if (!report.links.empty()) {
         line += " (";
-        for (size_t i = 0; i < report.links.size(); ++i)
-            line += (i ? ", " : "") + report.links[i];
+        for (size_t i = 0; i < report.links.size(); ++i) line += (i ? ", " : "") + report.links[i];
         line += ")";
     }
     line += ", unpinned " + std::to_string(report.unpinned.size()) + " map(s)";

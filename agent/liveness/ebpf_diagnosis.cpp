@@ -47,11 +47,13 @@ EbpfDiagnosis diagnose_load_failure(const Error& e, const EbpfHost& host) {
     if (e.sys_errno == EPERM || e.sys_errno == EACCES) {
         d.reason = host.root ? EbpfOff::eperm : EbpfOff::not_root;
         if (host.root && advice.empty())
-            advice = "root but refused: check CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN, "
-                     "kernel lockdown and seccomp";
+            advice =
+                "root but refused: check CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN, "
+                "kernel lockdown and seccomp";
         if (!host.root && advice.empty())
-            advice = "run warrend as root, or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON and "
-                     "CAP_SYS_ADMIN";
+            advice =
+                "run warrend as root, or with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON and "
+                "CAP_SYS_ADMIN";
     } else if (!host.bpffs) {
         d.reason = EbpfOff::no_bpffs;
         if (advice.empty()) advice = "mount it: mount -t bpf bpf /sys/fs/bpf";

@@ -14,9 +14,8 @@ Result<EbpfMode> parse_ebpf_mode(std::string_view text) {
     if (text == "auto") return EbpfMode::automatic;
     if (text == "on") return EbpfMode::on;
     if (text == "off") return EbpfMode::off;
-    return fail(Code::invalid_config,
-                "liveness.ebpf must be \"auto\", \"on\" or \"off\", not \"" + std::string(text) +
-                    "\"");
+    return fail(Code::invalid_config, "liveness.ebpf must be \"auto\", \"on\" or \"off\", not \"" +
+                                          std::string(text) + "\"");
 }
 
 std::string_view to_string(EbpfMode mode) {
@@ -94,9 +93,10 @@ Status LivenessManager::start() {
         if (finder) {
             finder_ = std::move(*finder);
         } else {
-            status_.host_link.why = "host links are learned from the wire only (cannot look into "
-                                    "pod namespaces: " +
-                                    finder.error().describe() + ")";
+            status_.host_link.why =
+                "host links are learned from the wire only (cannot look into "
+                "pod namespaces: " +
+                finder.error().describe() + ")";
             spdlog::warn("liveness: {}", status_.host_link.why);
         }
     }
@@ -135,7 +135,8 @@ Status LivenessManager::start_datapath() {
     status_.ebpf_off = why.reason;
     status_.ebpf = {false, why.text};
     if (config_.ebpf == EbpfMode::on)
-        return fail(Code::unavailable, "liveness.ebpf is \"on\" but eBPF is unavailable: " + why.text,
+        return fail(Code::unavailable,
+                    "liveness.ebpf is \"on\" but eBPF is unavailable: " + why.text,
                     "fix that, or set liveness.ebpf to \"auto\" to run without the wire signal");
     spdlog::warn("liveness: the eBPF signal is off: {}; {}", why.text, without);
     return {};
@@ -157,9 +158,10 @@ void LivenessManager::start_links() {
             bool present = false;
             for (const auto& [ifindex, link] : links_->links()) present |= link.name == name;
             if (!present)
-                spdlog::info("liveness: liveness.interfaces names {}, which is not here yet; the "
-                             "classifier goes on it when it appears",
-                             name);
+                spdlog::info(
+                    "liveness: liveness.interfaces names {}, which is not here yet; the "
+                    "classifier goes on it when it appears",
+                    name);
         }
         spdlog::info("liveness: classifier attached to {} link(s)", status_.attached.size());
     }
@@ -220,10 +222,11 @@ void LivenessManager::attach_link(const LinkInfo& link) {
     if (!attached) {
         ++status_.attach_failures;
         if (attach_failed_.insert(link.ifindex).second)
-            spdlog::warn("liveness: cannot attach the classifier to {} (ifindex {}): {}{}; its "
-                         "traffic is not seen (retried when the link changes)",
-                         link.name, link.ifindex, attached.error().describe(),
-                         attached.error().details.empty() ? "" : " (" + attached.error().details + ")");
+            spdlog::warn(
+                "liveness: cannot attach the classifier to {} (ifindex {}): {}{}; its "
+                "traffic is not seen (retried when the link changes)",
+                link.name, link.ifindex, attached.error().describe(),
+                attached.error().details.empty() ? "" : " (" + attached.error().details + ")");
         return;
     }
     if (!*attached) {

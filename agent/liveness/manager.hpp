@@ -46,7 +46,7 @@ Result<EbpfMode> parse_ebpf_mode(std::string_view text);
 std::string_view to_string(EbpfMode mode);
 
 struct LivenessConfig {
-    EbpfMode ebpf = EbpfMode::automatic;                  // liveness.ebpf
+    EbpfMode ebpf = EbpfMode::automatic;                 // liveness.ebpf
     std::filesystem::path bpffs_dir = kDefaultBpffsDir;  // liveness.bpffsDir
     std::vector<std::string> interfaces;  // liveness.interfaces: attach to these too (a bridge)
     bool track_strangers = true;
@@ -93,12 +93,12 @@ struct LivenessStatus {
     std::filesystem::path bpffs_dir;
     std::map<int, std::string> attached;  // ifindex -> name of each link the filter is on
     std::optional<Stats> classifier;      // per-packet counters, when loaded and readable
-    size_t attaches = 0;          // successful attaches since start
-    size_t attach_failures = 0;   // attaches that failed (logged)
-    size_t vanished = 0;          // links gone before or while attaching (not errors)
-    size_t link_events = 0;       // LinkEvents handled
-    size_t link_resyncs = 0;      // relistings after lost notifications
-    size_t passes = 0;            // observe() calls
+    size_t attaches = 0;                  // successful attaches since start
+    size_t attach_failures = 0;           // attaches that failed (logged)
+    size_t vanished = 0;                  // links gone before or while attaching (not errors)
+    size_t link_events = 0;               // LinkEvents handled
+    size_t link_resyncs = 0;              // relistings after lost notifications
+    size_t passes = 0;                    // observe() calls
 };
 
 class LivenessManager {
@@ -153,9 +153,8 @@ class LivenessManager {
     void probe_netns(const AllocationRef& ref, AllocationObservation& out) const;
     void find_holder(const HolderScan* scan, const AllocationRef& ref,
                      AllocationObservation& out) const;
-    void learn_host_link(const AllocationRef& ref, const WireView& wire,
-                         AllocationObservation& out, ObservePass& pass,
-                         std::unordered_map<std::string, Learned>& learned,
+    void learn_host_link(const AllocationRef& ref, const WireView& wire, AllocationObservation& out,
+                         ObservePass& pass, std::unordered_map<std::string, Learned>& learned,
                          std::unordered_set<std::string>& looked);
     AddressSighting sight(const IpAddress& a, const WireView& wire, ObservePass& pass);
     // Logs `why` when it differs from what `signal` said before, then stores it.
@@ -169,7 +168,7 @@ class LivenessManager {
     std::unique_ptr<LinkWatcher> links_;
     std::unique_ptr<HostLinkFinder> finder_;
     std::optional<boost::asio::posix::stream_descriptor> link_events_;
-    std::set<int> attach_failed_;  // ifindexes whose attach failure was logged
+    std::set<int> attach_failed_;                       // ifindexes whose attach failure was logged
     std::unordered_map<std::string, Learned> learned_;  // by AllocationRef::key
     std::unordered_set<std::string> looked_;  // keys the finder answered for good (no veth peer)
     std::unordered_map<IpAddress, uint64_t> stranger_packets_;  // as of the last pass

@@ -123,9 +123,10 @@ ObservePass LivenessManager::observe(std::span<const AllocationRef> allocations,
     if (pass.host_link_error)
         spdlog::warn("liveness: looking up host links failed this pass: {}", *pass.host_link_error);
     if (pass.rewatched)
-        spdlog::warn("liveness: {} address(es) were missing from the watch map and are watched "
-                     "again (their earlier traffic is unknown)",
-                     pass.rewatched);
+        spdlog::warn(
+            "liveness: {} address(es) were missing from the watch map and are watched "
+            "again (their earlier traffic is unknown)",
+            pass.rewatched);
     return pass;
 }
 
@@ -253,8 +254,7 @@ void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& 
             if (auto it = links_->links().find(static_cast<int>(o->second.first_ifindex));
                 it != links_->links().end())
                 link = &it->second;
-            if (link && link->is_pod_facing_veth())
-                l = {link->ifindex, HostIfindexSource::wire};
+            if (link && link->is_pod_facing_veth()) l = {link->ifindex, HostIfindexSource::wire};
         }
     }
     if (l.source != HostIfindexSource::given && l.ifindex != 0) learned[ref.key] = l;

@@ -16,12 +16,12 @@ namespace warren::liveness {
 
 // One allocation as the agent recorded it at ADD.
 struct AllocationRef {
-    std::string key;             // the caller's id for it (echoed back, never interpreted)
-    std::string netns_path;      // CNI_NETNS
-    uint64_t netns_inode = 0;    // recorded at ADD; 0 when unknown (any namespace counts)
-    std::string ifname;          // CNI_IFNAME, the interface inside the pod
+    std::string key;           // the caller's id for it (echoed back, never interpreted)
+    std::string netns_path;    // CNI_NETNS
+    uint64_t netns_inode = 0;  // recorded at ADD; 0 when unknown (any namespace counts)
+    std::string ifname;        // CNI_IFNAME, the interface inside the pod
     std::vector<IpAddress> addresses;
-    int host_ifindex = 0;        // the host side of its link, when learned before; 0 when not
+    int host_ifindex = 0;  // the host side of its link, when learned before; 0 when not
 };
 
 // Signal 1: the netns path.
@@ -44,10 +44,10 @@ enum class HostLinkSignal {
     unknown,  // no host ifindex learned yet, or link events are off
 };
 enum class HostIfindexSource {
-    none,     // not learned
-    given,    // AllocationRef::host_ifindex
-    netns,    // read inside the pod's namespace (HostLinkFinder)
-    wire,     // the first link the classifier saw one of its addresses on
+    none,   // not learned
+    given,  // AllocationRef::host_ifindex
+    netns,  // read inside the pod's namespace (HostLinkFinder)
+    wire,   // the first link the classifier saw one of its addresses on
 };
 // Signal 4, per address.
 enum class WireSignal {
@@ -67,8 +67,8 @@ struct AddressSighting {
     int64_t last_seen_ns = 0;  // wall clock, never earlier than the packet (wire_clock.hpp)
     uint64_t packets = 0;
     uint64_t bytes = 0;
-    int last_ifindex = 0;   // link of the latest sighting
-    int first_ifindex = 0;  // link of the first sighting
+    int last_ifindex = 0;     // link of the latest sighting
+    int first_ifindex = 0;    // link of the first sighting
     bool multi_link = false;  // seen on two links: a conflict
     bool rewatched = false;   // was missing from `watch` (eBPF on) and is watched again now
 };
@@ -81,8 +81,8 @@ struct AllocationObservation {
     std::string netns_error;       // when unknown
 
     HeldSignal held = HeldSignal::unknown;
-    pid_t holder_pid = 0;          // when held: one process in it (0 when only mounted)
-    std::string holder_mount;      // when held: one nsfs mount of it
+    pid_t holder_pid = 0;      // when held: one process in it (0 when only mounted)
+    std::string holder_mount;  // when held: one nsfs mount of it
 
     HostLinkSignal host_link = HostLinkSignal::unknown;
     int host_ifindex = 0;
@@ -105,19 +105,19 @@ struct StrangerSighting {
 };
 
 struct ObservePass {
-    int64_t now_ns = 0;  // wall clock when the pass read the clocks
+    int64_t now_ns = 0;                              // wall clock when the pass read the clocks
     std::vector<AllocationObservation> allocations;  // in the input's order
     std::vector<AddressSighting> quarantined;        // in the input's order
     // Strangers whose packet count changed since the previous pass (all of them the first time).
     std::vector<StrangerSighting> strangers;
 
-    bool ebpf = false;                     // the wire signal was read
+    bool ebpf = false;                      // the wire signal was read
     std::optional<std::string> wire_error;  // watch/strangers could not be read
     bool holder_scan_complete = false;
     std::optional<std::string> holder_scan_error;  // the scan failed, or why it is incomplete
-    size_t host_link_lookups = 0;           // HostLinkFinder calls this pass
-    size_t host_link_lookups_deferred = 0;  // left for the next pass (per-pass budget)
-    std::optional<std::string> host_link_error;  // the first failed lookup
+    size_t host_link_lookups = 0;                  // HostLinkFinder calls this pass
+    size_t host_link_lookups_deferred = 0;         // left for the next pass (per-pass budget)
+    std::optional<std::string> host_link_error;    // the first failed lookup
     size_t rewatched = 0;
 };
 

@@ -7,7 +7,7 @@
 namespace warren::liveness {
 
 struct WireClock {
-    int64_t realtime_ns = 0;          // CLOCK_REALTIME now (the pass's "now")
+    int64_t realtime_ns = 0;           // CLOCK_REALTIME now (the pass's "now")
     uint64_t monotonic_coarse_ns = 0;  // CLOCK_MONOTONIC_COARSE now
     // CLOCK_REALTIME_COARSE - CLOCK_MONOTONIC_COARSE, read within one tick: both advance
     // together at each tick, so this is exact for a coarse stamp.

@@ -60,8 +60,7 @@ TEST(ManagerLive, AttachesToANewPodLinkSeesItsTrafficAndLeavesTheFilterOnExit) {
 
     boost::asio::io_context io;
     auto manager = std::make_unique<liveness::LivenessManager>(
-        io,
-        liveness::LivenessConfig{.ebpf = liveness::EbpfMode::on, .bpffs_dir = pins.path()},
+        io, liveness::LivenessConfig{.ebpf = liveness::EbpfMode::on, .bpffs_dir = pins.path()},
         liveness::system_seams());
     auto started = manager->start();
     ASSERT_TRUE(started) << started.error().describe() << " " << started.error().details;
@@ -172,8 +171,11 @@ TEST(ManagerLive, TenThousandAllocationsPassTiming) {
     for (uint32_t i = 0; i < 10'000; ++i) {
         const IpAddress a = IpAddress::v4(0x0a800000u + 2 + i);
         addrs.push_back(a);
-        allocs.push_back({.key = "pod" + std::to_string(i), .netns_path = pod.path(),
-                          .netns_inode = *inode, .ifname = "eth0", .addresses = {a},
+        allocs.push_back({.key = "pod" + std::to_string(i),
+                          .netns_path = pod.path(),
+                          .netns_inode = *inode,
+                          .ifname = "eth0",
+                          .addresses = {a},
                           .host_ifindex = 1});
     }
     ASSERT_TRUE(manager.watch(addrs));
@@ -188,9 +190,10 @@ TEST(ManagerLive, TenThousandAllocationsPassTiming) {
     EXPECT_EQ(pass.allocations[9'999].netns, NetnsSignal::present);
     EXPECT_EQ(pass.allocations[9'999].addresses[0].wire, WireSignal::not_seen);
     EXPECT_EQ(pass.rewatched, 0u);
-    std::printf("[ timing ] observe() over 10000 allocations (kernel maps, real netns probes, "
-                "link table; holder scan faked): %.2f ms wall, %.2f ms CPU\n",
-                std::chrono::duration<double, std::milli>(t1 - t0).count(), (cpu1 - cpu0) / 1e6);
+    std::printf(
+        "[ timing ] observe() over 10000 allocations (kernel maps, real netns probes, "
+        "link table; holder scan faked): %.2f ms wall, %.2f ms CPU\n",
+        std::chrono::duration<double, std::milli>(t1 - t0).count(), (cpu1 - cpu0) / 1e6);
 
     // Its parts: the probes alone (both probers), and one read of the 10,000-entry watch map.
     auto fast = liveness::StatNetnsProber::open();
@@ -210,11 +213,12 @@ TEST(ManagerLive, TenThousandAllocationsPassTiming) {
     const auto w1 = std::chrono::steady_clock::now();
     ASSERT_TRUE(entries);
     EXPECT_EQ(entries->size(), 10'000u);
-    std::printf("[ timing ]   10000 netns probes: %.2f ms (StatNetnsProber, used), %.2f ms "
-                "(SystemNetnsProber); one watch map read: %.2f ms\n",
-                std::chrono::duration<double, std::milli>(p1 - p0).count(),
-                std::chrono::duration<double, std::milli>(p2 - p1).count(),
-                std::chrono::duration<double, std::milli>(w1 - w0).count());
+    std::printf(
+        "[ timing ]   10000 netns probes: %.2f ms (StatNetnsProber, used), %.2f ms "
+        "(SystemNetnsProber); one watch map read: %.2f ms\n",
+        std::chrono::duration<double, std::milli>(p1 - p0).count(),
+        std::chrono::duration<double, std::milli>(p2 - p1).count(),
+        std::chrono::duration<double, std::milli>(w1 - w0).count());
 
     liveness::ProcHolderScanner real;
     const auto s0 = std::chrono::steady_clock::now();

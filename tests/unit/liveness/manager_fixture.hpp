@@ -21,7 +21,10 @@ inline IpAddress ip(const char* text) {
 
 // A host-side veth whose peer is in a pod (pod-facing), or in our namespace (not).
 inline liveness::LinkInfo veth(int ifindex, std::string name, bool pod_facing = true) {
-    return {.ifindex = ifindex, .name = std::move(name), .kind = "veth", .link = 2,
+    return {.ifindex = ifindex,
+            .name = std::move(name),
+            .kind = "veth",
+            .link = 2,
             .link_netnsid = pod_facing ? 0 : -1};
 }
 inline liveness::LinkInfo bridge(int ifindex, std::string name) {
@@ -33,8 +36,8 @@ class ManagerTest : public ::testing::Test {
     // The seams over this fixture's fakes; the watcher starts with `links`.
     liveness::LivenessSeams seams(std::vector<liveness::LinkInfo> links = {}) {
         liveness::LivenessSeams s;
-        s.load_datapath = [this](const liveness::Options& o)
-            -> Result<std::unique_ptr<liveness::Datapath>> {
+        s.load_datapath =
+            [this](const liveness::Options& o) -> Result<std::unique_ptr<liveness::Datapath>> {
             ++loads;
             loaded_with = o;
             if (load_error) return std::unexpected(*load_error);
@@ -42,12 +45,11 @@ class ManagerTest : public ::testing::Test {
         };
         auto w = std::make_unique<FakeLinkWatcher>(std::move(links));
         watcher = w.get();
-        s.open_link_watcher = [this, w = std::shared_ptr<FakeLinkWatcher>(std::move(w))]()
-            -> Result<std::unique_ptr<liveness::LinkWatcher>> {
+        s.open_link_watcher = [this, w = std::shared_ptr<FakeLinkWatcher>(std::move(
+                                         w))]() -> Result<std::unique_ptr<liveness::LinkWatcher>> {
             if (watcher_error) return std::unexpected(*watcher_error);
             // The fixture keeps `watcher` pointing at the instance handed over.
-            return std::unique_ptr<liveness::LinkWatcher>(
-                new FakeLinkWatcherHandle(w));
+            return std::unique_ptr<liveness::LinkWatcher>(new FakeLinkWatcherHandle(w));
         };
         auto f = std::make_unique<FakeHostLinkFinder>();
         finder = f.get();

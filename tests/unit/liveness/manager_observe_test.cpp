@@ -20,13 +20,19 @@ using liveness::WireSignal;
 
 AllocationRef alloc(std::string key, uint64_t inode, std::vector<IpAddress> addresses,
                     int host_ifindex = 0) {
-    return {.key = key, .netns_path = "/run/netns/" + key, .netns_inode = inode,
-            .ifname = "eth0", .addresses = std::move(addresses), .host_ifindex = host_ifindex};
+    return {.key = key,
+            .netns_path = "/run/netns/" + key,
+            .netns_inode = inode,
+            .ifname = "eth0",
+            .addresses = std::move(addresses),
+            .host_ifindex = host_ifindex};
 }
 
 TEST(WireClock, ConvertsACoarseStampToWallClockNeverEarlierThanThePacket) {
-    liveness::WireClock c{.realtime_ns = 10'000'000'000, .monotonic_coarse_ns = 900'000'000,
-                          .offset_ns = 9'000'000'000, .tick_ns = 4'000'000};
+    liveness::WireClock c{.realtime_ns = 10'000'000'000,
+                          .monotonic_coarse_ns = 900'000'000,
+                          .offset_ns = 9'000'000'000,
+                          .tick_ns = 4'000'000};
     EXPECT_EQ(c.to_wall_ns(0), 0) << "never seen stays never";
     EXPECT_EQ(c.to_wall_ns(800'000'000), 9'804'000'000);  // + offset + one tick
     EXPECT_EQ(c.to_wall_ns(999'000'000), 10'000'000'000) << "capped at the pass's now";
@@ -137,7 +143,8 @@ TEST_F(ManagerTest, AFailedHolderScanMakesHeldUnknownAndSaysWhy) {
     auto pass = m->observe(allocs);
     EXPECT_EQ(pass.allocations[0].held, HeldSignal::unknown);
     EXPECT_EQ(pass.allocations[1].held, HeldSignal::unknown);
-    EXPECT_EQ(pass.holder_scan_error, "scanning /proc failed: cannot list /proc: Too many open files");
+    EXPECT_EQ(pass.holder_scan_error,
+              "scanning /proc failed: cannot list /proc: Too many open files");
     auto s = m->status();
     EXPECT_FALSE(s.holders.on);
     EXPECT_EQ(s.holders.why, *pass.holder_scan_error);
@@ -180,7 +187,8 @@ TEST_F(ManagerTest, TheHostLinkIsLearnedOnceFromThePodsNamespace) {
     auto m = started({veth(5, "veth-a")});
     prober->put("/run/netns/a", 100);
     finder->put("/run/netns/a", "eth0",
-                {.outcome = liveness::HostLinkOutcome::found, .host = veth(5, "veth-a"),
+                {.outcome = liveness::HostLinkOutcome::found,
+                 .host = veth(5, "veth-a"),
                  .container_ifindex = 2});
     const std::vector<AllocationRef> allocs = {alloc("a", 100, {})};
     auto first = m->observe(allocs);
@@ -242,9 +250,9 @@ TEST_F(ManagerTest, HostLinkLookupsPerPassAreBounded) {
     for (int i = 0; i < 5; ++i) {
         std::string key = "p" + std::to_string(i);
         prober->put("/run/netns/" + key, 100 + i);
-        finder->put("/run/netns/" + key, "eth0",
-                    {.outcome = liveness::HostLinkOutcome::found,
-                     .host = veth(50 + i, "veth-" + key)});
+        finder->put(
+            "/run/netns/" + key, "eth0",
+            {.outcome = liveness::HostLinkOutcome::found, .host = veth(50 + i, "veth-" + key)});
         allocs.push_back(alloc(key, 100 + i, {}));
     }
     auto first = m->observe(allocs);
@@ -315,7 +323,8 @@ TEST_F(ManagerTest, UnreadableMapsMakeTheWireUnknownForThePass) {
     dp->maps.fail_next(Error::from_errno("bpf_map_lookup_batch watch", EFAULT));
     auto pass = m->observe(std::vector<AllocationRef>{alloc("a", 100, {a})});
     EXPECT_FALSE(pass.ebpf);
-    EXPECT_EQ(pass.wire_error, "reading the liveness maps failed: bpf_map_lookup_batch watch: Bad address");
+    EXPECT_EQ(pass.wire_error,
+              "reading the liveness maps failed: bpf_map_lookup_batch watch: Bad address");
     EXPECT_EQ(pass.allocations[0].addresses[0].wire, WireSignal::unknown);
     EXPECT_FALSE(pass.allocations[0].addresses[0].rewatched);
     EXPECT_FALSE(m->status().ebpf.on);
@@ -365,14 +374,13 @@ TEST_F(ManagerTest, TenThousandAllocationsPassTiming) {
     EXPECT_EQ(pass.allocations[9'999].host_link, HostLinkSignal::present);
     std::printf("[ timing ] observe() over 10000 allocations (fakes, steady state): %.2f ms\n",
                 std::chrono::duration<double, std::milli>(t1 - t0).count());
-
 }
 
 TEST(DetachSummary, SaysWhatWasRemovedOrThatNothingWas) {
-    liveness::DetachReport report{.links = {"veth1", "veth2"},
-                                  .unpinned = {"/sys/fs/bpf/warren/watch",
-                                               "/sys/fs/bpf/warren/strangers"},
-                                  .removed_dir = true};
+    liveness::DetachReport report{
+        .links = {"veth1", "veth2"},
+        .unpinned = {"/sys/fs/bpf/warren/watch", "/sys/fs/bpf/warren/strangers"},
+        .removed_dir = true};
     EXPECT_EQ(liveness::describe(report, "/sys/fs/bpf/warren"),
               "detach-all: removed warren's filter from 2 link(s) (veth1, veth2), unpinned 2 "
               "map(s), removed /sys/fs/bpf/warren");

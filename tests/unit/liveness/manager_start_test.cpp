@@ -45,8 +45,7 @@ TEST_F(ManagerTest, AutoLoadsAndAttachesToPodFacingVethsAndConfiguredInterfaces)
                               "here yet"),
               std::string::npos)
         << log.text();
-    EXPECT_NE(log.text().find("info|liveness: classifier attached to 2 link(s)"),
-              std::string::npos)
+    EXPECT_NE(log.text().find("info|liveness: classifier attached to 2 link(s)"), std::string::npos)
         << log.text();
 }
 
@@ -73,9 +72,9 @@ class AutoFailure : public ManagerTest {
 };
 
 TEST_F(AutoFailure, NotRootIsLoggedOnceAndGcRunsOnTheOtherSignals) {
-    auto out = start_with(
-        Error{Code::unavailable, "loading the liveness classifier", "needs root, or CAP_BPF", EPERM},
-        {.root = false, .bpffs = true, .kernel_btf = true});
+    auto out = start_with(Error{Code::unavailable, "loading the liveness classifier",
+                                "needs root, or CAP_BPF", EPERM},
+                          {.root = false, .bpffs = true, .kernel_btf = true});
     ASSERT_TRUE(out.started);
     EXPECT_FALSE(out.status.ebpf.on);
     EXPECT_EQ(out.status.ebpf_off, EbpfOff::not_root);
@@ -124,10 +123,11 @@ TEST_F(AutoFailure, NoBtf) {
 }
 
 TEST_F(AutoFailure, AnythingElseIsLoadFailedWithTheError) {
-    auto out = start_with(
-        Error{Code::invalid_config, "the pinned map /sys/fs/bpf/warren/watch was made by an "
-                                    "incompatible warren build", "run `warrend --detach-all`", 0},
-        {.root = true, .bpffs = true, .kernel_btf = true});
+    auto out = start_with(Error{Code::invalid_config,
+                                "the pinned map /sys/fs/bpf/warren/watch was made by an "
+                                "incompatible warren build",
+                                "run `warrend --detach-all`", 0},
+                          {.root = true, .bpffs = true, .kernel_btf = true});
     ASSERT_TRUE(out.started);
     EXPECT_EQ(out.status.ebpf_off, EbpfOff::load_failed);
     EXPECT_EQ(out.status.ebpf.why,
@@ -210,8 +210,8 @@ TEST_F(ManagerTest, UnreachableFinderLeavesLearningToTheWire) {
 TEST_F(ManagerTest, AttachesOnLinkEvents) {
     auto m = started({}, {.interfaces = {"br-late"}});
     EXPECT_TRUE(dp->hooked.empty());
-    watcher->add(veth(10, "veth-new"));                // a pod-facing veth appears
-    watcher->add(veth(11, "veth-pair", false));        // both ends here: not yet
+    watcher->add(veth(10, "veth-new"));          // a pod-facing veth appears
+    watcher->add(veth(11, "veth-pair", false));  // both ends here: not yet
     io.poll();
     EXPECT_EQ(dp->hooked, (std::set<int>{10}));
     watcher->add(veth(11, "veth-pair", true));  // its peer moved into a pod: changed
@@ -237,8 +237,7 @@ TEST_F(ManagerTest, ALinkThatVanishesMidAttachIsNotAnError) {
     EXPECT_EQ(s.attach_failures, 0u);
     EXPECT_TRUE(s.attached.empty());
     EXPECT_EQ(log.text().find("warning|"), std::string::npos) << log.text();
-    EXPECT_NE(log.text().find("debug|liveness: veth-gone (ifindex 20) vanished"),
-              std::string::npos)
+    EXPECT_NE(log.text().find("debug|liveness: veth-gone (ifindex 20) vanished"), std::string::npos)
         << log.text();
 }
 
