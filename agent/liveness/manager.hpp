@@ -170,7 +170,7 @@ class LivenessManager {
     std::optional<boost::asio::posix::stream_descriptor> link_events_;
     std::set<int> attach_failed_;                       // ifindexes whose attach failure was logged
     std::unordered_map<std::string, Learned> learned_;  // by AllocationRef::key
-    std::unordered_set<std::string> looked_;  // keys the finder answered for good (no veth peer)
+    std::unordered_set<std::string> looked_;  // keys whose interface has no veth peer here
     std::unordered_map<IpAddress, uint64_t> stranger_packets_;  // as of the last pass
 };
 

@@ -240,9 +240,9 @@ void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& 
                         pass.host_link_error = ref.key + ": " + found.error().describe();
                 } else if (found->outcome == HostLinkOutcome::found) {
                     l = {found->host.ifindex, HostIfindexSource::netns};
-                } else if (found->outcome != HostLinkOutcome::netns_gone) {
-                    looked.insert(ref.key);  // no veth peer here: asking again tells nothing new
-                }
+                } else if (found->outcome == HostLinkOutcome::no_host_peer) {
+                    looked.insert(ref.key);  // not a veth to us: asking again tells nothing new
+                }  // no_interface: a plugin that calls IPAM first may not have made it yet
             }
         }
         // The wire's first link for one of its addresses, when that is a pod-facing veth: never

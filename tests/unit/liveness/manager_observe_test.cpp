@@ -269,6 +269,21 @@ TEST_F(ManagerTest, HostLinkLookupsPerPassAreBounded) {
         EXPECT_EQ(third.allocations[i].host_ifindex, 50 + static_cast<int>(i));
 }
 
+TEST_F(ManagerTest, AMissingInterfaceIsAskedAgainNextPass) {
+    auto m = started({veth(5, "veth-a")});
+    prober->put("/run/netns/a", 100);
+    finder->put("/run/netns/a", "eth0", {.outcome = liveness::HostLinkOutcome::no_interface});
+    const std::vector<AllocationRef> allocs = {alloc("a", 100, {})};
+    auto first = m->observe(allocs);  // ptp-style plugins call IPAM before making the link
+    EXPECT_EQ(first.allocations[0].host_link, HostLinkSignal::unknown);
+    finder->put("/run/netns/a", "eth0",
+                {.outcome = liveness::HostLinkOutcome::found, .host = veth(5, "veth-a")});
+    auto second = m->observe(allocs);
+    EXPECT_EQ(finder->finds(), 2);
+    EXPECT_EQ(second.allocations[0].host_ifindex, 5);
+    EXPECT_EQ(second.allocations[0].host_link, HostLinkSignal::present);
+}
+
 TEST_F(ManagerTest, AFailedLookupIsReportedAndRetried) {
     auto m = started();
     prober->put("/run/netns/a", 100);
