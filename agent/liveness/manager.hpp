@@ -126,6 +126,8 @@ class LivenessManager {
     // link table (after applying pending link events), host links learned where missing (by
     // looking into present namespaces, up to the per-pass budget, else from the wire) and
     // remembered by key. `quarantined`: addresses without an allocation whose traffic matters.
+    // An address missing from `watch` (eBPF on) is watched again and reported `unknown`,
+    // `rewatched`. Never fails: what could not be read is `unknown`, with why in the pass.
     ObservePass observe(std::span<const AllocationRef> allocations,
                         std::span<const IpAddress> quarantined = {});
 
