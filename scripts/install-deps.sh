@@ -24,6 +24,8 @@ PACKAGES=(
   containerd podman runc conmon busybox-static
   # benchmark: TCP throughput between two pods with and without the liveness classifier
   iperf3
+  # fuzzing (scripts/fuzz.sh): clang 16 with its libFuzzer and sanitizer runtimes
+  clang-16 libclang-rt-16-dev
 )
 
 force=0

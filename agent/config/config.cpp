@@ -143,10 +143,13 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
         if (!s) return std::unexpected(s.error());
     if (auto gc = j.find("gc"); gc != j.end()) {
         if (!gc->is_object()) return fail(Code::invalid_config, where + ": 'gc' must be an object");
-        if (auto s = read_number(*gc, "cooldownSeconds", "gc.cooldownSeconds", kCooldownSeconds, c.cooldown_seconds,
-                                 where);
-            !s)
-            return std::unexpected(s.error());
+        for (auto s : {read_number(*gc, "cooldownSeconds", "gc.cooldownSeconds", kCooldownSeconds,
+                                   c.cooldown_seconds, where),
+                       read_number(*gc, "intervalSeconds", "gc.intervalSeconds", kGcIntervalSeconds,
+                                   c.gc_interval_seconds, where),
+                       read_number(*gc, "graceSeconds", "gc.graceSeconds", kGcGraceSeconds,
+                                   c.gc_grace_seconds, where)})
+            if (!s) return std::unexpected(s.error());
     }
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
@@ -182,6 +185,9 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --socket-group GROUP   group allowed on the CNI socket       [root only]
   --pod-cidr CIDR        pool "default": give once per family (IPv4 and/or IPv6)
   --cooldown N           seconds (0-86400) a released address rests before reuse [30]
+  --gc-interval N        seconds (1-3600) between GC passes    [30]
+  --gc-grace N           seconds (1-86400) a stale candidate must stay dead before
+                         it is released                         [60]
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
@@ -191,13 +197,27 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
 }
 
 Result<CommandLine> parse_command_line(int argc, char** argv) {
-    enum { kConfig = 1000, kStateDir, kSocket, kSocketGroup, kPodCidr, kCooldown, kQueueDir, kLogLevel, kVersion };
+    enum {
+        kConfig = 1000,
+        kStateDir,
+        kSocket,
+        kSocketGroup,
+        kPodCidr,
+        kCooldown,
+        kQueueDir,
+        kLogLevel,
+        kVersion,
+        kGcInterval,
+        kGcGrace
+    };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
                                   {"socket", required_argument, nullptr, kSocket},
                                   {"socket-group", required_argument, nullptr, kSocketGroup},
                                   {"pod-cidr", required_argument, nullptr, kPodCidr},
                                   {"cooldown", required_argument, nullptr, kCooldown},
+                                  {"gc-interval", required_argument, nullptr, kGcInterval},
+                                  {"gc-grace", required_argument, nullptr, kGcGrace},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -244,6 +264,15 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                 cl.config.cooldown_seconds = *v;
                 break;
             }
+            case kGcInterval:
+            case kGcGrace: {
+                const bool interval = f.id == kGcInterval;
+                auto v = flag_number(interval ? "--gc-interval" : "--gc-grace", f.value,
+                                     interval ? kGcIntervalSeconds : kGcGraceSeconds);
+                if (!v) return std::unexpected(v.error());
+                (interval ? cl.config.gc_interval_seconds : cl.config.gc_grace_seconds) = *v;
+                break;
+            }
             default: break;
         }
     }
@@ -267,6 +296,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
 Status validate(const AgentConfig& c) {
     if (!valid_level(c.log_level)) return fail(Code::invalid_config, "unknown log level '" + c.log_level + "'");
     for (auto s : {check_range("cooldown (gc.cooldownSeconds, --cooldown)", c.cooldown_seconds, kCooldownSeconds),
+                   check_range("the GC interval (gc.intervalSeconds, --gc-interval)", c.gc_interval_seconds,
+                               kGcIntervalSeconds),
+                   check_range("the GC grace (gc.graceSeconds, --gc-grace)", c.gc_grace_seconds, kGcGraceSeconds),
                    check_range("maxFrameBytes", c.max_frame_bytes, kMaxFrameBytes),
                    check_range("requestTimeoutMs", c.request_timeout_ms, kRequestTimeoutMs),
                    check_range("snapshotAfterBytes", c.snapshot_after_bytes, kSnapshotAfterBytes),

@@ -23,6 +23,8 @@ struct AgentConfig {
     std::string log_level = "info";
     std::vector<PoolSpec> pools;
     int64_t cooldown_seconds = 30;
+    int64_t gc_interval_seconds = 30;  // one GC pass (all probes, all allocations) per interval
+    int64_t gc_grace_seconds = 60;     // a stale candidate is released no sooner than this
     uint32_t max_frame_bytes = 64 * 1024;
     int request_timeout_ms = 5000;      // a client must send its whole request within this
     uint64_t snapshot_after_bytes = 16ull << 20;  // compact the journal past this size
@@ -53,6 +55,8 @@ struct Bounds {
     const char* unit;
 };
 inline constexpr Bounds kCooldownSeconds{0, 86'400, "seconds"};
+inline constexpr Bounds kGcIntervalSeconds{1, 3'600, "seconds"};
+inline constexpr Bounds kGcGraceSeconds{1, 86'400, "seconds"};
 inline constexpr Bounds kMaxFrameBytes{1024, 16 << 20, "bytes"};
 inline constexpr Bounds kRequestTimeoutMs{100, 600'000, "milliseconds"};
 inline constexpr Bounds kSnapshotAfterBytes{1024, 1ll << 40, "bytes"};

@@ -14,6 +14,10 @@ enum Tag : uint8_t {
     kQuarantined = 6,  // without owner: written before owners were kept, still read
     kPoolRemoved = 7,
     kQuarantinedBy = 8,
+    kCandidateMarked = 9,
+    kCandidateCleared = 10,
+    kZombieMarked = 11,
+    kQuarantineHeld = 12,
 };
 
 void put_key(ByteWriter& w, const AttachmentKey& k) {
@@ -63,6 +67,30 @@ std::string_view reason_name(ReleaseReason r) {
     return "unknown";
 }
 
+std::string_view gc_reason_name(GcReason r) {
+    switch (r) {
+        case GcReason::netns_gone:
+            return "netns-gone";
+        case GcReason::cni_gc:
+            return "cni-gc";
+        case GcReason::netns_present:
+            return "netns-present";
+        case GcReason::held_by_process:
+            return "held-by-process";
+        case GcReason::link_present:
+            return "link-present";
+        case GcReason::traffic:
+            return "traffic";
+        case GcReason::k8s_running:
+            return "k8s-running";
+        case GcReason::unconfirmed:
+            return "unconfirmed";
+        case GcReason::listed:
+            return "listed";
+    }
+    return "unknown";
+}
+
 size_t encoded_size(const Event& e) {
     return 1 + std::visit(
                    [](const auto& ev) -> size_t {
@@ -82,8 +110,14 @@ size_t encoded_size(const Event& e) {
                            return 2 * kStr + ev.pool.size() + ev.addresses.size() * kAddr;
                        else if constexpr (std::is_same_v<T, CursorAt>)
                            return kStr + ev.pool.size() + 8 + kAddr;
-                       else
+                       else if constexpr (std::is_same_v<T, Quarantined>)
                            return kStr + ev.pool.size() + kAddr + 8 + key_size(ev.owner);
+                       else if constexpr (std::is_same_v<T, CandidateCleared>)
+                           return key_size(ev.key) + 1;
+                       else if constexpr (std::is_same_v<T, QuarantineHeld>)
+                           return kStr + ev.pool.size() + kAddr + 8;
+                       else  // CandidateMarked, ZombieMarked
+                           return key_size(ev.key) + 8 + 1;
                    },
                    e);
 }
@@ -132,6 +166,21 @@ void encode_event(std::string& out, const Event& e) {
             } else if constexpr (std::is_same_v<T, PoolRemoved>) {
                 w.u8(kPoolRemoved);
                 w.str(ev.pool);
+            } else if constexpr (std::is_same_v<T, CandidateMarked> ||
+                                 std::is_same_v<T, ZombieMarked>) {
+                w.u8(std::is_same_v<T, CandidateMarked> ? kCandidateMarked : kZombieMarked);
+                put_key(w, ev.key);
+                w.i64(ev.since_ns);
+                w.u8(static_cast<uint8_t>(ev.reason));
+            } else if constexpr (std::is_same_v<T, CandidateCleared>) {
+                w.u8(kCandidateCleared);
+                put_key(w, ev.key);
+                w.u8(static_cast<uint8_t>(ev.reason));
+            } else if constexpr (std::is_same_v<T, QuarantineHeld>) {
+                w.u8(kQuarantineHeld);
+                w.str(ev.pool);
+                w.addr(ev.address);
+                w.i64(ev.seen_ns);
             }
         },
         e);
@@ -206,6 +255,37 @@ Result<Event> decode_event(std::string_view payload) {
         case kPoolRemoved: {
             PoolRemoved ev;
             ev.pool = r.str();
+            e = std::move(ev);
+            break;
+        }
+        case kCandidateMarked: {
+            CandidateMarked ev;
+            ev.key = get_key(r);
+            ev.since_ns = r.i64();
+            ev.reason = get_enum<GcReason>(r, 1, 9);
+            e = std::move(ev);
+            break;
+        }
+        case kCandidateCleared: {
+            CandidateCleared ev;
+            ev.key = get_key(r);
+            ev.reason = get_enum<GcReason>(r, 1, 9);
+            e = std::move(ev);
+            break;
+        }
+        case kZombieMarked: {
+            ZombieMarked ev;
+            ev.key = get_key(r);
+            ev.since_ns = r.i64();
+            ev.reason = get_enum<GcReason>(r, 1, 9);
+            e = std::move(ev);
+            break;
+        }
+        case kQuarantineHeld: {
+            QuarantineHeld ev;
+            ev.pool = r.str();
+            ev.address = r.addr();
+            ev.seen_ns = r.i64();
             e = std::move(ev);
             break;
         }

@@ -81,8 +81,55 @@ struct Quarantined {
     bool operator==(const Quarantined&) const = default;
 };
 
-using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
-                           PoolRemoved>;
+// Why the garbage collector marked, kept or cleared something (DESIGN §7). The names are the
+// log's and the metrics' labels.
+enum class GcReason : uint8_t {
+    netns_gone = 1,       // candidate: the netns path is gone or holds another namespace
+    cni_gc = 2,           // candidate: a CNI GC left it out of cni.dev/valid-attachments
+    netns_present = 3,    // veto: the netns path is there with the inode recorded at ADD
+    held_by_process = 4,  // veto: a process still holds the namespace (path gone: a zombie)
+    link_present = 5,     // veto: the pod's host-side link exists
+    traffic = 6,          // veto: the wire saw one of its addresses since it became a candidate
+    k8s_running = 7,      // veto: Kubernetes says the pod runs on this node
+    unconfirmed = 8,      // kept: no signal besides the reason it became a candidate says dead
+    listed = 9,           // cleared: a later CNI GC listed it as valid
+};
+std::string_view gc_reason_name(GcReason r);
+
+// The allocation became a stale candidate at `since_ns` (reason netns_gone or cni_gc). Also
+// written when a zombie's last live signal goes: its candidacy starts over at `since_ns`.
+struct CandidateMarked {
+    AttachmentKey key;
+    int64_t since_ns = 0;
+    GcReason reason = GcReason::netns_gone;
+    bool operator==(const CandidateMarked&) const = default;
+};
+// The allocation is no longer a candidate (netns_present, listed).
+struct CandidateCleared {
+    AttachmentKey key;
+    GcReason reason = GcReason::netns_present;
+    bool operator==(const CandidateCleared&) const = default;
+};
+// A candidate is kept alive by `reason` (a veto, or unconfirmed) from `since_ns`; rechecked on
+// every pass. Written again only when the reason changes.
+struct ZombieMarked {
+    AttachmentKey key;
+    int64_t since_ns = 0;
+    GcReason reason = GcReason::held_by_process;
+    bool operator==(const ZombieMarked&) const = default;
+};
+// A quarantined address the wire saw at `seen_ns`, after its release: it stays quarantined
+// until a full cooldown passes with no traffic from it.
+struct QuarantineHeld {
+    std::string pool;
+    IpAddress address;
+    int64_t seen_ns = 0;
+    bool operator==(const QuarantineHeld&) const = default;
+};
+
+using Event =
+    std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
+                 PoolRemoved, CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld>;
 
 // The largest encoded event: a journal record's payload limit (journal::kMaxRecordPayload, which
 // is asserted equal). Every event the state produces fits: names are capped by kMaxNameBytes,

@@ -250,7 +250,44 @@ Result<Undo> IpamState::apply(const Event& ev) {
         pools_.erase(pit);
         return Undo{[this, old = std::move(old)] { pools_.emplace(old.name, old); }};
     }
-    return fail(Code::internal, "unhandled event");
+    return apply_gc(ev);
+}
+
+Result<Undo> IpamState::apply_gc(const Event& ev) {
+    if (auto* e = std::get_if<QuarantineHeld>(&ev)) {
+        auto pit = pools_.find(e->pool);
+        if (pit == pools_.end())
+            return fail(Code::io, "quarantine hold names unknown pool " + e->pool);
+        auto q = pit->second.quarantine.find(e->address);
+        if (q == pit->second.quarantine.end())
+            return fail(Code::io,
+                        "quarantine hold of " + e->address.str() + " which is not cooling down");
+        auto old = q->second.held_seen_ns;
+        q->second.held_seen_ns = e->seen_ns;
+        return Undo{[this, name = e->pool, a = e->address, old] {
+            pools_.at(name).quarantine.at(a).held_seen_ns = old;
+        }};
+    }
+    const AttachmentKey* key = nullptr;
+    if (auto* e = std::get_if<CandidateMarked>(&ev)) key = &e->key;
+    if (auto* e = std::get_if<CandidateCleared>(&ev)) key = &e->key;
+    if (auto* e = std::get_if<ZombieMarked>(&ev)) key = &e->key;
+    if (!key) return fail(Code::internal, "unhandled event");
+    auto it = allocations_.find(*key);
+    if (it == allocations_.end())
+        return fail(Code::io, "GC decision for " + key->str() + " which holds nothing");
+    std::optional<Candidate>& c = it->second.candidate;
+    auto old = c;
+    if (auto* e = std::get_if<CandidateMarked>(&ev)) {
+        c = Candidate{e->since_ns, e->reason, std::nullopt};
+    } else if (std::holds_alternative<CandidateCleared>(ev)) {
+        c.reset();
+    } else {
+        auto& z = std::get<ZombieMarked>(ev);
+        if (!c) return fail(Code::io, "zombie " + key->str() + " that is not a stale candidate");
+        c->zombie = Zombie{z.reason, z.since_ns};
+    }
+    return Undo{[this, k = *key, old] { allocations_.at(k).candidate = old; }};
 }
 
 Status IpamState::make_room(const std::string& name, const std::vector<RangeSet>& sets,
@@ -492,23 +529,58 @@ size_t IpamState::gc(const std::string& network,
                      const std::vector<std::pair<std::string, std::string>>& valid, int64_t now_ns,
                      Change& change) {
     std::set<std::pair<std::string, std::string>> keep(valid.begin(), valid.end());
-    std::vector<AttachmentKey> doomed;
-    for (auto& [k, a] : allocations_)
-        if (k.network == network && !keep.contains({k.container_id, k.ifname})) doomed.push_back(k);
-    std::sort(doomed.begin(), doomed.end(), [](auto& a, auto& b) { return a.str() < b.str(); });
-    for (auto& k : doomed) release(k, ReleaseReason::gc, now_ns, change);
-    return doomed.size();
+    std::vector<AttachmentKey> marked, listed;
+    for (auto& [k, a] : allocations_) {
+        if (k.network != network) continue;
+        const bool kept = keep.contains({k.container_id, k.ifname});
+        if (!kept && !a.candidate) marked.push_back(k);
+        if (kept && a.candidate && a.candidate->reason == GcReason::cni_gc) listed.push_back(k);
+    }
+    auto by_name = [](auto& a, auto& b) { return a.str() < b.str(); };
+    std::sort(marked.begin(), marked.end(), by_name);
+    std::sort(listed.begin(), listed.end(), by_name);
+    for (auto& k : listed) (void)push(change, CandidateCleared{k, GcReason::listed});
+    for (auto& k : marked) (void)push(change, CandidateMarked{k, now_ns, GcReason::cni_gc});
+    return marked.size();
 }
 
-size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
-    size_t n = 0;
+Status IpamState::record(const Decision& d, Change& change) {
+    return push(change, d.event);
+}
+
+QuarantineCounts IpamState::quarantine_decisions(int64_t now_ns, const Wire& wire,
+                                                 std::vector<Decision>& out,
+                                                 const OnConflict& on_conflict) const {
+    QuarantineCounts n;
+    const bool watching = wire.available();
+    std::vector<IpAddress> ended;
     for (auto& [name, p] : pools_) {
-        std::vector<IpAddress> ended;
-        for (auto& [a, c] : p.quarantine)
-            if (c.since_ns + cooldown_ns_ <= now_ns) ended.push_back(a);
+        ended.clear();
+        n.quarantined += p.quarantine.size();
+        for (auto& [a, c] : p.quarantine) {
+            const std::optional<Sighting> s = watching ? wire.seen(a) : std::nullopt;
+            const bool sent = s && s->last_seen_ns >= c.since_ns;  // after its release
+            if (on_conflict && s && s->two_links) on_conflict(a, ConflictKind::two_links, name);
+            if (on_conflict && sent) on_conflict(a, ConflictKind::quarantine_traffic, name);
+            int64_t rest_from = std::max(c.since_ns, c.held_seen_ns.value_or(c.since_ns));
+            if (sent) rest_from = std::max(rest_from, s->last_seen_ns);
+            if (rest_from + cooldown_ns_ <= now_ns) {
+                ended.push_back(a);
+                continue;
+            }
+            if (!c.held_seen_ns && !sent) continue;
+            ++n.held;
+            if (!c.held_seen_ns)
+                out.push_back({QuarantineHeld{name, a, s->last_seen_ns},
+                               "address " + a.str() + " of pool '" + name +
+                                   "' stays quarantined: the wire saw it " +
+                                   fmt_seconds(now_ns - s->last_seen_ns) +
+                                   " ago, after its release " + fmt_seconds(now_ns - c.since_ns) +
+                                   " ago (a zombie; conflict)"});
+        }
         if (ended.empty()) continue;
         std::sort(ended.begin(), ended.end());
-        n += ended.size();
+        n.ended += ended.size();
         // Several events when there are many, each within a journal record.
         const size_t room =
             (kMaxEventBytes - encoded_size(QuarantineEnded{name, {}})) / ByteReader::kAddrBytes;
@@ -516,10 +588,24 @@ size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change) {
         for (size_t i = 0; i < ended.size(); i += per_event) {
             QuarantineEnded ev{
                 name, {ended.begin() + i, ended.begin() + std::min(ended.size(), i + per_event)}};
-            (void)push(change, std::move(ev));
+            std::string why = "quarantine ended for " + std::to_string(ev.addresses.size()) +
+                              " address(es) of pool '" + name + "' after a full cooldown (" +
+                              fmt_seconds(cooldown_ns_) + ") with no traffic from them" +
+                              (watching ? "" : " (wire signal off: release time only)") + ":";
+            for (size_t k = 0; k < ev.addresses.size() && k < 8; ++k)
+                why += " " + ev.addresses[k].str();
+            if (ev.addresses.size() > 8) why += " ...";
+            out.push_back({std::move(ev), std::move(why)});
         }
     }
     return n;
+}
+
+size_t IpamState::sweep_quarantine(int64_t now_ns, Change& change, const Wire& wire) {
+    std::vector<Decision> decided;
+    const QuarantineCounts n = quarantine_decisions(now_ns, wire, decided);
+    for (auto& d : decided) (void)record(d, change);
+    return n.ended;
 }
 
 Status IpamState::check(const AttachmentKey& key, const std::vector<IpAddress>& expected) const {
@@ -588,10 +674,17 @@ std::vector<Event> IpamState::snapshot_events() const {
     std::vector<Event> out;
     for (auto& [name, p] : pools_) {
         out.push_back(PoolDefined{name, p.ranges_json, p.source});
-        for (auto& [a, c] : p.quarantine) out.push_back(Quarantined{name, a, c.since_ns, c.owner});
+        for (auto& [a, c] : p.quarantine) {
+            out.push_back(Quarantined{name, a, c.since_ns, c.owner});
+            if (c.held_seen_ns) out.push_back(QuarantineHeld{name, a, *c.held_seen_ns});
+        }
     }
-    for (auto& [k, a] : allocations_)
+    for (auto& [k, a] : allocations_) {
         out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns});
+        if (!a.candidate) continue;
+        out.push_back(CandidateMarked{k, a.candidate->since_ns, a.candidate->reason});
+        if (auto& z = a.candidate->zombie) out.push_back(ZombieMarked{k, z->since_ns, z->reason});
+    }
     // Cursors last: replaying an allocation moves its set's cursor.
     for (auto& [name, p] : pools_)
         for (size_t s = 0; s < p.cursors.size(); ++s)

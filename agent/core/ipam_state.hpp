@@ -15,10 +15,23 @@
 #include <nlohmann/json.hpp>
 
 #include "core/events.hpp"
+#include "core/gc_signals.hpp"
 #include "core/range.hpp"
 #include "warren/error.hpp"
 
 namespace warren::core {
+
+// A candidate kept alive by a veto (or unconfirmed), rechecked on every pass.
+struct Zombie {
+    GcReason reason = GcReason::held_by_process;
+    int64_t since_ns = 0;
+};
+// A stale candidate (DESIGN §7): since when, why, and whether a veto keeps it.
+struct Candidate {
+    int64_t since_ns = 0;
+    GcReason reason = GcReason::netns_gone;  // netns_gone or cni_gc
+    std::optional<Zombie> zombie;
+};
 
 struct Allocation {
     AttachmentKey key;
@@ -28,6 +41,7 @@ struct Allocation {
     uint64_t netns_inode = 0;
     PodInfo pod;
     int64_t time_ns = 0;
+    std::optional<Candidate> candidate;
 };
 
 // A released address waiting out its cooldown, and who released it: that attachment alone may
@@ -35,6 +49,11 @@ struct Allocation {
 struct Cooling {
     int64_t since_ns = 0;
     AttachmentKey owner;
+    std::optional<int64_t> held_seen_ns;  // the wire saw it then, after the release
+};
+
+struct QuarantineCounts {
+    size_t quarantined = 0, held = 0, ended = 0;
 };
 
 struct Pool {
@@ -102,13 +121,29 @@ public:
     Result<const Allocation*> add(AddRequest req, int64_t now_ns, Change& change);
     // Releases what `key` holds; unknown keys are not an error.
     void release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change);
-    // Releases every allocation of `network` whose (container, ifname) is not in `valid`.
+    // CNI GC: every allocation of `network` whose (container, ifname) is not in `valid` becomes
+    // a stale candidate now (reason cni_gc), released later by the GC policy only if it is dead
+    // on every signal (containernetworking/cni #1086: the runtime's list may be incomplete).
+    // Candidates it made earlier that `valid` lists again are cleared. Returns how many it
+    // marked; allocations that already are candidates keep their time.
     size_t gc(const std::string& network, const std::vector<std::pair<std::string, std::string>>& valid,
               int64_t now_ns, Change& change);
-    // Ends the cooldown of addresses released at least cooldown ago: per pool one
-    // QuarantineEnded per kSweepChunk addresses (fewer if the pool's name is very long).
+    // Journals a decision of the GC policy (or of quarantine_decisions).
+    Status record(const Decision& d, Change& change);
+
+    // The quarantine's transitions at `now_ns`: QuarantineHeld (once) for an address the wire
+    // saw after its release, and QuarantineEnded for addresses that rested a full cooldown
+    // since their release and since the last traffic from them, per pool one event per
+    // kSweepChunk addresses (fewer if the pool's name is very long). Silence never shortens a
+    // cooldown; without the wire only the release time counts. `on_conflict` hears every
+    // address seen on two links or after its release, on every call.
     static constexpr size_t kSweepChunk = 16384;
-    size_t sweep_quarantine(int64_t now_ns, Change& change);
+    using OnConflict = std::function<void(const IpAddress&, ConflictKind, const std::string& pool)>;
+    QuarantineCounts quarantine_decisions(int64_t now_ns, const Wire& wire,
+                                          std::vector<Decision>& out,
+                                          const OnConflict& on_conflict = {}) const;
+    // quarantine_decisions() recorded into `change`; returns how many addresses left quarantine.
+    size_t sweep_quarantine(int64_t now_ns, Change& change, const Wire& wire = NoWire{});
 
     // Code::unknown_container when the key holds nothing; Code::check_failed when it does not
     // hold every address in `expected`.
@@ -137,6 +172,8 @@ private:
     Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text,
                     const std::string& network, Change& change);
     Result<Undo> apply(const Event& e);
+    // The GC's events: CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld.
+    Result<Undo> apply_gc(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,
                            const AttachmentKey& key) const;

@@ -106,10 +106,14 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::gc: {
             std::vector<std::pair<std::string, std::string>> valid;
             for (auto& a : req.valid_attachments) valid.emplace_back(a.container_id, a.ifname);
+            // Candidates only: the runtime's list may be incomplete (containernetworking/cni
+            // #1086); the GC policy releases them when dead on every signal.
             size_t n = state_.gc(key.network, valid, now, change);
             if (n)
-                spdlog::info("gc of network {}: released {} attachment(s) not in the runtime's list",
-                             log_text(key.network), n);
+                spdlog::info(
+                    "gc of network {}: {} attachment(s) not in the runtime's list are stale "
+                    "candidates, released once dead on every signal",
+                    log_text(key.network), n);
             return proto::Response{true};
         }
         case Op::status: {
@@ -165,7 +169,8 @@ IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request&
 
 void IpamService::sweep_quarantine() {
     core::Change change;
-    if (state_.sweep_quarantine(clock_.now_ns(), change) == 0) return;
+    state_.sweep_quarantine(clock_.now_ns(), change);
+    if (change.empty()) return;
     commit(std::move(change), [](proto::Response) {}, proto::Response{true});
 }
 

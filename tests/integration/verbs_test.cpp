@@ -53,8 +53,10 @@ protected:
 };
 
 // 5. GC with cni.dev/valid-attachments, then with the older cni.dev/attachments: reservations
-// of the network not listed are released, listed ones kept, other networks untouched.
-TEST_F(VerbsTest, GcReleasesUnlistedAttachmentsAndKeepsListedOnes) {
+// of the network not listed become stale candidates (logged), never released by the GC call
+// itself (the runtime's list may be incomplete: containernetworking/cni #1086; the GC policy
+// releases them once dead on every signal); listed ones and other networks are untouched.
+TEST_F(VerbsTest, GcMarksUnlistedAttachmentsAsCandidatesAndReleasesNothing) {
     WARREN_REQUIRE_ROOT();
     ASSERT_TRUE(agent().start({.pod_cidrs = {kV4}}));
     use_netns();
@@ -76,29 +78,31 @@ TEST_F(VerbsTest, GcReleasesUnlistedAttachmentsAndKeepsListedOnes) {
     auto r = warren_plugin(gc, call("GC"));
     ASSERT_TRUE(r.ok()) << r.describe();
     EXPECT_TRUE(r.out.empty()) << r.out;
-
-    EXPECT_TRUE(check(c, held["a/eth0"], "a").ok());
-    EXPECT_TRUE(check(c, held["c/eth0"], "c").ok());
-    EXPECT_EQ(check(c, held["b/eth0"], "b").code(), 3) << "b/eth0 was not listed";
-    EXPECT_EQ(check(c, held["a/eth1"], "a", "eth1").code(), 3) << "a/eth1 was not listed (ifname counts)";
+    for (auto& [k, result] : held)
+        EXPECT_TRUE(check(c, result, k.substr(0, 1), k.substr(2)).ok())
+            << k << " still holds its address";
     EXPECT_TRUE(check(other, x, "x").ok()) << "GC of wrn-net must not touch wrn-other";
-    auto again = add(c, "a");
+    EXPECT_NE(agent().log().find("gc of network wrn-net: 2 attachment(s) not in the runtime's list "
+                                 "are stale candidates"),
+              std::string::npos)
+        << agent().log();
+    auto again = add(c, "b");
     ASSERT_TRUE(again.ok());
-    EXPECT_EQ(again.addresses(), held["a/eth0"].addresses()) << "a kept reservation is still the same";
+    EXPECT_EQ(again.addresses(), held["b/eth0"].addresses()) << "a candidate keeps its reservation";
 
-    // The older key libcni also sends.
+    // The older key libcni also sends; a/eth1 and b/eth0 are candidates already, d is new.
     auto d = add(c, "d");
-    auto e = add(c, "e");
-    ASSERT_TRUE(d.ok() && e.ok()) << d.describe() << e.describe();
+    ASSERT_TRUE(d.ok()) << d.describe();
     json old_gc = c;
-    old_gc["cni.dev/attachments"] = json::array({{{"containerID", "a"}, {"ifname", "eth0"}},
-                                                 {{"containerID", "d"}, {"ifname", "eth0"}}});
+    old_gc["cni.dev/attachments"] = json::array(
+        {{{"containerID", "a"}, {"ifname", "eth0"}}, {{"containerID", "c"}, {"ifname", "eth0"}}});
     r = warren_plugin(old_gc, call("GC"));
     ASSERT_TRUE(r.ok()) << r.describe();
-    EXPECT_TRUE(check(c, held["a/eth0"], "a").ok());
     EXPECT_TRUE(check(c, d, "d").ok());
-    EXPECT_EQ(check(c, held["c/eth0"], "c").code(), 3);
-    EXPECT_EQ(check(c, e, "e").code(), 3);
+    EXPECT_NE(
+        agent().log().find("gc of network wrn-net: 1 attachment(s) not in the runtime's list"),
+        std::string::npos)
+        << agent().log();
     EXPECT_TRUE(check(other, x, "x").ok());
 }
 

@@ -88,6 +88,45 @@ TEST(Config, RejectsBadInputWithClearMessages) {
     EXPECT_FALSE(parse({"--config", wrong_type.path}));
 }
 
+TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.gc_interval_seconds, 30);
+    EXPECT_EQ(defaults->config.gc_grace_seconds, 60);
+    EXPECT_EQ(defaults->config.cooldown_seconds, 30);
+
+    TempFile f(R"({"gc":{"intervalSeconds":10,"graceSeconds":120,"cooldownSeconds":45}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.gc_interval_seconds, 10);
+    EXPECT_EQ(file->config.gc_grace_seconds, 120);
+    EXPECT_EQ(file->config.cooldown_seconds, 45);
+
+    auto flags = parse({"--gc-interval", "5", "--config", f.path, "--gc-grace", "20"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.gc_interval_seconds, 5);
+    EXPECT_EQ(flags->config.gc_grace_seconds, 20);
+}
+
+TEST(Config, GcFlagsAreRangeChecked) {
+    struct Flag {
+        std::string name, low, high;
+    };
+    for (const Flag& f : {Flag{"--gc-interval", "1", "3600"}, Flag{"--gc-grace", "1", "86400"}}) {
+        for (const std::string& ok : {f.low, f.high}) {
+            auto c = parse({f.name, ok});
+            ASSERT_TRUE(c) << f.name << " " << ok << ": " << c.error().message;
+        }
+        for (const std::string& bad : std::vector<std::string>{"0", "-1", std::to_string(std::stoll(f.high) + 1), "1m", "", " 5"}) {
+            auto c = parse({f.name, bad});
+            ASSERT_FALSE(c) << f.name << " '" << bad << "' was accepted";
+            const auto& m = c.error().message;
+            EXPECT_NE(m.find(f.name + " is '" + bad + "'"), std::string::npos) << m;
+            EXPECT_NE(m.find(f.low + " to " + f.high), std::string::npos) << m;
+        }
+    }
+}
+
 namespace {
 // Every numeric key with its allowed range (README's config table).
 struct Bound {
@@ -100,6 +139,8 @@ struct Bound {
 const std::vector<Bound>& bounds() {
     static const std::vector<Bound> b = {
         {"gc.cooldownSeconds", 0, 86'400, "seconds", ""},
+        {"gc.intervalSeconds", 1, 3'600, "seconds", ""},
+        {"gc.graceSeconds", 1, 86'400, "seconds", ""},
         {"maxFrameBytes", 1024, 16 << 20, "bytes", ",\"maxBufferedBytes\":17000000"},
         {"requestTimeoutMs", 100, 600'000, "milliseconds", ""},
         {"snapshotAfterBytes", 1024, 1ll << 40, "bytes", ""},
@@ -189,6 +230,8 @@ TEST(Config, ValidateChecksEveryRange) {
         EXPECT_NE(s.error().message.find(names), std::string::npos) << s.error().message;
     };
     check([](AgentConfig& c) { c.cooldown_seconds = 1ll << 40; }, "cooldown");
+    check([](AgentConfig& c) { c.gc_interval_seconds = 0; }, "gc.intervalSeconds");
+    check([](AgentConfig& c) { c.gc_grace_seconds = 86'401; }, "gc.graceSeconds");
     check([](AgentConfig& c) { c.request_timeout_ms = 0; }, "requestTimeoutMs");
     check([](AgentConfig& c) { c.request_timeout_ms = -5; }, "requestTimeoutMs");
     check([](AgentConfig& c) { c.max_frame_bytes = 10; }, "maxFrameBytes");

@@ -115,6 +115,18 @@ std::vector<Event> samples() {
         out.push_back(Released{small, 99, static_cast<ReleaseReason>(r)});
         out.push_back(Released{beyond, INT64_MIN, static_cast<ReleaseReason>(r)});
     }
+    for (uint8_t r = 1; r <= 9; ++r) {
+        const auto why = static_cast<GcReason>(r);
+        out.push_back(CandidateMarked{small, 99, why});
+        out.push_back(CandidateCleared{at_limit, why});
+        out.push_back(ZombieMarked{small, INT64_MIN, why});
+    }
+    out.push_back(CandidateMarked{beyond, INT64_MAX, GcReason::cni_gc});
+    out.push_back(CandidateCleared{beyond, GcReason::listed});
+    out.push_back(ZombieMarked{at_limit, INT64_MAX, GcReason::traffic});
+    out.push_back(QuarantineHeld{"default", v4(7), 42});
+    out.push_back(QuarantineHeld{text(kMaxNameBytes), v6(9), INT64_MIN});
+    out.push_back(QuarantineHeld{text(2'000'000), v6(UINT64_MAX), INT64_MAX});
     return out;
 }
 
@@ -200,6 +212,14 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     auto bad_enum = encode_event(Released{{"n", "c", "i"}, 1, ReleaseReason::del});
     bad_enum.back() = 9;
     EXPECT_FALSE(decode_event(bad_enum));
+    for (Event e : {Event{CandidateMarked{{"n", "c", "i"}, 1, GcReason::netns_gone}},
+                    Event{CandidateCleared{{"n", "c", "i"}, GcReason::listed}},
+                    Event{ZombieMarked{{"n", "c", "i"}, 1, GcReason::traffic}}})
+        for (char bad : {'\0', '\x0a', '\xff'}) {
+            auto bytes = encode_event(e);
+            bytes.back() = bad;
+            EXPECT_FALSE(decode_event(bytes)) << e.index() << " reason " << int(uint8_t(bad));
+        }
     auto bad_source = encode_event(PoolDefined{"p", "[]", PoolSource::cni});
     bad_source.back() = 0;
     EXPECT_FALSE(decode_event(bad_source));

@@ -174,7 +174,8 @@ TEST_F(StateTest, UnknownPoolIsAConfigError) {
     EXPECT_NE(r.error().message.find("nope"), std::string::npos);
 }
 
-TEST_F(StateTest, GcReleasesOnlyThisNetworksUnlistedAttachments) {
+// CNI GC marks stale candidates (containernetworking/cni #1086); the GC policy releases.
+TEST_F(StateTest, GcMarksOnlyThisNetworksUnlistedAttachmentsAsCandidates) {
     define(R"([[{"subnet":"10.1.0.0/24"}]])");
     ASSERT_TRUE(add("keep"));
     ASSERT_TRUE(add("drop1"));
@@ -184,10 +185,26 @@ TEST_F(StateTest, GcReleasesOnlyThisNetworksUnlistedAttachments) {
     Change c0;
     ASSERT_TRUE(state.add(other, 0, c0));
     Change c;
-    EXPECT_EQ(state.gc("net", {{"keep", "eth0"}}, 0, c), 2u);
-    EXPECT_NE(state.find({"net", "keep", "eth0"}), nullptr);
-    EXPECT_EQ(state.find({"net", "drop1", "eth0"}), nullptr);
-    EXPECT_NE(state.find({"othernet", "x", "eth0"}), nullptr);
+    EXPECT_EQ(state.gc("net", {{"keep", "eth0"}}, 5 * kSec, c), 2u);
+    ASSERT_EQ(c.events.size(), 2u);
+    EXPECT_EQ(std::get<CandidateMarked>(c.events[0]),
+              (CandidateMarked{{"net", "drop1", "eth0"}, 5 * kSec, GcReason::cni_gc}));
+    for (auto cid : {"keep", "drop1", "drop2"})
+        ASSERT_NE(state.find({"net", cid, "eth0"}), nullptr) << cid;
+    EXPECT_FALSE(state.find({"net", "keep", "eth0"})->candidate);
+    ASSERT_TRUE(state.find({"net", "drop2", "eth0"})->candidate);
+    EXPECT_EQ(state.find({"net", "drop2", "eth0"})->candidate->since_ns, 5 * kSec);
+    EXPECT_FALSE(state.find({"othernet", "x", "eth0"})->candidate);
+    EXPECT_FALSE(state.find({"net", "drop1", "eth0"})->addresses.empty());
+
+    // Again later: candidates keep their time; one listed again is cleared.
+    Change again;
+    EXPECT_EQ(state.gc("net", {{"keep", "eth0"}, {"drop1", "eth0"}}, 9 * kSec, again), 0u);
+    ASSERT_EQ(again.events.size(), 1u);
+    EXPECT_EQ(std::get<CandidateCleared>(again.events[0]),
+              (CandidateCleared{{"net", "drop1", "eth0"}, GcReason::listed}));
+    EXPECT_FALSE(state.find({"net", "drop1", "eth0"})->candidate);
+    EXPECT_EQ(state.find({"net", "drop2", "eth0"})->candidate->since_ns, 5 * kSec);
 }
 
 TEST_F(StateTest, CheckReportsMissingAndMismatchedReservations) {
@@ -521,11 +538,7 @@ size_t quarantine_ended_events(const std::vector<Event>& log) {
 TEST_F(StateTest, SweepOfMoreThan1024CooldownsReplaysThroughTheJournal) {
     define(R"([[{"subnet":"10.20.0.0/21"}]])");
     for (int i = 0; i < 1500; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
-    Change gc;
-    std::vector<std::pair<std::string, std::string>> keep;
-    for (int i = 1100; i < 1500; ++i) keep.emplace_back(numbered("c", i), "eth0");
-    ASSERT_EQ(state.gc("net", keep, 1 * kSec, gc), 1100u);
-    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    for (int i = 0; i < 1100; ++i) del(numbered("c", i), 1 * kSec);
     sweep(40 * kSec);
     ASSERT_EQ(quarantine_ended_events(log), 1u);
     EXPECT_EQ(std::get<QuarantineEnded>(log.back()).addresses.size(), 1100u);
@@ -537,10 +550,8 @@ TEST_F(StateTest, SweepOfMoreThan1024CooldownsReplaysThroughTheJournal) {
 
 TEST_F(StateTest, SweepOf100000V6CooldownsIsSplitIntoRecordsThatFit) {
     define(R"([[{"subnet":"fd00:20::/64"}]])");
-    Change gc;
     for (int i = 0; i < 100'000; ++i) ASSERT_TRUE(add(numbered("c", i), 0));
-    ASSERT_EQ(state.gc("net", {}, 1 * kSec, gc), 100'000u);
-    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    for (int i = 0; i < 100'000; ++i) del(numbered("c", i), 1 * kSec);
     sweep(40 * kSec);
     EXPECT_EQ(quarantine_ended_events(log),
               (100'000 + IpamState::kSweepChunk - 1) / IpamState::kSweepChunk);
