@@ -4,35 +4,16 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <sstream>
 
 #include "in_netns.hpp"
 #include "netns.hpp"
+#include "support/captured_log.hpp"
 #include "support/privileged.hpp"
 
 namespace warren::liveness {
 namespace {
 
-// Sends spdlog's default logger to a string as "<level>|<message>" lines while it lives.
-class CapturedLog {
-  public:
-    CapturedLog() : saved_(spdlog::default_logger()) {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-        auto logger = std::make_shared<spdlog::logger>("capture", sink);
-        logger->set_pattern("%l|%v");
-        logger->set_level(spdlog::level::trace);
-        spdlog::set_default_logger(logger);
-    }
-    ~CapturedLog() { spdlog::set_default_logger(saved_); }
-    std::string text() const { return out_.str(); }
-
-  private:
-    std::shared_ptr<spdlog::logger> saved_;
-    std::ostringstream out_;
-};
+using warren::testing::CapturedLog;
 
 TEST(LibbpfLog, WarningsBecomeSpdlogWarnings) {
     CapturedLog log;
