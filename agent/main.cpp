@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "config/config.hpp"
-#include "server/daemon.hpp"
+#include "daemon.hpp"
 
 int main(int argc, char** argv) {
     auto cl = warren::config::parse_command_line(argc, argv);
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(cl->config.log_level == "warning" ? "warn" : cl->config.log_level));
     spdlog::info("warrend {} starting (state {}, socket {})", WARREN_VERSION, cl->config.state_dir, cl->config.socket);
-    auto st = warren::server::run_daemon(cl->config);
+    auto st = warren::run_daemon(cl->config);
     if (!st) {
         spdlog::critical("{}", st.error().describe());
         if (!st.error().details.empty()) spdlog::critical("{}", st.error().details);

@@ -21,10 +21,10 @@
 
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
-#include "server/commit_sink.hpp"
+#include "service/commit_sink.hpp"
 #include "warren/protocol.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 class IpamService {
 public:
@@ -118,4 +118,4 @@ private:
     bool batched_wake_ = false;   // the sink calls wake_drain after each batch
 };
 
-}  // namespace warren::server
+}  // namespace warren::service

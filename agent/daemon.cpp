@@ -1,4 +1,4 @@
-#include "server/daemon.hpp"
+#include "daemon.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,17 +14,20 @@
 #include "journal/file_storage.hpp"
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
-#include "server/ipam_service.hpp"
-#include "server/queue_drain.hpp"
+#include "service/ipam_service.hpp"
+#include "service/queue_drain.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
 #include "warren/delete_queue.hpp"
 
-namespace warren::server {
+namespace warren {
 
 namespace asio = boost::asio;
 
 namespace {
+
+using namespace server;
+using namespace service;
 
 Status recover(core::IpamState& state, const journal::Recovered& rec) {
     for (size_t i = 0; i < rec.snapshot.size(); ++i) {
@@ -207,4 +210,4 @@ Status run_daemon(const config::AgentConfig& cfg) {
     return result;
 }
 
-}  // namespace warren::server
+}  // namespace warren

@@ -1,4 +1,4 @@
-#include "server/ipam_service.hpp"
+#include "service/ipam_service.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include "journal/codec.hpp"
 #include "warren/log_text.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload,
               "every event the state makes must fit a record");
@@ -302,4 +302,4 @@ void IpamService::drain_completions() {
     }
 }
 
-}  // namespace warren::server
+}  // namespace warren::service

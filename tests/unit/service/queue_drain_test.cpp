@@ -1,7 +1,7 @@
 // The delete queue drain with a fake journal and a real queue directory: decoded DELs are applied
 // on the I/O thread in passes of bounded size, bad entries are moved aside, and a queue directory
 // others may write is left alone.
-#include "server/queue_drain.hpp"
+#include "service/queue_drain.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -19,7 +19,7 @@
 #include "warren/delete_queue.hpp"
 
 using namespace warren;
-using namespace warren::server;
+using namespace warren::service;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "server/queue_drain.hpp"
+#include "service/queue_drain.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include "warren/delete_queue.hpp"
 #include "warren/log_text.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 namespace asio = boost::asio;
 
@@ -136,4 +136,4 @@ void QueueDrain::finish_one() {
     if (more_ && applied_ + superseded_ + moved_ > 0) start_pass();
 }
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -6,11 +6,11 @@
 #include <deque>
 
 #include "core/range.hpp"
-#include "server/ipam_service.hpp"
+#include "service/ipam_service.hpp"
 #include "support/requests.hpp"
 
 using namespace warren;
-using namespace warren::server;
+using namespace warren::service;
 
 namespace {
 

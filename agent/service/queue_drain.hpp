@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "server/ipam_service.hpp"
+#include "service/ipam_service.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 class QueueDrain {
   public:
@@ -81,4 +81,4 @@ class QueueDrain {
     boost::asio::thread_pool worker_{1};  // last: joined before the members above go
 };
 
-}  // namespace warren::server
+}  // namespace warren::service
