@@ -16,9 +16,9 @@
 #include "journal/journal.hpp"
 #include "service/ipam_service.hpp"
 #include "service/queue_drain.hpp"
+#include "service/recovery.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
-#include "warren/delete_queue.hpp"
 
 namespace warren {
 
@@ -28,22 +28,6 @@ namespace {
 
 using namespace server;
 using namespace service;
-
-Status recover(core::IpamState& state, const journal::Recovered& rec) {
-    for (size_t i = 0; i < rec.snapshot.size(); ++i) {
-        auto e = core::decode_event(rec.snapshot[i]);
-        if (!e) return fail(Code::io, "snapshot entry " + std::to_string(i) + " is unreadable: " + e.error().message);
-        if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "snapshot entry " + std::to_string(i) + " contradicts the state: " + s.error().message);
-    }
-    for (auto& r : rec.records) {
-        auto e = core::decode_event(r.payload);
-        if (!e) return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " is unreadable: " + e.error().message);
-        if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " contradicts the state: " + s.error().message);
-    }
-    return {};
-}
 
 // Defines the configured pools before anything is served; written straight to the journal.
 Result<uint64_t> define_pools(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& j) {
@@ -59,15 +43,6 @@ Result<uint64_t> define_pools(const config::AgentConfig& cfg, core::IpamState& s
     }
     if (auto s = j.append(bytes); !s) return std::unexpected(s.error());
     return seq;
-}
-
-void log_pools(const core::IpamState& state) {
-    for (auto& u : state.usage())
-        for (auto& s : u.sets)
-            spdlog::info("pool '{}' {}: {} usable, {} in use, {} cooling down", u.name, s.ranges,
-                         u128_str(s.usable), u128_str(s.used), u128_str(s.quarantined));
-    if (state.pools().empty())
-        spdlog::info("no pools configured: serving only CNI configs that carry their own 'ranges'");
 }
 
 Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
@@ -95,8 +70,7 @@ public:
           signals_(io_, SIGTERM, SIGINT) {}
 
     Status run() {
-        if (auto s = proto::check_queue_dir(cfg_.effective_delete_queue_dir(), ::geteuid()); !s)
-            return s;
+        if (auto s = drain_.check_dir(); !s) return s;
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
         ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,

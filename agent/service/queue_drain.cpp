@@ -20,6 +20,10 @@ QueueDrain::~QueueDrain() {
     worker_.join();
 }
 
+Status QueueDrain::check_dir() const {
+    return proto::check_queue_dir(dir_, uid_);
+}
+
 void QueueDrain::start_pass() {
     if (busy_ || stopped_) return;
     busy_ = true;
