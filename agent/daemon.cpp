@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -29,22 +30,6 @@ namespace {
 using namespace server;
 using namespace service;
 
-// Defines the configured pools before anything is served; written straight to the journal.
-Result<uint64_t> define_pools(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& j) {
-    uint64_t seq = j.next_seq();
-    std::string bytes;
-    for (auto& p : cfg.pools) {
-        if (auto* existing = state.pool(p.name); existing && existing->ranges_json != core::to_json(p.sets).dump())
-            spdlog::warn("pool '{}' changes from {} to {}; existing allocations are kept", p.name,
-                         existing->ranges_json, core::to_json(p.sets).dump());
-        auto change = state.define_pool(p.name, p.sets, core::PoolSource::config);
-        if (!change) return std::unexpected(change.error());
-        for (auto& e : change->events) journal::append_record(bytes, seq++, core::encode_event(e));
-    }
-    if (auto s = j.append(bytes); !s) return std::unexpected(s.error());
-    return seq;
-}
-
 Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
     auto activated = take_activated_sockets();
     for (auto& s : activated) {
@@ -61,6 +46,7 @@ public:
     Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::GroupCommitter& committer,
            uint64_t next_seq, uint64_t journal_bytes)
         : cfg_(cfg),
+          state_(state),
           sink_(committer),
           service_(io_, state, sink_, clock_, next_seq,
                    {cfg.snapshot_after_bytes, journal_bytes}),
@@ -70,6 +56,8 @@ public:
           signals_(io_, SIGTERM, SIGINT) {}
 
     Status run() {
+        if (auto s = define_config_pools(); !s) return s;
+        log_pools(state_);
         if (auto s = drain_.check_dir(); !s) return s;
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
@@ -101,6 +89,25 @@ public:
     }
 
 private:
+    // Submits the configured pools through the service and runs the I/O loop until they are
+    // durable, before anything is served.
+    Status define_config_pools() {
+        auto guard = asio::make_work_guard(io_);
+        size_t pending = 0;
+        Status result;
+        for (auto& p : cfg_.pools) {
+            ++pending;
+            service_.define_pool(p.name, p.sets, core::PoolSource::config, [&](Status st) {
+                --pending;
+                if (!st && result) result = std::move(st);
+            });
+            if (!result) break;
+        }
+        while (pending > 0) io_.run_one();
+        guard.reset();
+        io_.restart();  // the guard's end, with no other work yet, stopped the context
+        return result;
+    }
     void shutdown() {
         stopping_ = true;
         drain_.stop();
@@ -134,6 +141,7 @@ private:
         });
     }
     const config::AgentConfig& cfg_;
+    const core::IpamState& state_;
     asio::io_context io_{1};
     core::SystemClock clock_;
     GroupCommitSink sink_;
@@ -163,15 +171,12 @@ Status run_daemon(const config::AgentConfig& cfg) {
     if (auto s = recover(state, rec); !s) return std::unexpected(s.error());
     spdlog::info("recovered {} allocation(s) from {} (snapshot at seq {}, {} journal record(s))",
                  state.allocations().size(), cfg.state_dir, rec.snapshot_seq, rec.records.size());
-    auto next = define_pools(cfg, state, *jr);
-    if (!next) return std::unexpected(next.error());
-    log_pools(state);
 
     Status result;
     {
         journal::GroupCommitter committer(*jr);
         {
-            Daemon d(cfg, state, committer, *next, jr->journal_bytes());
+            Daemon d(cfg, state, committer, jr->next_seq(), jr->journal_bytes());
             result = d.run();
         }
         const auto st = committer.stats();

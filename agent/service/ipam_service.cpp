@@ -140,7 +140,22 @@ void IpamService::handle(proto::Request req, Reply reply) {
         ++stats_.errors;
         if (debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
     }
-    commit(std::move(change), std::move(reply), std::move(resp));
+    submit(std::move(change), [reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
+        reply(st ? std::move(resp) : proto::Response::failure(st.error()));
+    });
+}
+
+void IpamService::define_pool(const std::string& name, const std::vector<core::RangeSet>& sets,
+                              core::PoolSource source, Done done) {
+    if (auto* existing = state_.pool(name); existing && existing->ranges_json != core::to_json(sets).dump())
+        spdlog::warn("pool '{}' changes from {} to {}; existing allocations are kept", name, existing->ranges_json,
+                     core::to_json(sets).dump());
+    auto change = state_.define_pool(name, sets, source);
+    if (!change) {
+        if (done) done(std::unexpected(change.error()));
+        return;
+    }
+    submit(std::move(*change), std::move(done));
 }
 
 IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request& req,
@@ -163,7 +178,7 @@ IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request&
         spdlog::info("applied queued DEL for {}", log_text(key.str()));
         outcome = QueuedDelete::released;
     }
-    commit(std::move(change), [done = std::move(done)](proto::Response r) { done(r.ok); }, proto::Response{true});
+    submit(std::move(change), [done = std::move(done)](Status st) { done(st.has_value()); });
     return outcome;
 }
 
@@ -171,10 +186,10 @@ void IpamService::sweep_quarantine() {
     core::Change change;
     state_.sweep_quarantine(clock_.now_ns(), change);
     if (change.empty()) return;
-    commit(std::move(change), [](proto::Response) {}, proto::Response{true});
+    submit(std::move(change), {});
 }
 
-void IpamService::commit(core::Change change, Reply reply, proto::Response response) {
+void IpamService::submit(core::Change change, Done done) {
     if (!change.empty()) {
         std::string bytes;
         std::string payload;
@@ -191,11 +206,12 @@ void IpamService::commit(core::Change change, Reply reply, proto::Response respo
         maybe_snapshot();
     }
     const uint64_t wait_for = next_seq_ - 1;
+    if (!done) done = [](Status) {};
     if (wait_for <= durable_seq_) {
-        reply(std::move(response));
+        done({});
         return;
     }
-    waiters_.push_back({wait_for, std::move(reply), std::move(response)});
+    waiters_.push_back({wait_for, std::move(done)});
 }
 
 void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
@@ -209,7 +225,7 @@ void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
     while (!waiters_.empty() && waiters_.front().seq <= durable_seq_) {
         auto w = std::move(waiters_.front());
         waiters_.pop_front();
-        w.reply(std::move(w.response));
+        w.done({});
     }
 }
 
@@ -228,7 +244,7 @@ void IpamService::roll_back(const Error& cause) {
                                       "; nothing was changed, try again"};
     auto waiters = std::move(waiters_);
     waiters_.clear();
-    for (auto& w : waiters) w.reply(proto::Response::failure(answer));
+    for (auto& w : waiters) w.done(std::unexpected(answer));
 }
 
 void IpamService::maybe_snapshot() {

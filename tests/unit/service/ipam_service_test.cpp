@@ -164,3 +164,50 @@ TEST_F(ServiceTest, SnapshotIsRequestedPastTheThreshold) {
     EXPECT_EQ(small.stats().snapshots, 1u);
     EXPECT_TRUE(small.idle());
 }
+
+TEST_F(ServiceTest, PoolDefinitionIsAnsweredWhenDurable) {
+    std::optional<Status> got;
+    svc.define_pool("second", *core::range_sets_from_cidrs({"10.2.0.0/24"}), core::PoolSource::config,
+                    [&](Status st) { got = st; });
+    EXPECT_FALSE(got);
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->has_value());
+    EXPECT_NE(state.pool("second"), nullptr);
+}
+
+TEST_F(ServiceTest, PoolDefinitionIsUndoneWhenTheWriteFails) {
+    std::optional<Status> got;
+    svc.define_pool("second", *core::range_sets_from_cidrs({"10.2.0.0/24"}), core::PoolSource::config,
+                    [&](Status st) { got = st; });
+    sink.complete_all(std::unexpected(Error::from_errno("write", EIO)));
+    pump();
+    ASSERT_TRUE(got);
+    ASSERT_FALSE(got->has_value());
+    EXPECT_EQ(got->error().code, Code::try_again);
+    EXPECT_EQ(state.pool("second"), nullptr);
+}
+
+TEST_F(ServiceTest, RefusedPoolDefinitionIsAnsweredAtOnce) {
+    std::optional<Status> got;
+    svc.define_pool("clash", *core::range_sets_from_cidrs({"10.1.0.128/25"}), core::PoolSource::config,
+                    [&](Status st) { got = st; });
+    ASSERT_TRUE(got);
+    ASSERT_FALSE(got->has_value());
+    EXPECT_EQ(got->error().code, Code::invalid_config);
+    EXPECT_NE(got->error().message.find("overlap pool 'default'"), std::string::npos);
+    EXPECT_TRUE(sink.jobs.empty());
+}
+
+TEST_F(ServiceTest, EmptySubmissionWaitsForEarlierChanges) {
+    svc.handle(add("a"), [](proto::Response) {});
+    std::optional<Status> got;
+    svc.submit({}, [&](Status st) { got = st; });
+    EXPECT_FALSE(got);
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->has_value());
+}
