@@ -245,21 +245,6 @@ std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view 
     return std::nullopt;
 }
 
-std::string default_delete_queue_dir(std::string_view socket) {
-    auto end = socket.find_last_not_of('/');
-    std::string_view dir = ".";
-    if (end != std::string_view::npos) {
-        auto slash = socket.rfind('/', end);
-        if (slash == 0)
-            dir = "/";
-        else if (slash != std::string_view::npos)
-            dir = socket.substr(0, slash);
-    }
-    std::string out(dir);
-    if (out.back() != '/') out += '/';
-    return out + "delete-queue";
-}
-
 Result<NetConf> parse_netconf(const json& conf) {
     NetConf nc;
     auto version = opt_string(conf, "cniVersion", "");

@@ -16,10 +16,7 @@ namespace warren::config {
 using nlohmann::json;
 
 std::string AgentConfig::effective_delete_queue_dir() const {
-    if (!delete_queue_dir.empty()) return delete_queue_dir;
-    auto slash = socket.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : socket.substr(0, slash));
-    return dir + "/delete-queue";
+    return delete_queue_dir.empty() ? default_delete_queue_dir(socket) : delete_queue_dir;
 }
 
 namespace {

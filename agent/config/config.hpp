@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/range.hpp"
+#include "warren/default_paths.hpp"
 #include "warren/error.hpp"
 
 namespace warren::config {
@@ -16,8 +17,8 @@ struct PoolSpec {
 };
 
 struct AgentConfig {
-    std::string state_dir = "/var/lib/warren";
-    std::string socket = "/run/warren/warren.sock";
+    std::string state_dir{kDefaultStateDir};
+    std::string socket{kDefaultSocket};
     std::string socket_group;      // empty: root (and warrend's own uid) only
     std::string delete_queue_dir;  // empty: <socket dir>/delete-queue
     std::string log_level = "info";

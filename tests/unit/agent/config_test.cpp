@@ -42,6 +42,16 @@ TEST(Config, DefaultsAreProductionPaths) {
     EXPECT_TRUE(cl->config.pools.empty());
 }
 
+// The agent finds the queue where the plugin writes it (warren/default_paths.hpp), also for a
+// socket at the root, where the agent once looked in "//delete-queue".
+TEST(Config, DeleteQueueDefaultIsThePluginsDefault) {
+    for (std::string socket : {"/run/warren/warren.sock", "/warren.sock", "warren.sock", "a/b//w.sock"}) {
+        warren::config::AgentConfig c;
+        c.socket = socket;
+        EXPECT_EQ(c.effective_delete_queue_dir(), warren::default_delete_queue_dir(socket)) << socket;
+    }
+}
+
 TEST(Config, PodCidrOncePerFamilyDefinesDefaultPool) {
     auto cl = parse({"--pod-cidr", "10.244.1.0/24", "--pod-cidr", "fd00::/64"});
     ASSERT_TRUE(cl) << cl.error().message;
