@@ -129,17 +129,13 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
 }
 
 void IpamService::handle(proto::Request req, Reply reply) {
-    ++stats_.requests;
     const bool debug = spdlog::should_log(spdlog::level::debug);
     const std::string what = debug ? fmt::format("{} {}", proto::op_name(req.op),
                                                  log_text(req.network + "/" + req.container_id + "/" + req.ifname))
                                    : std::string{};
     core::Change change;
     auto resp = decide(req, change);
-    if (!resp.ok) {
-        ++stats_.errors;
-        if (debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
-    }
+    if (!resp.ok && debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
     submit(std::move(change), [reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
         reply(st ? std::move(resp) : proto::Response::failure(st.error()));
     });
@@ -230,7 +226,6 @@ void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
 }
 
 void IpamService::roll_back(const Error& cause) {
-    ++stats_.rollbacks;
     spdlog::error("journal write failed ({}); undoing {} change(s) not yet durable and answering "
                   "their requests with 'try again later'",
                   cause.describe(), inflight_.size());

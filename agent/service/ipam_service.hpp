@@ -71,7 +71,7 @@ public:
     bool idle() const { return inflight_.empty() && waiters_.empty() && !snapshot_pending_; }
 
     struct Stats {
-        uint64_t requests = 0, errors = 0, rollbacks = 0, snapshots = 0;
+        uint64_t snapshots = 0;  // written and durable
     };
     const Stats& stats() const { return stats_; }
 
