@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <vector>
@@ -76,16 +77,28 @@ TEST(Config, FlagsOverrideTheFileWhateverTheirOrder) {
     EXPECT_EQ(cl->config.cooldown_seconds, 3);
     EXPECT_EQ(cl->config.pools.size(), 2u);
     auto replaced = parse({"--config", f.path, "--pod-cidr", "10.9.0.0/24"});
-    ASSERT_TRUE(replaced);
-    for (auto& p : replaced->config.pools)
-        if (p.name == "default") EXPECT_EQ(core::describe(p.sets[0]), "10.9.0.0/24");
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    const auto& pools = replaced->config.pools;
+    auto def = std::find_if(pools.begin(), pools.end(), [](auto& p) { return p.name == "default"; });
+    ASSERT_NE(def, pools.end());
+    EXPECT_EQ(core::describe(def->sets[0]), "10.9.0.0/24");
+    EXPECT_EQ(pools.size(), 2u);  // "other" from the file is kept
 }
 
 TEST(Config, RejectsBadInputWithClearMessages) {
-    EXPECT_FALSE(parse({"--cooldown", "soon"}));
-    EXPECT_FALSE(parse({"--bogus"}));
-    EXPECT_FALSE(parse({"--log-level", "loud"}));
-    EXPECT_FALSE(parse({"--config", "/nonexistent/warren.json"}));
+    // Each error names what was wrong (the flag or key and the value or path).
+    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+        {{"--cooldown", "soon"}, {"--cooldown", "soon"}},
+        {{"--bogus"}, {"--bogus"}},
+        {{"--log-level", "loud"}, {"log", "loud"}},
+        {{"--config", "/nonexistent/warren.json"}, {"/nonexistent/warren.json"}},
+    };
+    for (const auto& [args, words] : cases) {
+        auto c = parse(args);
+        ASSERT_FALSE(c) << args[0] << " was accepted";
+        const std::string text = c.error().describe() + " " + c.error().details;
+        for (const auto& w : words) EXPECT_NE(text.find(w), std::string::npos) << "'" << w << "' not in: " << text;
+    }
     TempFile garbage("{not json");
     auto g = parse({"--config", garbage.path});
     ASSERT_FALSE(g);
@@ -95,7 +108,9 @@ TEST(Config, RejectsBadInputWithClearMessages) {
     ASSERT_FALSE(o);
     EXPECT_NE(o.error().message.find("overlap"), std::string::npos);
     TempFile wrong_type(R"({"socket": 5})");
-    EXPECT_FALSE(parse({"--config", wrong_type.path}));
+    auto w = parse({"--config", wrong_type.path});
+    ASSERT_FALSE(w);
+    EXPECT_NE(w.error().message.find("socket"), std::string::npos) << w.error().message;
 }
 
 TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <deque>
+#include <memory>
 
 #include "core/range.hpp"
 #include "service/ipam_service.hpp"
@@ -122,20 +123,35 @@ TEST_F(ServiceTest, FailedWriteUndoesEverythingNotDurableAndAnswersTryAgain) {
 }
 
 TEST_F(ServiceTest, ErrorsAreAnsweredWithTheirCodes) {
-    std::optional<proto::Response> got;
-    auto r = add("a");
-    r.pool = "missing";
-    svc.handle(r, [&](proto::Response x) { got = x; });
-    ASSERT_TRUE(got);  // nothing to wait for
+    // Each case has its own answer; nothing is pending, so each is answered at once.
+    auto answer = [&](proto::Request r) {
+        auto got = std::make_shared<std::optional<proto::Response>>();
+        svc.handle(std::move(r), [got](proto::Response x) { *got = std::move(x); });
+        return *got;
+    };
+    auto missing_pool = add("a");
+    missing_pool.pool = "missing";
+    auto got = answer(missing_pool);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->ok);
     EXPECT_EQ(got->code, Code::invalid_config);
+    EXPECT_NE(got->msg.find("missing"), std::string::npos) << got->msg;
+
     proto::Request bad = add("b");
     bad.ips = {"not-an-ip"};
-    svc.handle(bad, [&](proto::Response x) { got = x; });
+    got = answer(bad);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->ok);
     EXPECT_EQ(got->code, Code::invalid_config);
+    EXPECT_NE(got->msg.find("not-an-ip"), std::string::npos) << got->msg;
+
     proto::Request check = add("zz");
     check.op = proto::Op::check;
-    svc.handle(check, [&](proto::Response x) { got = x; });
+    got = answer(check);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->ok);
     EXPECT_EQ(got->code, Code::unknown_container);
+    EXPECT_TRUE(sink.jobs.empty());
 }
 
 TEST_F(ServiceTest, QueuedDeleteSkipsAReallocatedAttachment) {
@@ -144,13 +160,21 @@ TEST_F(ServiceTest, QueuedDeleteSkipsAReallocatedAttachment) {
     pump();
     proto::Request del = add("a");
     del.op = proto::Op::del;
-    bool ok = false;
-    svc.apply_queued_delete(del, clock.t - 1, [&](bool x) { ok = x; });  // queued before the ADD
-    EXPECT_TRUE(ok);
+    std::optional<bool> skipped, released;
+    // Queued before the ADD: refused, and answered at once (nothing to make durable).
+    EXPECT_EQ(svc.apply_queued_delete(del, clock.t - 1, [&](bool x) { skipped = x; }),
+              IpamService::QueuedDelete::superseded);
+    ASSERT_TRUE(skipped);
+    EXPECT_TRUE(*skipped);
     EXPECT_NE(state.find({"net", "a", "eth0"}), nullptr);
-    svc.apply_queued_delete(del, clock.t + 1, [&](bool x) { ok = x; });
+    EXPECT_TRUE(sink.jobs.empty());
+    EXPECT_EQ(svc.apply_queued_delete(del, clock.t + 1, [&](bool x) { released = x; }),
+              IpamService::QueuedDelete::released);
+    EXPECT_FALSE(released);  // not before the release is durable
     sink.complete_all();
     pump();
+    ASSERT_TRUE(released);
+    EXPECT_TRUE(*released);
     EXPECT_EQ(state.find({"net", "a", "eth0"}), nullptr);
 }
 
