@@ -8,6 +8,7 @@
 
 #include "core/range.hpp"
 #include "service/ipam_service.hpp"
+#include "support/fake_commit_sink.hpp"
 #include "support/requests.hpp"
 
 using namespace warren;
@@ -15,50 +16,9 @@ using namespace warren::service;
 
 namespace {
 
-struct FakeSink : CommitSink {
-    struct Job {
-        std::string bytes;
-        uint64_t epoch;
-        Done done;
-        bool snapshot;
-    };
-    std::deque<Job> jobs;
-    void submit(std::string b, uint64_t epoch, Done done) override {
-        jobs.push_back({std::move(b), epoch, std::move(done), false});
-    }
-    void submit_snapshot(uint64_t, std::vector<std::string>, uint64_t epoch, Done done) override {
-        jobs.push_back({{}, epoch, std::move(done), true});
-    }
-    void complete_all(Status st = {}) {
-        while (!jobs.empty()) {
-            auto j = std::move(jobs.front());
-            jobs.pop_front();
-            j.done(st);
-        }
-    }
-};
-
-struct FixedClock : core::Clock {
-    int64_t t = 1'000'000'000'000;
-    int64_t now_ns() const override { return t; }
-};
-
-struct ServiceTest : ::testing::Test {
-    boost::asio::io_context io;
-    core::IpamState state{30'000'000'000};
-    FakeSink sink;
-    FixedClock clock;
-    IpamService svc{io, state, sink, clock, 1, {}, [](const std::string&) { return uint64_t{42}; }};
-
-    void SetUp() override {
-        auto sets = core::range_sets_from_cidrs({"10.1.0.0/24"});
-        ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
-    }
+struct ServiceTest : ::testing::Test, warren::testing::ServiceHarness {
+    ServiceTest() : ServiceHarness("10.1.0.0/24", 42) {}
     static proto::Request add(const std::string& cid) { return warren::testing::add_request(cid); }
-    void pump() {
-        io.restart();
-        io.poll();
-    }
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/range.hpp"
+#include "support/fake_commit_sink.hpp"
 #include "support/requests.hpp"
 #include "support/temp_dir.hpp"
 #include "warren/delete_queue.hpp"
@@ -23,44 +24,15 @@ using namespace warren::service;
 
 namespace {
 
-struct FakeSink : CommitSink {
-    std::deque<Done> jobs;
-    void submit(std::string, uint64_t, Done done) override { jobs.push_back(std::move(done)); }
-    void submit_snapshot(uint64_t, std::vector<std::string>, uint64_t, Done done) override {
-        jobs.push_back(std::move(done));
-    }
-    void complete_all() {
-        while (!jobs.empty()) {
-            auto d = std::move(jobs.front());
-            jobs.pop_front();
-            d(Status{});
-        }
-    }
-};
-
-struct FixedClock : core::Clock {
-    int64_t t = 1'000'000'000'000;
-    int64_t now_ns() const override { return t; }
-};
-
-struct QueueDrainTest : ::testing::Test {
-    boost::asio::io_context io;
-    core::IpamState state{30'000'000'000};
-    FakeSink sink;
-    FixedClock clock;
-    IpamService svc{io, state, sink, clock, 1, {}, [](const std::string&) { return uint64_t{0}; }};
+struct QueueDrainTest : ::testing::Test, warren::testing::ServiceHarness {
+    QueueDrainTest() : ServiceHarness("10.1.0.0/22") {}
     warren::testing::TempDir tmp;
     const std::string queue = tmp / "queue";
 
-    void SetUp() override {
-        auto sets = core::range_sets_from_cidrs({"10.1.0.0/22"});
-        ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
-    }
     void allocate(const std::string& cid) {
         svc.handle(warren::testing::add_request(cid), [](proto::Response) {});
         sink.complete_all();
-        io.restart();
-        io.poll();
+        pump();
         ASSERT_NE(state.find({"net", cid, "eth0"}), nullptr) << cid;
     }
     void enqueue(const std::string& cid, int64_t ns) {
