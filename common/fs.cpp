@@ -61,7 +61,8 @@ Status make_dirs(const std::string& path, mode_t mode, std::string_view what, mo
     // this mode.
     Fd fd{::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
     if (!fd) return fail_errno("cannot open " + name + " just created");
-    if (::fchmod(fd.get(), mode) != 0) return fail_errno("cannot set mode " + octal(mode) + " on " + name);
+    if (::fchmod(fd.get(), mode) != 0)
+        return fail_errno("cannot set mode " + octal(mode) + " on " + name);
     return sync_dir(parent);
 }
 

@@ -11,15 +11,21 @@ namespace warren::service {
 Status recover(core::IpamState& state, const journal::Recovered& rec) {
     for (size_t i = 0; i < rec.snapshot.size(); ++i) {
         auto e = core::decode_event(rec.snapshot[i]);
-        if (!e) return fail(Code::io, "snapshot entry " + std::to_string(i) + " is unreadable: " + e.error().message);
+        if (!e)
+            return fail(Code::io, "snapshot entry " + std::to_string(i) +
+                                      " is unreadable: " + e.error().message);
         if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "snapshot entry " + std::to_string(i) + " contradicts the state: " + s.error().message);
+            return fail(Code::io, "snapshot entry " + std::to_string(i) +
+                                      " contradicts the state: " + s.error().message);
     }
     for (auto& r : rec.records) {
         auto e = core::decode_event(r.payload);
-        if (!e) return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " is unreadable: " + e.error().message);
+        if (!e)
+            return fail(Code::io, "journal record seq " + std::to_string(r.seq) +
+                                      " is unreadable: " + e.error().message);
         if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " contradicts the state: " + s.error().message);
+            return fail(Code::io, "journal record seq " + std::to_string(r.seq) +
+                                      " contradicts the state: " + s.error().message);
     }
     return {};
 }

@@ -54,7 +54,13 @@ namespace warren::testing {
 // `cidr`; every netns path has inode `netns_inode`.
 struct ServiceHarness {
     explicit ServiceHarness(const std::string& cidr, uint64_t netns_inode = 0)
-        : svc{io, state, sink, clock, 1, {}, [netns_inode](const std::string&) { return netns_inode; }} {
+        : svc{io,
+              state,
+              sink,
+              clock,
+              1,
+              {},
+              [netns_inode](const std::string&) { return netns_inode; }} {
         auto sets = core::range_sets_from_cidrs({cidr});
         if (!sets || !state.define_pool("default", *sets, core::PoolSource::config))
             throw std::runtime_error("test pool " + cidr + " is invalid");

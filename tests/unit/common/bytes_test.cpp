@@ -1,7 +1,7 @@
 // warren/bytes.hpp: the little-endian integers every binary format here is built from.
-#include <gtest/gtest.h>
-
 #include "warren/bytes.hpp"
+
+#include <gtest/gtest.h>
 
 TEST(Bytes, LittleEndianLayoutAndRoundTrip) {
     std::string out;

@@ -1,7 +1,7 @@
 // The defaults the agent and the plugin share (include/warren/default_paths.hpp).
-#include <gtest/gtest.h>
-
 #include "warren/default_paths.hpp"
+
+#include <gtest/gtest.h>
 
 using warren::default_delete_queue_dir;
 
