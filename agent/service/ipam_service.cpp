@@ -72,10 +72,18 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            // A repeated ADD gets what the key holds, whatever ranges it names (as the core does).
+            if (!ranges && !state_.find(key)) return proto::Response::failure(ranges.error());
             const uint64_t inode = req.netns_inode ? req.netns_inode : inode_of_(req.netns);
-            core::AddRequest ar{std::move(key),         std::move(req.pool),  std::move(req.ranges),
-                                std::move(*requested),  std::move(req.netns), inode,
-                                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
+            core::AddRequest ar{
+                std::move(key),
+                std::move(req.pool),
+                ranges ? std::move(*ranges) : std::nullopt,
+                std::move(*requested),
+                std::move(req.netns),
+                inode,
+                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
             auto a = state_.add(std::move(ar), now, change);
             for (auto& w : change.warnings) spdlog::warn("{}", w);
             if (!a) return proto::Response::failure(a.error());
@@ -117,7 +125,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             return proto::Response{true};
         }
         case Op::status: {
-            if (auto s = state_.status(req.pool, req.ranges, key.network); !s) {
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            if (!ranges) return proto::Response::failure(ranges.error());
+            if (auto s = state_.status(req.pool, *ranges, key.network); !s) {
                 auto e = s.error();
                 if (e.code != Code::invalid_config) e.code = Code::unavailable;
                 return proto::Response::failure(e);

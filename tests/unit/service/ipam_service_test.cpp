@@ -195,3 +195,42 @@ TEST_F(ServiceTest, EmptySubmissionWaitsForEarlierChanges) {
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->has_value());
 }
+
+// Ranges are parsed at the service boundary; the core gets typed range sets.
+TEST_F(ServiceTest, RangesAreParsedAtTheBoundary) {
+    auto answer = [&](proto::Request r) {
+        auto got = std::make_shared<std::optional<proto::Response>>();
+        svc.handle(std::move(r), [got](proto::Response x) { *got = std::move(x); });
+        sink.complete_all();
+        pump();
+        return *got;
+    };
+    auto bad = add("r");
+    bad.network = "dropin";
+    bad.ranges = nlohmann::json::parse(R"([[{"subnet":"10.9.0.0/40"}]])");
+    auto refused = answer(bad);
+    ASSERT_TRUE(refused);
+    EXPECT_FALSE(refused->ok);
+    EXPECT_EQ(refused->code, Code::invalid_config);
+    EXPECT_NE(refused->msg.find("10.9.0.0/40"), std::string::npos) << refused->msg;
+    EXPECT_EQ(state.pool("dropin"), nullptr);
+
+    auto good = bad;
+    good.ranges = nlohmann::json::parse(R"([[{"subnet":"10.9.0.0/24"}]])");
+    auto first = answer(good);
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(first->ok) << first->msg;
+    EXPECT_EQ(first->ips[0].address, "10.9.0.2/24");
+    // A repeated ADD gets what the key holds, whatever ranges it names.
+    auto again = answer(bad);
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(again->ok) << again->msg;
+    EXPECT_EQ(again->ips, first->ips);
+
+    auto status = bad;
+    status.op = proto::Op::status;
+    auto st = answer(status);
+    ASSERT_TRUE(st);
+    EXPECT_FALSE(st->ok);
+    EXPECT_EQ(st->code, Code::invalid_config);
+}
