@@ -193,11 +193,11 @@ void DurabilityTest::fill_disk_and_recover(const AgentSpec& spec, int clients) {
     ASSERT_TRUE(agent().running()) << agent().log();
     expect_unique(answered);
 
-    // Still full: a retry fails the same way (or, when only the snapshot did not fit, the
-    // journal record still does); answered keys are still answered.
+    // Still full: a retry fails the same way, or fits: the write that failed may have been a
+    // snapshot or a group-committed batch of many requests, where one retried record is smaller.
+    // Either way answered keys are still answered.
     auto retry = add(failed_key);
     if (retry.ok()) {
-        EXPECT_NE(failure.msg().find("snapshot"), std::string::npos) << "a retry on a full journal succeeded";
         answered[failed_key] = retry.addresses();
         std::erase_if(failures, [&](auto& f) { return f.first == failed_key; });
     } else {
