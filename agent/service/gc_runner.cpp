@@ -129,9 +129,15 @@ void GcRunner::sweep() {
     core::NoWire none;
     const core::Wire& wire = wire_.available() ? static_cast<const core::Wire&>(wire_) : none;
     if (wire_.available()) now = std::min(now, wire_.read_ns());
+    std::vector<core::Decision> decided;
+    state_.quarantine_decisions(now, wire, decided);
+    if (decided.empty()) return;
     core::Change change;
-    state_.sweep_quarantine(now, change, wire);
-    if (change.empty()) return;
+    for (auto& d : decided) {
+        spdlog::info("gc: {}", d.why);
+        if (auto s = state_.record(d, change); !s)
+            spdlog::error("gc: cannot record the decision above: {}", s.error().describe());
+    }
     submit(std::move(change), {});
 }
 

@@ -1,0 +1,172 @@
+// eBPF liveness and safe GC end to end (DESIGN §7): a real warrend in its own network namespace
+// (the "node", so the classifier only ever sees links this test made), Debian's bridge plugin
+// run in that namespace with warren as its IPAM, pods in further namespaces. Short settings:
+// interval 1 s, grace 2 s, cooldown 2 s. Each test pins under its own /sys/fs/bpf directory and
+// runs `warrend --detach-all` on it at teardown, whatever happened.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cni.hpp"
+#include "netns.hpp"
+#include "support/privileged.hpp"
+
+using namespace warren::it;
+using namespace std::chrono_literals;
+
+namespace {
+
+class LivenessTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        WARREN_REQUIRE_ROOT();
+        ASSERT_TRUE(node_.ok()) << node_.error();
+        bridge_script_ = dir_ / "bridge-in-node";
+        std::ofstream(bridge_script_) << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " " << kBridgePlugin
+                                      << "\n";
+        ::chmod(bridge_script_.c_str(), 0755);
+        ::mkdir("/sys/fs/bpf", 0755);
+    }
+    void TearDown() override {
+        agent_.kill9();
+        for (auto& h : holders_) h.kill9();
+        auto r = in_node({warrend_path(), "--detach-all", "--bpffs-dir", bpffs_});
+        EXPECT_TRUE(r.ok()) << r.describe();
+        std::error_code ec;
+        std::filesystem::remove_all(bpffs_, ec);
+    }
+
+    AgentSpec spec(const std::string& ebpf = "on") const {
+        AgentSpec s;
+        s.pod_cidrs = {cidr_};
+        s.cooldown = 2;
+        s.gc_interval = 1;
+        s.gc_grace = 2;
+        s.ebpf = ebpf;
+        s.bpffs_dir = bpffs_;
+        s.wrapper = {"nsenter", "--net=" + node_.path()};
+        return s;
+    }
+    RunResult in_node(std::vector<std::string> argv) const {
+        argv.insert(argv.begin(), {"nsenter", "--net=" + node_.path()});
+        return run_cmd(argv, 20s);
+    }
+    json conf() const { return bridge_conf("livenet", bridge_, warren_ipam(agent_.socket())); }
+    CniResult cni(const std::string& cmd, const std::string& cid, const std::string& netns,
+                  const std::string& args = "") {
+        CniCall c;
+        c.command = cmd;
+        c.container_id = cid;
+        c.netns = netns;
+        c.args = args;
+        return cni_exec(bridge_script_, conf(), c);
+    }
+    std::string add(const std::string& cid, const Netns& pod) {
+        auto r = cni("ADD", cid, pod.path());
+        EXPECT_TRUE(r.ok()) << r.describe();
+        auto a = r.addresses();
+        return a.empty() ? std::string{} : strip_prefix(a[0]);
+    }
+    // A few ARP requests from the pod (sender: its address) towards an absent neighbour.
+    void send_from(const Netns& pod) const { pod.exec({"ping", "-c", "2", "-i", "0.2", "-W", "1", unused_}, 5s); }
+    // A process in `pod` that keeps sending until the test ends.
+    void hold_sending(const Netns& pod) {
+        std::string why;
+        holders_.push_back(Child::spawn({"ip", "netns", "exec", pod.name(), "sh", "-c",
+                                         "while :; do ping -c 1 -W 1 " + unused_ + "; sleep 0.2; done"},
+                                        {}, dir_ / "holder.log", why));
+        ASSERT_TRUE(holders_.back().valid()) << why;
+    }
+    // Waits (up to `timeout`) for `text` in the agent's log after `from`.
+    bool log_has(const std::string& text, std::chrono::seconds timeout = 15s, size_t from = 0) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        do {
+            if (agent_.log().find(text, from) != std::string::npos) return true;
+            std::this_thread::sleep_for(100ms);
+        } while (std::chrono::steady_clock::now() < deadline);
+        return false;
+    }
+    // The pinned watch map's entry for `addr` (bpftool's formatted dump), or null.
+    json watch_entry(const std::string& addr) const {
+        auto r = run_cmd({"bpftool", "-j", "map", "dump", "pinned", bpffs_ + "/watch"}, 10s);
+        if (!r.ok()) return nullptr;
+        auto j = json::parse(r.out, nullptr, false);
+        if (!j.is_array()) return nullptr;
+        const auto bytes = v4_bytes(addr);
+        for (auto& e : j) {
+            auto f = e.contains("formatted") ? e["formatted"] : e;
+            if (f.contains("key") && f["key"].dump().find(bytes) != std::string::npos) return f;
+        }
+        return nullptr;
+    }
+    // "10.1.2.3" as the key's address bytes appear in bpftool's JSON: [...,10,1,2,3,...].
+    static std::string v4_bytes(const std::string& addr) {
+        std::string out;
+        size_t start = 0;
+        for (int i = 0; i < 4; ++i) {
+            size_t dot = addr.find('.', start);
+            out += (i ? "," : "") + addr.substr(start, dot - start);
+            start = dot + 1;
+        }
+        return out;
+    }
+    int ifindex_in_node(const std::string& name) const {
+        auto r = in_node({"ip", "-o", "link", "show", "dev", name});
+        return r.ok() ? std::stoi(r.out) : -1;
+    }
+    // The host side of the pod's eth0: its peer's name in the node namespace.
+    std::string host_veth(const Netns& pod) const {
+        auto r = pod.exec({"cat", "/sys/class/net/eth0/iflink"});
+        if (!r.ok()) return {};
+        auto names = in_node({"ip", "-o", "link", "show"});
+        const std::string idx = r.out.substr(0, r.out.find('\n'));
+        for (size_t pos = 0; pos < names.out.size();) {
+            size_t nl = names.out.find('\n', pos);
+            std::string line = names.out.substr(pos, nl - pos);
+            if (line.rfind(idx + ": ", 0) == 0) {
+                auto name = line.substr(idx.size() + 2);
+                return name.substr(0, name.find_first_of("@:"));
+            }
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+        }
+        return {};
+    }
+
+    TempDir dir_;
+    Netns node_;
+    Agent agent_{dir_ / "agent"};
+    std::string bpffs_ = "/sys/fs/bpf/" + unique_name("wrn-it-");
+    std::string bridge_ = unique_name("wlb");
+    std::string cidr_ = "10.231.0.0/24";
+    std::string unused_ = "10.231.0.250";
+    std::string bridge_script_;
+    std::vector<Child> holders_;
+};
+
+TEST_F(LivenessTest, PodTrafficIsSeenWithItsAddressAndHostLink) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    EXPECT_TRUE(log_has("eBPF on, maps pinned under " + bpffs_, 1s)) << agent_.log();
+    Netns pod;
+    ASSERT_TRUE(pod.ok()) << pod.error();
+    const auto ip = add("pod-a", pod);
+    ASSERT_FALSE(ip.empty());
+    const auto veth = host_veth(pod);
+    ASSERT_FALSE(veth.empty());
+    const int ifindex = ifindex_in_node(veth);
+    json entry;
+    for (int i = 0; i < 30 && entry.is_null(); ++i) {
+        send_from(pod);
+        entry = watch_entry(ip);
+        if (!entry.is_null() && entry["value"].dump().find("\"packets\":0") != std::string::npos) entry = nullptr;
+    }
+    ASSERT_FALSE(entry.is_null()) << "no sighting of " << ip << " in " << bpffs_ << "/watch; log:\n" << agent_.log();
+    EXPECT_GT(entry["value"]["packets"].get<uint64_t>(), 0u) << entry.dump();
+    EXPECT_EQ(entry["value"]["ifindex"].get<int>(), ifindex)
+        << entry.dump() << " (host link " << veth << " is ifindex " << ifindex << ")";
+}
+
+}  // namespace
