@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "cni.hpp"
@@ -167,6 +168,166 @@ TEST_F(LivenessTest, PodTrafficIsSeenWithItsAddressAndHostLink) {
     EXPECT_GT(entry["value"]["packets"].get<uint64_t>(), 0u) << entry.dump();
     EXPECT_EQ(entry["value"]["ifindex"].get<int>(), ifindex)
         << entry.dump() << " (host link " << veth << " is ifindex " << ifindex << ")";
+}
+
+TEST_F(LivenessTest, PodWhoseNetnsVanishedIsReclaimedAfterGraceAndReusableAfterCooldown) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    std::optional<Netns> pod(std::in_place);
+    ASSERT_TRUE(pod->ok()) << pod->error();
+    const auto ip = add("pod-gone", *pod);
+    ASSERT_FALSE(ip.empty());
+    const auto path = pod->path();
+    ASSERT_TRUE(log_has("gc pass:", 5s)) << agent_.log();  // a pass saw it alive (learns its host link)
+    std::this_thread::sleep_for(1500ms);
+    pod.reset();  // no DEL: the namespace and its veth are gone
+
+    ASSERT_TRUE(log_has("is a stale candidate: its netns path " + path)) << agent_.log();
+    ASSERT_TRUE(log_has("livenet/pod-gone/eth0 (" + ip + ") released (stale)")) << agent_.log();
+    const size_t released_at = agent_.log().find("livenet/pod-gone/eth0 (" + ip + ") released (stale)");
+    // Candidate and release are at least grace (2 s) apart: the message says how long.
+    const auto line = agent_.log().substr(released_at, 200);
+    EXPECT_EQ(line.find("for 0"), std::string::npos) << line;
+    EXPECT_EQ(line.find("for 1."), std::string::npos) << line;
+
+    // Cooling down: another container cannot take it yet.
+    Netns next;
+    ASSERT_TRUE(next.ok()) << next.error();
+    auto early = cni("ADD", "pod-next", next.path(), "IgnoreUnknown=1;IP=" + ip);
+    EXPECT_FALSE(early.ok()) << early.describe();
+    EXPECT_NE(early.msg().find("cooling down"), std::string::npos) << early.describe();
+    cni("DEL", "pod-next", next.path());
+
+    ASSERT_TRUE(log_has("quarantine ended for", 15s, released_at)) << agent_.log();
+    auto later = cni("ADD", "pod-next", next.path(), "IgnoreUnknown=1;IP=" + ip);
+    ASSERT_TRUE(later.ok()) << later.describe() << "\nlog:\n" << agent_.log();
+    EXPECT_EQ(strip_prefix(later.addresses().at(0)), ip);
+}
+
+TEST_F(LivenessTest, ZombieHeldByAProcessAndSendingIsNeverReleased) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    Netns pod;
+    ASSERT_TRUE(pod.ok()) << pod.error();
+    const auto ip = add("pod-zombie", pod);
+    ASSERT_FALSE(ip.empty());
+    hold_sending(pod);
+    std::this_thread::sleep_for(1500ms);
+    auto del = run_cmd({"ip", "netns", "del", pod.name()});  // the path only: the process holds it
+    ASSERT_TRUE(del.ok()) << del.describe();
+
+    ASSERT_TRUE(log_has("livenet/pod-zombie/eth0 (" + ip + ") is kept (held-by-process)")) << agent_.log();
+    std::this_thread::sleep_for(5s);  // several intervals, past grace and cooldown
+    EXPECT_EQ(agent_.log().find("livenet/pod-zombie/eth0 (" + ip + ") released"), std::string::npos) << agent_.log();
+    Netns other;
+    ASSERT_TRUE(other.ok()) << other.error();
+    auto r = cni("ADD", "pod-thief", other.path(), "IgnoreUnknown=1;IP=" + ip);
+    EXPECT_FALSE(r.ok()) << r.describe();
+    cni("DEL", "pod-thief", other.path());
+}
+
+TEST_F(LivenessTest, DeletedPodThatKeepsSendingStaysQuarantined) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    Netns pod;
+    ASSERT_TRUE(pod.ok()) << pod.error();
+    const auto ip = add("pod-del", pod);
+    ASSERT_FALSE(ip.empty());
+    hold_sending(pod);
+    // The IPAM DEL alone (as the bridge would send it), so the pod's link stays and it keeps sending.
+    CniCall c;
+    c.command = "DEL";
+    c.container_id = "pod-del";
+    c.netns = pod.path();
+    auto del = warren_plugin(conf(), c);
+    ASSERT_TRUE(del.ok()) << del.describe();
+
+    ASSERT_TRUE(log_has("address " + ip + " of pool 'default' stays quarantined")) << agent_.log();
+    std::this_thread::sleep_for(5s);  // well past the 2 s cooldown
+    EXPECT_EQ(agent_.log().find("quarantine ended for 1 address(es) of pool 'default' after a full cooldown (2"),
+              std::string::npos)
+        << agent_.log();
+    Netns other;
+    ASSERT_TRUE(other.ok()) << other.error();
+    auto r = cni("ADD", "pod-thief", other.path(), "IgnoreUnknown=1;IP=" + ip);
+    EXPECT_FALSE(r.ok()) << r.describe();
+    EXPECT_NE(r.msg().find("cooling down"), std::string::npos) << r.describe();
+    cni("DEL", "pod-thief", other.path());
+}
+
+TEST_F(LivenessTest, RestartKeepsObservationsAndCandidates) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    std::optional<Netns> pod(std::in_place);
+    ASSERT_TRUE(pod->ok()) << pod->error();
+    const auto ip = add("pod-restart", *pod);
+    ASSERT_FALSE(ip.empty());
+    json entry;
+    for (int i = 0; i < 30 && (entry.is_null() || entry["value"]["packets"].get<uint64_t>() == 0); ++i) {
+        send_from(*pod);
+        entry = watch_entry(ip);
+    }
+    ASSERT_FALSE(entry.is_null()) << agent_.log();
+    const auto packets = entry["value"]["packets"].get<uint64_t>();
+    ASSERT_GT(packets, 0u);
+    std::this_thread::sleep_for(1500ms);  // past a pass, so its host link is learned
+    const auto path = pod->path();
+    pod.reset();
+    ASSERT_TRUE(log_has("is a stale candidate: its netns path " + path)) << agent_.log();
+    agent_.kill9();
+
+    auto kept = watch_entry(ip);
+    ASSERT_FALSE(kept.is_null()) << "the pinned watch map lost " << ip;
+    EXPECT_GE(kept["value"]["packets"].get<uint64_t>(), packets) << kept.dump();
+
+    const size_t from = agent_.log().size();
+    ASSERT_TRUE(agent_.restart());
+    auto again = watch_entry(ip);
+    ASSERT_FALSE(again.is_null()) << agent_.log();
+    EXPECT_GE(again["value"]["packets"].get<uint64_t>(), packets) << again.dump();
+    ASSERT_TRUE(log_has("livenet/pod-restart/eth0 (" + ip + ") released (stale)", 15s, from)) << agent_.log();
+    // The candidacy came back from the journal: not marked anew after the restart.
+    EXPECT_EQ(agent_.log().find("is a stale candidate: its netns path " + path, from), std::string::npos)
+        << agent_.log().substr(from);
+}
+
+TEST_F(LivenessTest, DetachAllLeavesNothingAttachedOrPinned) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    Netns pod;
+    ASSERT_TRUE(pod.ok()) << pod.error();
+    ASSERT_FALSE(add("pod-detach", pod).empty());
+    const auto veth = host_veth(pod);
+    ASSERT_FALSE(veth.empty());
+    RunResult before;
+    for (int i = 0; i < 50; ++i) {
+        before = in_node({"tc", "filter", "show", "dev", veth, "ingress"});
+        if (before.out.find("0x5741") != std::string::npos) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_NE(before.out.find("0x5741"), std::string::npos) << before.describe() << agent_.log();
+    agent_.kill9();
+
+    auto r = in_node({warrend_path(), "--detach-all", "--bpffs-dir", bpffs_});
+    ASSERT_TRUE(r.ok()) << r.describe();
+    EXPECT_NE(r.out.find("detach-all:"), std::string::npos) << r.describe();
+    auto after = in_node({"tc", "filter", "show", "dev", veth, "ingress"});
+    EXPECT_EQ(after.out.find("0x5741"), std::string::npos) << after.describe();
+    EXPECT_FALSE(std::filesystem::exists(bpffs_)) << bpffs_;
+}
+
+TEST_F(LivenessTest, EbpfOffStillReclaimsOnTheOtherSignalsAndSaysWhy) {
+    ASSERT_TRUE(agent_.start(spec("off")));
+    EXPECT_TRUE(log_has("the eBPF signal is off: liveness.ebpf is \"off\"", 2s)) << agent_.log();
+    EXPECT_TRUE(log_has("eBPF off (", 2s)) << agent_.log();
+    EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/watch"));
+    std::optional<Netns> pod(std::in_place);
+    ASSERT_TRUE(pod->ok()) << pod->error();
+    const auto ip = add("pod-off", *pod);
+    ASSERT_FALSE(ip.empty());
+    std::this_thread::sleep_for(1500ms);
+    pod.reset();
+    ASSERT_TRUE(log_has("livenet/pod-off/eth0 (" + ip + ") released (stale)")) << agent_.log();
+    ASSERT_TRUE(log_has("quarantine ended for")) << agent_.log();
+    Netns next;
+    ASSERT_TRUE(next.ok()) << next.error();
+    auto r = cni("ADD", "pod-next", next.path(), "IgnoreUnknown=1;IP=" + ip);
+    ASSERT_TRUE(r.ok()) << r.describe();
 }
 
 }  // namespace
