@@ -330,4 +330,37 @@ TEST_F(LivenessTest, EbpfOffStillReclaimsOnTheOtherSignalsAndSaysWhy) {
     ASSERT_TRUE(r.ok()) << r.describe();
 }
 
+TEST_F(LivenessTest, CniGcMarksCandidatesAndTheRunnerFreesOnlyTheDeadOnes) {
+    ASSERT_TRUE(agent_.start(spec("on")));
+    Netns alive;
+    ASSERT_TRUE(alive.ok()) << alive.error();
+    std::optional<Netns> dead(std::in_place);
+    ASSERT_TRUE(dead->ok()) << dead->error();
+    const auto alive_ip = add("pod-alive", alive);
+    const auto dead_ip = add("pod-dead", *dead);
+    ASSERT_FALSE(alive_ip.empty());
+    ASSERT_FALSE(dead_ip.empty());
+    std::this_thread::sleep_for(1500ms);  // past a pass: host links learned
+    // The dead pod's namespace goes away only after the GC call, so it is a cni_gc candidate.
+    json gc = conf();
+    gc["cniVersion"] = "1.1.0";
+    gc["cni.dev/valid-attachments"] = json::array();  // the runtime forgot both
+    CniCall call;
+    call.command = "GC";
+    auto r = warren_plugin(gc, call);
+    ASSERT_TRUE(r.ok()) << r.describe();
+    dead.reset();
+
+    ASSERT_TRUE(log_has("livenet/pod-dead/eth0 (" + dead_ip + ") released (gc)")) << agent_.log();
+    ASSERT_TRUE(log_has("livenet/pod-alive/eth0 (" + alive_ip + ") is kept (netns-present)")) << agent_.log();
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(agent_.log().find("livenet/pod-alive/eth0 (" + alive_ip + ") released"), std::string::npos)
+        << agent_.log();
+    Netns other;
+    ASSERT_TRUE(other.ok()) << other.error();
+    auto thief = cni("ADD", "pod-thief", other.path(), "IgnoreUnknown=1;IP=" + alive_ip);
+    EXPECT_FALSE(thief.ok()) << thief.describe();
+    cni("DEL", "pod-thief", other.path());
+}
+
 }  // namespace
