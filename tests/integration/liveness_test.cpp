@@ -26,8 +26,8 @@ class LivenessTest : public ::testing::Test {
         WARREN_REQUIRE_ROOT();
         ASSERT_TRUE(node_.ok()) << node_.error();
         bridge_script_ = dir_ / "bridge-in-node";
-        std::ofstream(bridge_script_) << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " " << kBridgePlugin
-                                      << "\n";
+        std::ofstream(bridge_script_)
+            << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " " << kBridgePlugin << "\n";
         ::chmod(bridge_script_.c_str(), 0755);
         ::mkdir("/sys/fs/bpf", 0755);
     }
@@ -72,17 +72,21 @@ class LivenessTest : public ::testing::Test {
         return a.empty() ? std::string{} : strip_prefix(a[0]);
     }
     // A few ARP requests from the pod (sender: its address) towards an absent neighbour.
-    void send_from(const Netns& pod) const { pod.exec({"ping", "-c", "2", "-i", "0.2", "-W", "1", unused_}, 5s); }
+    void send_from(const Netns& pod) const {
+        pod.exec({"ping", "-c", "2", "-i", "0.2", "-W", "1", unused_}, 5s);
+    }
     // A process in `pod` that keeps sending until the test ends.
     void hold_sending(const Netns& pod) {
         std::string why;
-        holders_.push_back(Child::spawn({"ip", "netns", "exec", pod.name(), "sh", "-c",
-                                         "while :; do ping -c 1 -W 1 " + unused_ + "; sleep 0.2; done"},
-                                        {}, dir_ / "holder.log", why));
+        holders_.push_back(
+            Child::spawn({"ip", "netns", "exec", pod.name(), "sh", "-c",
+                          "while :; do ping -c 1 -W 1 " + unused_ + "; sleep 0.2; done"},
+                         {}, dir_ / "holder.log", why));
         ASSERT_TRUE(holders_.back().valid()) << why;
     }
     // Waits (up to `timeout`) for `text` in the agent's log after `from`.
-    bool log_has(const std::string& text, std::chrono::seconds timeout = 15s, size_t from = 0) const {
+    bool log_has(const std::string& text, std::chrono::seconds timeout = 15s,
+                 size_t from = 0) const {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         do {
             if (agent_.log().find(text, from) != std::string::npos) return true;
@@ -162,9 +166,11 @@ TEST_F(LivenessTest, PodTrafficIsSeenWithItsAddressAndHostLink) {
     for (int i = 0; i < 30 && entry.is_null(); ++i) {
         send_from(pod);
         entry = watch_entry(ip);
-        if (!entry.is_null() && entry["value"].dump().find("\"packets\":0") != std::string::npos) entry = nullptr;
+        if (!entry.is_null() && entry["value"].dump().find("\"packets\":0") != std::string::npos)
+            entry = nullptr;
     }
-    ASSERT_FALSE(entry.is_null()) << "no sighting of " << ip << " in " << bpffs_ << "/watch; log:\n" << agent_.log();
+    ASSERT_FALSE(entry.is_null()) << "no sighting of " << ip << " in " << bpffs_ << "/watch; log:\n"
+                                  << agent_.log();
     EXPECT_GT(entry["value"]["packets"].get<uint64_t>(), 0u) << entry.dump();
     EXPECT_EQ(entry["value"]["ifindex"].get<int>(), ifindex)
         << entry.dump() << " (host link " << veth << " is ifindex " << ifindex << ")";
@@ -177,13 +183,15 @@ TEST_F(LivenessTest, PodWhoseNetnsVanishedIsReclaimedAfterGraceAndReusableAfterC
     const auto ip = add("pod-gone", *pod);
     ASSERT_FALSE(ip.empty());
     const auto path = pod->path();
-    ASSERT_TRUE(log_has("gc pass:", 5s)) << agent_.log();  // a pass saw it alive (learns its host link)
+    ASSERT_TRUE(log_has("gc pass:", 5s))
+        << agent_.log();  // a pass saw it alive (learns its host link)
     std::this_thread::sleep_for(1500ms);
     pod.reset();  // no DEL: the namespace and its veth are gone
 
     ASSERT_TRUE(log_has("is a stale candidate: its netns path " + path)) << agent_.log();
     ASSERT_TRUE(log_has("livenet/pod-gone/eth0 (" + ip + ") released (stale)")) << agent_.log();
-    const size_t released_at = agent_.log().find("livenet/pod-gone/eth0 (" + ip + ") released (stale)");
+    const size_t released_at =
+        agent_.log().find("livenet/pod-gone/eth0 (" + ip + ") released (stale)");
     // Candidate and release are at least grace (2 s) apart: the message says how long.
     const auto line = agent_.log().substr(released_at, 200);
     EXPECT_EQ(line.find("for 0"), std::string::npos) << line;
@@ -214,9 +222,11 @@ TEST_F(LivenessTest, ZombieHeldByAProcessAndSendingIsNeverReleased) {
     auto del = run_cmd({"ip", "netns", "del", pod.name()});  // the path only: the process holds it
     ASSERT_TRUE(del.ok()) << del.describe();
 
-    ASSERT_TRUE(log_has("livenet/pod-zombie/eth0 (" + ip + ") is kept (held-by-process)")) << agent_.log();
+    ASSERT_TRUE(log_has("livenet/pod-zombie/eth0 (" + ip + ") is kept (held-by-process)"))
+        << agent_.log();
     std::this_thread::sleep_for(5s);  // several intervals, past grace and cooldown
-    EXPECT_EQ(agent_.log().find("livenet/pod-zombie/eth0 (" + ip + ") released"), std::string::npos) << agent_.log();
+    EXPECT_EQ(agent_.log().find("livenet/pod-zombie/eth0 (" + ip + ") released"), std::string::npos)
+        << agent_.log();
     Netns other;
     ASSERT_TRUE(other.ok()) << other.error();
     auto r = cni("ADD", "pod-thief", other.path(), "IgnoreUnknown=1;IP=" + ip);
@@ -231,7 +241,8 @@ TEST_F(LivenessTest, DeletedPodThatKeepsSendingStaysQuarantined) {
     const auto ip = add("pod-del", pod);
     ASSERT_FALSE(ip.empty());
     hold_sending(pod);
-    // The IPAM DEL alone (as the bridge would send it), so the pod's link stays and it keeps sending.
+    // The IPAM DEL alone (as the bridge would send it), so the pod's link stays and it keeps
+    // sending.
     CniCall c;
     c.command = "DEL";
     c.container_id = "pod-del";
@@ -241,7 +252,8 @@ TEST_F(LivenessTest, DeletedPodThatKeepsSendingStaysQuarantined) {
 
     ASSERT_TRUE(log_has("address " + ip + " of pool 'default' stays quarantined")) << agent_.log();
     std::this_thread::sleep_for(5s);  // well past the 2 s cooldown
-    EXPECT_EQ(agent_.log().find("quarantine ended for 1 address(es) of pool 'default' after a full cooldown (2"),
+    EXPECT_EQ(agent_.log().find(
+                  "quarantine ended for 1 address(es) of pool 'default' after a full cooldown (2"),
               std::string::npos)
         << agent_.log();
     Netns other;
@@ -259,7 +271,8 @@ TEST_F(LivenessTest, RestartKeepsObservationsAndCandidates) {
     const auto ip = add("pod-restart", *pod);
     ASSERT_FALSE(ip.empty());
     json entry;
-    for (int i = 0; i < 30 && (entry.is_null() || entry["value"]["packets"].get<uint64_t>() == 0); ++i) {
+    for (int i = 0; i < 30 && (entry.is_null() || entry["value"]["packets"].get<uint64_t>() == 0);
+         ++i) {
         send_from(*pod);
         entry = watch_entry(ip);
     }
@@ -281,9 +294,11 @@ TEST_F(LivenessTest, RestartKeepsObservationsAndCandidates) {
     auto again = watch_entry(ip);
     ASSERT_FALSE(again.is_null()) << agent_.log();
     EXPECT_GE(again["value"]["packets"].get<uint64_t>(), packets) << again.dump();
-    ASSERT_TRUE(log_has("livenet/pod-restart/eth0 (" + ip + ") released (stale)", 15s, from)) << agent_.log();
+    ASSERT_TRUE(log_has("livenet/pod-restart/eth0 (" + ip + ") released (stale)", 15s, from))
+        << agent_.log();
     // The candidacy came back from the journal: not marked anew after the restart.
-    EXPECT_EQ(agent_.log().find("is a stale candidate: its netns path " + path, from), std::string::npos)
+    EXPECT_EQ(agent_.log().find("is a stale candidate: its netns path " + path, from),
+              std::string::npos)
         << agent_.log().substr(from);
 }
 
@@ -352,9 +367,11 @@ TEST_F(LivenessTest, CniGcMarksCandidatesAndTheRunnerFreesOnlyTheDeadOnes) {
     dead.reset();
 
     ASSERT_TRUE(log_has("livenet/pod-dead/eth0 (" + dead_ip + ") released (gc)")) << agent_.log();
-    ASSERT_TRUE(log_has("livenet/pod-alive/eth0 (" + alive_ip + ") is kept (netns-present)")) << agent_.log();
+    ASSERT_TRUE(log_has("livenet/pod-alive/eth0 (" + alive_ip + ") is kept (netns-present)"))
+        << agent_.log();
     std::this_thread::sleep_for(3s);
-    EXPECT_EQ(agent_.log().find("livenet/pod-alive/eth0 (" + alive_ip + ") released"), std::string::npos)
+    EXPECT_EQ(agent_.log().find("livenet/pod-alive/eth0 (" + alive_ip + ") released"),
+              std::string::npos)
         << agent_.log();
     Netns other;
     ASSERT_TRUE(other.ok()) << other.error();
