@@ -15,6 +15,8 @@
 #include "journal/file_storage.hpp"
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
+#include "liveness/manager.hpp"
+#include "service/gc_runner.hpp"
 #include "service/ipam_service.hpp"
 #include "service/queue_drain.hpp"
 #include "service/recovery.hpp"
@@ -44,13 +46,16 @@ Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
 class Daemon {
 public:
     Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::GroupCommitter& committer,
-           uint64_t next_seq, uint64_t journal_bytes)
+           uint64_t next_seq, uint64_t journal_bytes, liveness::EbpfMode ebpf)
         : cfg_(cfg),
           state_(state),
           sink_(committer),
           service_(io_, state, sink_, clock_, next_seq,
                    {cfg.snapshot_after_bytes, journal_bytes}),
           drain_(io_, service_, cfg.effective_delete_queue_dir()),
+          liveness_(io_, liveness_config(cfg, ebpf), liveness::system_seams()),
+          gc_(io_, state, service_, liveness_, clock_,
+              {cfg.gc_interval_seconds * 1'000'000'000, cfg.gc_grace_seconds * 1'000'000'000}),
           sweep_timer_(io_),
           queue_timer_(io_),
           signals_(io_, SIGTERM, SIGINT) {}
@@ -59,6 +64,7 @@ public:
         if (auto s = define_config_pools(); !s) return s;
         log_pools(state_);
         if (auto s = drain_.check_dir(); !s) return s;
+        if (auto s = start_liveness(); !s) return s;
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
         ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,
@@ -73,7 +79,7 @@ public:
                                                    service_.handle(std::move(r), std::move(reply));
                                                });
         server_->start();
-        schedule_sweep();
+        gc_.start();
         schedule_queue_scan();
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
             if (ec) return;
@@ -89,6 +95,55 @@ public:
     }
 
 private:
+    static liveness::LivenessConfig liveness_config(const config::AgentConfig& cfg, liveness::EbpfMode ebpf) {
+        liveness::LivenessConfig lc;
+        lc.ebpf = ebpf;
+        lc.bpffs_dir = cfg.bpffs_dir;
+        lc.interfaces = cfg.liveness_interfaces;
+        return lc;
+    }
+    // Starts the liveness signals (eBPF per liveness.ebpf), says which are on and why, makes
+    // `watch` hold every allocated and quarantined address, and watches each ADD's addresses
+    // before it is answered.
+    Status start_liveness() {
+        if (auto s = liveness_.start(); !s) return s;
+        const auto st = liveness_.status();
+        auto said = [](const liveness::SignalState& s) { return s.on ? std::string("on") : "off (" + s.why + ")"; };
+        spdlog::info("liveness signals (ebpf: {}): netns {}, holders {}, host links {}, eBPF {}",
+                     liveness::to_string(st.mode), said(st.netns), said(st.holders), said(st.host_link),
+                     st.ebpf.on ? "on, maps pinned under " + st.bpffs_dir.string() : said(st.ebpf));
+        std::vector<IpAddress> should;
+        size_t allocated = 0, quarantined = 0;
+        for (auto& [k, a] : state_.allocations()) {
+            should.insert(should.end(), a.addresses.begin(), a.addresses.end());
+            allocated += a.addresses.size();
+        }
+        for (auto& [n, p] : state_.pools())
+            for (auto& [addr, c] : p.quarantine) {
+                should.push_back(addr);
+                ++quarantined;
+            }
+        if (liveness_.ebpf_on()) {
+            auto r = liveness_.reconcile(should);
+            if (!r)
+                spdlog::warn("liveness: could not reconcile the watch map with the journal: {}",
+                             r.error().describe());
+            else
+                spdlog::info("liveness: watch map reconciled with {} allocated and {} quarantined address(es): "
+                             "{} added, {} removed, {} kept, {} failed{}",
+                             allocated, quarantined, r->added, r->removed, r->kept, r->failed,
+                             r->first_error ? " (" + r->first_error->describe() + ")" : std::string{});
+        }
+        service_.set_on_allocated([this](const core::Allocation& a) {
+            if (auto s = liveness_.watch(a.addresses); !s) {
+                ++watch_failures_;
+                spdlog::warn("liveness: could not watch the addresses of {} ({} failure(s) so far); the wire "
+                             "will not vouch for it: {}",
+                             a.key.str(), watch_failures_, s.error().describe());
+            }
+        });
+        return {};
+    }
     // Submits the configured pools through the service and runs the I/O loop until they are
     // durable, before anything is served.
     Status define_config_pools() {
@@ -112,6 +167,7 @@ private:
         stopping_ = true;
         drain_.stop();
         server_->stop();
+        gc_.stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
         wait_idle();
@@ -124,14 +180,6 @@ private:
         sweep_timer_.expires_after(std::chrono::milliseconds(5));
         sweep_timer_.async_wait([this](boost::system::error_code) { wait_idle(); });
     }
-    void schedule_sweep() {
-        sweep_timer_.expires_after(std::chrono::seconds(1));
-        sweep_timer_.async_wait([this](boost::system::error_code ec) {
-            if (ec || stopping_) return;
-            service_.sweep_quarantine();
-            schedule_sweep();
-        });
-    }
     void schedule_queue_scan() {
         queue_timer_.expires_after(std::chrono::milliseconds(cfg_.queue_scan_interval_ms));
         queue_timer_.async_wait([this](boost::system::error_code ec) {
@@ -141,13 +189,16 @@ private:
         });
     }
     const config::AgentConfig& cfg_;
-    const core::IpamState& state_;
+    core::IpamState& state_;
     asio::io_context io_{1};
     core::SystemClock clock_;
     GroupCommitSink sink_;
     IpamService service_;
     std::unique_ptr<UnixServer> server_;
     QueueDrain drain_;
+    liveness::LivenessManager liveness_;
+    service::GcRunner gc_;
+    size_t watch_failures_ = 0;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
     bool stopping_ = false;
@@ -156,6 +207,8 @@ private:
 }  // namespace
 
 Status run_daemon(const config::AgentConfig& cfg) {
+    auto ebpf = liveness::parse_ebpf_mode(cfg.ebpf);
+    if (!ebpf) return std::unexpected(ebpf.error());
     auto lock = journal::DirLock::acquire(cfg.state_dir);
     if (!lock) return std::unexpected(lock.error());
     auto storage = journal::FileStorage::open(cfg.state_dir);
@@ -176,7 +229,7 @@ Status run_daemon(const config::AgentConfig& cfg) {
     {
         journal::GroupCommitter committer(*jr);
         {
-            Daemon d(cfg, state, committer, jr->next_seq(), jr->journal_bytes());
+            Daemon d(cfg, state, committer, jr->next_seq(), jr->journal_bytes(), *ebpf);
             result = d.run();
         }
         const auto st = committer.stats();

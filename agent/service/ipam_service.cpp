@@ -88,6 +88,7 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             for (auto& w : change.warnings) spdlog::warn("{}", w);
             if (!a) return proto::Response::failure(a.error());
             if (change.empty()) readded_[(*a)->key] = now;
+            if (on_allocated_) on_allocated_(**a);
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
                 for (auto& x : (*a)->addresses) {

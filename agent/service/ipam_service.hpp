@@ -64,6 +64,11 @@ public:
     enum class QueuedDelete { released, nothing_held, superseded };
     QueuedDelete apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
                                      std::function<void(bool)> done);
+    // Called on every successful ADD with what the attachment holds, before the answer is sent
+    // (the agent starts watching its addresses on the wire). Must not fail or block.
+    using OnAllocated = std::function<void(const core::Allocation&)>;
+    void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
+
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
 
@@ -110,6 +115,7 @@ private:
     const core::Clock& clock_;
     Options opts_;
     InodeOf inode_of_;
+    OnAllocated on_allocated_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;

@@ -7,6 +7,8 @@ namespace warren {
 
 inline constexpr std::string_view kDefaultSocket = "/run/warren/warren.sock";
 inline constexpr std::string_view kDefaultStateDir = "/var/lib/warren";
+// Where the agent pins its liveness maps (liveness.bpffsDir).
+inline constexpr std::string_view kDefaultBpffsDir = "/sys/fs/bpf/warren";
 
 // The delete queue beside the socket: dirname(socket) + "/delete-queue" ("./delete-queue" for a
 // bare file name).

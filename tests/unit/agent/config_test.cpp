@@ -275,3 +275,51 @@ TEST(Config, NestedTooDeepIsRefused) {
     EXPECT_NE(c.error().message.find("nested deeper than 64 levels"), std::string::npos) << c.error().message;
     EXPECT_NE(c.error().message.find(f.path), std::string::npos) << c.error().message;
 }
+
+TEST(Config, LivenessSettingsHaveDefaultsAndComeFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.ebpf, "auto");
+    EXPECT_EQ(defaults->config.bpffs_dir, "/sys/fs/bpf/warren");
+    EXPECT_TRUE(defaults->config.liveness_interfaces.empty());
+    EXPECT_FALSE(defaults->detach_all);
+
+    TempFile f(R"({"liveness": {"ebpf": "off", "bpffsDir": "/sys/fs/bpf/w2", "interfaces": ["br0", "cni0"]}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.ebpf, "off");
+    EXPECT_EQ(file->config.bpffs_dir, "/sys/fs/bpf/w2");
+    EXPECT_EQ(file->config.liveness_interfaces, (std::vector<std::string>{"br0", "cni0"}));
+
+    auto flags = parse({"--ebpf", "on", "--config", f.path, "--bpffs-dir", "/sys/fs/bpf/w3", "--detach-all"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.ebpf, "on");
+    EXPECT_EQ(flags->config.bpffs_dir, "/sys/fs/bpf/w3");
+    EXPECT_TRUE(flags->detach_all);
+}
+
+TEST(Config, LivenessSettingsAreValidatedWithClearMessages) {
+    auto mode = parse({"--ebpf", "maybe"});
+    ASSERT_FALSE(mode);
+    EXPECT_NE(mode.error().message.find("'maybe'"), std::string::npos) << mode.error().message;
+    EXPECT_NE(mode.error().message.find("auto, on or off"), std::string::npos) << mode.error().message;
+
+    auto empty = parse({"--bpffs-dir", ""});
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().message.find("--bpffs-dir"), std::string::npos) << empty.error().message;
+
+    TempFile not_list(R"({"liveness": {"interfaces": "br0"}})");
+    auto l = parse({"--config", not_list.path});
+    ASSERT_FALSE(l);
+    EXPECT_NE(l.error().message.find("liveness.interfaces"), std::string::npos) << l.error().message;
+
+    TempFile not_name(R"({"liveness": {"interfaces": ["br0", 7]}})");
+    auto n = parse({"--config", not_name.path});
+    ASSERT_FALSE(n);
+    EXPECT_NE(n.error().message.find("7"), std::string::npos) << n.error().message;
+
+    TempFile not_object(R"({"liveness": true})");
+    auto o = parse({"--config", not_object.path});
+    ASSERT_FALSE(o);
+    EXPECT_NE(o.error().message.find("'liveness' must be an object"), std::string::npos) << o.error().message;
+}

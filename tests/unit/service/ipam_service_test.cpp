@@ -234,3 +234,28 @@ TEST_F(ServiceTest, RangesAreParsedAtTheBoundary) {
     EXPECT_FALSE(st->ok);
     EXPECT_EQ(st->code, Code::invalid_config);
 }
+
+TEST_F(ServiceTest, AddTellsTheWatchHookItsAddressesBeforeTheAnswer) {
+    std::vector<std::string> watched;
+    svc.set_on_allocated([&](const core::Allocation& a) {
+        for (auto& x : a.addresses) watched.push_back(x.str());
+    });
+    std::optional<proto::Response> got;
+    svc.handle(add("a"), [&](proto::Response r) { got = r; });
+    EXPECT_FALSE(got);  // not answered yet, already watched
+    EXPECT_EQ(watched, (std::vector<std::string>{"10.1.0.2"}));
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->ok);
+
+    std::optional<proto::Response> failed;
+    auto outside = add("b");
+    outside.ips = {"10.9.9.9"};  // not in the pool
+    svc.handle(outside, [&](proto::Response r) { failed = r; });
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(failed);
+    EXPECT_FALSE(failed->ok);
+    EXPECT_EQ(watched.size(), 1u);  // a refused ADD watches nothing
+}
