@@ -54,7 +54,7 @@ void parallel_for(size_t n, Fn fn) {
 
 // Removes the private bpffs dir's hooks and pins, after the agent is gone (also on failure).
 class BpffsGuard {
-public:
+  public:
     BpffsGuard(Agent& agent, std::string dir) : agent_(agent), dir_(std::move(dir)) {}
     ~BpffsGuard() { detach(); }
     RunResult detach() {
@@ -66,13 +66,13 @@ public:
     }
     const std::string& dir() const { return dir_; }
 
-private:
+  private:
     Agent& agent_;
     std::string dir_;
 };
 
 class ChurnTest : public IntegrationTest {
-protected:
+  protected:
     json conf() { return bridge_conf("wrn-churn", bridge_name(), warren_ipam(agent().socket())); }
 
     // ADDs `pods[first, last)` through bridge, checking each address against the live owners.
@@ -89,7 +89,8 @@ protected:
             p.addr = strip_prefix(r.addresses()[0]);
             std::lock_guard lock(mu_);
             auto [it, fresh] = owners_.emplace(p.addr, p.id);
-            EXPECT_TRUE(fresh) << p.addr << " handed to " << p.id << " while " << it->second << " holds it";
+            EXPECT_TRUE(fresh) << p.addr << " handed to " << p.id << " while " << it->second
+                               << " holds it";
         });
     }
 
@@ -107,16 +108,19 @@ protected:
     // address) and holds the namespace once its path is deleted.
     void make_zombie(Pod& p) {
         std::string why;
-        p.zombie = Child::spawn({"ip", "netns", "exec", p.ns->name(), "sh", "-c",
-                                 std::string("while :; do ping -c1 -W1 ") + kGateway + " >/dev/null; sleep 0.2; done"},
-                                {}, tmp("zombies.log"), why);
+        p.zombie = Child::spawn(
+            {"ip", "netns", "exec", p.ns->name(), "sh", "-c",
+             std::string("while :; do ping -c1 -W1 ") + kGateway + " >/dev/null; sleep 0.2; done"},
+            {}, tmp("zombies.log"), why);
         ASSERT_TRUE(p.zombie.valid()) << why;
-        struct stat want {}, got {};
+        struct stat want {
+        }, got{};
         ASSERT_EQ(::stat(p.ns->path().c_str(), &want), 0);
         p.zombie_netns = "/proc/" + std::to_string(p.zombie.pid()) + "/ns/net";
         bool inside = false;
         for (int i = 0; i < 400 && !inside; ++i) {
-            inside = ::stat(p.zombie_netns.c_str(), &got) == 0 && got.st_ino == want.st_ino && got.st_dev == want.st_dev;
+            inside = ::stat(p.zombie_netns.c_str(), &got) == 0 && got.st_ino == want.st_ino &&
+                     got.st_dev == want.st_dev;
             if (!inside) std::this_thread::sleep_for(5ms);
         }
         ASSERT_TRUE(inside) << "the zombie's process never entered " << p.ns->name();
@@ -174,10 +178,11 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
     rng_.seed(seed);
 
     BpffsGuard bpffs(agent(), "/sys/fs/bpf/warren-test-" + std::to_string(::getpid()));
-    ASSERT_TRUE(agent().start({.pod_cidrs = {kCidr},
-                               .cooldown = kCooldown,
-                               .extra_args = {"--gc-interval", std::to_string(kInterval), "--gc-grace",
-                                              std::to_string(kGrace), "--ebpf", "on", "--bpffs-dir", bpffs.dir()}}));
+    ASSERT_TRUE(agent().start(
+        {.pod_cidrs = {kCidr},
+         .cooldown = kCooldown,
+         .extra_args = {"--gc-interval", std::to_string(kInterval), "--gc-grace",
+                        std::to_string(kGrace), "--ebpf", "on", "--bpffs-dir", bpffs.dir()}}));
     probe_ = &new_netns();
     ASSERT_TRUE(probe_->ok());
     for (int i = 0; i < kBatchA + kBatchB; ++i) {
@@ -191,7 +196,8 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
     ASSERT_FALSE(HasFailure());
 
     // kill -9 while candidates and quarantines are in flight, then a restart on the same state.
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(rng_)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(rng_)));
     agent().kill9();
     std::this_thread::sleep_for(300ms);
     ASSERT_TRUE(agent().restart());
@@ -228,9 +234,11 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
             if (r.ok() || last_try) break;
             std::this_thread::sleep_for(100ms);
         }
-        ASSERT_TRUE(r.ok()) << p.id << "'s address " << p.addr << " (" << (p.fate == Fate::del ? "DEL" : "netns gone")
+        ASSERT_TRUE(r.ok()) << p.id << "'s address " << p.addr << " ("
+                            << (p.fate == Fate::del ? "DEL" : "netns gone")
                             << ") is not allocatable " << kReclaimBound.count() << " s after "
-                            << (p.died >= restarted ? "its death" : "the restart") << ": " << r.describe();
+                            << (p.died >= restarted ? "its death" : "the restart") << ": "
+                            << r.describe();
         ASSERT_EQ(r.addresses().size(), 1u) << r.out;
         EXPECT_EQ(strip_prefix(r.addresses()[0]), p.addr);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - since).count();
@@ -243,9 +251,11 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
     });
     ASSERT_FALSE(reclaim_ms.empty());
     std::sort(reclaim_ms.begin(), reclaim_ms.end());
-    std::printf("reclaim of %zu dead pods' addresses (bound %lld s): min %.0f ms, median %.0f ms, max %.0f ms\n",
-                reclaim_ms.size(), static_cast<long long>(kReclaimBound.count()), reclaim_ms.front(),
-                reclaim_ms[reclaim_ms.size() / 2], reclaim_ms.back());
+    std::printf(
+        "reclaim of %zu dead pods' addresses (bound %lld s): min %.0f ms, median %.0f ms, max %.0f "
+        "ms\n",
+        reclaim_ms.size(), static_cast<long long>(kReclaimBound.count()), reclaim_ms.front(),
+        reclaim_ms[reclaim_ms.size() / 2], reclaim_ms.back());
 
     // Live pods and zombies: still theirs (CHECK), refused to anyone asking for them, distinct.
     std::vector<Pod*> alive;
@@ -267,14 +277,16 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
         with_prev["prevResult"] = p.result;
         const std::string netns = p.fate == Fate::zombie ? p.zombie_netns : p.ns->path();
         auto check = bridge(with_prev, call("CHECK", p.id, netns));
-        EXPECT_TRUE(check.ok()) << p.id << " (" << (p.fate == Fate::zombie ? "zombie" : "live") << ", " << p.addr
-                                << "): " << check.describe();
+        EXPECT_TRUE(check.ok()) << p.id << " (" << (p.fate == Fate::zombie ? "zombie" : "live")
+                                << ", " << p.addr << "): " << check.describe();
         auto thief = request("thief-" + std::to_string(k), p.addr);
-        EXPECT_FALSE(thief.ok()) << p.addr << " of " << p.id << " was handed to another container: " << thief.out;
+        EXPECT_FALSE(thief.ok()) << p.addr << " of " << p.id
+                                 << " was handed to another container: " << thief.out;
     });
     if (HasFailure()) {
         const std::string log = agent().log();
-        std::printf("agent log (tail):\n%s\n", log.substr(log.size() > 12000 ? log.size() - 12000 : 0).c_str());
+        std::printf("agent log (tail):\n%s\n",
+                    log.substr(log.size() > 12000 ? log.size() - 12000 : 0).c_str());
     }
 
     for (auto& p : pods_) p->zombie.kill9();
