@@ -6,7 +6,8 @@
 #include <cstdio>
 
 #include "config/config.hpp"
-#include "server/daemon.hpp"
+#include "daemon.hpp"
+#include "liveness/detach_command.hpp"
 
 int main(int argc, char** argv) {
     auto cl = warren::config::parse_command_line(argc, argv);
@@ -28,8 +29,13 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(cl->config.log_level == "warning" ? "warn" : cl->config.log_level));
+    if (cl->detach_all) {
+        auto out = warren::liveness::run_detach_all(cl->config.bpffs_dir);
+        std::fprintf(out.ok ? stdout : stderr, "%s\n", out.summary.c_str());
+        return out.exit_code();
+    }
     spdlog::info("warrend {} starting (state {}, socket {})", WARREN_VERSION, cl->config.state_dir, cl->config.socket);
-    auto st = warren::server::run_daemon(cl->config);
+    auto st = warren::run_daemon(cl->config);
     if (!st) {
         spdlog::critical("{}", st.error().describe());
         if (!st.error().details.empty()) spdlog::critical("{}", st.error().details);

@@ -555,86 +555,44 @@ Summary version_exec(const Peer& p, int runs) {
     return summarize_ns(std::move(t));
 }
 
-int run(const Options& o) {
-    const bool do_cni = o.only.empty() || o.only == "cni", do_load = o.only.empty() || o.only == "load";
-    for (auto* p : {&o.warrend, &o.plugin, &o.host_local})
-        if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
-
-    const std::string loadavg = read_loadavg();
-    const double busy0 = machine_busy_s(), own0 = own_cpu_s(), wall0 = static_cast<double>(now_ns()) / 1e9;
-
-    TempDir tmp(o.dir, o.keep);
-    const std::string state = tmp.path() + "/state", sock = tmp.path() + "/run/warren.sock";
-    const std::string agent_log = tmp.path() + "/warrend.log";
-    fs::create_directories(state);
-    fs::create_directories(tmp.path() + "/run");
-
-    std::vector<Peer> peers(2);
-    peers[0] = {"host-local", o.host_local, fs::path(o.host_local).parent_path().string(),
-                R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"host-local","dataDir":")" +
-                    tmp.path() + R"(/host-local","ranges":[[{"subnet":"10.64.0.0/16"}]]}})"};
-    peers[1] = {"warren", o.plugin, fs::path(o.plugin).parent_path().string(),
-                R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"warren","socket":")" + sock +
-                    R"("}})"};
-
-    CniResults cni;
-    if (do_cni) {
-        progress("floors: exec of /bin/true x" + std::to_string(o.floor_runs) + ", write+fdatasync x" +
-                 std::to_string(o.fsync_runs) + " in " + tmp.path());
-        cni.exec = exec_floor(o.floor_runs);
-        cni.sync = fsync_floor(state, o.fsync_runs);
-        for (size_t k = 0; k < 2; ++k) cni.version[k] = version_exec(peers[k], o.floor_runs / 2);
-    }
-
-    // Two agent pools: "default" for the exec'd plugin, "bulk" (a /9) for the socket load.
-    write_file(tmp.path() + "/warrend.json",
-               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)"
-               R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
-    progress("starting warrend (" + o.warrend + ")");
-    Agent agent(o.warrend, tmp.path() + "/warrend.json", agent_log, sock);
-
-    if (do_cni) {
-        progress("sequential: " + std::to_string(o.n) + " ADDs then " + std::to_string(o.n) + " DELs per peer");
-        cni.seq = sequential(peers, o.n, o.interleave);
-        progress("bursts: " + std::to_string(o.burst) + " concurrent ADDs (then DELs) x" +
-                 std::to_string(o.burst_repeats) + " per peer");
-        cni.burst = bursts(peers, o.burst, o.burst_repeats);
-        cni.rss_kib = rss_kib(agent.pid());
-    }
-
+// Ping and durable ADDs over the socket, 1 and o.load_conns connections.
+LoadResults measure_load(const Options& o, const std::string& sock, pid_t agent) {
     LoadResults ld;
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g s", o.load_seconds);
-    if (do_load) {
-        progress("socket load: ping (no journal), 1 and " + std::to_string(o.load_conns) + " connections, 1 s each");
-        ld.ping1 = load(sock, agent.pid(), 1, 1.0, "p1", true);
-        ld.pingn = load(sock, agent.pid(), o.load_conns, 1.0, "pn", true);
-        progress(std::string("socket load: durable ADDs, 1 connection, ") + secs);
-        ld.l1 = load(sock, agent.pid(), 1, o.load_seconds, "l1");
-        progress("socket load: durable ADDs, " + std::to_string(o.load_conns) + " connections, " + secs);
-        ld.ln = load(sock, agent.pid(), o.load_conns, o.load_seconds, "ln");
-        ld.rss_kib = rss_kib(agent.pid());
-        ld.live = ld.l1.total_ok + ld.ln.total_ok;
-    }
+    progress("socket load: ping (no journal), 1 and " + std::to_string(o.load_conns) + " connections, 1 s each");
+    ld.ping1 = load(sock, agent, 1, 1.0, "p1", true);
+    ld.pingn = load(sock, agent, o.load_conns, 1.0, "pn", true);
+    progress(std::string("socket load: durable ADDs, 1 connection, ") + secs);
+    ld.l1 = load(sock, agent, 1, o.load_seconds, "l1");
+    progress("socket load: durable ADDs, " + std::to_string(o.load_conns) + " connections, " + secs);
+    ld.ln = load(sock, agent, o.load_conns, o.load_seconds, "ln");
+    ld.rss_kib = rss_kib(agent);
+    ld.live = ld.l1.total_ok + ld.ln.total_ok;
+    return ld;
+}
 
-    int agent_exit = agent.stop();
-    std::string agent_tail = agent.log_tail(6);
-    const size_t snapshots = count_lines_with(agent_log, "writing snapshot");
-    const size_t agent_warnings = count_lines_with(agent_log, " warning ") + count_lines_with(agent_log, " error ") +
-                                  count_lines_with(agent_log, " critical ");
+// What a run observed besides the measurements, for the report.
+struct RunFacts {
+    bool do_cni = false, do_load = false;
+    std::string loadavg, state;
+    double wall = 0, foreign = 0;  // seconds: the run's, and other processes' CPU time meanwhile
+    unsigned ncpu = 1;
+    size_t snapshots = 0, agent_warnings = 0;
+    int agent_exit = 0;
+    std::string agent_tail;
+};
 
-    const double wall = static_cast<double>(now_ns()) / 1e9 - wall0;
-    const double foreign = std::max(0.0, (machine_busy_s() - busy0) - (own_cpu_s() - own0));
-    const unsigned ncpu = std::thread::hardware_concurrency();
-
-    // ------------------------------------------------------------ print
+// The Markdown table; returns whether every target was met.
+bool print_table(const Options& o, const RunFacts& f, const CniResults& cni, const LoadResults& ld) {
+    const bool do_cni = f.do_cni, do_load = f.do_load;
     utsname u{};
     ::uname(&u);
     std::printf("\n### warren-bench: host-local vs warren\n\n");
     std::printf("Machine: %s, %u CPUs, Linux %s; state on %s (%s). Load average at start %s; other processes "
                 "used %.0f%% of the CPUs during the %.0f s run.\n",
-                cpu_model().c_str(), ncpu, u.release, fs_name(state).c_str(), o.dir.c_str(), loadavg.c_str(),
-                100.0 * foreign / (wall * ncpu), wall);
+                cpu_model().c_str(), f.ncpu, u.release, fs_name(f.state).c_str(), o.dir.c_str(), f.loadavg.c_str(),
+                100.0 * f.foreign / (f.wall * f.ncpu), f.wall);
     std::printf("Plugins exec'd with posix_spawn, config on stdin; N=%d sequential ADDs then DELs per peer (%s); "
                 "warrend journals with fdatasync (group commit).\n\n",
                 o.n, o.interleave ? "peers interleaved call by call" : "one peer at a time");
@@ -689,19 +647,88 @@ int run(const Options& o) {
         row("warrend RSS after the load (" + grouped(static_cast<double>(ld.live)) + " live allocations)", "n/a",
             std::to_string(ld.rss_kib / 1024) + " MiB", "—");
     std::printf("\n");
+    return all;
+}
 
-    if (do_load && snapshots)
-        std::printf("note: warrend wrote %zu snapshot(s) during the load (journal compaction).\n", snapshots);
-    if (agent_warnings) std::printf("note: warrend logged %zu warning/error line(s).\n", agent_warnings);
+// Notes and warnings under the table.
+void print_notes(const RunFacts& f, const LoadResults& ld, bool all) {
+    if (f.do_load && f.snapshots)
+        std::printf("note: warrend wrote %zu snapshot(s) during the load (journal compaction).\n", f.snapshots);
+    if (f.agent_warnings) std::printf("note: warrend logged %zu warning/error line(s).\n", f.agent_warnings);
     if (ld.l1.failed + ld.ln.failed > 0)
         std::printf("warning: %llu load request(s) failed; first answer: %s\n",
                     static_cast<unsigned long long>(ld.l1.failed + ld.ln.failed),
                     (ld.l1.first_error.empty() ? ld.ln.first_error : ld.l1.first_error).c_str());
-    if (agent_exit != 0)
-        std::printf("warning: warrend exited with %d on SIGTERM; log tail:\n%s", agent_exit, agent_tail.c_str());
-    if (foreign / (wall * ncpu) > 0.10)
+    if (f.agent_exit != 0)
+        std::printf("warning: warrend exited with %d on SIGTERM; log tail:\n%s", f.agent_exit, f.agent_tail.c_str());
+    if (f.foreign / (f.wall * f.ncpu) > 0.10)
         std::printf("warning: the machine was busy with other work; numbers are noisy, run again when it is idle.\n");
     std::printf("%s\n", all ? "All targets met." : "Some targets were missed (see MISS above).");
+}
+
+
+int run(const Options& o) {
+    const bool do_cni = o.only.empty() || o.only == "cni", do_load = o.only.empty() || o.only == "load";
+    for (auto* p : {&o.warrend, &o.plugin, &o.host_local})
+        if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
+
+    const std::string loadavg = read_loadavg();
+    const double busy0 = machine_busy_s(), own0 = own_cpu_s(), wall0 = static_cast<double>(now_ns()) / 1e9;
+
+    TempDir tmp(o.dir, o.keep);
+    const std::string state = tmp.path() + "/state", sock = tmp.path() + "/run/warren.sock";
+    const std::string agent_log = tmp.path() + "/warrend.log";
+    fs::create_directories(state);
+    fs::create_directories(tmp.path() + "/run");
+
+    std::vector<Peer> peers(2);
+    peers[0] = {"host-local", o.host_local, fs::path(o.host_local).parent_path().string(),
+                R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"host-local","dataDir":")" +
+                    tmp.path() + R"(/host-local","ranges":[[{"subnet":"10.64.0.0/16"}]]}})"};
+    peers[1] = {"warren", o.plugin, fs::path(o.plugin).parent_path().string(),
+                R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"warren","socket":")" + sock +
+                    R"("}})"};
+
+    CniResults cni;
+    if (do_cni) {
+        progress("floors: exec of /bin/true x" + std::to_string(o.floor_runs) + ", write+fdatasync x" +
+                 std::to_string(o.fsync_runs) + " in " + tmp.path());
+        cni.exec = exec_floor(o.floor_runs);
+        cni.sync = fsync_floor(state, o.fsync_runs);
+        for (size_t k = 0; k < 2; ++k) cni.version[k] = version_exec(peers[k], o.floor_runs / 2);
+    }
+
+    // Two agent pools: "default" for the exec'd plugin, "bulk" (a /9) for the socket load.
+    write_file(tmp.path() + "/warrend.json",
+               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)"
+               R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
+    progress("starting warrend (" + o.warrend + ")");
+    Agent agent(o.warrend, tmp.path() + "/warrend.json", agent_log, sock);
+
+    if (do_cni) {
+        progress("sequential: " + std::to_string(o.n) + " ADDs then " + std::to_string(o.n) + " DELs per peer");
+        cni.seq = sequential(peers, o.n, o.interleave);
+        progress("bursts: " + std::to_string(o.burst) + " concurrent ADDs (then DELs) x" +
+                 std::to_string(o.burst_repeats) + " per peer");
+        cni.burst = bursts(peers, o.burst, o.burst_repeats);
+        cni.rss_kib = rss_kib(agent.pid());
+    }
+
+    LoadResults ld;
+    if (do_load) ld = measure_load(o, sock, agent.pid());
+
+    RunFacts f{do_cni, do_load, loadavg, state};
+    f.agent_exit = agent.stop();
+    f.agent_tail = agent.log_tail(6);
+    f.snapshots = count_lines_with(agent_log, "writing snapshot");
+    f.agent_warnings = count_lines_with(agent_log, " warning ") + count_lines_with(agent_log, " error ") +
+                       count_lines_with(agent_log, " critical ");
+    f.wall = static_cast<double>(now_ns()) / 1e9 - wall0;
+    f.foreign = std::max(0.0, (machine_busy_s() - busy0) - (own_cpu_s() - own0));
+    f.ncpu = std::thread::hardware_concurrency();
+
+    const bool all = print_table(o, f, cni, ld);
+    print_notes(f, ld, all);
     return (o.strict && !all) ? 3 : 0;
 }
 

@@ -208,6 +208,108 @@ Result<bool> read_attachments(const json& conf, const char* key,
     return true;
 }
 
+// The ipam object's own keys (ranges aside).
+Status parse_ipam_keys(const json& ipam, IpamConf& ic) {
+    auto str = [&](const char* key) { return opt_string(ipam, key, "ipam."); };
+    if (auto v = str("type"); !v)
+        return std::unexpected(v.error());
+    else
+        ic.type = v->value_or("");
+    if (auto v = str("socket"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v) {
+        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.socket must not be empty");
+        ic.socket = **v;
+    }
+    if (auto v = str("pool"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v) {
+        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.pool must not be empty");
+        ic.pool = **v;
+    }
+    if (auto v = str("resolvConf"); !v)
+        return std::unexpected(v.error());
+    else
+        ic.resolv_conf = v->value_or("");
+    if (auto v = str("deleteQueueDir"); !v) {
+        return std::unexpected(v.error());
+    } else if (*v && !(*v)->empty()) {
+        ic.delete_queue_dir = **v;
+    } else {
+        ic.delete_queue_dir = default_delete_queue_dir(ic.socket);
+    }
+    if (const json* t = find(ipam, "timeoutSeconds")) {
+        if (!t->is_number())
+            return fail(Code::invalid_config, "ipam.timeoutSeconds must be a number");
+        double secs = t->get<double>();
+        if (!(secs > 0) || secs > 3600)
+            return fail(Code::invalid_config,
+                        "ipam.timeoutSeconds must be more than 0 and at most 3600");
+        ic.timeout_ms = std::max(1, static_cast<int>(std::lround(secs * 1000)));
+    }
+    if (auto s = parse_agent_user(ipam, ic); !s) return s;
+    // host-local's dataDir (and any other key) is accepted and ignored.
+
+    auto routes = parse_routes(ipam);
+    if (!routes) return std::unexpected(routes.error());
+    ic.routes = std::move(*routes);
+    return {};
+}
+
+// Ranges: runtimeConfig.ipRanges, then the legacy single range, then ipam.ranges; refused
+// together with a pool.
+Status parse_ranges(const json& ipam, const json* runtime, IpamConf& ic) {
+    json ranges = json::array();
+    if (runtime) {
+        if (const json* rr = find(*runtime, "ipRanges")) {
+            if (auto s = check_ranges(*rr, "runtimeConfig.ipRanges"); !s) return s;
+            for (auto& set : *rr) ranges.push_back(set);
+        }
+    }
+    if (find(ipam, "subnet")) {
+        json legacy = json::object();
+        for (const char* key : {"subnet", "rangeStart", "rangeEnd", "gateway"})
+            if (const json* v = find(ipam, key)) legacy[key] = *v;
+        json set = json::array({json::array({legacy})});
+        if (auto s = check_ranges(set, "ipam (subnet/rangeStart/rangeEnd/gateway)"); !s) return s;
+        ranges.push_back(set[0]);
+    } else {
+        for (const char* key : {"rangeStart", "rangeEnd", "gateway"})
+            if (find(ipam, key))
+                return fail(Code::invalid_config,
+                            std::string("ipam.") + key + " needs ipam.subnet");
+    }
+    if (const json* r = find(ipam, "ranges")) {
+        if (auto s = check_ranges(*r, "ipam.ranges"); !s) return s;
+        for (auto& set : *r) ranges.push_back(set);
+    }
+    if (!ranges.empty()) ic.ranges = std::move(ranges);
+    if (ic.pool && ic.ranges)
+        return fail(Code::invalid_config,
+                    "ipam: set either 'pool' (a pool of warrend's config) or ranges, not both",
+                    "ranges come from ipam.ranges, ipam.subnet or runtimeConfig.ipRanges");
+    return {};
+}
+
+// Requested addresses: args.cni.ips and runtimeConfig.ips.
+Status parse_requested_ips(const json& conf, const json* runtime, NetConf& nc) {
+    if (const json* args = find(conf, "args")) {
+        if (!args->is_object()) return fail(Code::invalid_config, "args must be an object");
+        if (const json* cni = find(*args, "cni")) {
+            if (!cni->is_object()) return fail(Code::invalid_config, "args.cni must be an object");
+            auto ips = string_list(*cni, "ips", "args.cni.");
+            if (!ips) return std::unexpected(ips.error());
+            nc.args_ips = std::move(*ips);
+        }
+    }
+    if (runtime) {
+        auto ips = string_list(*runtime, "ips", "runtimeConfig.");
+        if (!ips) return std::unexpected(ips.error());
+        nc.runtime_ips = std::move(*ips);
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<json> parse_json_object(std::string_view text) {
@@ -245,21 +347,6 @@ std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view 
     return std::nullopt;
 }
 
-std::string default_delete_queue_dir(std::string_view socket) {
-    auto end = socket.find_last_not_of('/');
-    std::string_view dir = ".";
-    if (end != std::string_view::npos) {
-        auto slash = socket.rfind('/', end);
-        if (slash == 0)
-            dir = "/";
-        else if (slash != std::string_view::npos)
-            dir = socket.substr(0, slash);
-    }
-    std::string out(dir);
-    if (out.back() != '/') out += '/';
-    return out + "delete-queue";
-}
-
 Result<NetConf> parse_netconf(const json& conf) {
     NetConf nc;
     auto version = opt_string(conf, "cniVersion", "");
@@ -282,101 +369,12 @@ Result<NetConf> parse_netconf(const json& conf) {
     if (!ipam->is_object()) return fail(Code::invalid_config, "ipam must be an object");
     IpamConf& ic = nc.ipam;
 
-    auto str = [&](const char* key) { return opt_string(*ipam, key, "ipam."); };
-    if (auto v = str("type"); !v)
-        return std::unexpected(v.error());
-    else
-        ic.type = v->value_or("");
-    if (auto v = str("socket"); !v) {
-        return std::unexpected(v.error());
-    } else if (*v) {
-        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.socket must not be empty");
-        ic.socket = **v;
-    }
-    if (auto v = str("pool"); !v) {
-        return std::unexpected(v.error());
-    } else if (*v) {
-        if ((*v)->empty()) return fail(Code::invalid_config, "ipam.pool must not be empty");
-        ic.pool = **v;
-    }
-    if (auto v = str("resolvConf"); !v)
-        return std::unexpected(v.error());
-    else
-        ic.resolv_conf = v->value_or("");
-    if (auto v = str("deleteQueueDir"); !v) {
-        return std::unexpected(v.error());
-    } else if (*v && !(*v)->empty()) {
-        ic.delete_queue_dir = **v;
-    } else {
-        ic.delete_queue_dir = default_delete_queue_dir(ic.socket);
-    }
-    if (const json* t = find(*ipam, "timeoutSeconds")) {
-        if (!t->is_number())
-            return fail(Code::invalid_config, "ipam.timeoutSeconds must be a number");
-        double secs = t->get<double>();
-        if (!(secs > 0) || secs > 3600)
-            return fail(Code::invalid_config,
-                        "ipam.timeoutSeconds must be more than 0 and at most 3600");
-        ic.timeout_ms = std::max(1, static_cast<int>(std::lround(secs * 1000)));
-    }
-    if (auto s = parse_agent_user(*ipam, ic); !s) return std::unexpected(s.error());
-    // host-local's dataDir (and any other key) is accepted and ignored.
-
-    auto routes = parse_routes(*ipam);
-    if (!routes) return std::unexpected(routes.error());
-    ic.routes = std::move(*routes);
-
-    // Ranges: runtimeConfig.ipRanges, then the legacy single range, then ipam.ranges.
-    json ranges = json::array();
+    if (auto s = parse_ipam_keys(*ipam, ic); !s) return std::unexpected(s.error());
     const json* runtime = find(conf, "runtimeConfig");
     if (runtime && !runtime->is_object())
         return fail(Code::invalid_config, "runtimeConfig must be an object");
-    if (runtime) {
-        if (const json* rr = find(*runtime, "ipRanges")) {
-            if (auto s = check_ranges(*rr, "runtimeConfig.ipRanges"); !s)
-                return std::unexpected(s.error());
-            for (auto& set : *rr) ranges.push_back(set);
-        }
-    }
-    if (find(*ipam, "subnet")) {
-        json legacy = json::object();
-        for (const char* key : {"subnet", "rangeStart", "rangeEnd", "gateway"})
-            if (const json* v = find(*ipam, key)) legacy[key] = *v;
-        json set = json::array({json::array({legacy})});
-        if (auto s = check_ranges(set, "ipam (subnet/rangeStart/rangeEnd/gateway)"); !s)
-            return std::unexpected(s.error());
-        ranges.push_back(set[0]);
-    } else {
-        for (const char* key : {"rangeStart", "rangeEnd", "gateway"})
-            if (find(*ipam, key))
-                return fail(Code::invalid_config,
-                            std::string("ipam.") + key + " needs ipam.subnet");
-    }
-    if (const json* r = find(*ipam, "ranges")) {
-        if (auto s = check_ranges(*r, "ipam.ranges"); !s) return std::unexpected(s.error());
-        for (auto& set : *r) ranges.push_back(set);
-    }
-    if (!ranges.empty()) ic.ranges = std::move(ranges);
-    if (ic.pool && ic.ranges)
-        return fail(Code::invalid_config,
-                    "ipam: set either 'pool' (a pool of warrend's config) or ranges, not both",
-                    "ranges come from ipam.ranges, ipam.subnet or runtimeConfig.ipRanges");
-
-    // Requested addresses.
-    if (const json* args = find(conf, "args")) {
-        if (!args->is_object()) return fail(Code::invalid_config, "args must be an object");
-        if (const json* cni = find(*args, "cni")) {
-            if (!cni->is_object()) return fail(Code::invalid_config, "args.cni must be an object");
-            auto ips = string_list(*cni, "ips", "args.cni.");
-            if (!ips) return std::unexpected(ips.error());
-            nc.args_ips = std::move(*ips);
-        }
-    }
-    if (runtime) {
-        auto ips = string_list(*runtime, "ips", "runtimeConfig.");
-        if (!ips) return std::unexpected(ips.error());
-        nc.runtime_ips = std::move(*ips);
-    }
+    if (auto s = parse_ranges(*ipam, runtime, ic); !s) return std::unexpected(s.error());
+    if (auto s = parse_requested_ips(conf, runtime, nc); !s) return std::unexpected(s.error());
 
     if (const json* prev = find(conf, "prevResult")) {
         if (!prev->is_object()) return fail(Code::invalid_config, "prevResult must be an object");

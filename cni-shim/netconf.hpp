@@ -6,12 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "warren/default_paths.hpp"
 #include "warren/error.hpp"
 #include "warren/protocol.hpp"
 
 namespace warren::cni {
 
-inline constexpr std::string_view kDefaultSocket = "/run/warren/warren.sock";
 inline constexpr int kDefaultTimeoutSeconds = 10;
 
 // One entry of ipam.routes; the 1.1.0 fields are kept so results can carry them.
@@ -67,8 +67,5 @@ Result<NetConf> parse_netconf(const nlohmann::json& conf);
 // The uid of user `name` in the text of /etc/passwd; nullopt when it has no such line. The plugin
 // is static, so it reads the file rather than asking NSS (an agent user is a local system user).
 std::optional<uint32_t> uid_in_passwd(std::string_view passwd, std::string_view name);
-
-// dirname(socket) + "/delete-queue".
-std::string default_delete_queue_dir(std::string_view socket);
 
 }  // namespace warren::cni

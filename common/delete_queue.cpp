@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "warren/fd.hpp"
+#include "warren/fs.hpp"
 
 namespace warren::proto {
 
@@ -74,13 +75,6 @@ const char* kind_of(mode_t mode) {
     return "of an unknown type";
 }
 
-Status fsync_dir(const std::string& dir) {
-    Fd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (!fd) return fail_errno("cannot open directory " + dir + " to sync it");
-    if (::fsync(fd.get()) != 0) return fail_errno("fsync of directory " + dir);
-    return {};
-}
-
 // Opens an existing directory without following a symlink at its last component (and without
 // blocking, should it be a FIFO). An invalid Fd when `dir` does not exist.
 Result<Fd> open_dir_nofollow(const std::string& dir, const std::string& what) {
@@ -96,34 +90,10 @@ Result<Fd> open_dir_nofollow(const std::string& dir, const std::string& what) {
     return fail_errno("cannot open " + what + " " + dir, err);
 }
 
-// mkdir -p: missing parents 0755 (others may need to traverse them, e.g. to reach a socket),
-// the leaf `leaf_mode`, set with fchmod so the umask does not matter. Each directory created is
-// made durable by syncing its parent. Returns the leaf, opened without following a symlink.
-Result<Fd> make_dirs(const std::string& dir, mode_t leaf_mode) {
-    if (dir.empty()) return fail(Code::invalid_config, "delete queue directory is empty");
-    std::vector<std::string> parts;
-    for (size_t pos = 0; pos < dir.size();) {
-        size_t end = dir.find('/', pos);
-        if (end == std::string::npos) end = dir.size();
-        if (end > pos) parts.push_back(dir.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    std::string cur = dir[0] == '/' ? "/" : "";
-    for (size_t i = 0; i < parts.size(); ++i) {
-        if (!cur.empty() && cur.back() != '/') cur += '/';
-        cur += parts[i];
-        const mode_t mode = i + 1 == parts.size() ? leaf_mode : 0755;
-        // Made private first, then widened: never more open than `mode`, even for an instant.
-        if (::mkdir(cur.c_str(), 0700) == 0) {
-            Fd fd{::open(cur.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-            if (!fd) return fail_errno("cannot open directory " + cur + " just created");
-            if (::fchmod(fd.get(), mode) != 0)
-                return fail_errno("cannot set mode " + mode_str(mode) + " on " + cur);
-            if (auto s = fsync_dir(parent_of(cur)); !s) return std::unexpected(s.error());
-        } else if (errno != EEXIST) {
-            return fail_errno("cannot create directory " + cur);
-        }
-    }
+// mkdir -p (missing parents 0755: others may need to traverse them; the leaf `leaf_mode`).
+// Returns the leaf, opened without following a symlink.
+Result<Fd> make_queue_dir(const std::string& dir, mode_t leaf_mode) {
+    if (auto s = make_dirs(dir, leaf_mode, "delete queue directory", 0755); !s) return std::unexpected(s.error());
     auto fd = open_dir_nofollow(dir, "delete queue");
     if (!fd) {
         auto e = fd.error();
@@ -133,18 +103,6 @@ Result<Fd> make_dirs(const std::string& dir, mode_t leaf_mode) {
     }
     if (!*fd) return fail_errno("cannot open delete queue " + dir, ENOENT);
     return fd;
-}
-
-Status write_all(int fd, std::string_view data, const std::string& what) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("cannot write " + what);
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-    return {};
 }
 
 std::string entry_name(int64_t ns, pid_t pid) {
@@ -360,7 +318,7 @@ Status enqueue_delete_at(const std::string& dir, const Request& req, int64_t uni
     if (unix_ns < 0)
         return fail(Code::internal, "cannot name a queued DEL for " + std::to_string(unix_ns) +
                                         " ns since 1970, before 1970; fix the system clock");
-    auto dirfd = make_dirs(dir, 0700);
+    auto dirfd = make_queue_dir(dir, 0700);
     if (!dirfd) return std::unexpected(dirfd.error());
 
     std::string tmp =
@@ -442,7 +400,7 @@ Status remove_delete(const std::string& path) {
         if (errno == ENOENT) return {};
         return fail_errno("cannot remove queued DEL " + path);
     }
-    return fsync_dir(parent_of(path));
+    return sync_dir(parent_of(path));
 }
 
 Result<std::string> move_aside(const std::string& path) {
@@ -454,7 +412,7 @@ Result<std::string> move_aside(const std::string& path) {
     const timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
     if (::utimensat(AT_FDCWD, aside.c_str(), now, AT_SYMLINK_NOFOLLOW) != 0)
         return fail_errno("cannot stamp " + aside + " with the time it was moved aside");
-    if (auto s = fsync_dir(dir); !s) return std::unexpected(s.error());
+    if (auto s = sync_dir(dir); !s) return std::unexpected(s.error());
     return aside;
 }
 

@@ -3,6 +3,7 @@
 // checks and copies. Layout in include/warren/protocol.hpp.
 #include <cstring>
 
+#include "warren/bytes.hpp"
 #include "warren/json_depth.hpp"
 #include "warren/protocol.hpp"
 
@@ -31,12 +32,8 @@ std::optional<Op> op_of(uint8_t code) {
     return std::nullopt;
 }
 
-void put_le(std::string& out, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xff));
-}
-
 void put_str(std::string& out, std::string_view s) {
-    put_le(out, s.size(), 2);
+    append_le(out, s.size(), 2);
     out.append(s);
 }
 
@@ -51,8 +48,7 @@ public:
 
     uint64_t le(int n, const char* field) {
         if (!need(static_cast<size_t>(n), field)) return 0;
-        uint64_t v = 0;
-        for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + static_cast<size_t>(i)]);
+        const uint64_t v = load_le(in_.data() + pos_, static_cast<size_t>(n));
         pos_ += static_cast<size_t>(n);
         return v;
     }
@@ -129,18 +125,18 @@ Result<std::string> encode_binary(const Request& r) {
     out.push_back(static_cast<char>(op_code(r.op)));
     out.push_back(static_cast<char>((r.pool ? kHasPool : 0) | (r.ranges ? kHasRanges : 0)));
     out.push_back(0);
-    put_le(out, r.netns_inode, 8);
+    append_le(out, r.netns_inode, 8);
     for (const std::string* s : {&r.network, &r.container_id, &r.ifname, &r.netns, &r.pod.namespace_, &r.pod.name,
                                  &r.pod.uid})
         put_str(out, *s);
     if (r.pool) put_str(out, *r.pool);
     if (r.ranges) {
-        put_le(out, ranges.size(), 4);
+        append_le(out, ranges.size(), 4);
         out.append(ranges);
     }
-    put_le(out, r.ips.size(), 2);
+    append_le(out, r.ips.size(), 2);
     for (auto& ip : r.ips) put_str(out, ip);
-    put_le(out, r.valid_attachments.size(), 2);
+    append_le(out, r.valid_attachments.size(), 2);
     for (auto& a : r.valid_attachments) {
         put_str(out, a.container_id);
         put_str(out, a.ifname);

@@ -16,10 +16,7 @@ namespace warren::config {
 using nlohmann::json;
 
 std::string AgentConfig::effective_delete_queue_dir() const {
-    if (!delete_queue_dir.empty()) return delete_queue_dir;
-    auto slash = socket.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : socket.substr(0, slash));
-    return dir + "/delete-queue";
+    return delete_queue_dir.empty() ? default_delete_queue_dir(socket) : delete_queue_dir;
 }
 
 namespace {
@@ -116,6 +113,25 @@ bool valid_level(const std::string& l) {
     return false;
 }
 
+Status read_liveness(const json& j, AgentConfig& c, const std::string& where) {
+    auto lv = j.find("liveness");
+    if (lv == j.end()) return {};
+    if (!lv->is_object()) return fail(Code::invalid_config, where + ": 'liveness' must be an object");
+    for (auto s : {read_key(*lv, "ebpf", c.ebpf, where), read_key(*lv, "bpffsDir", c.bpffs_dir, where)})
+        if (!s) return s;
+    if (auto it = lv->find("interfaces"); it != lv->end() && !it->is_null()) {
+        if (!it->is_array()) return bad(where, "'liveness.interfaces' must be a list of interface names");
+        c.liveness_interfaces.clear();
+        for (auto& n : *it) {
+            if (!n.is_string() || n.get<std::string>().empty())
+                return bad(where, "'liveness.interfaces' must hold interface names (non-empty strings), not " +
+                                      shown(n));
+            c.liveness_interfaces.push_back(n.get<std::string>());
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
@@ -151,6 +167,7 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
                                    c.gc_grace_seconds, where)})
             if (!s) return std::unexpected(s.error());
     }
+    if (auto s = read_liveness(j, c, where); !s) return std::unexpected(s.error());
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {
@@ -188,6 +205,11 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --gc-interval N        seconds (1-3600) between GC passes    [30]
   --gc-grace N           seconds (1-86400) a stale candidate must stay dead before
                          it is released                         [60]
+  --ebpf MODE            eBPF liveness: auto (use it when it loads), on (start-up
+                         error without it), off                [auto]
+  --bpffs-dir DIR        where the liveness maps are pinned    [/sys/fs/bpf/warren]
+  --detach-all           remove every tc filter and pin warren made (under
+                         --bpffs-dir) and exit
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
@@ -208,7 +230,10 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
         kLogLevel,
         kVersion,
         kGcInterval,
-        kGcGrace
+        kGcGrace,
+        kEbpf,
+        kBpffsDir,
+        kDetachAll
     };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
@@ -218,6 +243,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                                   {"cooldown", required_argument, nullptr, kCooldown},
                                   {"gc-interval", required_argument, nullptr, kGcInterval},
                                   {"gc-grace", required_argument, nullptr, kGcGrace},
+                                  {"ebpf", required_argument, nullptr, kEbpf},
+                                  {"bpffs-dir", required_argument, nullptr, kBpffsDir},
+                                  {"detach-all", no_argument, nullptr, kDetachAll},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -257,6 +285,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kQueueDir: cl.config.delete_queue_dir = f.value; break;
             case kLogLevel: cl.config.log_level = f.value; break;
             case kVersion: cl.version = true; break;
+            case kEbpf: cl.config.ebpf = f.value; break;
+            case kBpffsDir: cl.config.bpffs_dir = f.value; break;
+            case kDetachAll: cl.detach_all = true; break;
             case 'h': cl.help = true; break;
             case kCooldown: {
                 auto v = flag_number("--cooldown", f.value, kCooldownSeconds);
@@ -311,6 +342,11 @@ Status validate(const AgentConfig& c) {
                                               ") must hold one frame of maxFrameBytes (" +
                                               std::to_string(c.max_frame_bytes) + ") and its " +
                                               std::to_string(proto::kHeaderSize) + "-byte header");
+    if (c.ebpf != "auto" && c.ebpf != "on" && c.ebpf != "off")
+        return fail(Code::invalid_config, "unknown eBPF mode '" + c.ebpf +
+                                              "' (liveness.ebpf, --ebpf): use auto, on or off");
+    if (c.bpffs_dir.empty())
+        return fail(Code::invalid_config, "the bpffs directory (liveness.bpffsDir, --bpffs-dir) must not be empty");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");
     if (c.socket.empty()) return fail(Code::invalid_config, "socket path must not be empty");
     for (size_t i = 0; i < c.pools.size(); ++i)

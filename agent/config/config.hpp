@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/range.hpp"
+#include "warren/default_paths.hpp"
 #include "warren/error.hpp"
 
 namespace warren::config {
@@ -16,8 +17,8 @@ struct PoolSpec {
 };
 
 struct AgentConfig {
-    std::string state_dir = "/var/lib/warren";
-    std::string socket = "/run/warren/warren.sock";
+    std::string state_dir{kDefaultStateDir};
+    std::string socket{kDefaultSocket};
     std::string socket_group;      // empty: root (and warrend's own uid) only
     std::string delete_queue_dir;  // empty: <socket dir>/delete-queue
     std::string log_level = "info";
@@ -31,6 +32,9 @@ struct AgentConfig {
     int queue_scan_interval_ms = 2000;
     uint32_t max_connections = 1024;             // CNI connections open at once
     uint64_t max_buffered_bytes = 64ull << 20;   // unfinished requests held across connections
+    std::string ebpf = "auto";                   // liveness.ebpf: "auto" | "on" | "off"
+    std::string bpffs_dir{kDefaultBpffsDir};      // liveness.bpffsDir: pinned maps and programs
+    std::vector<std::string> liveness_interfaces;  // liveness.interfaces: attach to these too
 
     std::string effective_delete_queue_dir() const;
 };
@@ -42,6 +46,7 @@ struct CommandLine {
     AgentConfig config;
     bool help = false;
     bool version = false;
+    bool detach_all = false;  // --detach-all: remove warren's filters and pins under bpffs_dir, exit
 };
 
 // Applies `--config` first, then every other flag over it. Errors name the flag.

@@ -1,5 +1,5 @@
 #pragma once
-// Little-endian binary writer/reader for journal payloads. The reader never reads past the end:
+// Little-endian binary writer/reader for journal payloads (integers: warren/bytes.hpp). The reader never reads past the end:
 // a short or damaged payload makes ok() false instead. Every length or count it reads is
 // checked against the bytes that remain, so a damaged one can never make it allocate more than
 // the payload's own size.
@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "warren/bytes.hpp"
 #include "warren/ip.hpp"
 
 namespace warren::core {
@@ -17,9 +18,7 @@ public:
     explicit ByteWriter(std::string& out) : out_(out) {}
     void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
     void u64(uint64_t v) {
-        char b[8];
-        for (int i = 0; i < 8; ++i, v >>= 8) b[i] = static_cast<char>(v & 0xff);
-        out_.append(b, 8);
+        append_le(out_, v, 8);
     }
     void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
     void str(std::string_view s) {
@@ -55,8 +54,7 @@ public:
     }
     uint64_t u64() {
         if (!need(8)) return 0;
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + i]);
+        const uint64_t v = load_le(in_.data() + pos_, 8);
         pos_ += 8;
         return v;
     }

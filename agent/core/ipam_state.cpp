@@ -370,8 +370,7 @@ Result<Change> IpamState::define_pool(const std::string& name, const std::vector
 
 Result<Pool*> IpamState::resolve_pool(const AddRequest& req, Change& change) {
     if (req.ranges) {
-        auto sets = parse_range_sets(*req.ranges);
-        if (!sets) return std::unexpected(sets.error());
+        const std::vector<RangeSet>* sets = &*req.ranges;
         std::string name = req.pool.value_or(req.key.network);
         std::string text = to_json(*sets).dump();
         auto it = pools_.find(name);
@@ -618,13 +617,13 @@ Status IpamState::check(const AttachmentKey& key, const std::vector<IpAddress>& 
     return {};
 }
 
-Status IpamState::status(const std::optional<std::string>& pool, const std::optional<json>& ranges,
+Status IpamState::status(const std::optional<std::string>& pool,
+                         const std::optional<std::vector<RangeSet>>& ranges,
                          const std::string& network) const {
     std::string name = pool.value_or(ranges ? network : "default");
     auto it = pools_.find(name);
     if (ranges) {
-        auto sets = parse_range_sets(*ranges);
-        if (!sets) return std::unexpected(sets.error());
+        const std::vector<RangeSet>* sets = &*ranges;
         // New or changed ranges: the next ADD (re)defines the pool.
         if (it == pools_.end() || (it->second.source == PoolSource::cni &&
                                    it->second.ranges_json != to_json(*sets).dump()))

@@ -86,7 +86,7 @@ struct PoolUsage {
 struct AddRequest {
     AttachmentKey key;
     std::optional<std::string> pool;
-    std::optional<nlohmann::json> ranges;
+    std::optional<std::vector<RangeSet>> ranges;  // parsed and checked (parse_range_sets)
     std::vector<IpAddress> requested;
     std::string netns;
     uint64_t netns_inode = 0;
@@ -149,7 +149,8 @@ public:
     // hold every address in `expected`.
     Status check(const AttachmentKey& key, const std::vector<IpAddress>& expected) const;
     // Whether an ADD for this pool could be served now. Code::unavailable when exhausted.
-    Status status(const std::optional<std::string>& pool, const std::optional<nlohmann::json>& ranges,
+    Status status(const std::optional<std::string>& pool,
+                  const std::optional<std::vector<RangeSet>>& ranges,
                   const std::string& network) const;
 
     const Allocation* find(const AttachmentKey& key) const;

@@ -101,6 +101,14 @@ Result<std::vector<RangeSet>> parse_range_sets(const json& j) {
     return sets;
 }
 
+Result<std::optional<std::vector<RangeSet>>> parse_optional_range_sets(
+    const std::optional<json>& j) {
+    if (!j) return std::nullopt;
+    auto sets = parse_range_sets(*j);
+    if (!sets) return std::unexpected(sets.error());
+    return std::optional{std::move(*sets)};
+}
+
 Result<std::vector<RangeSet>> range_sets_from_cidrs(const std::vector<std::string>& cidrs) {
     json j = json::array();
     for (auto& c : cidrs) j.push_back(json::array({json{{"subnet", c}}}));

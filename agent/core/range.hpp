@@ -36,6 +36,9 @@ Result<Range> parse_range(const nlohmann::json& j);
 // Parses host-local's `ranges` ([[range, ...], ...]) and checks: each set non-empty and of one
 // family, no two ranges anywhere overlap.
 Result<std::vector<RangeSet>> parse_range_sets(const nlohmann::json& j);
+// parse_range_sets of a request's optional `ranges`: nullopt when it names none.
+Result<std::optional<std::vector<RangeSet>>> parse_optional_range_sets(
+    const std::optional<nlohmann::json>& j);
 // One range set per CIDR, as --pod-cidr gives them.
 Result<std::vector<RangeSet>> range_sets_from_cidrs(const std::vector<std::string>& cidrs);
 

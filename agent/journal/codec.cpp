@@ -8,23 +8,10 @@
 #include <utility>
 
 #include "journal/crc32c.hpp"
+#include "warren/bytes.hpp"
 
 namespace warren::journal {
 namespace {
-
-template <class T>
-T load_le(const char* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
-    return v;
-}
-
-template <class T>
-void put_le(char* p, T v) {
-    if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
-    std::memcpy(p, &v, sizeof v);
-}
 
 std::string hex32(uint32_t v) {
     char b[16];
@@ -96,9 +83,9 @@ std::optional<std::pair<uint64_t, uint64_t>> find_valid_after(std::string_view b
 void append_record(std::string& out, uint64_t seq, std::string_view payload) {
     assert(seq != 0 && payload.size() <= kMaxRecordPayload);
     char header[kRecordHeaderSize];
-    put_le<uint32_t>(header, static_cast<uint32_t>(payload.size()));
-    put_le<uint64_t>(header + 8, seq);
-    put_le<uint32_t>(header + 4, crc32c(payload.data(), payload.size(), crc32c(header + 8, 8)));
+    store_le<uint32_t>(header, static_cast<uint32_t>(payload.size()));
+    store_le<uint64_t>(header + 8, seq);
+    store_le<uint32_t>(header + 4, crc32c(payload.data(), payload.size(), crc32c(header + 8, 8)));
     out.reserve(out.size() + sizeof header + payload.size());
     out.append(header, sizeof header);
     out.append(payload);
@@ -178,12 +165,12 @@ Result<std::string> encode_snapshot(uint64_t seq, const std::vector<std::string>
     out.reserve(total);
     out.append(kSnapshotMagic);
     char b[16];
-    put_le<uint64_t>(b, seq);
-    put_le<uint64_t>(b + 8, payloads.size());
+    store_le<uint64_t>(b, seq);
+    store_le<uint64_t>(b + 8, payloads.size());
     out.append(b, sizeof b);
     uint64_t n = 0;
     for (const auto& p : payloads) append_record(out, ++n, p);
-    put_le<uint32_t>(b, crc32c(out.data(), out.size()));
+    store_le<uint32_t>(b, crc32c(out.data(), out.size()));
     out.append(b, 4);
     return out;
 }

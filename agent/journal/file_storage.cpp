@@ -69,7 +69,7 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(const std::string& dir_in
     if (::fstat(fd->get(), &st) != 0) return fail_errno("cannot stat journal " + path);
     // A new journal's directory entry must be durable before anything in it is acknowledged.
     if (created) {
-        if (auto s = detail::sync_dir(dir_fd->get(), dir); !s) return std::unexpected(s.error());
+        if (auto s = sync_dir(dir_fd->get(), dir); !s) return std::unexpected(s.error());
     }
     return std::unique_ptr<FileStorage>(new FileStorage(dir, std::move(*dir_fd), std::move(*fd),
                                                         static_cast<uint64_t>(st.st_size)));
@@ -170,7 +170,7 @@ Status FileStorage::write_snapshot(std::string_view bytes) {
     fd->reset();
     if (::renameat(dir_fd_.get(), kSnapshotTmpFile, dir_fd_.get(), kSnapshotFile) != 0)
         return give_up("cannot rename " + tmp + " to " + snapshot_path_, errno);
-    return detail::sync_dir(dir_fd_.get(), dir_);
+    return sync_dir(dir_fd_.get(), dir_);
 }
 
 }  // namespace warren::journal

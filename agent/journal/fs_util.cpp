@@ -34,48 +34,8 @@ std::string octal(mode_t mode) {
 
 }  // namespace
 
-Status sync_dir(int dir_fd, const std::string& dir) {
-    if (::fsync(dir_fd) != 0) return fail_errno("cannot sync directory " + dir);
-    return {};
-}
-
-Status sync_dir(const std::string& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return fail_errno("cannot open directory " + dir + " to sync it");
-    return sync_dir(fd.get(), dir);
-}
-
-Status make_dirs(const std::string& path, unsigned mode, std::string_view what) {
-    const std::string name = std::string(what) + " " + path;
-    if (path.empty()) return fail(Code::invalid_config, std::string(what) + " path is empty");
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return {};
-        return fail_errno(name + " exists but is not a directory", ENOTDIR);
-    }
-    if (errno != ENOENT) return fail_errno("cannot create " + name);
-
-    std::string parent = path;
-    while (parent.size() > 1 && parent.back() == '/') parent.pop_back();
-    const auto slash = parent.rfind('/');
-    parent = slash == std::string::npos ? "." : slash == 0 ? "/" : parent.substr(0, slash);
-    if (auto st_parent = make_dirs(parent, mode, what); !st_parent) {
-        // Report the directory that was asked for, with the reason found higher up.
-        return fail_errno("cannot create " + name, st_parent.error().sys_errno);
-    }
-    if (::mkdir(path.c_str(), mode) != 0) {
-        if (errno == EEXIST) return {};  // made by someone else meanwhile: theirs, left as it is
-        return fail_errno("cannot create " + name);
-    }
-    // The umask may have taken bits away. AT_SYMLINK_NOFOLLOW: should the new entry have been
-    // swapped for a link, nothing elsewhere gets this mode.
-    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0)
-        return fail_errno("cannot set the mode of " + name);
-    return sync_dir(parent);
-}
-
 Result<Fd> open_state_dir(const std::string& dir) {
-    if (auto st = make_dirs(dir, 0700); !st) return std::unexpected(st.error());
+    if (auto st = make_dirs(dir, 0700, "state directory"); !st) return std::unexpected(st.error());
     Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return fail_errno("cannot open state directory " + dir);
     struct stat st {};

@@ -1,5 +1,6 @@
 #pragma once
-// Small POSIX helpers shared by FileStorage, DirLock and the socket server (listen_unix).
+// POSIX helpers of the state directory, shared by FileStorage and DirLock (make_dirs and
+// sync_dir are in warren/fs.hpp).
 //
 // Trust (issue 6): the state directory is used only when it is owned by warrend's euid and
 // not writable by group or others, and every file in it is opened through the directory's
@@ -11,15 +12,9 @@
 
 #include "warren/error.hpp"
 #include "warren/fd.hpp"
+#include "warren/fs.hpp"
 
 namespace warren::journal::detail {
-
-// mkdir -p with exactly `mode` for every directory it creates, whatever the umask (each new
-// directory is fchmod'ed through a descriptor opened O_NOFOLLOW); directories that exist keep
-// their mode. Each new directory's parent is fsynced so the new entry survives a crash. Fails
-// if `path` (or a component) exists and is not a directory. `what` names `path` in errors,
-// e.g. "cannot create state directory /x: Not a directory".
-Status make_dirs(const std::string& path, unsigned mode, std::string_view what = "state directory");
 
 // Creates the state directory (0700, parents too) if missing, opens it and checks it can be
 // trusted: owned by our euid and not writable by group or others. Otherwise Code::invalid_config
@@ -43,9 +38,5 @@ struct WriteOutcome {
     uint64_t written = 0;
 };
 WriteOutcome pwrite_all(int fd, std::string_view bytes, uint64_t offset);
-
-// fsync of a directory, so renames and new entries in it are durable.
-Status sync_dir(const std::string& dir);
-Status sync_dir(int dir_fd, const std::string& dir);
 
 }  // namespace warren::journal::detail

@@ -14,8 +14,7 @@ uint64_t now_ns() {
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(Journal& journal, SyncObserver on_sync)
-    : journal_(journal), on_sync_(std::move(on_sync)), thread_([this] { run(); }) {}
+GroupCommitter::GroupCommitter(Journal& journal) : journal_(journal), thread_([this] { run(); }) {}
 
 GroupCommitter::~GroupCommitter() {
     {
@@ -108,7 +107,6 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
         uint64_t max_epoch = jobs[i].epoch;
         const uint64_t t0 = now_ns();
         Status st;
-        uint64_t written = 0;
         if (jobs[i].snapshot) {
             st = journal_.write_snapshot(jobs[i].seq, jobs[i].payloads);
         } else {
@@ -122,11 +120,9 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
                 ++end;
             }
             st = journal_.append(batch);
-            if (st) written = batch.size();
         }
         const uint64_t ns = now_ns() - t0;
-        record_step(jobs[i].snapshot, ns, written);
-        if (on_sync_ && !jobs[i].snapshot) on_sync_(ns);
+        record_step(jobs[i].snapshot, ns);
 
         if (!st) {
             poisoned_epoch_ = poisoned_ ? std::max(poisoned_epoch_, max_epoch) : max_epoch;
@@ -140,15 +136,13 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
     announce();
 }
 
-void GroupCommitter::record_step(bool snapshot, uint64_t ns, uint64_t bytes) {
+void GroupCommitter::record_step(bool snapshot, uint64_t ns) {
     std::lock_guard lock(mu_);
     if (snapshot) {
         ++stats_.snapshots;
         return;
     }
     ++stats_.batches;
-    stats_.bytes += bytes;
-    stats_.last_sync_ns = ns;
     stats_.max_sync_ns = std::max(stats_.max_sync_ns, ns);
 }
 

@@ -37,11 +37,7 @@ namespace warren::journal {
 class GroupCommitter {
   public:
     using Done = std::function<void(Status)>;
-    // Called on the committer thread with the duration of each append batch's write + fdatasync
-    // (for the sync latency histogram of DESIGN §8); not for snapshots.
-    using SyncObserver = std::function<void(uint64_t ns)>;
-
-    explicit GroupCommitter(Journal& journal, SyncObserver on_sync = {});
+    explicit GroupCommitter(Journal& journal);
     // Called after the done callbacks of each batch, on the thread that ran them: lets a caller
     // that collects completions wake its consumer once per batch instead of once per job. Set or
     // clear it only while nothing is queued or being written.
@@ -63,9 +59,7 @@ class GroupCommitter {
     struct Stats {
         uint64_t batches = 0;       // merged append batches attempted (one write + sync each)
         uint64_t submissions = 0;   // jobs completed, failed ones included
-        uint64_t bytes = 0;         // journal bytes written by successful batches
-        uint64_t last_sync_ns = 0;  // write + fdatasync time of the last batch
-        uint64_t max_sync_ns = 0;
+        uint64_t max_sync_ns = 0;   // slowest write + fdatasync of a batch
         uint64_t failures = 0;   // jobs completed with an error (poisoned ones included)
         uint64_t snapshots = 0;  // snapshot steps attempted
     };
@@ -85,10 +79,9 @@ class GroupCommitter {
     void run();
     void process(std::vector<Job>& jobs);
     void finish(Job& job, Status st);
-    void record_step(bool snapshot, uint64_t ns, uint64_t bytes);
+    void record_step(bool snapshot, uint64_t ns);
 
     Journal& journal_;
-    SyncObserver on_sync_;
     std::function<void()> after_batch_;
 
     mutable std::mutex mu_;

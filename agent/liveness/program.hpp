@@ -10,13 +10,13 @@
 #include <filesystem>
 
 #include "liveness/bpf_maps.hpp"
+#include "warren/default_paths.hpp"
 #include "warren/error.hpp"
 
 struct liveness_bpf;
 
 namespace warren::liveness {
 
-inline constexpr const char* kDefaultBpffsDir = "/sys/fs/bpf/warren";
 // The objects load() pins, by file name under bpffs_dir.
 inline constexpr std::array<const char*, 2> kPinnedMaps{"watch", "strangers"};
 

@@ -19,7 +19,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "journal/fs_util.hpp"
+#include "warren/fs.hpp"
 #include "warren/log_text.hpp"
 
 namespace warren::server {
@@ -332,7 +332,7 @@ Result<Fd> listen_unix(const std::string& path, unsigned mode, const std::string
     // 0755 whatever the umask: the plugin, perhaps not root (socketGroup), must reach the socket.
     auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) {
-        if (auto s = journal::detail::make_dirs(dir.string(), 0755, "socket directory"); !s)
+        if (auto s = make_dirs(dir.string(), 0755, "socket directory"); !s)
             return std::unexpected(s.error());
     }
 

@@ -189,8 +189,13 @@ void journal_seeds() {
     }
     {
         core::Change c;
-        core::AddRequest r{{"net2", "d0", "eth0"}, {}, json::parse(R"([[{"subnet":"10.50.0.0/28"}]])"), {},
-                           "/run/netns/d0", 0, {}};
+        core::AddRequest r{{"net2", "d0", "eth0"},
+                           {},
+                           *core::parse_range_sets(json::parse(R"([[{"subnet":"10.50.0.0/28"}]])")),
+                           {},
+                           "/run/netns/d0",
+                           0,
+                           {}};
         (void)state.add(r, now + 5, c);
         state.release({"net1", "c1", "eth0"}, core::ReleaseReason::del, now + 6, c);
         state.gc("net1", {{"c0", "eth0"}}, now + 7, c);

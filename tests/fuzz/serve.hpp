@@ -55,7 +55,14 @@ inline proto::Response answer(core::IpamState& state, proto::Request& req, core:
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
-            core::AddRequest ar{key, req.pool, req.ranges, *requested, req.netns, req.netns_inode,
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            if (!ranges && !state.find(key)) return proto::Response::failure(ranges.error());
+            core::AddRequest ar{key,
+                                req.pool,
+                                ranges ? *ranges : std::nullopt,
+                                *requested,
+                                req.netns,
+                                req.netns_inode,
                                 {req.pod.namespace_, req.pod.name, req.pod.uid}};
             auto a = state.add(std::move(ar), kNow, change);
             if (!a) return proto::Response::failure(a.error());
@@ -87,10 +94,13 @@ inline proto::Response answer(core::IpamState& state, proto::Request& req, core:
             state.gc(req.network, valid, kNow, change);
             return proto::Response{true};
         }
-        case Op::status:
-            if (auto s = state.status(req.pool, req.ranges, req.network); !s)
+        case Op::status: {
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            if (!ranges) return proto::Response::failure(ranges.error());
+            if (auto s = state.status(req.pool, *ranges, req.network); !s)
                 return proto::Response::failure(s.error());
             return proto::Response{true};
+        }
     }
     FUZZ_CHECK(false);
     return {};

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <vector>
@@ -42,6 +43,16 @@ TEST(Config, DefaultsAreProductionPaths) {
     EXPECT_TRUE(cl->config.pools.empty());
 }
 
+// The agent finds the queue where the plugin writes it (warren/default_paths.hpp), also for a
+// socket at the root, where the agent once looked in "//delete-queue".
+TEST(Config, DeleteQueueDefaultIsThePluginsDefault) {
+    for (std::string socket : {"/run/warren/warren.sock", "/warren.sock", "warren.sock", "a/b//w.sock"}) {
+        warren::config::AgentConfig c;
+        c.socket = socket;
+        EXPECT_EQ(c.effective_delete_queue_dir(), warren::default_delete_queue_dir(socket)) << socket;
+    }
+}
+
 TEST(Config, PodCidrOncePerFamilyDefinesDefaultPool) {
     auto cl = parse({"--pod-cidr", "10.244.1.0/24", "--pod-cidr", "fd00::/64"});
     ASSERT_TRUE(cl) << cl.error().message;
@@ -66,16 +77,28 @@ TEST(Config, FlagsOverrideTheFileWhateverTheirOrder) {
     EXPECT_EQ(cl->config.cooldown_seconds, 3);
     EXPECT_EQ(cl->config.pools.size(), 2u);
     auto replaced = parse({"--config", f.path, "--pod-cidr", "10.9.0.0/24"});
-    ASSERT_TRUE(replaced);
-    for (auto& p : replaced->config.pools)
-        if (p.name == "default") EXPECT_EQ(core::describe(p.sets[0]), "10.9.0.0/24");
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    const auto& pools = replaced->config.pools;
+    auto def = std::find_if(pools.begin(), pools.end(), [](auto& p) { return p.name == "default"; });
+    ASSERT_NE(def, pools.end());
+    EXPECT_EQ(core::describe(def->sets[0]), "10.9.0.0/24");
+    EXPECT_EQ(pools.size(), 2u);  // "other" from the file is kept
 }
 
 TEST(Config, RejectsBadInputWithClearMessages) {
-    EXPECT_FALSE(parse({"--cooldown", "soon"}));
-    EXPECT_FALSE(parse({"--bogus"}));
-    EXPECT_FALSE(parse({"--log-level", "loud"}));
-    EXPECT_FALSE(parse({"--config", "/nonexistent/warren.json"}));
+    // Each error names what was wrong (the flag or key and the value or path).
+    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+        {{"--cooldown", "soon"}, {"--cooldown", "soon"}},
+        {{"--bogus"}, {"--bogus"}},
+        {{"--log-level", "loud"}, {"log", "loud"}},
+        {{"--config", "/nonexistent/warren.json"}, {"/nonexistent/warren.json"}},
+    };
+    for (const auto& [args, words] : cases) {
+        auto c = parse(args);
+        ASSERT_FALSE(c) << args[0] << " was accepted";
+        const std::string text = c.error().describe() + " " + c.error().details;
+        for (const auto& w : words) EXPECT_NE(text.find(w), std::string::npos) << "'" << w << "' not in: " << text;
+    }
     TempFile garbage("{not json");
     auto g = parse({"--config", garbage.path});
     ASSERT_FALSE(g);
@@ -85,7 +108,9 @@ TEST(Config, RejectsBadInputWithClearMessages) {
     ASSERT_FALSE(o);
     EXPECT_NE(o.error().message.find("overlap"), std::string::npos);
     TempFile wrong_type(R"({"socket": 5})");
-    EXPECT_FALSE(parse({"--config", wrong_type.path}));
+    auto w = parse({"--config", wrong_type.path});
+    ASSERT_FALSE(w);
+    EXPECT_NE(w.error().message.find("socket"), std::string::npos) << w.error().message;
 }
 
 TEST(Config, GcSettingsHaveProductionDefaultsAndComeFromFileAndFlags) {
@@ -249,4 +274,52 @@ TEST(Config, NestedTooDeepIsRefused) {
     EXPECT_EQ(c.error().code, Code::invalid_config);
     EXPECT_NE(c.error().message.find("nested deeper than 64 levels"), std::string::npos) << c.error().message;
     EXPECT_NE(c.error().message.find(f.path), std::string::npos) << c.error().message;
+}
+
+TEST(Config, LivenessSettingsHaveDefaultsAndComeFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.ebpf, "auto");
+    EXPECT_EQ(defaults->config.bpffs_dir, "/sys/fs/bpf/warren");
+    EXPECT_TRUE(defaults->config.liveness_interfaces.empty());
+    EXPECT_FALSE(defaults->detach_all);
+
+    TempFile f(R"({"liveness": {"ebpf": "off", "bpffsDir": "/sys/fs/bpf/w2", "interfaces": ["br0", "cni0"]}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.ebpf, "off");
+    EXPECT_EQ(file->config.bpffs_dir, "/sys/fs/bpf/w2");
+    EXPECT_EQ(file->config.liveness_interfaces, (std::vector<std::string>{"br0", "cni0"}));
+
+    auto flags = parse({"--ebpf", "on", "--config", f.path, "--bpffs-dir", "/sys/fs/bpf/w3", "--detach-all"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.ebpf, "on");
+    EXPECT_EQ(flags->config.bpffs_dir, "/sys/fs/bpf/w3");
+    EXPECT_TRUE(flags->detach_all);
+}
+
+TEST(Config, LivenessSettingsAreValidatedWithClearMessages) {
+    auto mode = parse({"--ebpf", "maybe"});
+    ASSERT_FALSE(mode);
+    EXPECT_NE(mode.error().message.find("'maybe'"), std::string::npos) << mode.error().message;
+    EXPECT_NE(mode.error().message.find("auto, on or off"), std::string::npos) << mode.error().message;
+
+    auto empty = parse({"--bpffs-dir", ""});
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().message.find("--bpffs-dir"), std::string::npos) << empty.error().message;
+
+    TempFile not_list(R"({"liveness": {"interfaces": "br0"}})");
+    auto l = parse({"--config", not_list.path});
+    ASSERT_FALSE(l);
+    EXPECT_NE(l.error().message.find("liveness.interfaces"), std::string::npos) << l.error().message;
+
+    TempFile not_name(R"({"liveness": {"interfaces": ["br0", 7]}})");
+    auto n = parse({"--config", not_name.path});
+    ASSERT_FALSE(n);
+    EXPECT_NE(n.error().message.find("7"), std::string::npos) << n.error().message;
+
+    TempFile not_object(R"({"liveness": true})");
+    auto o = parse({"--config", not_object.path});
+    ASSERT_FALSE(o);
+    EXPECT_NE(o.error().message.find("'liveness' must be an object"), std::string::npos) << o.error().message;
 }

@@ -78,13 +78,6 @@ TEST(NetConf, IpamOptions) {
     EXPECT_EQ(c->ipam.delete_queue_dir, "/var/lib/warren/dq");
 }
 
-TEST(NetConf, DefaultDeleteQueueDir) {
-    EXPECT_EQ(default_delete_queue_dir("/run/warren/warren.sock"), "/run/warren/delete-queue");
-    EXPECT_EQ(default_delete_queue_dir("/warren.sock"), "/delete-queue");
-    EXPECT_EQ(default_delete_queue_dir("warren.sock"), "./delete-queue");
-    EXPECT_EQ(default_delete_queue_dir("rel/dir/w.sock"), "rel/dir/delete-queue");
-}
-
 TEST(NetConf, InvalidTopLevel) {
     auto j = base();
     j.erase("name");

@@ -35,7 +35,7 @@ struct StateTest : ::testing::Test {
     }
     Result<std::vector<IpAddress>> add(const std::string& cid, int64_t now = 0,
                                        std::vector<IpAddress> requested = {},
-                                       std::optional<json> ranges = std::nullopt,
+                                       std::optional<std::vector<RangeSet>> ranges = std::nullopt,
                                        std::optional<std::string> pool = std::nullopt,
                                        const std::string& network = "net") {
         AddRequest r;
@@ -158,7 +158,7 @@ TEST_F(StateTest, LargeV6PoolUsesMemoryProportionalToAllocations) {
 }
 
 TEST_F(StateTest, DropInRangesDefineANetworkPool) {
-    auto r1 = json::parse(R"([[{"subnet":"10.5.0.0/24"}]])");
+    auto r1 = *parse_range_sets(json::parse(R"([[{"subnet":"10.5.0.0/24"}]])"));
     auto a = add("a", 0, {}, r1);
     ASSERT_TRUE(a) << a.error().message;
     ASSERT_NE(state.pool("net"), nullptr);
@@ -360,8 +360,8 @@ std::vector<std::string> fingerprint(const IpamState& s) {
     std::sort(out.begin(), out.end());
     return out;
 }
-json ranges(const char* text) {
-    return json::parse(text);
+std::vector<RangeSet> ranges(const char* text) {
+    return *parse_range_sets(json::parse(text));
 }
 }  // namespace
 
@@ -374,7 +374,7 @@ TEST_F(StateTest, NetworkRecreatedWithAnotherSubnetRedefinesItsPool) {
     ASSERT_TRUE(b) << b.error().message;
     EXPECT_EQ(b->at(0).str(), "10.6.0.2");
     EXPECT_EQ(state.pool("net")->ranges_json,
-              to_json(*parse_range_sets(ranges(R"([[{"subnet":"10.6.0.0/24"}]])"))).dump());
+              to_json(ranges(R"([[{"subnet":"10.6.0.0/24"}]])")).dump());
     EXPECT_EQ(fingerprint(rebuilt(log)), fingerprint(state));
     // Also with the old subnet's address still cooling down, and back again.
     del("b", 42 * kSec);
@@ -491,7 +491,7 @@ TEST_F(StateTest, ConfigPoolTakesTheSubnetOfAnIdleCniPool) {
     ASSERT_TRUE(add("a", 0, {}, ranges(R"([[{"subnet":"10.12.0.0/24"}]])"), std::nullopt, "net1"));
     del("a", 0, "net1");
     sweep(40 * kSec);
-    auto sets = parse_range_sets(ranges(R"([[{"subnet":"10.12.0.0/16"}]])"));
+    const auto sets = std::optional{ranges(R"([[{"subnet":"10.12.0.0/16"}]])")};
     auto c = state.define_pool("default", *sets, PoolSource::config);
     ASSERT_TRUE(c) << c.error().message;
     ASSERT_EQ(c->events.size(), 2u);

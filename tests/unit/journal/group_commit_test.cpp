@@ -285,17 +285,6 @@ TEST(GroupCommit, DestructorFinishesQueuedWork) {
     EXPECT_EQ(journal->next_seq(), 201u);
 }
 
-TEST(GroupCommit, SyncObserverSeesEveryBatch) {
-    auto disk = std::make_shared<FakeDisk>();
-    auto journal = open_journal(disk);
-    std::atomic<int> observed{0};
-    {
-        GroupCommitter committer(*journal, [&](uint64_t) { ++observed; });
-        for (uint64_t s = 1; s <= 20; ++s) committer.submit(one(s, "x"), 0, nullptr);
-    }
-    EXPECT_EQ(static_cast<uint64_t>(observed.load()), disk->syncs());
-}
-
 // Not an assertion: a throughput figure for the note, with real fdatasync on $TMPDIR's
 // filesystem and 64 closed-loop clients (each waits for its answer before the next request).
 TEST(GroupCommit, ThroughputOnRealDisk) {

@@ -1,7 +1,7 @@
 // The delete queue drain with a fake journal and a real queue directory: decoded DELs are applied
 // on the I/O thread in passes of bounded size, bad entries are moved aside, and a queue directory
 // others may write is left alone.
-#include "server/queue_drain.hpp"
+#include "service/queue_drain.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -14,53 +14,25 @@
 #include <optional>
 
 #include "core/range.hpp"
+#include "support/fake_commit_sink.hpp"
 #include "support/requests.hpp"
 #include "support/temp_dir.hpp"
 #include "warren/delete_queue.hpp"
 
 using namespace warren;
-using namespace warren::server;
+using namespace warren::service;
 
 namespace {
 
-struct FakeSink : CommitSink {
-    std::deque<Done> jobs;
-    void submit(std::string, uint64_t, Done done) override { jobs.push_back(std::move(done)); }
-    void submit_snapshot(uint64_t, std::vector<std::string>, uint64_t, Done done) override {
-        jobs.push_back(std::move(done));
-    }
-    void complete_all() {
-        while (!jobs.empty()) {
-            auto d = std::move(jobs.front());
-            jobs.pop_front();
-            d(Status{});
-        }
-    }
-};
-
-struct FixedClock : core::Clock {
-    int64_t t = 1'000'000'000'000;
-    int64_t now_ns() const override { return t; }
-};
-
-struct QueueDrainTest : ::testing::Test {
-    boost::asio::io_context io;
-    core::IpamState state{30'000'000'000};
-    FakeSink sink;
-    FixedClock clock;
-    IpamService svc{io, state, sink, clock, 1, {}, [](const std::string&) { return uint64_t{0}; }};
+struct QueueDrainTest : ::testing::Test, warren::testing::ServiceHarness {
+    QueueDrainTest() : ServiceHarness("10.1.0.0/22") {}
     warren::testing::TempDir tmp;
     const std::string queue = tmp / "queue";
 
-    void SetUp() override {
-        auto sets = core::range_sets_from_cidrs({"10.1.0.0/22"});
-        ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
-    }
     void allocate(const std::string& cid) {
         svc.handle(warren::testing::add_request(cid), [](proto::Response) {});
         sink.complete_all();
-        io.restart();
-        io.poll();
+        pump();
         ASSERT_NE(state.find({"net", cid, "eth0"}), nullptr) << cid;
     }
     void enqueue(const std::string& cid, int64_t ns) {

@@ -4,10 +4,10 @@
 #include "config/config.hpp"
 #include "warren/error.hpp"
 
-namespace warren::server {
+namespace warren {
 
 // Runs until a termination signal. Returns an error for start-up failures (bad state
 // directory, corrupt journal, socket in use), which main reports and turns into exit code 1.
 Status run_daemon(const config::AgentConfig& cfg);
 
-}  // namespace warren::server
+}  // namespace warren

@@ -10,7 +10,7 @@
 #include "journal/group_commit.hpp"
 #include "warren/error.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 class CommitSink {
 public:
@@ -53,4 +53,4 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -21,10 +21,10 @@
 
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
-#include "server/commit_sink.hpp"
+#include "service/commit_sink.hpp"
 #include "warren/protocol.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 class IpamService {
 public:
@@ -42,14 +42,33 @@ public:
     // Must only be destroyed when idle(): the sink still holds callbacks into it otherwise.
     ~IpamService();
 
+    // Called with the outcome of a submitted change, exactly once, on the I/O thread (or inline
+    // from submit): ok once the change and everything applied before it are durable; Code::try_again
+    // when a journal write failed and the change was undone.
+    using Done = std::function<void(Status)>;
+    // The one path by which a change reaches the journal: CNI requests, queued DELs, the
+    // quarantine sweep, pool definitions (and later GC, admin and Kubernetes updates). `change`
+    // must already be applied to the state (with its undo); an empty change is answered once
+    // everything before it is durable. `done` may be empty.
+    void submit(core::Change change, Done done);
+
     // Answers through `reply` exactly once, possibly later (after the journal sync).
     void handle(proto::Request req, Reply reply);
+    // Defines or updates a pool (config, later Kubernetes); `done` as for submit, or at once with
+    // the state's error when the definition is refused. Logs when existing ranges change.
+    void define_pool(const std::string& name, const std::vector<core::RangeSet>& sets, core::PoolSource source,
+                     Done done);
     // A DEL the plugin queued while the agent was down; `done(ok)` once durable. Skipped when
     // the attachment was allocated after the DEL was queued (the runtime retried ADD since).
     // Returns what it decided (at once; `done` still says whether that became durable).
     enum class QueuedDelete { released, nothing_held, superseded };
     QueuedDelete apply_queued_delete(const proto::Request& req, int64_t enqueued_unix_ns,
                                      std::function<void(bool)> done);
+    // Called on every successful ADD with what the attachment holds, before the answer is sent
+    // (the agent starts watching its addresses on the wire). Must not fail or block.
+    using OnAllocated = std::function<void(const core::Allocation&)>;
+    void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
+
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
 
@@ -57,7 +76,7 @@ public:
     bool idle() const { return inflight_.empty() && waiters_.empty() && !snapshot_pending_; }
 
     struct Stats {
-        uint64_t requests = 0, errors = 0, rollbacks = 0, snapshots = 0;
+        uint64_t snapshots = 0;  // written and durable
     };
     const Stats& stats() const { return stats_; }
 
@@ -68,8 +87,7 @@ private:
     };
     struct Waiter {
         uint64_t seq;
-        Reply reply;
-        proto::Response response;
+        Done done;
     };
 
     struct Completion {
@@ -80,8 +98,6 @@ private:
 
     // Consumes the request's strings.
     proto::Response decide(proto::Request& req, core::Change& change);
-    // Journals `change` (if any) and answers `response` once everything so far is durable.
-    void commit(core::Change change, Reply reply, proto::Response response);
     void on_committed(uint64_t epoch, uint64_t last_seq, Status st);
     void on_snapshot_written(uint64_t epoch, uint64_t seq, Status st);
     // Called on the committer thread (or inline). The I/O thread is woken by wake_drain: at the
@@ -99,6 +115,7 @@ private:
     const core::Clock& clock_;
     Options opts_;
     InodeOf inode_of_;
+    OnAllocated on_allocated_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;
@@ -118,4 +135,4 @@ private:
     bool batched_wake_ = false;   // the sink calls wake_drain after each batch
 };
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -1,4 +1,4 @@
-#include "server/queue_drain.hpp"
+#include "service/queue_drain.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include "warren/delete_queue.hpp"
 #include "warren/log_text.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 namespace asio = boost::asio;
 
@@ -18,6 +18,10 @@ QueueDrain::QueueDrain(asio::io_context& io, IpamService& service, std::string d
 
 QueueDrain::~QueueDrain() {
     worker_.join();
+}
+
+Status QueueDrain::check_dir() const {
+    return proto::check_queue_dir(dir_, uid_);
 }
 
 void QueueDrain::start_pass() {
@@ -136,4 +140,4 @@ void QueueDrain::finish_one() {
     if (more_ && applied_ + superseded_ + moved_ > 0) start_pass();
 }
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -1,4 +1,4 @@
-#include "server/ipam_service.hpp"
+#include "service/ipam_service.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include "journal/codec.hpp"
 #include "warren/log_text.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 static_assert(core::kMaxEventBytes == journal::kMaxRecordPayload,
               "every event the state makes must fit a record");
@@ -72,14 +72,23 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            // A repeated ADD gets what the key holds, whatever ranges it names (as the core does).
+            if (!ranges && !state_.find(key)) return proto::Response::failure(ranges.error());
             const uint64_t inode = req.netns_inode ? req.netns_inode : inode_of_(req.netns);
-            core::AddRequest ar{std::move(key),         std::move(req.pool),  std::move(req.ranges),
-                                std::move(*requested),  std::move(req.netns), inode,
-                                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
+            core::AddRequest ar{
+                std::move(key),
+                std::move(req.pool),
+                ranges ? std::move(*ranges) : std::nullopt,
+                std::move(*requested),
+                std::move(req.netns),
+                inode,
+                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
             auto a = state_.add(std::move(ar), now, change);
             for (auto& w : change.warnings) spdlog::warn("{}", w);
             if (!a) return proto::Response::failure(a.error());
             if (change.empty()) readded_[(*a)->key] = now;
+            if (on_allocated_) on_allocated_(**a);
             if (!change.empty() && spdlog::should_log(spdlog::level::debug)) {
                 std::string list;
                 for (auto& x : (*a)->addresses) {
@@ -117,7 +126,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             return proto::Response{true};
         }
         case Op::status: {
-            if (auto s = state_.status(req.pool, req.ranges, key.network); !s) {
+            auto ranges = core::parse_optional_range_sets(req.ranges);
+            if (!ranges) return proto::Response::failure(ranges.error());
+            if (auto s = state_.status(req.pool, *ranges, key.network); !s) {
                 auto e = s.error();
                 if (e.code != Code::invalid_config) e.code = Code::unavailable;
                 return proto::Response::failure(e);
@@ -129,18 +140,29 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
 }
 
 void IpamService::handle(proto::Request req, Reply reply) {
-    ++stats_.requests;
     const bool debug = spdlog::should_log(spdlog::level::debug);
     const std::string what = debug ? fmt::format("{} {}", proto::op_name(req.op),
                                                  log_text(req.network + "/" + req.container_id + "/" + req.ifname))
                                    : std::string{};
     core::Change change;
     auto resp = decide(req, change);
-    if (!resp.ok) {
-        ++stats_.errors;
-        if (debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
+    if (!resp.ok && debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
+    submit(std::move(change), [reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
+        reply(st ? std::move(resp) : proto::Response::failure(st.error()));
+    });
+}
+
+void IpamService::define_pool(const std::string& name, const std::vector<core::RangeSet>& sets,
+                              core::PoolSource source, Done done) {
+    if (auto* existing = state_.pool(name); existing && existing->ranges_json != core::to_json(sets).dump())
+        spdlog::warn("pool '{}' changes from {} to {}; existing allocations are kept", name, existing->ranges_json,
+                     core::to_json(sets).dump());
+    auto change = state_.define_pool(name, sets, source);
+    if (!change) {
+        if (done) done(std::unexpected(change.error()));
+        return;
     }
-    commit(std::move(change), std::move(reply), std::move(resp));
+    submit(std::move(*change), std::move(done));
 }
 
 IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request& req,
@@ -163,7 +185,7 @@ IpamService::QueuedDelete IpamService::apply_queued_delete(const proto::Request&
         spdlog::info("applied queued DEL for {}", log_text(key.str()));
         outcome = QueuedDelete::released;
     }
-    commit(std::move(change), [done = std::move(done)](proto::Response r) { done(r.ok); }, proto::Response{true});
+    submit(std::move(change), [done = std::move(done)](Status st) { done(st.has_value()); });
     return outcome;
 }
 
@@ -171,10 +193,10 @@ void IpamService::sweep_quarantine() {
     core::Change change;
     state_.sweep_quarantine(clock_.now_ns(), change);
     if (change.empty()) return;
-    commit(std::move(change), [](proto::Response) {}, proto::Response{true});
+    submit(std::move(change), {});
 }
 
-void IpamService::commit(core::Change change, Reply reply, proto::Response response) {
+void IpamService::submit(core::Change change, Done done) {
     if (!change.empty()) {
         std::string bytes;
         std::string payload;
@@ -191,11 +213,12 @@ void IpamService::commit(core::Change change, Reply reply, proto::Response respo
         maybe_snapshot();
     }
     const uint64_t wait_for = next_seq_ - 1;
+    if (!done) done = [](Status) {};
     if (wait_for <= durable_seq_) {
-        reply(std::move(response));
+        done({});
         return;
     }
-    waiters_.push_back({wait_for, std::move(reply), std::move(response)});
+    waiters_.push_back({wait_for, std::move(done)});
 }
 
 void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
@@ -209,12 +232,11 @@ void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
     while (!waiters_.empty() && waiters_.front().seq <= durable_seq_) {
         auto w = std::move(waiters_.front());
         waiters_.pop_front();
-        w.reply(std::move(w.response));
+        w.done({});
     }
 }
 
 void IpamService::roll_back(const Error& cause) {
-    ++stats_.rollbacks;
     spdlog::error("journal write failed ({}); undoing {} change(s) not yet durable and answering "
                   "their requests with 'try again later'",
                   cause.describe(), inflight_.size());
@@ -228,7 +250,7 @@ void IpamService::roll_back(const Error& cause) {
                                       "; nothing was changed, try again"};
     auto waiters = std::move(waiters_);
     waiters_.clear();
-    for (auto& w : waiters) w.reply(proto::Response::failure(answer));
+    for (auto& w : waiters) w.done(std::unexpected(answer));
 }
 
 void IpamService::maybe_snapshot() {
@@ -302,4 +324,4 @@ void IpamService::drain_completions() {
     }
 }
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -9,13 +9,13 @@
 
 #include "core/range.hpp"
 #include "journal/codec.hpp"
-#include "server/commit_sink.hpp"
-#include "server/ipam_service.hpp"
+#include "service/commit_sink.hpp"
+#include "service/ipam_service.hpp"
 #include "support/fake_storage.hpp"
 #include "support/requests.hpp"
 
 using namespace warren;
-using namespace warren::server;
+using namespace warren::service;
 using namespace std::chrono_literals;
 
 namespace {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "server/ipam_service.hpp"
+#include "service/ipam_service.hpp"
 
-namespace warren::server {
+namespace warren::service {
 
 class QueueDrain {
   public:
@@ -31,6 +31,8 @@ class QueueDrain {
     QueueDrain(const QueueDrain&) = delete;
     QueueDrain& operator=(const QueueDrain&) = delete;
 
+    // proto::check_queue_dir for this process's uid: an error names the path, owner and mode.
+    Status check_dir() const;
     // I/O thread. Starts a pass unless one is running or stop() was called; returns at once.
     void start_pass();
     // I/O thread. No new pass; DELs of a running pass not yet applied stay queued.
@@ -81,4 +83,4 @@ class QueueDrain {
     boost::asio::thread_pool worker_{1};  // last: joined before the members above go
 };
 
-}  // namespace warren::server
+}  // namespace warren::service

@@ -1,9 +1,10 @@
-#include "server/daemon.hpp"
+#include "daemon.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -14,58 +15,22 @@
 #include "journal/file_storage.hpp"
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
-#include "server/ipam_service.hpp"
-#include "server/queue_drain.hpp"
+#include "liveness/manager.hpp"
+#include "service/gc_runner.hpp"
+#include "service/ipam_service.hpp"
+#include "service/queue_drain.hpp"
+#include "service/recovery.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
-#include "warren/delete_queue.hpp"
 
-namespace warren::server {
+namespace warren {
 
 namespace asio = boost::asio;
 
 namespace {
 
-Status recover(core::IpamState& state, const journal::Recovered& rec) {
-    for (size_t i = 0; i < rec.snapshot.size(); ++i) {
-        auto e = core::decode_event(rec.snapshot[i]);
-        if (!e) return fail(Code::io, "snapshot entry " + std::to_string(i) + " is unreadable: " + e.error().message);
-        if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "snapshot entry " + std::to_string(i) + " contradicts the state: " + s.error().message);
-    }
-    for (auto& r : rec.records) {
-        auto e = core::decode_event(r.payload);
-        if (!e) return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " is unreadable: " + e.error().message);
-        if (auto s = state.replay(*e); !s)
-            return fail(Code::io, "journal record seq " + std::to_string(r.seq) + " contradicts the state: " + s.error().message);
-    }
-    return {};
-}
-
-// Defines the configured pools before anything is served; written straight to the journal.
-Result<uint64_t> define_pools(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& j) {
-    uint64_t seq = j.next_seq();
-    std::string bytes;
-    for (auto& p : cfg.pools) {
-        if (auto* existing = state.pool(p.name); existing && existing->ranges_json != core::to_json(p.sets).dump())
-            spdlog::warn("pool '{}' changes from {} to {}; existing allocations are kept", p.name,
-                         existing->ranges_json, core::to_json(p.sets).dump());
-        auto change = state.define_pool(p.name, p.sets, core::PoolSource::config);
-        if (!change) return std::unexpected(change.error());
-        for (auto& e : change->events) journal::append_record(bytes, seq++, core::encode_event(e));
-    }
-    if (auto s = j.append(bytes); !s) return std::unexpected(s.error());
-    return seq;
-}
-
-void log_pools(const core::IpamState& state) {
-    for (auto& u : state.usage())
-        for (auto& s : u.sets)
-            spdlog::info("pool '{}' {}: {} usable, {} in use, {} cooling down", u.name, s.ranges,
-                         u128_str(s.usable), u128_str(s.used), u128_str(s.quarantined));
-    if (state.pools().empty())
-        spdlog::info("no pools configured: serving only CNI configs that carry their own 'ranges'");
-}
+using namespace server;
+using namespace service;
 
 Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
     auto activated = take_activated_sockets();
@@ -81,19 +46,25 @@ Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
 class Daemon {
 public:
     Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::GroupCommitter& committer,
-           uint64_t next_seq, uint64_t journal_bytes)
+           uint64_t next_seq, uint64_t journal_bytes, liveness::EbpfMode ebpf)
         : cfg_(cfg),
+          state_(state),
           sink_(committer),
           service_(io_, state, sink_, clock_, next_seq,
                    {cfg.snapshot_after_bytes, journal_bytes}),
           drain_(io_, service_, cfg.effective_delete_queue_dir()),
+          liveness_(io_, liveness_config(cfg, ebpf), liveness::system_seams()),
+          gc_(io_, state, service_, liveness_, clock_,
+              {cfg.gc_interval_seconds * 1'000'000'000, cfg.gc_grace_seconds * 1'000'000'000}),
           sweep_timer_(io_),
           queue_timer_(io_),
           signals_(io_, SIGTERM, SIGINT) {}
 
     Status run() {
-        if (auto s = proto::check_queue_dir(cfg_.effective_delete_queue_dir(), ::geteuid()); !s)
-            return s;
+        if (auto s = define_config_pools(); !s) return s;
+        log_pools(state_);
+        if (auto s = drain_.check_dir(); !s) return s;
+        if (auto s = start_liveness(); !s) return s;
         auto listener = open_cni_socket(cfg_);
         if (!listener) return std::unexpected(listener.error());
         ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,
@@ -108,7 +79,7 @@ public:
                                                    service_.handle(std::move(r), std::move(reply));
                                                });
         server_->start();
-        schedule_sweep();
+        gc_.start();
         schedule_queue_scan();
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
             if (ec) return;
@@ -124,10 +95,79 @@ public:
     }
 
 private:
+    static liveness::LivenessConfig liveness_config(const config::AgentConfig& cfg, liveness::EbpfMode ebpf) {
+        liveness::LivenessConfig lc;
+        lc.ebpf = ebpf;
+        lc.bpffs_dir = cfg.bpffs_dir;
+        lc.interfaces = cfg.liveness_interfaces;
+        return lc;
+    }
+    // Starts the liveness signals (eBPF per liveness.ebpf), says which are on and why, makes
+    // `watch` hold every allocated and quarantined address, and watches each ADD's addresses
+    // before it is answered.
+    Status start_liveness() {
+        if (auto s = liveness_.start(); !s) return s;
+        const auto st = liveness_.status();
+        auto said = [](const liveness::SignalState& s) { return s.on ? std::string("on") : "off (" + s.why + ")"; };
+        spdlog::info("liveness signals (ebpf: {}): netns {}, holders {}, host links {}, eBPF {}",
+                     liveness::to_string(st.mode), said(st.netns), said(st.holders), said(st.host_link),
+                     st.ebpf.on ? "on, maps pinned under " + st.bpffs_dir.string() : said(st.ebpf));
+        std::vector<IpAddress> should;
+        size_t allocated = 0, quarantined = 0;
+        for (auto& [k, a] : state_.allocations()) {
+            should.insert(should.end(), a.addresses.begin(), a.addresses.end());
+            allocated += a.addresses.size();
+        }
+        for (auto& [n, p] : state_.pools())
+            for (auto& [addr, c] : p.quarantine) {
+                should.push_back(addr);
+                ++quarantined;
+            }
+        if (liveness_.ebpf_on()) {
+            auto r = liveness_.reconcile(should);
+            if (!r)
+                spdlog::warn("liveness: could not reconcile the watch map with the journal: {}",
+                             r.error().describe());
+            else
+                spdlog::info("liveness: watch map reconciled with {} allocated and {} quarantined address(es): "
+                             "{} added, {} removed, {} kept, {} failed{}",
+                             allocated, quarantined, r->added, r->removed, r->kept, r->failed,
+                             r->first_error ? " (" + r->first_error->describe() + ")" : std::string{});
+        }
+        service_.set_on_allocated([this](const core::Allocation& a) {
+            if (auto s = liveness_.watch(a.addresses); !s) {
+                ++watch_failures_;
+                spdlog::warn("liveness: could not watch the addresses of {} ({} failure(s) so far); the wire "
+                             "will not vouch for it: {}",
+                             a.key.str(), watch_failures_, s.error().describe());
+            }
+        });
+        return {};
+    }
+    // Submits the configured pools through the service and runs the I/O loop until they are
+    // durable, before anything is served.
+    Status define_config_pools() {
+        auto guard = asio::make_work_guard(io_);
+        size_t pending = 0;
+        Status result;
+        for (auto& p : cfg_.pools) {
+            ++pending;
+            service_.define_pool(p.name, p.sets, core::PoolSource::config, [&](Status st) {
+                --pending;
+                if (!st && result) result = std::move(st);
+            });
+            if (!result) break;
+        }
+        while (pending > 0) io_.run_one();
+        guard.reset();
+        io_.restart();  // the guard's end, with no other work yet, stopped the context
+        return result;
+    }
     void shutdown() {
         stopping_ = true;
         drain_.stop();
         server_->stop();
+        gc_.stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
         wait_idle();
@@ -140,14 +180,6 @@ private:
         sweep_timer_.expires_after(std::chrono::milliseconds(5));
         sweep_timer_.async_wait([this](boost::system::error_code) { wait_idle(); });
     }
-    void schedule_sweep() {
-        sweep_timer_.expires_after(std::chrono::seconds(1));
-        sweep_timer_.async_wait([this](boost::system::error_code ec) {
-            if (ec || stopping_) return;
-            service_.sweep_quarantine();
-            schedule_sweep();
-        });
-    }
     void schedule_queue_scan() {
         queue_timer_.expires_after(std::chrono::milliseconds(cfg_.queue_scan_interval_ms));
         queue_timer_.async_wait([this](boost::system::error_code ec) {
@@ -157,12 +189,16 @@ private:
         });
     }
     const config::AgentConfig& cfg_;
+    core::IpamState& state_;
     asio::io_context io_{1};
     core::SystemClock clock_;
     GroupCommitSink sink_;
     IpamService service_;
     std::unique_ptr<UnixServer> server_;
     QueueDrain drain_;
+    liveness::LivenessManager liveness_;
+    service::GcRunner gc_;
+    size_t watch_failures_ = 0;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
     bool stopping_ = false;
@@ -171,6 +207,8 @@ private:
 }  // namespace
 
 Status run_daemon(const config::AgentConfig& cfg) {
+    auto ebpf = liveness::parse_ebpf_mode(cfg.ebpf);
+    if (!ebpf) return std::unexpected(ebpf.error());
     auto lock = journal::DirLock::acquire(cfg.state_dir);
     if (!lock) return std::unexpected(lock.error());
     auto storage = journal::FileStorage::open(cfg.state_dir);
@@ -186,15 +224,12 @@ Status run_daemon(const config::AgentConfig& cfg) {
     if (auto s = recover(state, rec); !s) return std::unexpected(s.error());
     spdlog::info("recovered {} allocation(s) from {} (snapshot at seq {}, {} journal record(s))",
                  state.allocations().size(), cfg.state_dir, rec.snapshot_seq, rec.records.size());
-    auto next = define_pools(cfg, state, *jr);
-    if (!next) return std::unexpected(next.error());
-    log_pools(state);
 
     Status result;
     {
         journal::GroupCommitter committer(*jr);
         {
-            Daemon d(cfg, state, committer, *next, jr->journal_bytes());
+            Daemon d(cfg, state, committer, jr->next_seq(), jr->journal_bytes(), *ebpf);
             result = d.run();
         }
         const auto st = committer.stats();
@@ -207,4 +242,4 @@ Status run_daemon(const config::AgentConfig& cfg) {
     return result;
 }
 
-}  // namespace warren::server
+}  // namespace warren

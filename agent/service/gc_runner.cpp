@@ -1,0 +1,151 @@
+#include "service/gc_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace warren::service {
+
+namespace {
+
+std::vector<IpAddress> ended_addresses(const core::Change& change) {
+    std::vector<IpAddress> out;
+    for (auto& e : change.events)
+        if (auto* q = std::get_if<core::QuarantineEnded>(&e))
+            out.insert(out.end(), q->addresses.begin(), q->addresses.end());
+    return out;
+}
+
+}  // namespace
+
+GcRunner::GcRunner(boost::asio::io_context& io, core::IpamState& state, IpamService& service,
+                   liveness::LivenessManager& manager, const core::Clock& clock, GcRunnerSettings settings)
+    : io_(io),
+      state_(state),
+      service_(service),
+      manager_(manager),
+      clock_(clock),
+      settings_(settings),
+      policy_(core::GcSettings{settings.grace_ns}),
+      pass_timer_(io),
+      sweep_timer_(io) {}
+
+void GcRunner::start() {
+    run_pass();
+    arm_sweep();
+}
+
+void GcRunner::stop() {
+    stopped_ = true;
+    pass_timer_.cancel();
+    sweep_timer_.cancel();
+}
+
+void GcRunner::arm_pass() {
+    if (stopped_) return;
+    pass_timer_.expires_after(std::chrono::nanoseconds(settings_.interval_ns));
+    pass_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        run_pass();
+    });
+}
+
+void GcRunner::arm_sweep() {
+    if (stopped_) return;
+    sweep_timer_.expires_after(std::chrono::nanoseconds(settings_.sweep_ns));
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        sweep();
+        arm_sweep();
+    });
+}
+
+void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
+    if (busy_) {
+        if (done) done({});
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<liveness::AllocationRef> refs;
+    refs.reserve(state_.allocations().size());
+    std::unordered_map<std::string, int> kept;
+    for (auto& [key, a] : state_.allocations()) {
+        auto k = key.str();
+        int ifindex = 0;
+        if (auto it = learned_.find(k); it != learned_.end()) ifindex = kept[k] = it->second;
+        refs.push_back({std::move(k), a.netns, a.netns_inode, key.ifname, a.addresses, ifindex});
+    }
+    learned_ = std::move(kept);  // forget released attachments
+    std::vector<IpAddress> quarantined;
+    for (auto& [name, p] : state_.pools())
+        for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);
+
+    auto pass = manager_.observe(refs, quarantined);
+    for (auto& o : pass.allocations)
+        if (o.host_ifindex_learned && o.host_ifindex) learned_[o.key] = o.host_ifindex;
+    PassProbes probes(pass);
+    wire_ = probes.pass_wire();
+    passed_ = true;
+
+    result_.clear();
+    policy_.pass(state_, probes, pass.now_ns, result_);
+    core::Change change;
+    for (auto& d : result_.decisions) {
+        spdlog::info("gc: {}", d.why);
+        if (auto s = state_.record(d, change); !s)
+            spdlog::error("gc: cannot record the decision above: {}", s.error().describe());
+    }
+    for (auto& c : result_.new_conflicts)
+        spdlog::warn("gc conflict: {} {} (held by {})", c.address.str(), core::conflict_kind_name(c.kind), c.holder);
+
+    GcPassReport report;
+    report.allocations = refs.size();
+    report.quarantined = quarantined.size();
+    report.decisions = result_.decisions.size();
+    report.new_conflicts = result_.new_conflicts.size();
+    report.ended = ended_addresses(change).size();
+    report.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ++passes_;
+    spdlog::debug("gc pass: {} allocations, {} quarantined, {} decisions in {:.1f} ms", report.allocations,
+                  report.quarantined, report.decisions, report.ms);
+    if (report.decisions || report.new_conflicts)
+        spdlog::info("gc pass: {} decision(s), {} new conflict(s) over {} allocation(s) and {} quarantined "
+                     "address(es); {} address(es) left quarantine",
+                     report.decisions, report.new_conflicts, report.allocations, report.quarantined, report.ended);
+    busy_ = true;
+    submit(std::move(change), [this, report, done = std::move(done)](Status st) {
+        busy_ = false;
+        if (!st) spdlog::error("gc: the pass's decisions were not made durable (retried next pass): {}",
+                               st.error().describe());
+        if (done) done(report);
+        arm_pass();
+    });
+}
+
+void GcRunner::sweep() {
+    // With eBPF on, only as of the last read of the wire: traffic since then is not known yet.
+    if (manager_.ebpf_on() && !passed_) return;
+    int64_t now = clock_.now_ns();
+    core::NoWire none;
+    const core::Wire& wire = wire_.available() ? static_cast<const core::Wire&>(wire_) : none;
+    if (wire_.available()) now = std::min(now, wire_.read_ns());
+    core::Change change;
+    state_.sweep_quarantine(now, change, wire);
+    if (change.empty()) return;
+    submit(std::move(change), {});
+}
+
+void GcRunner::submit(core::Change change, std::function<void(Status)> done) {
+    auto ended = ended_addresses(change);
+    service_.submit(std::move(change), [this, ended = std::move(ended), done = std::move(done)](Status st) {
+        if (st && !ended.empty()) {
+            if (auto u = manager_.unwatch(ended); !u)
+                spdlog::warn("gc: could not stop watching {} address(es) back in the free set: {}", ended.size(),
+                             u.error().describe());
+            spdlog::info("gc: {} address(es) left quarantine and are free again", ended.size());
+        }
+        if (done) done(st);
+    });
+}
+
+}  // namespace warren::service

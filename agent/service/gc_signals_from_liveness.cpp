@@ -1,0 +1,59 @@
+#include "service/gc_signals_from_liveness.hpp"
+
+namespace warren::service {
+
+using core::Tri;
+
+core::Observation to_observation(const liveness::AllocationObservation& o) {
+    core::Observation out;
+    switch (o.netns) {
+        case liveness::NetnsSignal::present: out.netns = Tri::yes; break;
+        case liveness::NetnsSignal::gone:
+        case liveness::NetnsSignal::replaced: out.netns = Tri::no; break;
+        case liveness::NetnsSignal::unknown: break;
+    }
+    switch (o.held) {
+        case liveness::HeldSignal::held: out.held = Tri::yes; break;
+        case liveness::HeldSignal::not_held: out.held = Tri::no; break;
+        case liveness::HeldSignal::unknown: break;
+    }
+    switch (o.host_link) {
+        case liveness::HostLinkSignal::present: out.link = Tri::yes; break;
+        case liveness::HostLinkSignal::gone: out.link = Tri::no; break;
+        case liveness::HostLinkSignal::unknown: break;
+    }
+    return out;
+}
+
+PassWire::PassWire(const liveness::ObservePass& pass)
+    : available_(pass.ebpf && !pass.wire_error), strangers_(pass.strangers.size()), read_ns_(pass.now_ns) {
+    if (!available_) return;
+    for (auto& a : pass.allocations)
+        for (auto& s : a.addresses) add(s);
+    for (auto& s : pass.quarantined) add(s);
+}
+
+void PassWire::add(const liveness::AddressSighting& s) {
+    if (s.wire != liveness::WireSignal::seen) return;
+    auto& slot = seen_[s.address];
+    slot.last_seen_ns = std::max(slot.last_seen_ns, s.last_seen_ns);
+    slot.two_links = slot.two_links || s.multi_link;
+}
+
+std::optional<core::Sighting> PassWire::seen(const IpAddress& a) const {
+    auto it = seen_.find(a);
+    if (it == seen_.end()) return std::nullopt;
+    return it->second;
+}
+
+PassProbes::PassProbes(const liveness::ObservePass& pass) : wire_(pass) {
+    by_key_.reserve(pass.allocations.size());
+    for (auto& o : pass.allocations) by_key_.emplace(o.key, to_observation(o));
+}
+
+core::Observation PassProbes::observe(const core::Allocation& a) const {
+    auto it = by_key_.find(a.key.str());
+    return it == by_key_.end() ? core::Observation{} : it->second;
+}
+
+}  // namespace warren::service

@@ -1,0 +1,52 @@
+#pragma once
+// The GC runner's translation of one LivenessManager::observe() pass (raw signals) into the
+// core policy's input (core::Probes, core::Wire). Pure: no I/O.
+//
+// netns: present -> yes; gone or replaced (the recorded namespace left the path) -> no;
+// unknown -> unknown. held: held -> yes, not_held -> no. host link: present -> yes, gone -> no.
+// Kubernetes: unknown (no API source yet). The wire: available when the pass read the maps;
+// a sighting per address the classifier saw (wall clock, two_links when on a second link).
+// Thread-safety: none; built and used on the runner's thread during one pass.
+#include <string>
+#include <unordered_map>
+
+#include "core/gc_policy.hpp"
+#include "liveness/observation.hpp"
+
+namespace warren::service {
+
+core::Observation to_observation(const liveness::AllocationObservation& o);
+
+class PassWire final : public core::Wire {
+  public:
+    PassWire() = default;
+    explicit PassWire(const liveness::ObservePass& pass);
+    bool available() const override { return available_; }
+    std::optional<core::Sighting> seen(const IpAddress& a) const override;
+    uint64_t strangers() const override { return strangers_; }
+    // When the maps were read (wall clock ns); 0 when never.
+    int64_t read_ns() const { return read_ns_; }
+
+  private:
+    void add(const liveness::AddressSighting& s);
+    bool available_ = false;
+    uint64_t strangers_ = 0;
+    int64_t read_ns_ = 0;
+    std::unordered_map<IpAddress, core::Sighting> seen_;
+};
+
+// Probes over one pass: allocations are found by AttachmentKey::str() (the AllocationRef key);
+// one the pass did not observe gets all-unknown signals.
+class PassProbes final : public core::Probes {
+  public:
+    explicit PassProbes(const liveness::ObservePass& pass);
+    core::Observation observe(const core::Allocation& a) const override;
+    const core::Wire& wire() const override { return wire_; }
+    const PassWire& pass_wire() const { return wire_; }
+
+  private:
+    PassWire wire_;
+    std::unordered_map<std::string, core::Observation> by_key_;
+};
+
+}  // namespace warren::service

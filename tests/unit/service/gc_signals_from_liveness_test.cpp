@@ -1,0 +1,100 @@
+#include "service/gc_signals_from_liveness.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace warren;
+using namespace warren::service;
+using core::Tri;
+using liveness::HeldSignal;
+using liveness::HostLinkSignal;
+using liveness::NetnsSignal;
+using liveness::WireSignal;
+
+namespace {
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+liveness::AllocationObservation obs(NetnsSignal n, HeldSignal h, HostLinkSignal l) {
+    liveness::AllocationObservation o;
+    o.key = "net/c1/eth0";
+    o.netns = n;
+    o.held = h;
+    o.host_link = l;
+    return o;
+}
+}  // namespace
+
+TEST(GcSignalsFromLiveness, EachSignalMapsToItsTri) {
+    auto live = to_observation(obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
+    EXPECT_EQ(live.netns, Tri::yes);
+    EXPECT_EQ(live.held, Tri::yes);
+    EXPECT_EQ(live.link, Tri::yes);
+    EXPECT_EQ(live.kube, Tri::unknown);
+
+    auto dead = to_observation(obs(NetnsSignal::gone, HeldSignal::not_held, HostLinkSignal::gone));
+    EXPECT_EQ(dead.netns, Tri::no);
+    EXPECT_EQ(dead.held, Tri::no);
+    EXPECT_EQ(dead.link, Tri::no);
+
+    // The recorded namespace left the path: its path is gone for GC.
+    auto replaced = to_observation(obs(NetnsSignal::replaced, HeldSignal::not_held, HostLinkSignal::gone));
+    EXPECT_EQ(replaced.netns, Tri::no);
+
+    auto unknown = to_observation(obs(NetnsSignal::unknown, HeldSignal::unknown, HostLinkSignal::unknown));
+    EXPECT_EQ(unknown.netns, Tri::unknown);
+    EXPECT_EQ(unknown.held, Tri::unknown);
+    EXPECT_EQ(unknown.link, Tri::unknown);
+}
+
+TEST(GcSignalsFromLiveness, WireHoldsSightingsOfAllocationsAndQuarantineOnly) {
+    liveness::ObservePass pass;
+    pass.now_ns = 5'000;
+    pass.ebpf = true;
+    auto o = obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present);
+    o.addresses.push_back({ip("10.0.0.2"), WireSignal::seen, 1'000, 3, 300, 7, 7, false});
+    o.addresses.push_back({ip("10.0.0.3"), WireSignal::not_seen});
+    pass.allocations.push_back(o);
+    pass.quarantined.push_back({ip("10.0.0.9"), WireSignal::seen, 2'000, 1, 60, 8, 7, true});
+    pass.quarantined.push_back({ip("10.0.0.10"), WireSignal::unknown});
+    pass.strangers.push_back({ip("10.0.0.77"), 1'500, 1, 60, 7, 7, false});
+
+    PassProbes probes(pass);
+    const auto& wire = probes.wire();
+    ASSERT_TRUE(wire.available());
+    EXPECT_EQ(probes.pass_wire().read_ns(), 5'000);
+    auto a = wire.seen(ip("10.0.0.2"));
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->last_seen_ns, 1'000);
+    EXPECT_FALSE(a->two_links);
+    auto q = wire.seen(ip("10.0.0.9"));
+    ASSERT_TRUE(q.has_value());
+    EXPECT_EQ(q->last_seen_ns, 2'000);
+    EXPECT_TRUE(q->two_links);
+    EXPECT_FALSE(wire.seen(ip("10.0.0.3")).has_value());
+    EXPECT_FALSE(wire.seen(ip("10.0.0.10")).has_value());
+    EXPECT_FALSE(wire.seen(ip("10.0.0.77")).has_value());
+    EXPECT_EQ(wire.strangers(), 1u);
+
+    core::Allocation alloc;
+    alloc.key = {"net", "c1", "eth0"};
+    EXPECT_EQ(probes.observe(alloc).netns, Tri::yes);
+    core::Allocation other;
+    other.key = {"net", "c2", "eth0"};
+    auto none = probes.observe(other);
+    EXPECT_EQ(none.netns, Tri::unknown);
+    EXPECT_EQ(none.held, Tri::unknown);
+    EXPECT_EQ(none.link, Tri::unknown);
+}
+
+TEST(GcSignalsFromLiveness, NoWireWithoutEbpfOrWhenTheMapsCouldNotBeRead) {
+    liveness::ObservePass off;
+    off.ebpf = false;
+    auto o = obs(NetnsSignal::gone, HeldSignal::not_held, HostLinkSignal::gone);
+    o.addresses.push_back({ip("10.0.0.2"), WireSignal::seen, 1'000});
+    off.allocations.push_back(o);
+    EXPECT_FALSE(PassProbes(off).wire().available());
+
+    liveness::ObservePass failed = off;
+    failed.ebpf = true;
+    failed.wire_error = "cannot read watch";
+    EXPECT_FALSE(PassProbes(failed).wire().available());
+}
