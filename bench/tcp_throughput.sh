@@ -44,11 +44,11 @@ ip netns exec "$NS_B" ping -c1 -W2 "$A" >/dev/null
 
 ip netns exec "$NS_A" iperf3 -s -p 5201 >/dev/null 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 50); do ip netns exec "$NS_B" iperf3 -c "$A" -t 0.1 >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do ip netns exec "$NS_A" ss -ltnH 2>/dev/null | grep -q ":5201 " && break; sleep 0.05; done
 
 # one_run [-R]: Mbit/s received, pod B -> pod A (or A -> B with -R).
 one_run() {
-  ip netns exec "$NS_B" iperf3 -c "$A" -t "$SECS" -f m "$@" | awk '/receiver/ {print $(NF-2)}'
+  timeout $((SECS + 20)) ip netns exec "$NS_B" iperf3 -c "$A" -t "$SECS" -f m "$@" | awk '/receiver/ {print $(NF-2)}'
 }
 hold() {
   local out
