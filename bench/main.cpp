@@ -58,6 +58,7 @@ struct Options {
     bool keep = false;
     bool strict = false;
     bool interleave = false;
+    std::string ebpf;         // liveness.ebpf for warrend ("" keeps its default)
 };
 
 void usage() {
@@ -78,6 +79,8 @@ Runs host-local and warren side by side on this machine and prints one markdown 
   --interleave         alternate the peers call by call in the sequential runs
                        (default: each peer runs its N calls as one block)
   --only cni|load      run only the exec'd-plugin part or only the socket load
+  --ebpf auto|on|off   warrend's liveness.ebpf (pins in a private dir under /sys/fs/bpf,
+                       removed at the end)                               [warrend's default]
   --quick              smaller runs (smoke test): -n 100, 3 bursts, 1 s loads
   --strict             exit 3 when a target is missed
   --keep               keep the temp dir (agent log, journal) for inspection
@@ -699,8 +702,18 @@ int run(const Options& o) {
     }
 
     // Two agent pools: "default" for the exec'd plugin, "bulk" (a /9) for the socket load.
+    const std::string bpffs = "/sys/fs/bpf/warren-bench-" + std::to_string(::getpid());
+    struct Unpin {
+        std::string dir;
+        ~Unpin() {
+            std::error_code ec;
+            if (!dir.empty()) fs::remove_all(dir, ec);
+        }
+    } unpin{o.ebpf.empty() || o.ebpf == "off" ? std::string() : bpffs};
+    const std::string liveness =
+        o.ebpf.empty() ? "" : R"("liveness":{"ebpf":")" + o.ebpf + R"(","bpffsDir":")" + bpffs + R"("},)";
     write_file(tmp.path() + "/warrend.json",
-               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)"
+               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)" + liveness +
                R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
     progress("starting warrend (" + o.warrend + ")");
     Agent agent(o.warrend, tmp.path() + "/warrend.json", agent_log, sock);
@@ -742,7 +755,7 @@ int main(int argc, char** argv) {
     o.warrend = here + "/warrend";
     o.plugin = here + "/warren";
 
-    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave };
+    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf };
     static const option opts[] = {{"burst", required_argument, nullptr, kBurst},
                                   {"burst-repeats", required_argument, nullptr, kRepeats},
                                   {"load-seconds", required_argument, nullptr, kSeconds},
@@ -756,6 +769,7 @@ int main(int argc, char** argv) {
                                   {"keep", no_argument, nullptr, kKeep},
                                   {"only", required_argument, nullptr, kOnly},
                                   {"interleave", no_argument, nullptr, kInterleave},
+                                  {"ebpf", required_argument, nullptr, kEbpf},
                                   {"help", no_argument, nullptr, 'h'},
                                   {nullptr, 0, nullptr, 0}};
     try {
@@ -782,6 +796,7 @@ int main(int argc, char** argv) {
                 case kKeep: o.keep = true; break;
                 case kOnly: o.only = optarg; break;
                 case kInterleave: o.interleave = true; break;
+                case kEbpf: o.ebpf = optarg; break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
             }
@@ -792,6 +807,10 @@ int main(int argc, char** argv) {
     }
     if (!o.only.empty() && o.only != "cni" && o.only != "load") {
         std::fprintf(stderr, "warren-bench: --only takes 'cni' or 'load'\n");
+        return 2;
+    }
+    if (!o.ebpf.empty() && o.ebpf != "auto" && o.ebpf != "on" && o.ebpf != "off") {
+        std::fprintf(stderr, "warren-bench: --ebpf takes 'auto', 'on' or 'off', not '%s'\n", o.ebpf.c_str());
         return 2;
     }
     if (o.n < 1 || o.burst < 1 || o.burst_repeats < 1 || o.load_conns < 1 || o.load_seconds <= 0) {
