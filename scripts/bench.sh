@@ -18,7 +18,8 @@ TARGETS=(warrend warren warren-bench warren-bpf-bench warren-tc-hold)
 build "${TARGETS[@]}" >/dev/null || build "${TARGETS[@]}"
 # The eBPF liveness rows (root): ADD p50 with the agent's watch insert (--ebpf on) against
 # without (--ebpf off), alternating runs of the exec'd-plugin part; TCP throughput between two
-# pods with and without the classifier (bench/tcp_throughput.sh).
+# pods with and without the classifier (bench/tcp_throughput.sh); one GC pass over 10,000 live
+# allocations, as warrend times it (warren-bench --gc-pass).
 liveness_rows() {
   local n=300 runs=2 tcp_runs=3 tcp_secs=5 off=() on=() r v
   [[ $1 == quick ]] && { n=100; runs=1; tcp_runs=1; tcp_secs=2; }
@@ -40,6 +41,7 @@ liveness_rows() {
       printf "| ADD p50 (exec included), --ebpf off → on (watch insert before the answer; mean of %d run(s) × %d ADDs) | — | %.2f → %.2f ms | %.3fx | ≤ 1.05x | %s |\n",
         runs, n, m[1], m[2], r, (r <= 1.05 ? "PASS" : "**MISS**") }'
   "$WARREN_ROOT/bench/tcp_throughput.sh" "$BUILD_DIR/bin" "$tcp_runs" "$tcp_secs"
+  "$BUILD_DIR/bin/warren-bench" --gc-pass 10000 --ebpf on
 }
 
 rc=0
