@@ -19,7 +19,8 @@ std::vector<IpAddress> ended_addresses(const core::Change& change) {
 }  // namespace
 
 GcRunner::GcRunner(boost::asio::io_context& io, core::IpamState& state, IpamService& service,
-                   liveness::LivenessManager& manager, const core::Clock& clock, GcRunnerSettings settings)
+                   liveness::LivenessManager& manager, const core::Clock& clock,
+                   GcRunnerSettings settings)
     : io_(io),
       state_(state),
       service_(service),
@@ -96,7 +97,8 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
             spdlog::error("gc: cannot record the decision above: {}", s.error().describe());
     }
     for (auto& c : result_.new_conflicts)
-        spdlog::warn("gc conflict: {} {} (held by {})", c.address.str(), core::conflict_kind_name(c.kind), c.holder);
+        spdlog::warn("gc conflict: {} {} (held by {})", c.address.str(),
+                     core::conflict_kind_name(c.kind), c.holder);
 
     GcPassReport report;
     report.allocations = refs.size();
@@ -104,19 +106,23 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     report.decisions = result_.decisions.size();
     report.new_conflicts = result_.new_conflicts.size();
     report.ended = ended_addresses(change).size();
-    report.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    report.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++passes_;
-    spdlog::debug("gc pass: {} allocations, {} quarantined, {} decisions in {:.1f} ms", report.allocations,
-                  report.quarantined, report.decisions, report.ms);
+    spdlog::debug("gc pass: {} allocations, {} quarantined, {} decisions in {:.1f} ms",
+                  report.allocations, report.quarantined, report.decisions, report.ms);
     if (report.decisions || report.new_conflicts)
-        spdlog::info("gc pass: {} decision(s), {} new conflict(s) over {} allocation(s) and {} quarantined "
-                     "address(es); {} address(es) left quarantine",
-                     report.decisions, report.new_conflicts, report.allocations, report.quarantined, report.ended);
+        spdlog::info(
+            "gc pass: {} decision(s), {} new conflict(s) over {} allocation(s) and {} quarantined "
+            "address(es); {} address(es) left quarantine",
+            report.decisions, report.new_conflicts, report.allocations, report.quarantined,
+            report.ended);
     busy_ = true;
     submit(std::move(change), [this, report, done = std::move(done)](Status st) {
         busy_ = false;
-        if (!st) spdlog::error("gc: the pass's decisions were not made durable (retried next pass): {}",
-                               st.error().describe());
+        if (!st)
+            spdlog::error("gc: the pass's decisions were not made durable (retried next pass): {}",
+                          st.error().describe());
         if (done) done(report);
         arm_pass();
     });
@@ -129,19 +135,26 @@ void GcRunner::sweep() {
     core::NoWire none;
     const core::Wire& wire = wire_.available() ? static_cast<const core::Wire&>(wire_) : none;
     if (wire_.available()) now = std::min(now, wire_.read_ns());
+    std::vector<core::Decision> decided;
+    state_.quarantine_decisions(now, wire, decided);
+    if (decided.empty()) return;
     core::Change change;
-    state_.sweep_quarantine(now, change, wire);
-    if (change.empty()) return;
+    for (auto& d : decided) {
+        spdlog::info("gc: {}", d.why);
+        if (auto s = state_.record(d, change); !s)
+            spdlog::error("gc: cannot record the decision above: {}", s.error().describe());
+    }
     submit(std::move(change), {});
 }
 
 void GcRunner::submit(core::Change change, std::function<void(Status)> done) {
     auto ended = ended_addresses(change);
-    service_.submit(std::move(change), [this, ended = std::move(ended), done = std::move(done)](Status st) {
+    service_.submit(std::move(change), [this, ended = std::move(ended),
+                                        done = std::move(done)](Status st) {
         if (st && !ended.empty()) {
             if (auto u = manager_.unwatch(ended); !u)
-                spdlog::warn("gc: could not stop watching {} address(es) back in the free set: {}", ended.size(),
-                             u.error().describe());
+                spdlog::warn("gc: could not stop watching {} address(es) back in the free set: {}",
+                             ended.size(), u.error().describe());
             spdlog::info("gc: {} address(es) left quarantine and are free again", ended.size());
         }
         if (done) done(st);

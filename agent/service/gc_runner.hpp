@@ -39,7 +39,8 @@ struct GcPassReport {
 class GcRunner {
   public:
     GcRunner(boost::asio::io_context& io, core::IpamState& state, IpamService& service,
-             liveness::LivenessManager& manager, const core::Clock& clock, GcRunnerSettings settings);
+             liveness::LivenessManager& manager, const core::Clock& clock,
+             GcRunnerSettings settings);
 
     // Runs a first pass now, then one per interval, and the quarantine sweep every second.
     void start();

@@ -7,26 +7,43 @@ using core::Tri;
 core::Observation to_observation(const liveness::AllocationObservation& o) {
     core::Observation out;
     switch (o.netns) {
-        case liveness::NetnsSignal::present: out.netns = Tri::yes; break;
+        case liveness::NetnsSignal::present:
+            out.netns = Tri::yes;
+            break;
         case liveness::NetnsSignal::gone:
-        case liveness::NetnsSignal::replaced: out.netns = Tri::no; break;
-        case liveness::NetnsSignal::unknown: break;
+        case liveness::NetnsSignal::replaced:
+            out.netns = Tri::no;
+            break;
+        case liveness::NetnsSignal::unknown:
+            break;
     }
     switch (o.held) {
-        case liveness::HeldSignal::held: out.held = Tri::yes; break;
-        case liveness::HeldSignal::not_held: out.held = Tri::no; break;
-        case liveness::HeldSignal::unknown: break;
+        case liveness::HeldSignal::held:
+            out.held = Tri::yes;
+            break;
+        case liveness::HeldSignal::not_held:
+            out.held = Tri::no;
+            break;
+        case liveness::HeldSignal::unknown:
+            break;
     }
     switch (o.host_link) {
-        case liveness::HostLinkSignal::present: out.link = Tri::yes; break;
-        case liveness::HostLinkSignal::gone: out.link = Tri::no; break;
-        case liveness::HostLinkSignal::unknown: break;
+        case liveness::HostLinkSignal::present:
+            out.link = Tri::yes;
+            break;
+        case liveness::HostLinkSignal::gone:
+            out.link = Tri::no;
+            break;
+        case liveness::HostLinkSignal::unknown:
+            break;
     }
     return out;
 }
 
 PassWire::PassWire(const liveness::ObservePass& pass)
-    : available_(pass.ebpf && !pass.wire_error), strangers_(pass.strangers.size()), read_ns_(pass.now_ns) {
+    : available_(pass.ebpf && !pass.wire_error),
+      strangers_(pass.strangers.size()),
+      read_ns_(pass.now_ns) {
     if (!available_) return;
     for (auto& a : pass.allocations)
         for (auto& s : a.addresses) add(s);

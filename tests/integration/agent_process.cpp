@@ -35,6 +35,10 @@ std::vector<std::string> Agent::command(const AgentSpec& spec) const {
                                   "--log-level", "debug"};
     for (auto& c : spec.pod_cidrs) argv.insert(argv.end(), {"--pod-cidr", c});
     if (spec.cooldown) argv.insert(argv.end(), {"--cooldown", std::to_string(*spec.cooldown)});
+    argv.insert(argv.end(), {"--ebpf", spec.ebpf});
+    if (!spec.bpffs_dir.empty()) argv.insert(argv.end(), {"--bpffs-dir", spec.bpffs_dir});
+    if (spec.gc_interval) argv.insert(argv.end(), {"--gc-interval", std::to_string(*spec.gc_interval)});
+    if (spec.gc_grace) argv.insert(argv.end(), {"--gc-grace", std::to_string(*spec.gc_grace)});
     argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
     return argv;
 }

@@ -22,6 +22,12 @@ inline std::string plugin_path() { return bin_dir() + "/warren"; }
 struct AgentSpec {
     std::vector<std::string> pod_cidrs;  // one --pod-cidr each
     std::optional<int> cooldown;         // --cooldown; nullopt keeps warrend's default
+    // --ebpf: "off" unless a test asks for eBPF, so no test pins under the global
+    // /sys/fs/bpf/warren or attaches to links it does not own; with it, give bpffs_dir.
+    std::string ebpf = "off";
+    std::string bpffs_dir;             // --bpffs-dir when not empty
+    std::optional<int> gc_interval;    // --gc-interval
+    std::optional<int> gc_grace;       // --gc-grace
     std::vector<std::string> extra_args;
     bool socket_activated = false;       // run under systemd-socket-activate -l <socket>
     std::vector<std::string> wrapper;    // exec'd in front of warrend (e.g. prlimit ...), same pid

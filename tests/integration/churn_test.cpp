@@ -56,11 +56,14 @@ void parallel_for(size_t n, Fn fn) {
 // Removes the private bpffs dir's hooks and pins, after the agent is gone (also on failure).
 class BpffsGuard {
   public:
-    BpffsGuard(Agent& agent, std::string dir) : agent_(agent), dir_(std::move(dir)) {}
+    BpffsGuard(Agent& agent, const Netns& node, std::string dir)
+        : agent_(agent), node_(node), dir_(std::move(dir)) {}
     ~BpffsGuard() { detach(); }
     RunResult detach() {
         agent_.kill9();
-        auto r = run_cmd({warrend_path(), "--detach-all", "--bpffs-dir", dir_}, 30s);
+        auto r = run_cmd({"nsenter", "--net=" + node_.path(), warrend_path(), "--detach-all",
+                          "--bpffs-dir", dir_},
+                         30s);
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
         return r;
@@ -69,12 +72,15 @@ class BpffsGuard {
 
   private:
     Agent& agent_;
+    const Netns& node_;
     std::string dir_;
 };
 
 class ChurnTest : public IntegrationTest {
   protected:
-    json conf() { return bridge_conf("wrn-churn", bridge_name(), warren_ipam(agent().socket())); }
+    json conf() { return bridge_conf("wrn-churn", bridge_, warren_ipam(agent().socket())); }
+    // Debian's bridge plugin, run in the node namespace.
+    CniResult bridge(const json& c, const CniCall& cc) { return cni_exec(bridge_script_, c, cc); }
 
     // ADDs `pods[first, last)` through bridge, checking each address against the live owners.
     void add_pods(size_t first, size_t last) {
@@ -174,6 +180,8 @@ class ChurnTest : public IntegrationTest {
         return out;
     }
 
+    std::string bridge_ = unique_name("wrb");
+    std::string bridge_script_;
     std::mt19937 rng_;
     std::mutex mu_;
     std::map<std::string, std::string> owners_;  // address -> live (or zombie) pod
@@ -188,16 +196,26 @@ TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDead
     RecordProperty("seed", std::to_string(seed));
     rng_.seed(seed);
 
-    BpffsGuard bpffs(agent(), "/sys/fs/bpf/warren-test-" + std::to_string(::getpid()));
-    ASSERT_TRUE(agent().start(
-        {.pod_cidrs = {kCidr},
-         .cooldown = kCooldown,
-         .extra_args = {"--gc-interval", std::to_string(kInterval), "--gc-grace",
-                        std::to_string(kGrace), "--ebpf", "on", "--bpffs-dir", bpffs.dir()}}));
+    // warrend and the bridge plugin run in a "node" namespace of the test's own, so the agent
+    // attaches only to links this test made and --detach-all touches no other test's filters.
+    const Netns& node = new_netns();
+    ASSERT_TRUE(node.ok());
+    bridge_script_ = tmp("bridge-in-node");
+    write_file(bridge_script_,
+               "#!/bin/sh\nexec nsenter --net=" + node.path() + " " + kBridgePlugin + "\n");
+    ASSERT_EQ(::chmod(bridge_script_.c_str(), 0755), 0);
+    BpffsGuard bpffs(agent(), node, "/sys/fs/bpf/warren-test-" + std::to_string(::getpid()));
+    ASSERT_TRUE(agent().start({.pod_cidrs = {kCidr},
+                               .cooldown = kCooldown,
+                               .ebpf = "on",
+                               .bpffs_dir = bpffs.dir(),
+                               .gc_interval = kInterval,
+                               .gc_grace = kGrace,
+                               .wrapper = {"nsenter", "--net=" + node.path()}}));
     // The bridge with a fixed MAC: a Linux bridge otherwise takes its ports' lowest MAC, which
     // changes as pods come and go, and bridge's CHECK compares it with the ADD result's.
-    auto br = run_cmd(
-        {"ip", "link", "add", bridge_name(), "address", "02:57:41:00:00:01", "type", "bridge"});
+    auto br = run_cmd({"ip", "-n", node.name(), "link", "add", bridge_, "address",
+                       "02:57:41:00:00:01", "type", "bridge"});
     ASSERT_TRUE(br.ok()) << br.describe();
     probe_ = &new_netns();
     ASSERT_TRUE(probe_->ok());

@@ -11,7 +11,9 @@ using liveness::NetnsSignal;
 using liveness::WireSignal;
 
 namespace {
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+IpAddress ip(const char* s) {
+    return *IpAddress::parse(s);
+}
 
 liveness::AllocationObservation obs(NetnsSignal n, HeldSignal h, HostLinkSignal l) {
     liveness::AllocationObservation o;
@@ -24,7 +26,8 @@ liveness::AllocationObservation obs(NetnsSignal n, HeldSignal h, HostLinkSignal 
 }  // namespace
 
 TEST(GcSignalsFromLiveness, EachSignalMapsToItsTri) {
-    auto live = to_observation(obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
+    auto live =
+        to_observation(obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
     EXPECT_EQ(live.netns, Tri::yes);
     EXPECT_EQ(live.held, Tri::yes);
     EXPECT_EQ(live.link, Tri::yes);
@@ -36,10 +39,12 @@ TEST(GcSignalsFromLiveness, EachSignalMapsToItsTri) {
     EXPECT_EQ(dead.link, Tri::no);
 
     // The recorded namespace left the path: its path is gone for GC.
-    auto replaced = to_observation(obs(NetnsSignal::replaced, HeldSignal::not_held, HostLinkSignal::gone));
+    auto replaced =
+        to_observation(obs(NetnsSignal::replaced, HeldSignal::not_held, HostLinkSignal::gone));
     EXPECT_EQ(replaced.netns, Tri::no);
 
-    auto unknown = to_observation(obs(NetnsSignal::unknown, HeldSignal::unknown, HostLinkSignal::unknown));
+    auto unknown =
+        to_observation(obs(NetnsSignal::unknown, HeldSignal::unknown, HostLinkSignal::unknown));
     EXPECT_EQ(unknown.netns, Tri::unknown);
     EXPECT_EQ(unknown.held, Tri::unknown);
     EXPECT_EQ(unknown.link, Tri::unknown);
