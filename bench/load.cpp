@@ -135,7 +135,9 @@ LoadResult run_load(const LoadOptions& o) {
         }
         set_out(c, idx, false);
     };
+    uint64_t issued = 0;
     auto send_next = [&](Conn& c, uint32_t idx) {
+        ++issued;
         patch_counter(c);
         c.sent = 0;
         c.t_sent = now_ns();
@@ -187,7 +189,7 @@ LoadResult run_load(const LoadOptions& o) {
             if (ok) ++res.total_ok;
             if (!ok && res.first_error.empty()) res.first_error = std::string(payload);
             c.rlen = 0;
-            if (now < t_end) {
+            if (now < t_end && (o.max_requests == 0 || issued < o.max_requests)) {
                 send_next(c, idx);
             } else {
                 c.done = true;

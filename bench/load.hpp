@@ -18,6 +18,7 @@ struct LoadOptions {
     int conns = 64;
     double warmup_s = 0.3;   // answers in this window are not counted
     double seconds = 3.0;    // measured window
+    uint64_t max_requests = 0;  // stop sending after this many requests (0: no limit)
 };
 
 struct LoadResult {

@@ -58,6 +58,8 @@ struct Options {
     bool keep = false;
     bool strict = false;
     bool interleave = false;
+    std::string ebpf;         // liveness.ebpf for warrend ("": off)
+    int gc_pass = 0;          // > 0: only the GC pass timing over this many allocations
 };
 
 void usage() {
@@ -78,6 +80,11 @@ Runs host-local and warren side by side on this machine and prints one markdown 
   --interleave         alternate the peers call by call in the sequential runs
                        (default: each peer runs its N calls as one block)
   --only cni|load      run only the exec'd-plugin part or only the socket load
+  --ebpf auto|on|off   warrend's liveness.ebpf (pins in a private dir under /sys/fs/bpf,
+                       removed at the end; with eBPF the agent attaches to every pod-facing
+                       veth on the machine)                              [off]
+  --gc-pass N          only this: N live allocations, then warrend's GC pass time over them
+                       (its debug log), one row                          [off]
   --quick              smaller runs (smoke test): -n 100, 3 bursts, 1 s loads
   --strict             exit 3 when a target is missed
   --keep               keep the temp dir (agent log, journal) for inspection
@@ -667,7 +674,65 @@ void print_notes(const RunFacts& f, const LoadResults& ld, bool all) {
 }
 
 
+// --gc-pass N: a warrend (liveness.ebpf per --ebpf, default on; gc every second; debug log) gets
+// N durable ADDs on its socket (netns: its own, so every allocation is alive), then the GC
+// passes it logs ("gc pass: <n> allocations, ... in <ms> ms") over all N are read back; one
+// markdown row with the median of 5 such passes.
+int run_gc_pass(const Options& o) {
+    TempDir tmp(o.dir, o.keep);
+    const std::string state = tmp.path() + "/state", sock = tmp.path() + "/warren.sock";
+    const std::string log = tmp.path() + "/warrend.log";
+    fs::create_directories(state);
+    const std::string ebpf = o.ebpf.empty() ? "on" : o.ebpf;
+    const std::string bpffs = "/sys/fs/bpf/warren-bench-" + std::to_string(::getpid());
+    struct Unpin {
+        std::string dir;
+        ~Unpin() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    } unpin{bpffs};
+    write_file(tmp.path() + "/warrend.json",
+               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"debug",)" +
+                   R"("liveness":{"ebpf":")" + ebpf + R"(","bpffsDir":")" + bpffs + R"("},)" +
+                   R"("gc":{"intervalSeconds":1},"pools":{"bulk":{"cidrs":["10.128.0.0/9"]}}})");
+    Agent agent(o.warrend, tmp.path() + "/warrend.json", log, sock);
+    LoadOptions lo;
+    lo.socket = sock;
+    lo.conns = 8;
+    lo.warmup_s = 0;
+    lo.seconds = 120;
+    lo.max_requests = static_cast<uint64_t>(o.gc_pass);
+    const LoadResult lr = run_load(lo);
+    if (lr.total_ok != lo.max_requests)
+        throw std::runtime_error("only " + std::to_string(lr.total_ok) + " of " + std::to_string(lo.max_requests) +
+                                 " ADDs succeeded: " + lr.first_error);
+    const std::string want = "gc pass: " + std::to_string(o.gc_pass) + " allocations";
+    std::vector<double> ms;
+    for (int waited = 0; ms.size() < 5 && waited < 150; ++waited) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ms.clear();
+        std::ifstream in(log);
+        for (std::string line; std::getline(in, line);)
+            if (auto at = line.find(want); at != std::string::npos)
+                if (auto in_ms = line.rfind(" in "); in_ms != std::string::npos && in_ms > at)
+                    ms.push_back(std::stod(line.substr(in_ms + 4)));
+    }
+    const int exit = agent.stop();
+    if (ms.empty())
+        throw std::runtime_error("warrend logged no '" + want + "' line (exit " + std::to_string(exit) + "):\n" +
+                                 agent.log_tail());
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    const double med = sorted[sorted.size() / 2];
+    std::printf("| GC pass over %d live allocations (liveness.ebpf %s; warrend's own timing, median of %zu passes, "
+                "max %.1f ms) | — | %.1f ms | — | ≤ 20 ms | %s |\n",
+                o.gc_pass, ebpf.c_str(), sorted.size(), sorted.back(), med, med <= 20 ? "PASS" : "**MISS**");
+    return 0;
+}
+
 int run(const Options& o) {
+    if (o.gc_pass > 0) return run_gc_pass(o);
     const bool do_cni = o.only.empty() || o.only == "cni", do_load = o.only.empty() || o.only == "load";
     for (auto* p : {&o.warrend, &o.plugin, &o.host_local})
         if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
@@ -699,8 +764,19 @@ int run(const Options& o) {
     }
 
     // Two agent pools: "default" for the exec'd plugin, "bulk" (a /9) for the socket load.
+    const std::string bpffs = "/sys/fs/bpf/warren-bench-" + std::to_string(::getpid());
+    struct Unpin {
+        std::string dir;
+        ~Unpin() {
+            std::error_code ec;
+            if (!dir.empty()) fs::remove_all(dir, ec);
+        }
+    } unpin{bpffs};
+    // Off unless asked: an agent with eBPF attaches to every pod-facing veth on the machine.
+    const std::string liveness = R"("liveness":{"ebpf":")" + (o.ebpf.empty() ? std::string("off") : o.ebpf) +
+                                 R"(","bpffsDir":")" + bpffs + R"("},)";
     write_file(tmp.path() + "/warrend.json",
-               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)"
+               R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","logLevel":"info",)" + liveness +
                R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
     progress("starting warrend (" + o.warrend + ")");
     Agent agent(o.warrend, tmp.path() + "/warrend.json", agent_log, sock);
@@ -742,7 +818,7 @@ int main(int argc, char** argv) {
     o.warrend = here + "/warrend";
     o.plugin = here + "/warren";
 
-    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave };
+    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf, kGcPass };
     static const option opts[] = {{"burst", required_argument, nullptr, kBurst},
                                   {"burst-repeats", required_argument, nullptr, kRepeats},
                                   {"load-seconds", required_argument, nullptr, kSeconds},
@@ -756,6 +832,8 @@ int main(int argc, char** argv) {
                                   {"keep", no_argument, nullptr, kKeep},
                                   {"only", required_argument, nullptr, kOnly},
                                   {"interleave", no_argument, nullptr, kInterleave},
+                                  {"ebpf", required_argument, nullptr, kEbpf},
+                                  {"gc-pass", required_argument, nullptr, kGcPass},
                                   {"help", no_argument, nullptr, 'h'},
                                   {nullptr, 0, nullptr, 0}};
     try {
@@ -782,6 +860,8 @@ int main(int argc, char** argv) {
                 case kKeep: o.keep = true; break;
                 case kOnly: o.only = optarg; break;
                 case kInterleave: o.interleave = true; break;
+                case kEbpf: o.ebpf = optarg; break;
+                case kGcPass: o.gc_pass = std::stoi(optarg); break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
             }
@@ -792,6 +872,14 @@ int main(int argc, char** argv) {
     }
     if (!o.only.empty() && o.only != "cni" && o.only != "load") {
         std::fprintf(stderr, "warren-bench: --only takes 'cni' or 'load'\n");
+        return 2;
+    }
+    if (!o.ebpf.empty() && o.ebpf != "auto" && o.ebpf != "on" && o.ebpf != "off") {
+        std::fprintf(stderr, "warren-bench: --ebpf takes 'auto', 'on' or 'off', not '%s'\n", o.ebpf.c_str());
+        return 2;
+    }
+    if (o.gc_pass < 0 || o.gc_pass > 1'000'000) {
+        std::fprintf(stderr, "warren-bench: --gc-pass wants a number of allocations from 1 to 1000000\n");
         return 2;
     }
     if (o.n < 1 || o.burst < 1 || o.burst_repeats < 1 || o.load_conns < 1 || o.load_seconds <= 0) {

@@ -2,8 +2,11 @@
 # A live tour of warren on this machine: builds it, starts warrend on a dual-stack pool, plugs
 # three network namespaces ("pods") into a Linux bridge through the real CNI bridge plugin with
 # `"ipam": {"type": "warren"}`, pings between them over IPv4 and IPv6, shows the agent's log,
-# deletes one pod and shows its address cooling down. Then warrend keeps running (its log
-# follows) until Ctrl-C; on exit the namespaces, the bridge and the agent are removed.
+# deletes one pod and shows its address cooling down, then lets one pod vanish without a DEL
+# (warren reclaims its address: candidate, release stale, quarantine ended) and keeps a zombie
+# (netns path gone, a process in it still sending: reported, never released). Then warrend
+# keeps running (its log follows) until Ctrl-C; on exit the namespaces, the bridge, the
+# agent and its eBPF hooks and pins are removed.
 #
 #   sudo ./scripts/demo.sh               # the tour, then wait for Ctrl-C
 #   sudo ./scripts/demo.sh --no-wait     # the tour, then clean up and exit (CI, scripted runs)
@@ -15,7 +18,7 @@ WAIT=1
 for a in "$@"; do
   case $a in
     --no-wait) WAIT=0 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument '$a' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -26,11 +29,16 @@ fi
 
 POOL_V4=10.244.0.0/24
 POOL_V6=fd00:10:244::/64
-COOLDOWN=10
+COOLDOWN=5
+GC_INTERVAL=1
+GC_GRACE=3
+BPFFS_DIR=/sys/fs/bpf/warren-demo
 SOCKET=/run/warren/warren.sock
 BRIDGE=warren-demo0
 NETWORK=warren-demo
 PODS=(a b c)
+EXTRA_PODS=(d e z)
+ZOMBIE_PID=
 
 # ------------------------------------------------------------------ build
 if [[ ${SKIP_DEPS:-0} != 1 ]]; then
@@ -60,7 +68,12 @@ cleanup() {
   trap - EXIT INT TERM
   heading "cleaning up"
   [[ -n $TAIL_PID ]] && kill "$TAIL_PID" 2>/dev/null
-  for p in "${PODS[@]}" d; do
+  if [[ -n $ZOMBIE_PID ]]; then
+    kill -KILL -- "-$ZOMBIE_PID" 2>/dev/null || kill -KILL "$ZOMBIE_PID" 2>/dev/null || true
+    wait "$ZOMBIE_PID" 2>/dev/null || true
+    echo "stopped the zombie (pid $ZOMBIE_PID)"
+  fi
+  for p in "${PODS[@]}" "${EXTRA_PODS[@]}"; do
     if ip netns list | grep -qw "warren-demo-$p"; then
       ip netns del "warren-demo-$p" && echo "removed netns warren-demo-$p"
     fi
@@ -76,6 +89,11 @@ cleanup() {
     wait "$AGENT_PID" 2>/dev/null || true
     echo "stopped warrend (pid $AGENT_PID)"
   fi
+  if [[ -d $BPFFS_DIR ]]; then
+    "$BIN/warrend" --detach-all --bpffs-dir "$BPFFS_DIR" >/dev/null 2>&1 || true
+    rm -rf "$BPFFS_DIR" 2>/dev/null || true
+    echo "detached warren's eBPF hooks, removed $BPFFS_DIR"
+  fi
   rm -f "$SOCKET"
   rmdir /run/warren/delete-queue 2>/dev/null || true
   if (( CREATED_RUN_DIR )); then rmdir /run/warren 2>/dev/null || true; fi
@@ -88,7 +106,7 @@ trap 'exit 130' INT TERM
 trap 'echo "demo: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # Leftovers of an earlier run that was killed hard.
-for p in "${PODS[@]}" d; do ip netns del "warren-demo-$p" 2>/dev/null || true; done
+for p in "${PODS[@]}" "${EXTRA_PODS[@]}"; do ip netns del "warren-demo-$p" 2>/dev/null || true; done
 ip link del "$BRIDGE" 2>/dev/null || true
 
 # ------------------------------------------------------------------ agent
@@ -98,7 +116,8 @@ if ss -xlH 2>/dev/null | awk '{print $5}' | grep -qx "$SOCKET"; then
   exit 1
 fi
 ARGS=(--state-dir "$STATE" --socket "$SOCKET" --pod-cidr "$POOL_V4" --pod-cidr "$POOL_V6"
-      --cooldown "$COOLDOWN" --log-level debug)
+      --cooldown "$COOLDOWN" --gc-interval "$GC_INTERVAL" --gc-grace "$GC_GRACE"
+      --ebpf auto --bpffs-dir "$BPFFS_DIR" --log-level debug)
 note "$BIN/warrend ${ARGS[*]}"
 "$BIN/warrend" "${ARGS[@]}" 2>"$LOG" &
 AGENT_PID=$!
@@ -197,6 +216,78 @@ cni DEL d "" "$BIN/warren" && echo "DEL pod-d: ok"
 
 heading "what warrend logged since the DEL"
 tail -n +"$((LOG_MARK + 1))" "$LOG" | sed 's/^/  | /'
+
+# ------------------------------------------------------------------ GC: a pod vanishes, a zombie stays
+# new_pod <p>: a netns plugged in through the bridge plugin; prints its IPv4 address.
+new_pod() {
+  ip netns add "warren-demo-$1"
+  ip -n "warren-demo-$1" link set lo up
+  cni ADD "$1" >/dev/null
+  ip -n "warren-demo-$1" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1
+}
+# wait_log <seconds> <pattern>: waits until the log (since LOG_MARK) has a line matching pattern.
+wait_log() {
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do
+    tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -q -- "$2" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# log_about <address>: the agent's lines since LOG_MARK that name the address.
+# (The demo's own polling ADDs are left out.)
+log_about() { tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -F -- "$1" | grep -v ' debug add ' | sed 's/^/  | /' || true; }
+
+heading "a pod vanishes without a DEL (kubelet crash, node reboot): warren reclaims its address"
+note "GC settings: --gc-interval ${GC_INTERVAL}s, --gc-grace ${GC_GRACE}s, --cooldown ${COOLDOWN}s"
+V4[e]=$(new_pod e)
+echo "pod-e has ${V4[e]}"
+LOG_MARK=$(wc -l <"$LOG")
+ip netns del warren-demo-e
+note "ip netns del warren-demo-e (no CNI DEL): the netns path, its holders and the host veth are gone"
+START=$SECONDS
+bound=$((GC_GRACE + COOLDOWN + 2 * GC_INTERVAL + 3))
+reclaimed=0
+rc=0
+while ((SECONDS - START <= bound)); do
+  if out=$(cni ADD d "IP=${V4[e]}" "$BIN/warren" 2>&1); then reclaimed=1; break; fi
+  sleep 0.5
+done
+if ((reclaimed)); then
+  echo "after ~$((SECONDS - START))s a new pod got ${V4[e]}:"
+  echo "$out" | pretty
+  cni DEL d "" "$BIN/warren" && echo "DEL pod-d: ok"
+else
+  echo "demo: ${V4[e]} was not reclaimed within ${bound}s" >&2
+  rc=1
+fi
+note "why (the agent logs each decision once):"
+log_about "${V4[e]}"
+((rc == 0)) || exit 1
+
+heading "a zombie: the netns path is deleted while a process in it keeps sending"
+V4[z]=$(new_pod z)
+echo "pod-z has ${V4[z]}; a shell in it pings pod-a (${V4[a]}) every 0.2s"
+setsid ip netns exec warren-demo-z sh -c "while :; do ping -c1 -W1 ${V4[a]} >/dev/null; sleep 0.2; done" \
+  </dev/null >/dev/null 2>&1 &
+ZOMBIE_PID=$!
+sleep 0.5
+LOG_MARK=$(wc -l <"$LOG")
+ip netns del warren-demo-z
+note "ip netns del warren-demo-z: the path is gone, the namespace is not"
+wait_log $((GC_GRACE + COOLDOWN + 2 * GC_INTERVAL)) "${V4[z]}.* is kept" || sleep $((GC_GRACE + 2 * GC_INTERVAL))
+sleep $((2 * GC_INTERVAL))
+note "what warrend logged about ${V4[z]}:"
+log_about "${V4[z]}"
+note "another pod asking for ${V4[z]}:"
+rc=0
+out=$(cni ADD d "IP=${V4[z]}" "$BIN/warren") || rc=$?
+echo "$out" | pretty
+if ((rc == 0)); then
+  echo "demo: the zombie's address ${V4[z]} was handed out" >&2
+  exit 1
+fi
+echo "exit $rc (refused: the zombie still holds it)"
 
 # ------------------------------------------------------------------ wait
 if (( WAIT )); then

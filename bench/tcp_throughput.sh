@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# TCP throughput between two pods on a Linux bridge, without and with warren's liveness
+# classifier on both host veths (warren-tc-hold attaches it, both pods' addresses watched):
+# iperf3, RUNS runs of SECONDS s each way per setting, alternating the settings run by run;
+# the median of each is printed as markdown rows in warren-bench's columns. Needs root and
+# iperf3. Everything it makes (netns, links, pins) is removed on exit.
+#
+#   bench/tcp_throughput.sh BIN_DIR [RUNS [SECONDS]]      # defaults: 3 runs, 5 s
+set -euo pipefail
+BIN=${1:?usage: tcp_throughput.sh BIN_DIR [RUNS [SECONDS]]}
+RUNS=${2:-3}
+SECS=${3:-5}
+command -v iperf3 >/dev/null || { echo "tcp_throughput: iperf3 is missing; run scripts/install-deps.sh" >&2; exit 1; }
+[[ -x $BIN/warren-tc-hold ]] || { echo "tcp_throughput: $BIN/warren-tc-hold is missing" >&2; exit 1; }
+
+TAG=$$
+BR=wtb$TAG
+NS_A=wtn-$TAG-a NS_B=wtn-$TAG-b
+HA=wta$TAG HB=wtb$TAG-b
+A=10.250.0.2 B=10.250.0.3
+HOLD_PID= SERVER_PID=
+
+cleanup() {
+  [[ -n $HOLD_PID ]] && { kill -TERM "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null || true; }
+  [[ -n $SERVER_PID ]] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  ip link del "$BR" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+ip link add "$BR" type bridge
+ip link set "$BR" up
+for side in A B; do
+  ns=NS_$side host=H$side addr=$side
+  ip netns add "${!ns}"
+  ip link add "${!host}" type veth peer name eth0 netns "${!ns}"
+  ip link set "${!host}" master "$BR" up
+  ip -n "${!ns}" addr add "${!addr}/24" dev eth0
+  ip -n "${!ns}" link set eth0 up
+  ip -n "${!ns}" link set lo up
+done
+ip netns exec "$NS_B" ping -c1 -W2 "$A" >/dev/null
+
+ip netns exec "$NS_A" iperf3 -s -p 5201 >/dev/null 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do ip netns exec "$NS_A" ss -ltnH 2>/dev/null | grep -q ":5201 " && break; sleep 0.05; done
+
+# one_run [-R]: Mbit/s received, pod B -> pod A (or A -> B with -R).
+one_run() {
+  timeout $((SECS + 20)) ip netns exec "$NS_B" iperf3 -c "$A" -t "$SECS" -f m "$@" | awk '/receiver/ {print $(NF-2)}'
+}
+hold() {
+  local out
+  out=$(mktemp)
+  "$BIN/warren-tc-hold" --link "$HA" --link "$HB" --watch "$A" --watch "$B" >"$out" &
+  HOLD_PID=$!
+  for _ in $(seq 100); do grep -q attached "$out" && break; sleep 0.05; done
+  rm -f "$out"
+  kill -0 "$HOLD_PID"
+}
+release() { kill -TERM "$HOLD_PID"; wait "$HOLD_PID"; HOLD_PID=; }
+
+declare -a off_fwd on_fwd off_rev on_rev
+for ((r = 0; r < RUNS; r++)); do
+  off_fwd+=("$(one_run)")
+  off_rev+=("$(one_run -R)")
+  hold
+  on_fwd+=("$(one_run)")
+  on_rev+=("$(one_run -R)")
+  release
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+row() {
+  local what=$1 off on
+  off=$(median "${@:2:RUNS}")
+  on=$(median "${@:RUNS+2}")
+  awk -v w="$what" -v off="$off" -v on="$on" -v runs="$RUNS" -v secs="$SECS" 'BEGIN {
+    r = on / off
+    printf "| TCP pod→pod over a bridge, %s (iperf3, median of %d × %d s): classifier off → on | — | %.2f → %.2f Gbit/s | %.3fx | ≥ 0.97x | %s |\n",
+      w, runs, secs, off / 1000, on / 1000, r, (r >= 0.97 ? "PASS" : "**MISS**")
+  }'
+}
+row "B→A" "${off_fwd[@]}" "${on_fwd[@]}"
+row "A→B" "${off_rev[@]}" "${on_rev[@]}"
