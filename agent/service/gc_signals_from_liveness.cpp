@@ -37,6 +37,10 @@ core::Observation to_observation(const liveness::AllocationObservation& o) {
         case liveness::HostLinkSignal::unknown:
             break;
     }
+    // The kernel hands a freed namespace's inode number to the next namespace made, so a
+    // process in another pod can hold the recorded inode. A namespace that still lives keeps its
+    // veth, so with the path gone and the learned host link gone, that holder is not this pod.
+    if (out.netns == Tri::no && out.link == Tri::no && out.held == Tri::yes) out.held = Tri::no;
     return out;
 }
 

@@ -50,6 +50,23 @@ TEST(GcSignalsFromLiveness, EachSignalMapsToItsTri) {
     EXPECT_EQ(unknown.link, Tri::unknown);
 }
 
+// The churn test found a dead pod kept as held-by-process: its inode number went to a new pod's
+// namespace. A holder with the path and the learned host link both gone is that other namespace.
+TEST(GcSignalsFromLiveness, AHolderOfAReusedInodeIsNotThePodOnceItsHostLinkIsGone) {
+    auto reused = to_observation(obs(NetnsSignal::gone, HeldSignal::held, HostLinkSignal::gone));
+    EXPECT_EQ(reused.held, Tri::no);
+    // A real zombie keeps its veth: the holder stands.
+    auto zombie = to_observation(obs(NetnsSignal::gone, HeldSignal::held, HostLinkSignal::present));
+    EXPECT_EQ(zombie.held, Tri::yes);
+    // Without a learned link nothing tells them apart: the holder stands (never free the living).
+    auto unlearned =
+        to_observation(obs(NetnsSignal::gone, HeldSignal::held, HostLinkSignal::unknown));
+    EXPECT_EQ(unlearned.held, Tri::yes);
+    // With the path still there the pod is alive whatever the link says.
+    auto present = to_observation(obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::gone));
+    EXPECT_EQ(present.held, Tri::yes);
+}
+
 TEST(GcSignalsFromLiveness, WireHoldsSightingsOfAllocationsAndQuarantineOnly) {
     liveness::ObservePass pass;
     pass.now_ns = 5'000;
