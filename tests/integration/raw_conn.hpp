@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 
 #include "warren/protocol.hpp"
@@ -53,39 +54,27 @@ class RawConn {
         bool eof = false;
     };
     Got read_until_close(std::chrono::milliseconds timeout) {
-        Got g;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        char buf[4096];
-        for (;;) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return g;
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-            ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n > 0) {
-                g.bytes.append(buf, static_cast<size_t>(n));
-                continue;
-            }
-            if (n == 0 || errno == ECONNRESET) {
-                g.eof = true;
-                return g;
-            }
-            if (errno != EINTR) return g;
-        }
+        return read_until(timeout, [](const std::string&) { return false; });
     }
 
     // Reads until one whole response frame has arrived, the peer closes, or `timeout` passes.
     Got read_frame(std::chrono::milliseconds timeout) {
+        return read_until(timeout, [](const std::string& b) {
+            if (b.size() < proto::kHeaderSize) return false;
+            auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(b.data()),
+                                            proto::Kind::response, 1 << 20);
+            return !len || b.size() >= proto::kHeaderSize + *len;
+        });
+    }
+
+    // Reads until `enough(bytes so far)`, the peer closes, or `timeout` passes.
+    Got read_until(std::chrono::milliseconds timeout,
+                   const std::function<bool(const std::string&)>& enough) {
         Got g;
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         char buf[4096];
         for (;;) {
-            if (g.bytes.size() >= proto::kHeaderSize) {
-                auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(g.bytes.data()),
-                                                proto::Kind::response, 1 << 20);
-                if (!len || g.bytes.size() >= proto::kHeaderSize + *len) return g;
-            }
+            if (enough(g.bytes)) return g;
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return g;
