@@ -34,20 +34,8 @@ struct ContainerdEnv {
     }
 };
 
-class ContainerdTest : public ::testing::Test {
+class ContainerdTest : public RuntimeSuite<ContainerdEnv> {
   protected:
-    static void SetUpTestSuite() {
-        if (::geteuid() == 0) env_ = new ContainerdEnv;
-    }
-    static void TearDownTestSuite() {
-        delete env_;
-        env_ = nullptr;
-    }
-    void SetUp() override {
-        WARREN_REQUIRE_ROOT();
-        ASSERT_NE(env_, nullptr);
-        ASSERT_EQ(env_->error, "") << "suite set-up failed";
-    }
     void TearDown() override {
         if (!env_) return;
         env_->containerd->stop_all();
@@ -92,7 +80,6 @@ class ContainerdTest : public ::testing::Test {
         return "del " + network_ + "/" + containerd().cni_id(id) + "/eth0";
     }
 
-    static inline ContainerdEnv* env_ = nullptr;
     std::string network_;
     std::unique_ptr<LinkGuard> bridge_;
 };

@@ -35,20 +35,8 @@ struct PodmanEnv {
     }
 };
 
-class PodmanTest : public ::testing::Test {
+class PodmanTest : public RuntimeSuite<PodmanEnv> {
   protected:
-    static void SetUpTestSuite() {
-        if (::geteuid() == 0) env_ = new PodmanEnv;
-    }
-    static void TearDownTestSuite() {
-        delete env_;
-        env_ = nullptr;
-    }
-    void SetUp() override {
-        WARREN_REQUIRE_ROOT();
-        ASSERT_NE(env_, nullptr);
-        ASSERT_EQ(env_->error, "") << "suite set-up failed";
-    }
     void TearDown() override {
         if (env_) env_->podman->remove_all();
         for (auto& n : networks_) remove_cni_cache(n);
@@ -100,7 +88,6 @@ class PodmanTest : public ::testing::Test {
         return "del " + network + "/" + podman().id(name) + "/eth0";
     }
 
-    static inline PodmanEnv* env_ = nullptr;
     std::vector<std::unique_ptr<LinkGuard>> bridges_;
     std::vector<std::string> networks_;
 };

@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include "agent_process.hpp"
 #include "netns.hpp"
 #include "process.hpp"
+#include "support/privileged.hpp"
 
 namespace warren::it {
 
@@ -80,6 +84,25 @@ class ForwardingGuard {
 
   private:
     std::string v4_, v6_;
+};
+
+// One runtime set-up (agent + runtime) per test suite: made once when root, checked by each test.
+template <class Env>
+class RuntimeSuite : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (::geteuid() == 0) env_ = new Env;
+    }
+    static void TearDownTestSuite() {
+        delete env_;
+        env_ = nullptr;
+    }
+    void SetUp() override {
+        WARREN_REQUIRE_ROOT();
+        ASSERT_NE(env_, nullptr);
+        ASSERT_EQ(env_->error, "") << "suite set-up failed";
+    }
+    static inline Env* env_ = nullptr;
 };
 
 }  // namespace warren::it
