@@ -7,6 +7,9 @@ namespace warren {
 
 inline constexpr std::string_view kDefaultSocket = "/run/warren/warren.sock";
 inline constexpr std::string_view kDefaultStateDir = "/var/lib/warren";
+// The admin socket (warrenctl) and the metrics listener (GET /metrics).
+inline constexpr std::string_view kDefaultAdminSocket = "/run/warren/admin.sock";
+inline constexpr std::string_view kDefaultMetricsAddress = "127.0.0.1:9464";
 // Where the agent pins its liveness maps (liveness.bpffsDir).
 inline constexpr std::string_view kDefaultBpffsDir = "/sys/fs/bpf/warren";
 

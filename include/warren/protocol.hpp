@@ -34,7 +34,8 @@ inline constexpr uint16_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr uint32_t kDefaultMaxPayload = 64 * 1024;
 
-enum class Kind : uint16_t { request = 1, response = 2, request_binary = 3 };
+// 4 and 5: the admin socket's request and response (admin_protocol.hpp).
+enum class Kind : uint16_t { request = 1, response = 2, request_binary = 3, admin_request = 4, admin_response = 5 };
 
 std::array<uint8_t, kHeaderSize> encode_header(Kind kind, uint32_t payload_len);
 // Validates magic, version and the cap; returns the payload length. Expecting Kind::request also
