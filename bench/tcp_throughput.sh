@@ -2,7 +2,7 @@
 # TCP throughput between two pods on a Linux bridge, without and with warren's liveness
 # classifier on both host veths (warren-tc-hold attaches it, both pods' addresses watched):
 # iperf3, RUNS runs of SECONDS s each way per setting, alternating the settings run by run
-# (off, on, off, on, ...) so slow drift of a shared host hits both alike. The server and the
+# (off, on, on, off, off, on, ...) so slow drift of a shared host hits both alike. The server and the
 # client are pinned to the same CPUs in every run (server on the last CPU, client on the first)
 # so the settings differ only in the classifier. Printed as markdown rows in warren-bench's
 # columns: the median of each setting, the median and range of the per-pair ratios (on/off of
@@ -68,14 +68,23 @@ hold() {
 release() { kill -TERM "$HOLD_PID"; wait "$HOLD_PID"; HOLD_PID=; }
 
 declare -a off_fwd on_fwd off_rev on_rev
-for ((r = 0; r < RUNS; r++)); do
+off_pair() {
   off_fwd+=("$(one_run)")
   off_rev+=("$(one_run -R)")
+}
+on_pair() {
   hold
+  rx0=$(cat "/sys/class/net/$HB/statistics/rx_packets") rxb0=$(cat "/sys/class/net/$HB/statistics/rx_bytes")
   on_fwd+=("$(one_run)")
+  rx1=$(cat "/sys/class/net/$HB/statistics/rx_packets") rxb1=$(cat "/sys/class/net/$HB/statistics/rx_bytes")
   on_rev+=("$(one_run -R)")
   release
-  echo "tcp_throughput: run $((r + 1))/$RUNS Mbit/s B→A off ${off_fwd[r]} on ${on_fwd[r]}, A→B off ${off_rev[r]} on ${on_rev[r]}" >&2
+}
+# off, on, on, off, off, on, ...: a steady drift of the host favours neither setting.
+for ((r = 0; r < RUNS; r++)); do
+  if ((r % 2 == 0)); then off_pair; on_pair; else on_pair; off_pair; fi
+  echo "tcp_throughput: run $((r + 1))/$RUNS Mbit/s B→A off ${off_fwd[r]} on ${on_fwd[r]}, A→B off ${off_rev[r]} on ${on_rev[r]};" \
+    "pod B's host veth took $(((rx1 - rx0) / SECS)) packets/s (mean $(((rxb1 - rxb0) / (rx1 - rx0 + 1))) B) in the B→A run with the classifier" >&2
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
