@@ -771,6 +771,7 @@ int run_ebpf_ab(const Options& o) {
                              sock + R"("}})"});
     }
     std::vector<double> off, on, ratio, diff_us;  // diff_us: on - off of the ADDs made next to each other
+    const double cpu0[2] = {process_cpu_s(agents[0]->pid()), process_cpu_s(agents[1]->pid())};
     for (int r = 0; r < o.ebpf_ab; ++r) {
         std::vector<std::vector<uint64_t>> t;
         auto seq = sequential(peers, o.n, true, &t);
@@ -782,6 +783,10 @@ int run_ebpf_ab(const Options& o) {
         progress("round " + std::to_string(r + 1) + "/" + std::to_string(o.ebpf_ab) + ": ADD p50 ebpf off " +
                  std::to_string(off.back()) + " ms, on " + std::to_string(on.back()) + " ms");
     }
+    // Every call of the rounds, warm-ups included: 20 ADD+DEL, then n ADDs and n DELs.
+    const double calls = double(o.ebpf_ab) * (40.0 + 2.0 * o.n);
+    const double cpu_us[2] = {(process_cpu_s(agents[0]->pid()) - cpu0[0]) / calls * 1e6,
+                              (process_cpu_s(agents[1]->pid()) - cpu0[1]) / calls * 1e6};
     for (auto& a : agents) a->stop();
     const auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
     const double lo_v = *lo, hi_v = *hi;
@@ -789,9 +794,10 @@ int run_ebpf_ab(const Options& o) {
     const double d = percentile(diff_us, 50);
     std::printf("| ADD p50 (exec included), liveness.ebpf off → on (the watch insert before the answer; two agents, "
                 "calls alternated, %d round(s) × %d ADDs; ratio = median of the rounds, range %.3f–%.3f; median "
-                "difference of the ADDs made next to each other: %+.0f µs) "
+                "difference of the ADDs made next to each other: %+.0f µs; agent CPU per call, all threads: "
+                "%.0f → %.0f µs) "
                 "| — | %.2f → %.2f ms | %.3fx | ≤ 1.05x | %s |\n",
-                o.ebpf_ab, o.n, lo_v, hi_v, d, m_off, m_on, r, r <= 1.05 ? "PASS" : "**MISS**");
+                o.ebpf_ab, o.n, lo_v, hi_v, d, cpu_us[0], cpu_us[1], m_off, m_on, r, r <= 1.05 ? "PASS" : "**MISS**");
     return 0;
 }
 
