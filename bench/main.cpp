@@ -60,6 +60,7 @@ struct Options {
     bool interleave = false;
     std::string ebpf;         // liveness.ebpf for warrend ("": off)
     int gc_pass = 0;          // > 0: only the GC pass timing over this many allocations
+    int ebpf_ab = 0;          // > 0: only the ADD p50 of liveness.ebpf off vs on, this many rounds
 };
 
 void usage() {
@@ -85,6 +86,9 @@ Runs host-local and warren side by side on this machine and prints one markdown 
                        veth on the machine)                              [off]
   --gc-pass N          only this: N live allocations, then warrend's GC pass time over them
                        (its debug log), one row                          [off]
+  --ebpf-ab R          only this: two warrends, liveness.ebpf off and on, their plugins exec'd
+                       alternately call by call, -n ADDs per round, R rounds; one row with the
+                       ADD p50 ratio on/off (median and range of the rounds) [off]
   --quick              smaller runs (smoke test): -n 100, 3 bursts, 1 s loads
   --strict             exit 3 when a target is missed
   --keep               keep the temp dir (agent log, journal) for inspection
@@ -285,7 +289,9 @@ struct SeqResult {
 // ADD 0..n-1 then DEL 0..n-1. Each peer runs its block alone (the default), or the peers
 // alternate call by call (`interleave`), which spreads drifting machine noise over both but
 // lets each peer's calls run with the other's caches and an agent idle for ~10 ms in between.
-std::vector<SeqResult> sequential(std::vector<Peer>& peers, int n, bool interleave) {
+// `add_ns`, when given, gets each peer's ADD times in call order.
+std::vector<SeqResult> sequential(std::vector<Peer>& peers, int n, bool interleave,
+                                  std::vector<std::vector<uint64_t>>* add_ns = nullptr) {
     std::vector<std::unique_ptr<Slot>> slots;
     for (auto& p : peers) slots.push_back(std::make_unique<Slot>(p.program, p.conf));
     for (size_t k = 0; k < peers.size(); ++k)  // warm the page cache and the agent
@@ -319,6 +325,7 @@ std::vector<SeqResult> sequential(std::vector<Peer>& peers, int n, bool interlea
                     one(k, i);
                 }
         }
+        if (add_ns && std::strcmp(cmd, "ADD") == 0) *add_ns = t;
         for (size_t k = 0; k < peers.size(); ++k)
             (std::strcmp(cmd, "ADD") == 0 ? out[k].add : out[k].del) = summarize_ns(std::move(t[k]));
     }
@@ -731,8 +738,72 @@ int run_gc_pass(const Options& o) {
     return 0;
 }
 
+// --ebpf-ab R: what the watch insert adds to an ADD. Two warrends on the same machine, one
+// with liveness.ebpf off and one on (which inserts each address into `watch` before it
+// answers), and their plugins exec'd alternately call by call, so drift on a shared host hits
+// both alike; R rounds of -n ADDs (then DELs). One markdown row: the medians of the rounds' ADD
+// p50s, and the ratio on/off as the median of the rounds with their range.
+int run_ebpf_ab(const Options& o) {
+    if (::access(o.warrend.c_str(), X_OK) != 0 || ::access(o.plugin.c_str(), X_OK) != 0)
+        throw std::runtime_error(o.warrend + " or " + o.plugin + " is not an executable file");
+    TempDir tmp(o.dir, o.keep);
+    const std::string bpffs = "/sys/fs/bpf/warren-bench-" + std::to_string(::getpid());
+    struct Unpin {
+        std::string dir;
+        ~Unpin() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    } unpin{bpffs};
+    std::vector<Peer> peers;
+    std::vector<std::unique_ptr<Agent>> agents;
+    for (const std::string mode : {"off", "on"}) {
+        const std::string dir = tmp.path() + "/" + mode, sock = dir + "/warren.sock";
+        fs::create_directories(dir + "/state");
+        write_file(dir + "/warrend.json",
+                   R"({"stateDir":")" + dir + R"(/state","socket":")" + sock + R"(","logLevel":"info",)" +
+                       R"("liveness":{"ebpf":")" + mode + R"(","bpffsDir":")" + bpffs + R"("},)" +
+                       R"("pools":{"default":{"cidrs":["10.64.0.0/16"]}}})");
+        progress("starting warrend with liveness.ebpf " + mode);
+        agents.push_back(std::make_unique<Agent>(o.warrend, dir + "/warrend.json", dir + "/warrend.log", sock));
+        peers.push_back({"ebpf " + mode, o.plugin, fs::path(o.plugin).parent_path().string(),
+                         R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"warren","socket":")" +
+                             sock + R"("}})"});
+    }
+    std::vector<double> off, on, ratio, diff_us;  // diff_us: on - off of the ADDs made next to each other
+    const double cpu0[2] = {process_cpu_s(agents[0]->pid()), process_cpu_s(agents[1]->pid())};
+    for (int r = 0; r < o.ebpf_ab; ++r) {
+        std::vector<std::vector<uint64_t>> t;
+        auto seq = sequential(peers, o.n, true, &t);
+        for (size_t i = 0; i < t[0].size() && i < t[1].size(); ++i)
+            diff_us.push_back((double(t[1][i]) - double(t[0][i])) / 1e3);
+        off.push_back(seq[0].add.p50_ms);
+        on.push_back(seq[1].add.p50_ms);
+        ratio.push_back(seq[1].add.p50_ms / seq[0].add.p50_ms);
+        progress("round " + std::to_string(r + 1) + "/" + std::to_string(o.ebpf_ab) + ": ADD p50 ebpf off " +
+                 std::to_string(off.back()) + " ms, on " + std::to_string(on.back()) + " ms");
+    }
+    // Every call of the rounds, warm-ups included: 20 ADD+DEL, then n ADDs and n DELs.
+    const double calls = double(o.ebpf_ab) * (40.0 + 2.0 * o.n);
+    const double cpu_us[2] = {(process_cpu_s(agents[0]->pid()) - cpu0[0]) / calls * 1e6,
+                              (process_cpu_s(agents[1]->pid()) - cpu0[1]) / calls * 1e6};
+    for (auto& a : agents) a->stop();
+    const auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
+    const double lo_v = *lo, hi_v = *hi;
+    const double r = percentile(ratio, 50), m_off = percentile(off, 50), m_on = percentile(on, 50);
+    const double d = percentile(diff_us, 50);
+    std::printf("| ADD p50 (exec included), liveness.ebpf off → on (the watch insert before the answer; two agents, "
+                "calls alternated, %d round(s) × %d ADDs; ratio = median of the rounds, range %.3f–%.3f; median "
+                "difference of the ADDs made next to each other: %+.0f µs; agent CPU per call, all threads: "
+                "%.0f → %.0f µs) "
+                "| — | %.2f → %.2f ms | %.3fx | ≤ 1.05x | %s |\n",
+                o.ebpf_ab, o.n, lo_v, hi_v, d, cpu_us[0], cpu_us[1], m_off, m_on, r, r <= 1.05 ? "PASS" : "**MISS**");
+    return 0;
+}
+
 int run(const Options& o) {
     if (o.gc_pass > 0) return run_gc_pass(o);
+    if (o.ebpf_ab > 0) return run_ebpf_ab(o);
     const bool do_cni = o.only.empty() || o.only == "cni", do_load = o.only.empty() || o.only == "load";
     for (auto* p : {&o.warrend, &o.plugin, &o.host_local})
         if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
@@ -818,7 +889,7 @@ int main(int argc, char** argv) {
     o.warrend = here + "/warrend";
     o.plugin = here + "/warren";
 
-    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf, kGcPass };
+    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf, kGcPass, kEbpfAb };
     static const option opts[] = {{"burst", required_argument, nullptr, kBurst},
                                   {"burst-repeats", required_argument, nullptr, kRepeats},
                                   {"load-seconds", required_argument, nullptr, kSeconds},
@@ -834,6 +905,7 @@ int main(int argc, char** argv) {
                                   {"interleave", no_argument, nullptr, kInterleave},
                                   {"ebpf", required_argument, nullptr, kEbpf},
                                   {"gc-pass", required_argument, nullptr, kGcPass},
+                                  {"ebpf-ab", required_argument, nullptr, kEbpfAb},
                                   {"help", no_argument, nullptr, 'h'},
                                   {nullptr, 0, nullptr, 0}};
     try {
@@ -862,6 +934,7 @@ int main(int argc, char** argv) {
                 case kInterleave: o.interleave = true; break;
                 case kEbpf: o.ebpf = optarg; break;
                 case kGcPass: o.gc_pass = std::stoi(optarg); break;
+                case kEbpfAb: o.ebpf_ab = std::stoi(optarg); break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
             }
@@ -880,6 +953,10 @@ int main(int argc, char** argv) {
     }
     if (o.gc_pass < 0 || o.gc_pass > 1'000'000) {
         std::fprintf(stderr, "warren-bench: --gc-pass wants a number of allocations from 1 to 1000000\n");
+        return 2;
+    }
+    if (o.ebpf_ab < 0 || o.ebpf_ab > 1000) {
+        std::fprintf(stderr, "warren-bench: --ebpf-ab wants a number of rounds from 1 to 1000\n");
         return 2;
     }
     if (o.n < 1 || o.burst < 1 || o.burst_repeats < 1 || o.load_conns < 1 || o.load_seconds <= 0) {

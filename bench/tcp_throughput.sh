@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # TCP throughput between two pods on a Linux bridge, without and with warren's liveness
 # classifier on both host veths (warren-tc-hold attaches it, both pods' addresses watched):
-# iperf3, RUNS runs of SECONDS s each way per setting, alternating the settings run by run;
-# the median of each is printed as markdown rows in warren-bench's columns. Needs root and
-# iperf3. Everything it makes (netns, links, pins) is removed on exit.
+# iperf3, RUNS runs of SECONDS s each way per setting, alternating the settings run by run
+# (off, on, on, off, off, on, ...) so slow drift of a shared host hits both alike. The server and the
+# client are pinned to the same CPUs in every run (server on the last CPU, client on the first)
+# so the settings differ only in the classifier. Printed as markdown rows in warren-bench's
+# columns: the median of each setting, the median and range of the per-pair ratios (on/off of
+# runs next to each other); every run's numbers go to stderr. Needs root and iperf3.
+# Everything it makes (netns, links, pins) is removed on exit.
 #
-#   bench/tcp_throughput.sh BIN_DIR [RUNS [SECONDS]]      # defaults: 3 runs, 5 s
+#   bench/tcp_throughput.sh BIN_DIR [RUNS [SECONDS]]      # defaults: 5 runs, 5 s
 set -euo pipefail
 BIN=${1:?usage: tcp_throughput.sh BIN_DIR [RUNS [SECONDS]]}
-RUNS=${2:-3}
+RUNS=${2:-5}
 SECS=${3:-5}
 command -v iperf3 >/dev/null || { echo "tcp_throughput: iperf3 is missing; run scripts/install-deps.sh" >&2; exit 1; }
 [[ -x $BIN/warren-tc-hold ]] || { echo "tcp_throughput: $BIN/warren-tc-hold is missing" >&2; exit 1; }
@@ -42,13 +46,15 @@ for side in A B; do
 done
 ip netns exec "$NS_B" ping -c1 -W2 "$A" >/dev/null
 
-ip netns exec "$NS_A" iperf3 -s -p 5201 >/dev/null 2>&1 &
+LAST_CPU=$(($(nproc) - 1))
+ip netns exec "$NS_A" taskset -c "$LAST_CPU" iperf3 -s -p 5201 >/dev/null 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do ip netns exec "$NS_A" ss -ltnH 2>/dev/null | grep -q ":5201 " && break; sleep 0.05; done
 
 # one_run [-R]: Mbit/s received, pod B -> pod A (or A -> B with -R).
 one_run() {
-  timeout $((SECS + 20)) ip netns exec "$NS_B" iperf3 -c "$A" -t "$SECS" -f m "$@" | awk '/receiver/ {print $(NF-2)}'
+  timeout $((SECS + 20)) ip netns exec "$NS_B" taskset -c 0 iperf3 -c "$A" -t "$SECS" -f m "$@" |
+    awk '/receiver/ {print $(NF-2)}'
 }
 hold() {
   local out
@@ -62,24 +68,39 @@ hold() {
 release() { kill -TERM "$HOLD_PID"; wait "$HOLD_PID"; HOLD_PID=; }
 
 declare -a off_fwd on_fwd off_rev on_rev
-for ((r = 0; r < RUNS; r++)); do
+off_pair() {
   off_fwd+=("$(one_run)")
   off_rev+=("$(one_run -R)")
+}
+on_pair() {
   hold
+  rx0=$(cat "/sys/class/net/$HB/statistics/rx_packets") rxb0=$(cat "/sys/class/net/$HB/statistics/rx_bytes")
   on_fwd+=("$(one_run)")
+  rx1=$(cat "/sys/class/net/$HB/statistics/rx_packets") rxb1=$(cat "/sys/class/net/$HB/statistics/rx_bytes")
   on_rev+=("$(one_run -R)")
   release
+}
+# off, on, on, off, off, on, ...: a steady drift of the host favours neither setting.
+for ((r = 0; r < RUNS; r++)); do
+  if ((r % 2 == 0)); then off_pair; on_pair; else on_pair; off_pair; fi
+  echo "tcp_throughput: run $((r + 1))/$RUNS Mbit/s B→A off ${off_fwd[r]} on ${on_fwd[r]}, A→B off ${off_rev[r]} on ${on_rev[r]};" \
+    "pod B's host veth took $(((rx1 - rx0) / SECS)) packets/s (mean $(((rxb1 - rxb0) / (rx1 - rx0 + 1))) B) in the B→A run with the classifier" >&2
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# row WHAT OFF... ON...: medians of each setting; the median and range of on/off pair by pair.
 row() {
-  local what=$1 off on
-  off=$(median "${@:2:RUNS}")
-  on=$(median "${@:RUNS+2}")
-  awk -v w="$what" -v off="$off" -v on="$on" -v runs="$RUNS" -v secs="$SECS" 'BEGIN {
-    r = on / off
-    printf "| TCP pod→pod over a bridge, %s (iperf3, median of %d × %d s): classifier off → on | — | %.2f → %.2f Gbit/s | %.3fx | ≥ 0.97x | %s |\n",
-      w, runs, secs, off / 1000, on / 1000, r, (r >= 0.97 ? "PASS" : "**MISS**")
+  local what=$1 off on ratios=() i lo hi mid
+  local -a offs=("${@:2:RUNS}") ons=("${@:RUNS+2}")
+  off=$(median "${offs[@]}")
+  on=$(median "${ons[@]}")
+  for ((i = 0; i < RUNS; i++)); do ratios+=("$(awk -v a="${offs[i]}" -v b="${ons[i]}" 'BEGIN {printf "%.4f", b / a}')"); done
+  mid=$(median "${ratios[@]}")
+  lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -1)
+  hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1)
+  awk -v w="$what" -v off="$off" -v on="$on" -v runs="$RUNS" -v secs="$SECS" -v r="$mid" -v lo="$lo" -v hi="$hi" 'BEGIN {
+    printf "| TCP pod→pod over a bridge, %s (iperf3, %d × %d s per setting, alternated, same CPUs): classifier off → on, medians; ratio = median of the %d pairs (range %.3f–%.3f) | — | %.2f → %.2f Gbit/s | %.3fx | ≥ 0.97x | %s |\n",
+      w, runs, secs, runs, lo, hi, off / 1000, on / 1000, r, (r >= 0.97 ? "PASS" : "**MISS**")
   }'
 }
 row "B→A" "${off_fwd[@]}" "${on_fwd[@]}"

@@ -37,4 +37,26 @@ struct {
     __type(value, __u64);
 } stats SEC(".maps");
 
+/* stranger_batch: per CPU, the stranger this CPU recorded last (source, link, tick) and the
+ * packets and bytes it has seen from it since, in that same tick on that same link, which are
+ * not yet in strangers. Lets a burst from one stranger cost one map lookup per tick instead of
+ * one per packet; see record_stranger(). Per program instance, not pinned. */
+struct stranger_batch {
+    union {
+        struct warren_addr addr;
+        __u64 words[2]; /* the same bytes, for aligned compares */
+    };
+    __u32 ifindex;
+    __u32 tick;
+    __u64 packets;
+    __u64 bytes;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct stranger_batch);
+} stranger_batch SEC(".maps");
+
 #endif

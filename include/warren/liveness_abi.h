@@ -20,7 +20,11 @@ struct warren_addr {
 #define WARREN_OBS_MULTI_LINK 0x1u
 
 /* What the wire showed of one source address. A watch entry the agent just inserted is all
- * zeros: packets == 0 and first_ifindex == 0 mean "not seen yet". */
+ * zeros: packets == 0 and first_ifindex == 0 mean "not seen yet". Watch entries are updated on
+ * every packet. A strangers entry is written on a source's first sighting and on its first
+ * packet in each tick on each CPU and link, so every field but packets and bytes is what a write
+ * per packet would give; packets and bytes may lag by the packets one CPU saw from the source in
+ * its latest tick on that link, until that CPU sees a stranger again. */
 struct warren_observation {
     __u64 last_seen_ns;  /* bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE: latest sighting */
     __u64 packets;

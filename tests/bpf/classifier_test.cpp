@@ -1,9 +1,12 @@
 // The classifier on crafted frames through BPF_PROG_TEST_RUN: what lands in watch and
 // strangers, byte for byte, and that every frame passes untouched (TC_ACT_UNSPEC).
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <time.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "frames.hpp"
 #include "liveness/program.hpp"
@@ -25,6 +28,27 @@ uint64_t coarse_monotonic_ns() {
     ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // the classifier's clock
     return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
+
+// Keeps the calling thread on the CPU it runs on for its lifetime, so consecutive test runs
+// share the classifier's per-CPU stranger batch.
+class OnOneCpu {
+  public:
+    OnOneCpu() {
+        ::sched_getaffinity(0, sizeof before_, &before_);
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(::sched_getcpu(), &one);
+        pinned_ = ::sched_setaffinity(0, sizeof one, &one) == 0;
+    }
+    ~OnOneCpu() { ::sched_setaffinity(0, sizeof before_, &before_); }
+    OnOneCpu(const OnOneCpu&) = delete;
+    OnOneCpu& operator=(const OnOneCpu&) = delete;
+    bool pinned() const { return pinned_; }
+
+  private:
+    cpu_set_t before_{};
+    bool pinned_ = false;
+};
 
 class Classifier : public ::testing::Test {
   protected:
@@ -112,6 +136,74 @@ TEST_F(Classifier, UnwatchedSourceLandsInStrangers) {
     EXPECT_GE(s[0].observation.last_seen_ns, before);
     EXPECT_LE(s[0].observation.last_seen_ns, after);
     EXPECT_EQ(stats().strangers, 2u);
+}
+
+// A burst from one stranger on one link within a tick is batched per CPU: the first packet is
+// in the map at once, and the rest arrive, exactly, with the CPU's next stranger packet.
+TEST_F(Classifier, StrangerBurstIsRecordedAtOnceAndCountedInFull) {
+    OnOneCpu cpu;
+    ASSERT_TRUE(cpu.pinned());
+    Frame x = ipv4("10.244.0.77", 10);
+    Frame y = ipv4("10.244.0.78", 30);
+    pass(x, 9);
+    auto first = strangers();
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].address, ip("10.244.0.77"));
+    EXPECT_EQ(first[0].observation.packets, 1u);
+    EXPECT_EQ(first[0].observation.first_ifindex, 9u);
+    EXPECT_NE(first[0].observation.last_seen_ns, 0u);
+
+    pass(x, 9);
+    pass(x, 9);
+    pass(y, 9);
+    auto s = strangers();
+    ASSERT_EQ(s.size(), 2u);
+    const Entry& ex = s[0].address == ip("10.244.0.77") ? s[0] : s[1];
+    const Entry& ey = s[0].address == ip("10.244.0.77") ? s[1] : s[0];
+    EXPECT_EQ(ex.address, ip("10.244.0.77"));
+    EXPECT_EQ(ex.observation.packets, 3u);
+    EXPECT_EQ(ex.observation.bytes, 3 * x.size());
+    EXPECT_FALSE(ex.observation.multi_link);
+    EXPECT_EQ(ey.address, ip("10.244.0.78"));
+    EXPECT_EQ(ey.observation.packets, 1u);
+    EXPECT_EQ(ey.observation.bytes, y.size());
+    EXPECT_EQ(stats().strangers, 4u);
+}
+
+// The same stranger in a later tick writes its sighting and the batch before it.
+TEST_F(Classifier, StrangerInALaterTickUpdatesLastSeenAndTheCount) {
+    OnOneCpu cpu;
+    ASSERT_TRUE(cpu.pinned());
+    Frame x = ipv4("10.244.0.77", 10);
+    pass(x, 9);
+    pass(x, 9);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // > 1 jiffy at any HZ >= 100
+    uint64_t before = coarse_monotonic_ns();
+    pass(x, 9);
+
+    auto s = strangers();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].observation.packets, 3u);
+    EXPECT_EQ(s[0].observation.bytes, 3 * x.size());
+    EXPECT_GE(s[0].observation.last_seen_ns, before);
+}
+
+// A batched stranger showing up on a second link is written at once, flag and all.
+TEST_F(Classifier, BatchedStrangerOnASecondLinkIsAConflictAtOnce) {
+    OnOneCpu cpu;
+    ASSERT_TRUE(cpu.pinned());
+    Frame x = ipv4("10.244.0.77", 10);
+    pass(x, 9);
+    pass(x, 9);
+    pass(x, 11);
+
+    auto s = strangers();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_TRUE(s[0].observation.multi_link);
+    EXPECT_EQ(s[0].observation.first_ifindex, 9u);
+    EXPECT_EQ(s[0].observation.ifindex, 11u);
+    EXPECT_EQ(s[0].observation.packets, 3u);
+    EXPECT_EQ(s[0].observation.bytes, 3 * x.size());
 }
 
 TEST_F(Classifier, StrangersOffRecordsNothingUnwatched) {
