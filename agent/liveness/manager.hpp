@@ -130,6 +130,10 @@ class LivenessManager {
     // `rewatched`. Never fails: what could not be read is `unknown`, with why in the pass.
     ObservePass observe(std::span<const AllocationRef> allocations,
                         std::span<const IpAddress> quarantined = {});
+    // The same into `pass`, reusing its buffers (a GC runner keeps one ObservePass across passes
+    // so a pass over an unchanged set of allocations allocates nothing per allocation).
+    void observe(std::span<const AllocationRef> allocations,
+                 std::span<const IpAddress> quarantined, ObservePass& pass);
 
     LivenessStatus status() const;
     bool ebpf_on() const { return datapath_ != nullptr; }

@@ -74,6 +74,11 @@ class GcRunner {
     bool stopped_ = false;
     size_t passes_ = 0;
     std::unordered_map<std::string, int> learned_;  // AttachmentKey::str() -> host ifindex
+    // One pass's buffers, kept for the next (see run_pass).
+    std::vector<liveness::AllocationRef> refs_;
+    std::vector<const core::Allocation*> order_;  // order_[i]: the allocation of refs_[i]
+    std::vector<IpAddress> quarantined_;
+    liveness::ObservePass pass_;
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };
 
