@@ -144,7 +144,7 @@ void LivenessManager::observe(std::span<const AllocationRef> allocations,
         const AllocationRef& ref = allocations[i];
         AllocationObservation& out = pass.allocations[i];
         out.key = ref.key;
-        probe_netns(ref, out);
+        probe_netns(scan ? &*scan : nullptr, ref, out);
         find_holder(scan ? &*scan : nullptr, ref, out);
         learn_host_link(ref, wire, out, pass, learned, looked);
         out.addresses.reserve(ref.addresses.size());
@@ -215,7 +215,14 @@ LivenessManager::WireView LivenessManager::read_wire(const WireClock& clock, Obs
     return view;
 }
 
-void LivenessManager::probe_netns(const AllocationRef& ref, AllocationObservation& out) const {
+void LivenessManager::probe_netns(const HolderScan* scan, const AllocationRef& ref,
+                                  AllocationObservation& out) const {
+    if (const auto inode = scan ? scan->net_at(ref.netns_path) : std::nullopt) {
+        const bool moved = ref.netns_inode != 0 && *inode != ref.netns_inode;
+        out.netns = moved ? NetnsSignal::replaced : NetnsSignal::present;
+        out.netns_inode_now = *inode;
+        return;
+    }
     auto probe = seams_.netns_prober->probe(ref.netns_path, ref.netns_inode);
     if (!probe) {
         out.netns = NetnsSignal::unknown;

@@ -48,6 +48,21 @@ std::optional<uint64_t> parse_net_link(std::string_view target) {
     return inode;
 }
 
+std::optional<pid_t> parse_proc_net_path(std::string_view path, pid_t self) {
+    constexpr std::string_view prefix = "/proc/", suffix = "/ns/net";
+    if (!path.starts_with(prefix) || !path.ends_with(suffix) ||
+        path.size() <= prefix.size() + suffix.size())
+        return std::nullopt;
+    const std::string_view name =
+        path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (name == "self") return self > 0 ? std::optional<pid_t>(self) : std::nullopt;
+    if (name.front() == '0') return std::nullopt;  // procfs knows no "0123"
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec != std::errc{} || end != name.data() + name.size() || pid <= 0) return std::nullopt;
+    return pid;
+}
+
 std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo) {
     std::vector<NsfsMount> out;
     while (!mountinfo.empty()) {

@@ -33,7 +33,12 @@ struct GcRunnerSettings {
 
 struct GcPassReport {
     size_t allocations = 0, quarantined = 0, decisions = 0, new_conflicts = 0, ended = 0;
-    double ms = 0;
+    size_t host_link_lookups = 0;  // HostLinkFinder calls (threads) in the pass
+    double ms = 0;                 // wall clock, the whole pass up to its submit
+    double observe_ms = 0;         // of which reading the signals (LivenessManager::observe)
+    double policy_ms = 0;          // and deciding (GcPolicy::pass)
+    double cpu_ms = 0;             // CPU time of the agent's thread in the pass (a busy machine
+                                   // stretches `ms`, not this; lookup threads not included)
 };
 
 class GcRunner {

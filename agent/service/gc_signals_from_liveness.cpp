@@ -70,18 +70,23 @@ std::optional<core::Sighting> PassWire::seen(const IpAddress& a) const {
 
 PassProbes::PassProbes(const liveness::ObservePass& pass,
                        std::span<const core::Allocation* const> order)
-    : pass_(pass), wire_(pass), order_(order.size() == pass.allocations.size() ? order
-                                                             : std::span<const core::Allocation* const>{}) {}
+    : pass_(pass),
+      wire_(pass),
+      order_(order.size() == pass.allocations.size() ? order
+                                                     : std::span<const core::Allocation* const>{}) {
+}
 
 core::Observation PassProbes::observe(const core::Allocation& a) const {
-    if (next_ < order_.size() && order_[next_] == &a) return to_observation(pass_.allocations[next_++]);
+    if (next_ < order_.size() && order_[next_] == &a)
+        return to_observation(pass_.allocations[next_++]);
     if (by_key_.empty()) {
         by_key_.reserve(pass_.allocations.size());
         for (size_t i = 0; i < pass_.allocations.size(); ++i)
             by_key_.emplace(pass_.allocations[i].key, i);
     }
     auto it = by_key_.find(a.key.str());
-    return it == by_key_.end() ? core::Observation{} : to_observation(pass_.allocations[it->second]);
+    return it == by_key_.end() ? core::Observation{}
+                               : to_observation(pass_.allocations[it->second]);
 }
 
 }  // namespace warren::service

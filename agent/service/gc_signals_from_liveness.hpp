@@ -56,7 +56,7 @@ class PassProbes final : public core::Probes {
     const liveness::ObservePass& pass_;
     PassWire wire_;
     std::span<const core::Allocation* const> order_;
-    mutable size_t next_ = 0;                                    // in order_
+    mutable size_t next_ = 0;                                      // in order_
     mutable std::unordered_map<std::string_view, size_t> by_key_;  // built on the first miss
 };
 

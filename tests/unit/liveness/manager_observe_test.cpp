@@ -225,6 +225,29 @@ TEST_F(ManagerTest, ObservingIntoTheLastPassKeepsNothingOfItsAnswers) {
     EXPECT_EQ(fresh.now_ns, pass.now_ns);
 }
 
+TEST_F(ManagerTest, AProcNetPathIsAnsweredFromTheHolderScanWithoutAProbe) {
+    auto m = started({});
+    holders->hold(100, 4242);
+    holders->proc_net(4242, 100);
+    holders->proc_net(4343, 101);
+    AllocationRef same = alloc("same", 100, {});
+    same.netns_path = "/proc/4242/ns/net";
+    AllocationRef moved = alloc("moved", 100, {});
+    moved.netns_path = "/proc/4343/ns/net";
+    AllocationRef unscanned = alloc("unscanned", 100, {});
+    unscanned.netns_path = "/proc/4444/ns/net";  // not in the scan: the prober decides
+    prober->put("/proc/4444/ns/net", 100);
+    auto pass = m->observe(std::vector<AllocationRef>{same, moved, unscanned});
+    ASSERT_EQ(pass.allocations.size(), 3u);
+    EXPECT_EQ(pass.allocations[0].netns, NetnsSignal::present);
+    EXPECT_EQ(pass.allocations[0].netns_inode_now, 100u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::held);
+    EXPECT_EQ(pass.allocations[1].netns, NetnsSignal::replaced);
+    EXPECT_EQ(pass.allocations[1].netns_inode_now, 101u);
+    EXPECT_EQ(pass.allocations[2].netns, NetnsSignal::present);
+    EXPECT_EQ(prober->probes(), 1) << "only the path the scan did not read was probed";
+}
+
 TEST_F(ManagerTest, TheHostLinkIsLearnedOnceFromThePodsNamespace) {
     auto m = started({veth(5, "veth-a")});
     prober->put("/run/netns/a", 100);

@@ -32,6 +32,30 @@ constexpr std::string_view kMountinfo =
     "garbage line\n"
     "701 29 0:4 net:[oops] /run/netns/bad rw - nsfs nsfs rw";  // no final newline
 
+TEST(ParseProcNetPath, ReadsThePidOrSelf) {
+    EXPECT_EQ(parse_proc_net_path("/proc/4242/ns/net", 7), 4242);
+    EXPECT_EQ(parse_proc_net_path("/proc/1/ns/net", 7), 1);
+    EXPECT_EQ(parse_proc_net_path("/proc/self/ns/net", 7), 7);
+}
+
+TEST(ParseProcNetPath, LeavesEveryOtherSpellingToAStat) {
+    EXPECT_EQ(parse_proc_net_path("/proc/self/ns/net", 0), std::nullopt) << "self unknown";
+    EXPECT_EQ(parse_proc_net_path("/proc/0123/ns/net", 7), std::nullopt) << "procfs: no such pid";
+    EXPECT_EQ(parse_proc_net_path("/proc/0/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/-1/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/12x/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc//ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc//12/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/12/ns/net/", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/12/ns/mnt", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/12/task/13/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/thread-self/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/host/proc/12/ns/net", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/run/netns/cni-1", 7), std::nullopt);
+    EXPECT_EQ(parse_proc_net_path("/proc/99999999999999/ns/net", 7), std::nullopt) << "overflow";
+    EXPECT_EQ(parse_proc_net_path("", 7), std::nullopt);
+}
+
 TEST(ParseNsfsMounts, FindsNetworkNamespaceMountsOnly) {
     const auto mounts = parse_nsfs_mounts(kMountinfo);
     const std::vector<NsfsMount> want = {

@@ -109,7 +109,8 @@ TEST(GcSignalsFromLiveness, WireHoldsSightingsOfAllocationsAndQuarantineOnly) {
 
 TEST(GcSignalsFromLiveness, ProbesInTheRunnersOrderFindEachAllocationByPositionElseByKey) {
     liveness::ObservePass pass;
-    pass.allocations.push_back(obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
+    pass.allocations.push_back(
+        obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
     pass.allocations[0].key = "net/c1/eth0";
     pass.allocations.push_back(obs(NetnsSignal::gone, HeldSignal::not_held, HostLinkSignal::gone));
     pass.allocations[1].key = "net/c2/eth0";
