@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <cstdlib>
 
 #include "liveness/proc_parse.hpp"
 #include "warren/fd.hpp"
@@ -109,10 +111,27 @@ std::optional<pid_t> SystemProcSource::proc_self() {
 std::optional<uint64_t> HolderScan::net_at(std::string_view path) const {
     if (!proc_paths) return std::nullopt;
     const auto pid = parse_proc_net_path(path, self_pid);
-    if (!pid) return std::nullopt;
-    auto it = net_by_pid.find(*pid);
-    if (it == net_by_pid.end()) return std::nullopt;
-    return it->second;
+    if (pid) {
+        auto it = net_by_pid.find(*pid);
+        if (it != net_by_pid.end()) return it->second;
+        return std::nullopt;
+    }
+    if (!mount_table) return std::nullopt;
+    if (auto inode = mount_table->net_at(path)) return inode;
+    // mountinfo spells mount points without symlinks ("/run/netns/x" for a CNI_NETNS of
+    // "/var/run/netns/x"): resolve the directory, once per directory per scan, and look again.
+    // The last component is never a symlink at a mount point (mount(2) follows it).
+    const size_t slash = path.rfind('/');
+    if (slash == 0 || slash == std::string_view::npos || slash + 1 == path.size())
+        return std::nullopt;
+    const std::string dir(path.substr(0, slash));
+    auto it = canonical_dirs_.find(dir);
+    if (it == canonical_dirs_.end()) {
+        std::unique_ptr<char, decltype(&::free)> real(::realpath(dir.c_str(), nullptr), &::free);
+        it = canonical_dirs_.emplace(dir, real ? std::string(real.get()) : std::string()).first;
+    }
+    if (it->second.empty() || it->second == dir || it->second == "/") return std::nullopt;
+    return mount_table->net_at(it->second + std::string(path.substr(slash)));
 }
 
 Result<std::string> SystemProcSource::mountinfo() {
@@ -172,6 +191,7 @@ Result<HolderScan> ProcHolderScanner::scan() {
         if (!out.first_unreadable) out.first_unreadable = std::move(mi.error());
         return out;
     }
+    if (out.proc_paths) out.mount_table = std::make_shared<const MountTable>(*mi);
     for (NsfsMount& m : parse_nsfs_mounts(*mi)) {
         ++out.mounts;
         Holder& h = out.held[m.inode];

@@ -41,6 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "liveness/proc_parse.hpp"
 #include "warren/error.hpp"
 
 namespace warren::liveness {
@@ -66,8 +67,13 @@ struct HolderScan {
     bool proc_paths = false;
     pid_t self_pid = 0;
     std::unordered_map<pid_t, uint64_t> net_by_pid;
+    // And the agent's mount tree, from the mountinfo the scan reads for nsfs mounts anyway: a
+    // netns path that is a bind mount (/run/netns/<name>) needs no stat either.
+    std::shared_ptr<const MountTable> mount_table;
+    mutable std::unordered_map<std::string, std::string> canonical_dirs_;  // net_at's realpaths
     // The inode of the namespace at `path` as this scan read it, when `path` is one of those
-    // processes' "/proc/<pid>/ns/net" (or "/proc/self/ns/net"); nullopt otherwise.
+    // processes' "/proc/<pid>/ns/net" (or "/proc/self/ns/net") or the mount point of a network
+    // namespace in the mount table; nullopt otherwise (a stat must answer).
     std::optional<uint64_t> net_at(std::string_view path) const;
 
     bool is_held(uint64_t inode) const { return held.contains(inode); }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace warren::liveness {
@@ -28,5 +29,34 @@ struct NsfsMount {
 // type (after the " - " separator) is nsfs and whose root is "net:[<inode>]". Lines it cannot
 // read are skipped.
 std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo);
+
+// The mount tree of a mountinfo text, to tell which network namespace is mounted at a path
+// without a stat of it: what path resolution would reach, walking from the root mount into the
+// child mounted at the shortest prefix of the path, down to the last mount on the way. Only an
+// exact answer is given; anything the tree cannot settle is left to a stat.
+class MountTable {
+  public:
+    explicit MountTable(std::string_view mountinfo);
+    // The inode of the network namespace mounted at `path` (an nsfs bind mount whose mount point
+    // is exactly `path`, reached and not covered), or nullopt: not such a mount, or not sure
+    // (two mounts at one point of one parent, several roots, an unreadable line). `path` must be
+    // spelled as the kernel prints it: absolute, no "." or "..", no symlinks, no "//".
+    std::optional<uint64_t> net_at(std::string_view path) const;
+
+  private:
+    struct Mount {
+        int parent = 0;
+        std::string mount_point;  // unescaped
+        uint64_t net = 0;         // nsfs of a network namespace: its inode
+    };
+    std::vector<Mount> mounts_;
+    std::vector<int> ids_;                   // of mounts_[i]
+    std::unordered_map<int, size_t> by_id_;  // id -> index
+    // (parent id, mount point) -> index; kAmbiguous when two mounts share both.
+    std::unordered_map<std::string, size_t> children_;
+    size_t root_ = kNone;
+    static constexpr size_t kNone = static_cast<size_t>(-1), kAmbiguous = kNone - 1;
+    static std::string child_key(int parent, std::string_view mount_point);
+};
 
 }  // namespace warren::liveness

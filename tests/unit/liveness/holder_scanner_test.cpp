@@ -158,6 +158,9 @@ TEST(HolderScanner, KeepsEachProcessesNamespaceForItsProcNetPath) {
     proc->tasks[40] = std::vector<pid_t>{40, 41};
     proc->task_links[{40, 41}] = "net:[300]";
     proc->links[60] = std::unexpected(errno_error(EACCES));
+    proc->mountinfo_text =
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        "30 22 0:4 net:[555] /run/netns/kept rw - nsfs nsfs rw\n";
     ProcHolderScanner scanner(std::move(proc));
 
     auto scan = scanner.scan();
@@ -172,18 +175,24 @@ TEST(HolderScanner, KeepsEachProcessesNamespaceForItsProcNetPath) {
     EXPECT_EQ(scan->net_at("/proc/60/ns/net"), std::nullopt) << "unreadable: a stat answers";
     EXPECT_EQ(scan->net_at("/proc/41/ns/net"), std::nullopt) << "not a listed process";
     EXPECT_EQ(scan->net_at("/run/netns/x"), std::nullopt);
+    EXPECT_EQ(scan->net_at("/run/netns/kept"), 555u) << "a bind mount, from the mount table";
 }
 
 TEST(HolderScanner, AnotherProcTreeAnswersNoProcNetPath) {
     auto proc = std::make_unique<FakeProc>();  // no proc_self: not the agent's /proc
     proc->pid_list = {1};
     proc->links[1] = "net:[100]";
+    proc->mountinfo_text =
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        "30 22 0:4 net:[555] /run/netns/kept rw - nsfs nsfs rw\n";
     ProcHolderScanner scanner(std::move(proc));
 
     auto scan = scanner.scan();
     ASSERT_TRUE(scan.has_value());
     EXPECT_TRUE(scan->is_held(100));
+    EXPECT_TRUE(scan->is_held(555));
     EXPECT_FALSE(scan->proc_paths);
+    EXPECT_EQ(scan->net_at("/run/netns/kept"), std::nullopt);
     EXPECT_EQ(scan->net_at("/proc/1/ns/net"), std::nullopt);
 }
 
@@ -261,6 +270,7 @@ TEST(ProcHolderScanner, OurOwnNamespaceIsHeldByUs) {
     EXPECT_EQ(scan->self_pid, ::getpid());
     EXPECT_EQ(scan->net_at("/proc/self/ns/net"), st.st_ino);
     EXPECT_EQ(scan->net_at("/proc/" + std::to_string(::getpid()) + "/ns/net"), st.st_ino);
+    EXPECT_NE(scan->mount_table, nullptr) << "the agent's own mountinfo";
 }
 
 TEST(SystemProcSource, OnlyTheRealProcNamesSelf) {
