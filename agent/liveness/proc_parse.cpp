@@ -82,13 +82,6 @@ std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo) {
     return out;
 }
 
-std::string MountTable::child_key(int parent, std::string_view mount_point) {
-    std::string key = std::to_string(parent);
-    key += ' ';
-    key += mount_point;
-    return key;
-}
-
 MountTable::MountTable(std::string_view mountinfo) {
     bool bad = false;
     while (!mountinfo.empty()) {
@@ -126,7 +119,7 @@ MountTable::MountTable(std::string_view mountinfo) {
             root_ = root_ == kNone ? i : kAmbiguous;
             continue;
         }
-        auto [it, added] = children_.try_emplace(child_key(m.parent, m.mount_point), i);
+        auto [it, added] = children_.try_emplace(ChildKey{m.parent, m.mount_point}, i);
         if (!added) it->second = kAmbiguous;
     }
 }
@@ -142,7 +135,7 @@ std::optional<uint64_t> MountTable::net_at(std::string_view path) const {
         const int id = ids_[at];
         size_t next = kNone;
         // A mount on top of this one (at its very mount point) covers it.
-        if (auto over = children_.find(child_key(id, mounts_[at].mount_point));
+        if (auto over = children_.find(ChildKey{id, mounts_[at].mount_point});
             over != children_.end()) {
             if (over->second == kAmbiguous) return std::nullopt;
             at = over->second;
@@ -151,7 +144,7 @@ std::optional<uint64_t> MountTable::net_at(std::string_view path) const {
         // The shortest prefix of `path`, beyond `done`, at which a child of `at` is mounted.
         for (size_t end = path.find('/', done + 1);; end = path.find('/', end + 1)) {
             const std::string_view prefix = path.substr(0, end);
-            auto it = children_.find(child_key(id, prefix));
+            auto it = children_.find(ChildKey{id, prefix});
             if (it != children_.end()) {
                 next = it->second;
                 done = prefix.size();

@@ -52,11 +52,25 @@ class MountTable {
     std::vector<Mount> mounts_;
     std::vector<int> ids_;                   // of mounts_[i]
     std::unordered_map<int, size_t> by_id_;  // id -> index
+    struct ChildKey {
+        int parent;
+        std::string_view mount_point;  // into mounts_ (never resized after construction)
+        bool operator==(const ChildKey&) const = default;
+    };
+    struct ChildHash {
+        size_t operator()(const ChildKey& k) const {
+            return std::hash<std::string_view>{}(k.mount_point) * 31 +
+                   static_cast<size_t>(k.parent);
+        }
+    };
     // (parent id, mount point) -> index; kAmbiguous when two mounts share both.
-    std::unordered_map<std::string, size_t> children_;
+    std::unordered_map<ChildKey, size_t, ChildHash> children_;
     size_t root_ = kNone;
     static constexpr size_t kNone = static_cast<size_t>(-1), kAmbiguous = kNone - 1;
-    static std::string child_key(int parent, std::string_view mount_point);
+
+  public:
+    MountTable(const MountTable&) = delete;  // children_ views into mounts_
+    MountTable& operator=(const MountTable&) = delete;
 };
 
 }  // namespace warren::liveness
