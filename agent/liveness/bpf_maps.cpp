@@ -3,31 +3,43 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace warren::liveness {
 namespace {
 
-// Every entry in one pass of batched lookups (one syscall per 1024 entries, not two per entry).
-Result<std::vector<Entry>> dump(int fd, const char* name) {
-    constexpr uint32_t kChunk = 1024;
-    std::vector<warren_addr> keys(kChunk);
-    std::vector<warren_observation> values(kChunk);
+// Every entry, in as few batched lookups as the buffer allows: one when the map holds no more
+// than at the last dump (the buffer grows to fit and is kept), never two syscalls per entry.
+Result<std::vector<Entry>> dump(int fd, const char* name, BatchBuffer& buf, uint32_t max_entries) {
+    if (buf.keys.empty()) {
+        buf.keys.resize(1024);
+        buf.values.resize(1024);
+    }
     std::vector<Entry> out;
+    out.reserve(buf.last);
     uint32_t batch = 0;
     bool first = true;
     for (;;) {
-        uint32_t count = kChunk;
-        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, keys.data(),
-                                      values.data(), &count, nullptr);
+        uint32_t count = static_cast<uint32_t>(buf.keys.size());
+        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, buf.keys.data(),
+                                      buf.values.data(), &count, nullptr);
         if (rc < 0 && rc != -ENOENT)
             return fail_errno(std::string("reading the ") + name + " map (BPF_MAP_LOOKUP_BATCH)",
                               -rc);
         for (uint32_t i = 0; i < count; ++i)
-            out.push_back({from_key(keys[i]), from_value(values[i])});
-        if (rc == -ENOENT) return out;
+            out.push_back({from_key(buf.keys[i]), from_value(buf.values[i])});
+        if (rc == -ENOENT) break;
         first = false;
     }
+    buf.last = out.size();
+    // Room for all of them and some growth next time (bounded by the map's size).
+    const size_t want = std::min<size_t>(max_entries, out.size() + out.size() / 4 + 1024);
+    if (want > buf.keys.size()) {
+        buf.keys.resize(want);
+        buf.values.resize(want);
+    }
+    return out;
 }
 
 }  // namespace
@@ -69,11 +81,13 @@ Result<std::optional<Observation>> BpfMaps::observation(const IpAddress& a) cons
 }
 
 Result<std::vector<Entry>> BpfMaps::watched() const {
-    return dump(watch_.get(), "watch");
+    std::lock_guard lock(buf_->mu);
+    return dump(watch_.get(), "watch", buf_->watch, WARREN_WATCH_MAX_ENTRIES);
 }
 
 Result<std::vector<Entry>> BpfMaps::strangers() const {
-    return dump(strangers_.get(), "strangers");
+    std::lock_guard lock(buf_->mu);
+    return dump(strangers_.get(), "strangers", buf_->strangers, WARREN_STRANGERS_MAX_ENTRIES);
 }
 
 }  // namespace warren::liveness

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <cstdlib>
 
 #include "liveness/proc_parse.hpp"
 #include "warren/fd.hpp"
@@ -47,9 +49,14 @@ bool exited(const Error& e) {
 
 // The ns/net link of `pid`; nullopt when the process is gone. A main thread that exited before
 // the others reads ENOENT like a gone process, so then the other threads are asked.
-Result<std::optional<std::string>> net_link_of(ProcSource& source, pid_t pid) {
+// `direct`: read from <pid>/ns/net itself.
+Result<std::optional<std::string>> net_link_of(ProcSource& source, pid_t pid, bool& direct) {
+    direct = false;
     auto link = source.net_link(pid);
-    if (link) return std::move(*link);
+    if (link) {
+        direct = true;
+        return std::move(*link);
+    }
     if (!exited(link.error())) return std::unexpected(std::move(link.error()));
     auto tids = source.threads(pid);
     if (!tids) {
@@ -91,6 +98,42 @@ Result<uint64_t> SystemProcSource::net_dev_inode(pid_t pid) {
     return static_cast<uint64_t>(st.st_ino);
 }
 
+std::optional<pid_t> SystemProcSource::proc_self() {
+    if (root_ != "/proc") return std::nullopt;
+    auto link = read_link(root_ + "/self");
+    if (!link) return std::nullopt;
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(link->data(), link->data() + link->size(), pid);
+    if (ec != std::errc{} || end != link->data() + link->size() || pid <= 0) return std::nullopt;
+    return pid;
+}
+
+std::optional<uint64_t> HolderScan::net_at(std::string_view path) const {
+    if (!proc_paths) return std::nullopt;
+    const auto pid = parse_proc_net_path(path, self_pid);
+    if (pid) {
+        auto it = net_by_pid.find(*pid);
+        if (it != net_by_pid.end()) return it->second;
+        return std::nullopt;
+    }
+    if (!mount_table) return std::nullopt;
+    if (auto inode = mount_table->net_at(path)) return inode;
+    // mountinfo spells mount points without symlinks ("/run/netns/x" for a CNI_NETNS of
+    // "/var/run/netns/x"): resolve the directory, once per directory per scan, and look again.
+    // The last component is never a symlink at a mount point (mount(2) follows it).
+    const size_t slash = path.rfind('/');
+    if (slash == 0 || slash == std::string_view::npos || slash + 1 == path.size())
+        return std::nullopt;
+    const std::string dir(path.substr(0, slash));
+    auto it = canonical_dirs_.find(dir);
+    if (it == canonical_dirs_.end()) {
+        std::unique_ptr<char, decltype(&::free)> real(::realpath(dir.c_str(), nullptr), &::free);
+        it = canonical_dirs_.emplace(dir, real ? std::string(real.get()) : std::string()).first;
+    }
+    if (it->second.empty() || it->second == dir || it->second == "/") return std::nullopt;
+    return mount_table->net_at(it->second + std::string(path.substr(slash)));
+}
+
 Result<std::string> SystemProcSource::mountinfo() {
     const std::string path = root_ + "/self/mountinfo";
     Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -111,11 +154,17 @@ Result<std::string> SystemProcSource::mountinfo() {
 Result<HolderScan> ProcHolderScanner::scan() {
     HolderScan out;
     std::vector<Unknown> unknown;
+    if (auto self = source_->proc_self()) {
+        out.proc_paths = true;
+        out.self_pid = *self;
+    }
     auto pids = source_->pids();
     if (!pids) return std::unexpected(std::move(pids.error()));
+    if (out.proc_paths) out.net_by_pid.reserve(pids->size());
     for (pid_t pid : *pids) {
         ++out.processes;
-        auto link = net_link_of(*source_, pid);
+        bool direct = false;
+        auto link = net_link_of(*source_, pid, direct);
         if (!link) {
             unknown.push_back({pid, std::move(link.error())});
             continue;
@@ -132,6 +181,7 @@ Result<HolderScan> ProcHolderScanner::scan() {
         }
         Holder& h = out.held[*inode];
         if (h.pid == 0) h.pid = pid;
+        if (direct && out.proc_paths) out.net_by_pid.emplace(pid, *inode);
     }
     resolve(out, unknown);
 
@@ -141,6 +191,7 @@ Result<HolderScan> ProcHolderScanner::scan() {
         if (!out.first_unreadable) out.first_unreadable = std::move(mi.error());
         return out;
     }
+    if (out.proc_paths) out.mount_table = std::make_shared<const MountTable>(*mi);
     for (NsfsMount& m : parse_nsfs_mounts(*mi)) {
         ++out.mounts;
         Holder& h = out.held[m.inode];

@@ -24,6 +24,10 @@
 // and sees only the mounts of its own mount namespace (a DaemonSet mounts the runtime's netns
 // directory with HostToContainer propagation).
 //
+// The scan also keeps each process's namespace by pid, so a netns path of the form
+// /proc/<pid>/ns/net (how cri-dockerd names a pod's namespace) is answered from the link the
+// scan read instead of one more stat of a procfs magic link (the costliest kind of path).
+//
 // HolderScanner is the seam (fake: tests/support/fake_holder_scanner.hpp); ProcHolderScanner
 // reads /proc through ProcSource (a seam too, so errors mid-scan are unit-tested).
 // Thread-safety: none; one scan at a time per instance.
@@ -33,9 +37,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "liveness/proc_parse.hpp"
 #include "warren/error.hpp"
 
 namespace warren::liveness {
@@ -54,6 +60,21 @@ struct HolderScan {
     std::vector<pid_t> unreadable_pids;     // which processes (mountinfo is not one)
     std::optional<Error> first_unreadable;  // why, for the log
     size_t mounts = 0;                      // nsfs network-namespace mounts seen
+
+    // When the scan read the agent's own /proc (ProcSource::proc_self): the namespace of each
+    // process whose /proc/<pid>/ns/net link it read (not through its threads), and the pid
+    // "/proc/self" names. A netns path "/proc/<pid>/ns/net" of such a process needs no stat.
+    bool proc_paths = false;
+    pid_t self_pid = 0;
+    std::unordered_map<pid_t, uint64_t> net_by_pid;
+    // And the agent's mount tree, from the mountinfo the scan reads for nsfs mounts anyway: a
+    // netns path that is a bind mount (/run/netns/<name>) needs no stat either.
+    std::shared_ptr<const MountTable> mount_table;
+    mutable std::unordered_map<std::string, std::string> canonical_dirs_;  // net_at's realpaths
+    // The inode of the namespace at `path` as this scan read it, when `path` is one of those
+    // processes' "/proc/<pid>/ns/net" (or "/proc/self/ns/net") or the mount point of a network
+    // namespace in the mount table; nullopt otherwise (a stat must answer).
+    std::optional<uint64_t> net_at(std::string_view path) const;
 
     bool is_held(uint64_t inode) const { return held.contains(inode); }
     const Holder* holder(uint64_t inode) const {
@@ -82,6 +103,9 @@ class ProcSource {
     virtual Result<std::string> thread_net_link(pid_t pid, pid_t tid) = 0;
     virtual Result<std::string> mountinfo() = 0;            // self/mountinfo
     virtual Result<uint64_t> net_dev_inode(pid_t pid) = 0;  // stat <pid>/net/dev
+    // The pid "/proc/self" names, when this source is the agent's own /proc (so the path
+    // "/proc/<pid>/ns/net" names the link net_link(pid) reads); nullopt otherwise.
+    virtual std::optional<pid_t> proc_self() { return std::nullopt; }
 };
 
 // ProcSource over a proc mount (`root`, normally /proc).
@@ -94,6 +118,7 @@ class SystemProcSource final : public ProcSource {
     Result<std::string> thread_net_link(pid_t pid, pid_t tid) override;
     Result<std::string> mountinfo() override;
     Result<uint64_t> net_dev_inode(pid_t pid) override;
+    std::optional<pid_t> proc_self() override;
 
   private:
     std::string root_;

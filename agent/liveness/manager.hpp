@@ -130,6 +130,10 @@ class LivenessManager {
     // `rewatched`. Never fails: what could not be read is `unknown`, with why in the pass.
     ObservePass observe(std::span<const AllocationRef> allocations,
                         std::span<const IpAddress> quarantined = {});
+    // The same into `pass`, reusing its buffers (a GC runner keeps one ObservePass across passes
+    // so a pass over an unchanged set of allocations allocates nothing per allocation).
+    void observe(std::span<const AllocationRef> allocations, std::span<const IpAddress> quarantined,
+                 ObservePass& pass);
 
     LivenessStatus status() const;
     bool ebpf_on() const { return datapath_ != nullptr; }
@@ -152,7 +156,9 @@ class LivenessManager {
     };
     std::optional<HolderScan> scan_holders(ObservePass& pass);
     WireView read_wire(const WireClock& clock, ObservePass& pass);
-    void probe_netns(const AllocationRef& ref, AllocationObservation& out) const;
+    // From the holder scan when it read the path's link (/proc/<pid>/ns/net), else the prober.
+    void probe_netns(const HolderScan* scan, const AllocationRef& ref,
+                     AllocationObservation& out) const;
     void find_holder(const HolderScan* scan, const AllocationRef& ref,
                      AllocationObservation& out) const;
     void learn_host_link(const AllocationRef& ref, const WireView& wire, AllocationObservation& out,

@@ -94,9 +94,44 @@ AddressSighting sighting(const IpAddress& a, const Observation& o, const WireClo
 
 ObservePass LivenessManager::observe(std::span<const AllocationRef> allocations,
                                      std::span<const IpAddress> quarantined) {
+    ObservePass pass;
+    observe(allocations, quarantined, pass);
+    return pass;
+}
+
+namespace {
+
+// A fresh observation that keeps the buffers of `o` (its key and addresses), so a pass over as
+// many allocations as the last allocates nothing for them.
+void reuse(AllocationObservation& o) {
+    std::string key = std::move(o.key);
+    std::vector<AddressSighting> addresses = std::move(o.addresses);
+    o = AllocationObservation{};
+    key.clear();
+    addresses.clear();
+    o.key = std::move(key);
+    o.addresses = std::move(addresses);
+}
+
+}  // namespace
+
+void LivenessManager::observe(std::span<const AllocationRef> allocations,
+                              std::span<const IpAddress> quarantined, ObservePass& pass) {
     ++status_.passes;
     apply_link_events();  // the table as of now, not as of the last loop turn
-    ObservePass pass;
+    {
+        std::vector<AllocationObservation> kept = std::move(pass.allocations);
+        std::vector<AddressSighting> kept_quarantined = std::move(pass.quarantined);
+        std::vector<StrangerSighting> kept_strangers = std::move(pass.strangers);
+        pass = ObservePass{};
+        kept.resize(allocations.size());
+        for (AllocationObservation& o : kept) reuse(o);
+        kept_quarantined.clear();
+        kept_strangers.clear();
+        pass.allocations = std::move(kept);
+        pass.quarantined = std::move(kept_quarantined);
+        pass.strangers = std::move(kept_strangers);
+    }
     const WireClock clock = seams_.read_clock();
     pass.now_ns = clock.realtime_ns;
     const std::optional<HolderScan> scan = scan_holders(pass);
@@ -105,11 +140,11 @@ ObservePass LivenessManager::observe(std::span<const AllocationRef> allocations,
     std::unordered_map<std::string, Learned> learned;
     std::unordered_set<std::string> looked;
     learned.reserve(learned_.size());
-    pass.allocations.reserve(allocations.size());
-    for (const AllocationRef& ref : allocations) {
-        AllocationObservation& out = pass.allocations.emplace_back();
+    for (size_t i = 0; i < allocations.size(); ++i) {
+        const AllocationRef& ref = allocations[i];
+        AllocationObservation& out = pass.allocations[i];
         out.key = ref.key;
-        probe_netns(ref, out);
+        probe_netns(scan ? &*scan : nullptr, ref, out);
         find_holder(scan ? &*scan : nullptr, ref, out);
         learn_host_link(ref, wire, out, pass, learned, looked);
         out.addresses.reserve(ref.addresses.size());
@@ -127,7 +162,6 @@ ObservePass LivenessManager::observe(std::span<const AllocationRef> allocations,
             "liveness: {} address(es) were missing from the watch map and are watched "
             "again (their earlier traffic is unknown)",
             pass.rewatched);
-    return pass;
 }
 
 std::optional<HolderScan> LivenessManager::scan_holders(ObservePass& pass) {
@@ -181,7 +215,14 @@ LivenessManager::WireView LivenessManager::read_wire(const WireClock& clock, Obs
     return view;
 }
 
-void LivenessManager::probe_netns(const AllocationRef& ref, AllocationObservation& out) const {
+void LivenessManager::probe_netns(const HolderScan* scan, const AllocationRef& ref,
+                                  AllocationObservation& out) const {
+    if (const auto inode = scan ? scan->net_at(ref.netns_path) : std::nullopt) {
+        const bool moved = ref.netns_inode != 0 && *inode != ref.netns_inode;
+        out.netns = moved ? NetnsSignal::replaced : NetnsSignal::present;
+        out.netns_inode_now = *inode;
+        return;
+    }
     auto probe = seams_.netns_prober->probe(ref.netns_path, ref.netns_inode);
     if (!probe) {
         out.netns = NetnsSignal::unknown;

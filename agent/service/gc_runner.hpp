@@ -33,7 +33,12 @@ struct GcRunnerSettings {
 
 struct GcPassReport {
     size_t allocations = 0, quarantined = 0, decisions = 0, new_conflicts = 0, ended = 0;
-    double ms = 0;
+    size_t host_link_lookups = 0;  // HostLinkFinder calls (threads) in the pass
+    double ms = 0;                 // wall clock, the whole pass up to its submit
+    double observe_ms = 0;         // of which reading the signals (LivenessManager::observe)
+    double policy_ms = 0;          // and deciding (GcPolicy::pass)
+    double cpu_ms = 0;             // CPU time of the agent's thread in the pass (a busy machine
+                                   // stretches `ms`, not this; lookup threads not included)
 };
 
 class GcRunner {
@@ -74,6 +79,11 @@ class GcRunner {
     bool stopped_ = false;
     size_t passes_ = 0;
     std::unordered_map<std::string, int> learned_;  // AttachmentKey::str() -> host ifindex
+    // One pass's buffers, kept for the next (see run_pass).
+    std::vector<liveness::AllocationRef> refs_;
+    std::vector<const core::Allocation*> order_;  // order_[i]: the allocation of refs_[i]
+    std::vector<IpAddress> quarantined_;
+    liveness::ObservePass pass_;
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };
 

@@ -49,6 +49,7 @@ PassWire::PassWire(const liveness::ObservePass& pass)
       strangers_(pass.strangers.size()),
       read_ns_(pass.now_ns) {
     if (!available_) return;
+    seen_.reserve(pass.allocations.size() + pass.quarantined.size());
     for (auto& a : pass.allocations)
         for (auto& s : a.addresses) add(s);
     for (auto& s : pass.quarantined) add(s);
@@ -67,14 +68,25 @@ std::optional<core::Sighting> PassWire::seen(const IpAddress& a) const {
     return it->second;
 }
 
-PassProbes::PassProbes(const liveness::ObservePass& pass) : wire_(pass) {
-    by_key_.reserve(pass.allocations.size());
-    for (auto& o : pass.allocations) by_key_.emplace(o.key, to_observation(o));
+PassProbes::PassProbes(const liveness::ObservePass& pass,
+                       std::span<const core::Allocation* const> order)
+    : pass_(pass),
+      wire_(pass),
+      order_(order.size() == pass.allocations.size() ? order
+                                                     : std::span<const core::Allocation* const>{}) {
 }
 
 core::Observation PassProbes::observe(const core::Allocation& a) const {
+    if (next_ < order_.size() && order_[next_] == &a)
+        return to_observation(pass_.allocations[next_++]);
+    if (by_key_.empty()) {
+        by_key_.reserve(pass_.allocations.size());
+        for (size_t i = 0; i < pass_.allocations.size(); ++i)
+            by_key_.emplace(pass_.allocations[i].key, i);
+    }
     auto it = by_key_.find(a.key.str());
-    return it == by_key_.end() ? core::Observation{} : it->second;
+    return it == by_key_.end() ? core::Observation{}
+                               : to_observation(pass_.allocations[it->second]);
 }
 
 }  // namespace warren::service

@@ -7,7 +7,9 @@
 // Kubernetes: unknown (no API source yet). The wire: available when the pass read the maps;
 // a sighting per address the classifier saw (wall clock, two_links when on a second link).
 // Thread-safety: none; built and used on the runner's thread during one pass.
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/gc_policy.hpp"
@@ -35,18 +37,27 @@ class PassWire final : public core::Wire {
     std::unordered_map<IpAddress, core::Sighting> seen_;
 };
 
-// Probes over one pass: allocations are found by AttachmentKey::str() (the AllocationRef key);
-// one the pass did not observe gets all-unknown signals.
+// Probes over one pass (which must outlive them): allocations are found by AttachmentKey::str()
+// (the AllocationRef key); one the pass did not observe gets all-unknown signals. With `order`
+// (order[i] is the allocation pass.allocations[i] observed, as the runner built the refs from
+// the state the policy walks in the same order), observe() takes the next one by position and
+// builds no key; an allocation out of that order is still found by key.
 class PassProbes final : public core::Probes {
   public:
-    explicit PassProbes(const liveness::ObservePass& pass);
+    explicit PassProbes(const liveness::ObservePass& pass,
+                        std::span<const core::Allocation* const> order = {});
     core::Observation observe(const core::Allocation& a) const override;
     const core::Wire& wire() const override { return wire_; }
     const PassWire& pass_wire() const { return wire_; }
+    // The wire, moved out (the probes are done with).
+    PassWire take_wire() && { return std::move(wire_); }
 
   private:
+    const liveness::ObservePass& pass_;
     PassWire wire_;
-    std::unordered_map<std::string, core::Observation> by_key_;
+    std::span<const core::Allocation* const> order_;
+    mutable size_t next_ = 0;                                      // in order_
+    mutable std::unordered_map<std::string_view, size_t> by_key_;  // built on the first miss
 };
 
 }  // namespace warren::service

@@ -128,6 +128,24 @@ TEST_P(MapsContract, ListsMoreThanOneBatch) {
     for (uint32_t i = 0; i < 3000; ++i) ASSERT_EQ(w[i].address, IpAddress::v4(0x0af40000u + i));
 }
 
+// BpfMaps keeps its batch buffer between dumps and grows it to fit: every dump still lists
+// exactly what the map holds as it grows past and shrinks below the buffer.
+TEST_P(MapsContract, RepeatedDumpsFollowTheMapAsItGrowsAndShrinks) {
+    for (uint32_t i = 0; i < 1500; ++i) ASSERT_TRUE(maps().watch(IpAddress::v4(0x0af50000u + i)));
+    ASSERT_EQ(sorted(maps().watched()).size(), 1500u);
+    for (uint32_t i = 1500; i < 5000; ++i)
+        ASSERT_TRUE(maps().watch(IpAddress::v4(0x0af50000u + i)));
+    auto grown = sorted(maps().watched());
+    ASSERT_EQ(grown.size(), 5000u);
+    for (uint32_t i = 0; i < 5000; ++i) ASSERT_EQ(grown[i].address, IpAddress::v4(0x0af50000u + i));
+    ASSERT_EQ(sorted(maps().watched()).size(), 5000u) << "the same again, from the kept buffer";
+    for (uint32_t i = 0; i < 4990; ++i) ASSERT_TRUE(maps().unwatch(IpAddress::v4(0x0af50000u + i)));
+    auto shrunk = sorted(maps().watched());
+    ASSERT_EQ(shrunk.size(), 10u);
+    for (uint32_t i = 0; i < 10; ++i)
+        EXPECT_EQ(shrunk[i].address, IpAddress::v4(0x0af50000u + 4990 + i));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MapsContract, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "kernel" : "fake"; });
 

@@ -14,6 +14,11 @@ class FakeHolderScanner final : public liveness::HolderScanner {
         next_.held[inode].mount_point = std::move(mount_point);
     }
     void release(uint64_t inode) { next_.held.erase(inode); }
+    // The scan read /proc/<pid>/ns/net -> net:[inode] from the agent's own /proc.
+    void proc_net(pid_t pid, uint64_t inode) {
+        next_.proc_paths = true;
+        next_.net_by_pid[pid] = inode;
+    }
     // Makes scans incomplete: `n` processes could not be read.
     void set_unreadable(size_t n) {
         next_.unreadable = n;

@@ -40,6 +40,8 @@ class FakeProc final : public ProcSource {
         return it == task_links.end() ? std::unexpected(errno_error(ENOENT)) : it->second;
     }
     Result<std::string> mountinfo() override { return mountinfo_text; }
+    std::optional<pid_t> self;  // set: this is the agent's own /proc
+    std::optional<pid_t> proc_self() override { return self; }
     std::map<pid_t, Result<uint64_t>> net_devs;  // missing: EACCES
     Result<uint64_t> net_dev_inode(pid_t pid) override {
         auto it = net_devs.find(pid);
@@ -146,6 +148,54 @@ TEST(HolderScanner, ProcessWhoseMainThreadExitedIsReadThroughItsOtherThreads) {
     EXPECT_TRUE(scan->complete());
 }
 
+TEST(HolderScanner, KeepsEachProcessesNamespaceForItsProcNetPath) {
+    auto proc = std::make_unique<FakeProc>();
+    proc->self = 10;
+    proc->pid_list = {1, 10, 40, 60};
+    proc->links[1] = "net:[100]";
+    proc->links[10] = "net:[200]";
+    // 40: main thread exited; /proc/40/ns/net reads ENOENT although thread 41 is in 300
+    proc->tasks[40] = std::vector<pid_t>{40, 41};
+    proc->task_links[{40, 41}] = "net:[300]";
+    proc->links[60] = std::unexpected(errno_error(EACCES));
+    proc->mountinfo_text =
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        "30 22 0:4 net:[555] /run/netns/kept rw - nsfs nsfs rw\n";
+    ProcHolderScanner scanner(std::move(proc));
+
+    auto scan = scanner.scan();
+    ASSERT_TRUE(scan.has_value());
+    EXPECT_TRUE(scan->proc_paths);
+    EXPECT_EQ(scan->net_at("/proc/1/ns/net"), 100u);
+    EXPECT_EQ(scan->net_at("/proc/10/ns/net"), 200u);
+    EXPECT_EQ(scan->net_at("/proc/self/ns/net"), 200u);
+    EXPECT_TRUE(scan->is_held(300));
+    EXPECT_EQ(scan->net_at("/proc/40/ns/net"), std::nullopt)
+        << "its own link is gone: a stat answers that, not its thread";
+    EXPECT_EQ(scan->net_at("/proc/60/ns/net"), std::nullopt) << "unreadable: a stat answers";
+    EXPECT_EQ(scan->net_at("/proc/41/ns/net"), std::nullopt) << "not a listed process";
+    EXPECT_EQ(scan->net_at("/run/netns/x"), std::nullopt);
+    EXPECT_EQ(scan->net_at("/run/netns/kept"), 555u) << "a bind mount, from the mount table";
+}
+
+TEST(HolderScanner, AnotherProcTreeAnswersNoProcNetPath) {
+    auto proc = std::make_unique<FakeProc>();  // no proc_self: not the agent's /proc
+    proc->pid_list = {1};
+    proc->links[1] = "net:[100]";
+    proc->mountinfo_text =
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        "30 22 0:4 net:[555] /run/netns/kept rw - nsfs nsfs rw\n";
+    ProcHolderScanner scanner(std::move(proc));
+
+    auto scan = scanner.scan();
+    ASSERT_TRUE(scan.has_value());
+    EXPECT_TRUE(scan->is_held(100));
+    EXPECT_TRUE(scan->is_held(555));
+    EXPECT_FALSE(scan->proc_paths);
+    EXPECT_EQ(scan->net_at("/run/netns/kept"), std::nullopt);
+    EXPECT_EQ(scan->net_at("/proc/1/ns/net"), std::nullopt);
+}
+
 TEST(HolderScanner, NsfsMountsHoldTheirNamespace) {
     auto proc = std::make_unique<FakeProc>();
     proc->pid_list = {1};
@@ -217,6 +267,17 @@ TEST(ProcHolderScanner, OurOwnNamespaceIsHeldByUs) {
     ASSERT_TRUE(scan.has_value()) << scan.error().describe();
     EXPECT_TRUE(scan->is_held(st.st_ino));
     EXPECT_GT(scan->processes, 1u);
+    EXPECT_EQ(scan->self_pid, ::getpid());
+    EXPECT_EQ(scan->net_at("/proc/self/ns/net"), st.st_ino);
+    EXPECT_EQ(scan->net_at("/proc/" + std::to_string(::getpid()) + "/ns/net"), st.st_ino);
+    EXPECT_NE(scan->mount_table, nullptr) << "the agent's own mountinfo";
+}
+
+TEST(SystemProcSource, OnlyTheRealProcNamesSelf) {
+    EXPECT_EQ(SystemProcSource().proc_self(), ::getpid());
+    testing::TempDir root;
+    std::filesystem::create_directories(root / "self");
+    EXPECT_EQ(SystemProcSource(root.path()).proc_self(), std::nullopt);
 }
 
 }  // namespace

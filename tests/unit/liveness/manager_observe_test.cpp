@@ -183,6 +183,71 @@ TEST_F(ManagerTest, AnUnknownRecordedInodeUsesTheOneAtThePathOrStaysUnknown) {
     EXPECT_EQ(pass.allocations[1].held, HeldSignal::unknown);
 }
 
+TEST_F(ManagerTest, ObservingIntoTheLastPassKeepsNothingOfItsAnswers) {
+    auto m = started({veth(5, "veth-a")});
+    prober->put("/run/netns/a", 100);
+    holders->hold(100, 4242);
+    prober->fail_on("/run/netns/b", Error::from_errno("cannot open netns path", EACCES));
+    ASSERT_TRUE(m->watch(std::vector<IpAddress>{ip("10.1.0.1"), ip("10.1.0.2"), ip("10.1.0.9")}));
+    dp->maps.see(ip("10.1.0.1"), 5, 4'000'000'000);
+    const std::vector<AllocationRef> first_allocs = {alloc("a", 100, {ip("10.1.0.1")}, 5),
+                                                     alloc("b", 200, {ip("10.1.0.2")}, 0)};
+    liveness::ObservePass pass;
+    m->observe(first_allocs, std::vector<IpAddress>{ip("10.1.0.9")}, pass);
+    ASSERT_EQ(pass.allocations.size(), 2u);
+    ASSERT_EQ(pass.allocations[0].holder_pid, 4242);
+    ASSERT_FALSE(pass.allocations[1].netns_error.empty());
+    ASSERT_EQ(pass.quarantined.size(), 1u);
+
+    // The next pass, into the same object: one allocation, other answers, nothing quarantined.
+    prober->fail_on("/run/netns/b", std::nullopt);
+    const std::vector<AllocationRef> second_allocs = {alloc("b", 200, {ip("10.1.0.2")}, 0)};
+    m->observe(second_allocs, {}, pass);
+    ASSERT_EQ(pass.allocations.size(), 1u);
+    const auto& b = pass.allocations[0];
+    EXPECT_EQ(b.key, "b");
+    EXPECT_EQ(b.netns, NetnsSignal::gone);
+    EXPECT_TRUE(b.netns_error.empty());
+    EXPECT_EQ(b.held, HeldSignal::not_held);
+    EXPECT_EQ(b.holder_pid, 0);
+    EXPECT_EQ(b.host_ifindex, 0);
+    ASSERT_EQ(b.addresses.size(), 1u);
+    EXPECT_EQ(b.addresses[0].address, ip("10.1.0.2"));
+    EXPECT_EQ(b.addresses[0].wire, WireSignal::not_seen);
+    EXPECT_TRUE(pass.quarantined.empty());
+
+    // The same as a fresh pass.
+    auto fresh = m->observe(second_allocs);
+    ASSERT_EQ(fresh.allocations.size(), 1u);
+    EXPECT_EQ(fresh.allocations[0].netns, b.netns);
+    EXPECT_EQ(fresh.allocations[0].held, b.held);
+    EXPECT_EQ(fresh.allocations[0].host_link, b.host_link);
+    EXPECT_EQ(fresh.now_ns, pass.now_ns);
+}
+
+TEST_F(ManagerTest, AProcNetPathIsAnsweredFromTheHolderScanWithoutAProbe) {
+    auto m = started({});
+    holders->hold(100, 4242);
+    holders->proc_net(4242, 100);
+    holders->proc_net(4343, 101);
+    AllocationRef same = alloc("same", 100, {});
+    same.netns_path = "/proc/4242/ns/net";
+    AllocationRef moved = alloc("moved", 100, {});
+    moved.netns_path = "/proc/4343/ns/net";
+    AllocationRef unscanned = alloc("unscanned", 100, {});
+    unscanned.netns_path = "/proc/4444/ns/net";  // not in the scan: the prober decides
+    prober->put("/proc/4444/ns/net", 100);
+    auto pass = m->observe(std::vector<AllocationRef>{same, moved, unscanned});
+    ASSERT_EQ(pass.allocations.size(), 3u);
+    EXPECT_EQ(pass.allocations[0].netns, NetnsSignal::present);
+    EXPECT_EQ(pass.allocations[0].netns_inode_now, 100u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::held);
+    EXPECT_EQ(pass.allocations[1].netns, NetnsSignal::replaced);
+    EXPECT_EQ(pass.allocations[1].netns_inode_now, 101u);
+    EXPECT_EQ(pass.allocations[2].netns, NetnsSignal::present);
+    EXPECT_EQ(prober->probes(), 1) << "only the path the scan did not read was probed";
+}
+
 TEST_F(ManagerTest, TheHostLinkIsLearnedOnceFromThePodsNamespace) {
     auto m = started({veth(5, "veth-a")});
     prober->put("/run/netns/a", 100);

@@ -154,6 +154,26 @@ TEST(HolderScannerPrivileged, ProcessKeepsADeletedNamespaceHeldUntilItExits) {
     EXPECT_FALSE(dead->is_held(ino));
 }
 
+// The scan's mount table answers for an `ip netns` path as a stat would, and leaves a path
+// that is no longer mounted (after `ip netns del`) to the stat.
+TEST(HolderScannerPrivileged, TheMountTableAgreesWithAStatOfAnIpNetnsPath) {
+    WARREN_REQUIRE_ROOT();
+    Netns ns;
+    ASSERT_TRUE(ns.ok()) << ns.error();
+    const uint64_t ino = inode_of(ns.path());
+    ASSERT_NE(ino, 0u);
+    ProcHolderScanner scanner;
+    auto scan = scanner.scan();
+    ASSERT_TRUE(scan.has_value()) << scan.error().describe();
+    ASSERT_NE(scan->mount_table, nullptr);
+    EXPECT_EQ(scan->net_at(ns.path()), ino);
+
+    ASSERT_TRUE(run_cmd({"ip", "netns", "del", ns.name()}).ok());
+    auto after = scanner.scan();
+    ASSERT_TRUE(after.has_value()) << after.error().describe();
+    EXPECT_EQ(after->net_at(ns.path()), std::nullopt);
+}
+
 TEST(HolderScannerPrivileged, BindMountElsewhereKeepsItHeld) {
     WARREN_REQUIRE_ROOT();
     Netns ns;

@@ -107,6 +107,35 @@ TEST(GcSignalsFromLiveness, WireHoldsSightingsOfAllocationsAndQuarantineOnly) {
     EXPECT_EQ(none.link, Tri::unknown);
 }
 
+TEST(GcSignalsFromLiveness, ProbesInTheRunnersOrderFindEachAllocationByPositionElseByKey) {
+    liveness::ObservePass pass;
+    pass.allocations.push_back(
+        obs(NetnsSignal::present, HeldSignal::held, HostLinkSignal::present));
+    pass.allocations[0].key = "net/c1/eth0";
+    pass.allocations.push_back(obs(NetnsSignal::gone, HeldSignal::not_held, HostLinkSignal::gone));
+    pass.allocations[1].key = "net/c2/eth0";
+    core::Allocation c1, c2, c3;
+    c1.key = {"net", "c1", "eth0"};
+    c2.key = {"net", "c2", "eth0"};
+    c3.key = {"net", "c3", "eth0"};
+    const std::vector<const core::Allocation*> order = {&c1, &c2};
+
+    PassProbes in_order(pass, order);
+    EXPECT_EQ(in_order.observe(c1).netns, Tri::yes);
+    EXPECT_EQ(in_order.observe(c2).netns, Tri::no);
+    EXPECT_EQ(in_order.observe(c3).netns, Tri::unknown) << "not in the pass";
+
+    PassProbes out_of_order(pass, order);
+    EXPECT_EQ(out_of_order.observe(c2).netns, Tri::no) << "found by key";
+    EXPECT_EQ(out_of_order.observe(c1).netns, Tri::yes);
+    EXPECT_EQ(out_of_order.observe(c2).link, Tri::no);
+
+    // An allocation at another address with the same key (a copy) is found by key too.
+    core::Allocation copy = c1;
+    PassProbes by_copy(pass, order);
+    EXPECT_EQ(by_copy.observe(copy).held, Tri::yes);
+}
+
 TEST(GcSignalsFromLiveness, NoWireWithoutEbpfOrWhenTheMapsCouldNotBeRead) {
     liveness::ObservePass off;
     off.ebpf = false;
