@@ -68,29 +68,35 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<liveness::AllocationRef> refs;
+    std::vector<const core::AttachmentKey*> keys;  // refs' keys, in refs' order
     refs.reserve(state_.allocations().size());
-    std::unordered_map<std::string, int> kept;
+    keys.reserve(state_.allocations().size());
     for (auto& [key, a] : state_.allocations()) {
-        auto k = key.str();
-        int ifindex = 0;
-        if (auto it = learned_.find(k); it != learned_.end()) ifindex = kept[k] = it->second;
-        refs.push_back({std::move(k), a.netns, a.netns_inode, key.ifname, a.addresses, ifindex});
+        refs.push_back({key.str(), a.netns, a.netns_inode, key.ifname, a.addresses, a.host_ifindex,
+                        a.netns_cookie});
+        keys.push_back(&key);
     }
-    learned_ = std::move(kept);  // forget released attachments
     std::vector<IpAddress> quarantined;
     for (auto& [name, p] : state_.pools())
         for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);
 
     auto pass = manager_.observe(refs, quarantined);
-    for (auto& o : pass.allocations)
-        if (o.host_ifindex_learned && o.host_ifindex) learned_[o.key] = o.host_ifindex;
+    // Journaled (not kept in memory only) so that a restarted agent still knows them.
+    core::Change change;
+    for (size_t i = 0; i < pass.allocations.size() && i < keys.size(); ++i) {
+        const auto& o = pass.allocations[i];
+        const int ifindex = o.host_ifindex_learned ? o.host_ifindex : 0;
+        if (ifindex == 0 && o.netns_cookie_learned == 0) continue;
+        if (auto s = state_.learn_host_link(*keys[i], ifindex, o.netns_cookie_learned, change); !s)
+            spdlog::error("gc: cannot record what was learned about {}: {}", o.key,
+                          s.error().describe());
+    }
     PassProbes probes(pass);
     wire_ = probes.pass_wire();
     passed_ = true;
 
     result_.clear();
     policy_.pass(state_, probes, pass.now_ns, result_);
-    core::Change change;
     for (auto& d : result_.decisions) {
         spdlog::info("gc: {}", d.why);
         if (auto s = state_.record(d, change); !s)

@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
                                         [{"subnet":"fd00:22::/120"}]])");
     proto::Request add{Op::add, "net1", "c0ffee", "eth0", "/run/netns/pod1"};
     add.netns_inode = 4026532001;
+    add.netns_cookie = 8193;
     add.pod = {"default", "web-0", "4f1c2d3e-aaaa-bbbb-cccc-1234567890ab"};
     proto::Request add_ranges = add;
     add_ranges.ranges = ranges;
@@ -54,9 +55,12 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
     proto::Request status{Op::status, "net1"};
     status.ranges = ranges;
     proto::Request ping{Op::ping};
+    proto::Request add_no_cookie = add;
+    add_no_cookie.netns_cookie = 0;  // an old plugin's ADD
     return {{"add", add},       {"add-ranges", add_ranges}, {"add-pool-ips", add_pool},
             {"add-ranges-ip", add_range_ip}, {"del", del}, {"check", check},
-            {"gc", gc},         {"status-ranges", status},  {"ping", ping}};
+            {"gc", gc},         {"status-ranges", status},  {"ping", ping},
+            {"add-no-cookie", add_no_cookie}};
 }
 
 void protocol_seeds() {
