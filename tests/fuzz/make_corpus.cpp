@@ -187,8 +187,15 @@ void journal_seeds() {
     for (int i = 0; i < 4; ++i) {
         core::Change c;
         core::AddRequest r{{"net1", "c" + std::to_string(i), "eth0"}, {}, {}, {}, "/run/netns/p" + std::to_string(i),
-                           static_cast<uint64_t>(4026532000 + i), {"default", "pod-" + std::to_string(i), "uid"}};
+                           static_cast<uint64_t>(4026532000 + i), {"default", "pod-" + std::to_string(i), "uid"},
+                           i % 2 ? 0 : static_cast<uint64_t>(8193 + i)};  // c1, c3: an old plugin's
         (void)state.add(r, now + i, c);
+        take(c);
+    }
+    {
+        core::Change c;
+        (void)state.learn_host_link({"net1", "c0", "eth0"}, 7, 0, c);
+        (void)state.learn_host_link({"net1", "c3", "eth0"}, 9, 8200, c);
         take(c);
     }
     {
