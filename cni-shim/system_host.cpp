@@ -44,7 +44,8 @@ Result<uint64_t> SystemHost::netns_cookie(const std::string& path) {
     if (::setns(own.get(), CLONE_NEWNET) != 0)
         return fail(Code::internal,
                     "cannot return to the plugin's own network namespace after reading the "
-                    "cookie of " + path + " (setns: " + std::strerror(errno) +
+                    "cookie of " +
+                        path + " (setns: " + std::strerror(errno) +
                         "); nothing was allocated, retry the ADD");
     return cookie;
 }

@@ -174,7 +174,8 @@ Result<Request> decode_request(std::string_view payload) {
     r.ifname = get_string(j, "ifname");
     r.netns = get_string(j, "netns");
     if (auto it = j.find("netnsInode"); it != j.end() && it->is_number_unsigned()) r.netns_inode = it->get<uint64_t>();
-    if (auto it = j.find("netnsCookie"); it != j.end() && it->is_number_unsigned()) r.netns_cookie = it->get<uint64_t>();
+    if (auto it = j.find("netnsCookie"); it != j.end() && it->is_number_unsigned())
+        r.netns_cookie = it->get<uint64_t>();
     if (auto it = j.find("pod"); it != j.end() && it->is_object()) {
         r.pod.namespace_ = get_string(*it, "namespace");
         r.pod.name = get_string(*it, "name");

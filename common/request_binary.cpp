@@ -153,7 +153,8 @@ Result<Request> decode_binary_request(std::string_view payload) {
         return fail(Code::incompatible_version, "binary request format " + std::to_string(format) + " is not supported");
     const auto code = static_cast<uint8_t>(in.le(1, "op"));
     const auto flags = static_cast<uint8_t>(in.le(1, "flags"));
-    if (flags & ~(kHasPool | kHasRanges | kHasNetnsCookie)) in.stop("it has unknown flags " + std::to_string(flags));
+    if (flags & ~(kHasPool | kHasRanges | kHasNetnsCookie))
+        in.stop("it has unknown flags " + std::to_string(flags));
     if (in.le(1, "reserved") != 0) in.stop("its reserved byte is not 0");
     Request r;
     r.netns_inode = in.le(8, "netnsInode");

@@ -140,10 +140,9 @@ struct QuarantineHeld {
     bool operator==(const QuarantineHeld&) const = default;
 };
 
-using Event =
-    std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
-                 PoolRemoved, CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld,
-                 HostLinkLearned>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
+                           PoolRemoved, CandidateMarked, CandidateCleared, ZombieMarked,
+                           QuarantineHeld, HostLinkLearned>;
 
 // The largest encoded event: a journal record's payload limit (journal::kMaxRecordPayload, which
 // is asserted equal). Every event the state produces fits: names are capped by kMaxNameBytes,

@@ -171,8 +171,9 @@ Result<Undo> IpamState::apply(const Event& ev) {
                 p.cursors[s] = a;
             }
         }
-        allocations_.emplace(e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod,
-                                                e->time_ns, std::nullopt, e->netns_cookie});
+        allocations_.emplace(
+            e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod,
+                               e->time_ns, std::nullopt, e->netns_cookie});
         return Undo{[this, key = e->key, old_cursors = std::move(old_cursors), unquarantined = std::move(unquarantined)] {
             auto it = allocations_.find(key);
             Pool& q = pools_.at(it->second.pool);
@@ -564,8 +565,8 @@ Status IpamState::record(const Decision& d, Change& change) {
     return push(change, d.event);
 }
 
-Status IpamState::learn_host_link(const AttachmentKey& key, int host_ifindex,
-                                  uint64_t netns_cookie, Change& change) {
+Status IpamState::learn_host_link(const AttachmentKey& key, int host_ifindex, uint64_t netns_cookie,
+                                  Change& change) {
     auto it = allocations_.find(key);
     if (it == allocations_.end()) return {};
     const Allocation& a = it->second;
@@ -707,8 +708,8 @@ std::vector<Event> IpamState::snapshot_events() const {
         }
     }
     for (auto& [k, a] : allocations_) {
-        out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns,
-                                a.netns_cookie});
+        out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod,
+                                a.time_ns, a.netns_cookie});
         if (a.host_ifindex) out.push_back(HostLinkLearned{k, a.host_ifindex, 0});
         if (!a.candidate) continue;
         out.push_back(CandidateMarked{k, a.candidate->since_ns, a.candidate->reason});

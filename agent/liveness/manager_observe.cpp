@@ -219,14 +219,15 @@ void LivenessManager::find_holder(const HolderScan* scan, const AllocationRef& r
     out.held = scan->complete() ? HeldSignal::not_held : HeldSignal::unknown;
 }
 
-HeldSignal LivenessManager::check_holder_cookie(const Holder& h, uint64_t inode,
-                                                bool scan_complete, const AllocationRef& ref,
+HeldSignal LivenessManager::check_holder_cookie(const Holder& h, uint64_t inode, bool scan_complete,
+                                                const AllocationRef& ref,
                                                 AllocationObservation& out) const {
     const std::string path =
         h.mount_point.empty() ? "/proc/" + std::to_string(h.pid) + "/ns/net" : h.mount_point;
     auto cookie = seams_.cookie_reader->cookie_of(path, inode);
     if (!cookie) {
-        out.holder_error = "cannot read the holder's namespace cookie: " + cookie.error().describe();
+        out.holder_error =
+            "cannot read the holder's namespace cookie: " + cookie.error().describe();
         return HeldSignal::unknown;
     }
     out.holder_cookie_checked = true;

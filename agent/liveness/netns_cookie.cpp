@@ -16,8 +16,9 @@ Result<uint64_t> socket_netns_cookie(int sock_fd) {
     uint64_t cookie = 0;
     socklen_t len = sizeof cookie;
     if (::getsockopt(sock_fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0)
-        return fail_errno("cannot read the network namespace cookie (SO_NETNS_COOKIE needs "
-                          "Linux 5.14 or later)");
+        return fail_errno(
+            "cannot read the network namespace cookie (SO_NETNS_COOKIE needs "
+            "Linux 5.14 or later)");
     if (len != sizeof cookie)
         return fail(Code::internal, "SO_NETNS_COOKIE answered " + std::to_string(len) + " bytes");
     return cookie;
@@ -52,12 +53,12 @@ Result<uint64_t> ThreadNetnsCookieReader::cookie_of(const std::string& path, uin
     struct stat st {};
     if (::fstat(ns.get(), &st) != 0) return fail_errno("cannot stat " + path);
     if (inode != 0 && st.st_ino != inode)
-        return fail(Code::io, path + " is no longer namespace " + std::to_string(inode) +
-                                         " (now " + std::to_string(st.st_ino) + ")");
+        return fail(Code::io, path + " is no longer namespace " + std::to_string(inode) + " (now " +
+                                  std::to_string(st.st_ino) + ")");
     auto cookie = netns_cookie_of_fd(ns.get());
-    if (!cookie) return std::unexpected(Error{cookie.error().code,
-                                              path + ": " + cookie.error().message,
-                                              cookie.error().details, cookie.error().sys_errno});
+    if (!cookie)
+        return std::unexpected(Error{cookie.error().code, path + ": " + cookie.error().message,
+                                     cookie.error().details, cookie.error().sys_errno});
     return cookie;
 }
 

@@ -57,9 +57,15 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
     proto::Request ping{Op::ping};
     proto::Request add_no_cookie = add;
     add_no_cookie.netns_cookie = 0;  // an old plugin's ADD
-    return {{"add", add},       {"add-ranges", add_ranges}, {"add-pool-ips", add_pool},
-            {"add-ranges-ip", add_range_ip}, {"del", del}, {"check", check},
-            {"gc", gc},         {"status-ranges", status},  {"ping", ping},
+    return {{"add", add},
+            {"add-ranges", add_ranges},
+            {"add-pool-ips", add_pool},
+            {"add-ranges-ip", add_range_ip},
+            {"del", del},
+            {"check", check},
+            {"gc", gc},
+            {"status-ranges", status},
+            {"ping", ping},
             {"add-no-cookie", add_no_cookie}};
 }
 
@@ -186,8 +192,13 @@ void journal_seeds() {
     int64_t now = 1'700'000'000 * kSec;
     for (int i = 0; i < 4; ++i) {
         core::Change c;
-        core::AddRequest r{{"net1", "c" + std::to_string(i), "eth0"}, {}, {}, {}, "/run/netns/p" + std::to_string(i),
-                           static_cast<uint64_t>(4026532000 + i), {"default", "pod-" + std::to_string(i), "uid"},
+        core::AddRequest r{{"net1", "c" + std::to_string(i), "eth0"},
+                           {},
+                           {},
+                           {},
+                           "/run/netns/p" + std::to_string(i),
+                           static_cast<uint64_t>(4026532000 + i),
+                           {"default", "pod-" + std::to_string(i), "uid"},
                            i % 2 ? 0 : static_cast<uint64_t>(8193 + i)};  // c1, c3: an old plugin's
         (void)state.add(r, now + i, c);
         take(c);

@@ -237,7 +237,7 @@ TEST_F(LivenessTest, DeadPodWhoseInodeNumberAnotherNamespaceTookIsReclaimed) {
         ASSERT_EQ(::stat(pod->path().c_str(), &st), 0);
         const uint64_t inode = st.st_ino;
         std::this_thread::sleep_for(1500ms);  // a pass saw it present
-        pod.reset();  // no DEL
+        pod.reset();                          // no DEL
         for (int i = 0; i < 100 && key.empty(); ++i) {
             auto& ns = later.emplace_back(std::make_unique<Netns>());
             ASSERT_TRUE(ns->ok()) << ns->error();

@@ -97,7 +97,8 @@ std::vector<Event> samples() {
                   1234567890123},
         Allocated{at_limit, text(kMaxNameBytes), addrs(1000, true), text(kMaxNameBytes), UINT64_MAX,
                   long_pod, 0},
-        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod, kMaxEventTimeNs},
+        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod,
+                  kMaxEventTimeNs},
         Allocated{small, "default", {v4(6)}, "/run/netns/y", 4026532001ull, pod, 5, 8193},
         Allocated{small, "default", {v4(6)}, "/run/netns/y", 0, pod, 5, UINT64_MAX},
         HostLinkLearned{small, 7, 8193},
@@ -239,7 +240,7 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
 // still replay, with cookie 0 (unknown). New ones are written under tag 13 with it.
 TEST(Events, AllocatedWithoutCookieFromOldJournalsDecodes) {
     const Allocated al{{"net", "c1", "eth0"}, "default", {v4(5)}, "/run/netns/x", 4026532000ull,
-                       {"ns", "pod", "uid"}, 77, 0};
+                       {"ns", "pod", "uid"},  77,        0};
     std::string old;
     ByteWriter w(old);
     w.u8(2);

@@ -616,11 +616,13 @@ TEST_F(StateTest, LearnedHostLinkAndCookieSurviveReplayAndSnapshot) {
     Change c;
     ASSERT_TRUE(state.learn_host_link({"net", "a", "eth0"}, 12, 99, c));  // cookie from ADD kept
     ASSERT_TRUE(state.learn_host_link({"net", "b", "eth0"}, 13, 88, c));
-    ASSERT_TRUE(state.learn_host_link({"net", "b", "eth0"}, 13, 88, c));  // nothing new
+    ASSERT_TRUE(state.learn_host_link({"net", "b", "eth0"}, 13, 88, c));    // nothing new
     ASSERT_TRUE(state.learn_host_link({"net", "gone", "eth0"}, 14, 1, c));  // holds nothing
     ASSERT_EQ(c.events.size(), 2u);
-    EXPECT_EQ(std::get<HostLinkLearned>(c.events[0]), (HostLinkLearned{{"net", "a", "eth0"}, 12, 0}));
-    EXPECT_EQ(std::get<HostLinkLearned>(c.events[1]), (HostLinkLearned{{"net", "b", "eth0"}, 13, 88}));
+    EXPECT_EQ(std::get<HostLinkLearned>(c.events[0]),
+              (HostLinkLearned{{"net", "a", "eth0"}, 12, 0}));
+    EXPECT_EQ(std::get<HostLinkLearned>(c.events[1]),
+              (HostLinkLearned{{"net", "b", "eth0"}, 13, 88}));
     log.insert(log.end(), c.events.begin(), c.events.end());
 
     for (const auto& events : {log, state.snapshot_events()}) {

@@ -177,7 +177,9 @@ TEST(Protocol, CompactRequestWithoutCookieKeepsTheOldLayout) {
     auto json = decode_request(R"({"op":"add","network":"n","containerId":"c","netnsInode":5})");
     ASSERT_TRUE(json) << json.error().message;
     EXPECT_EQ(json->netns_cookie, 0u);
-    EXPECT_EQ(decode_request(R"({"op":"add","network":"n","containerId":"c","netnsCookie":9})")->netns_cookie, 9u);
+    EXPECT_EQ(decode_request(R"({"op":"add","network":"n","containerId":"c","netnsCookie":9})")
+                  ->netns_cookie,
+              9u);
 }
 
 // The cookie's flag promises 8 bytes; a payload cut inside them names the field.
