@@ -107,7 +107,13 @@ class Invocation {
         auto opts = call_options(conf->ipam);
         if (!opts) return error(opts.error());
         opts_ = *opts;
-        if (env->command == Command::add) req->netns_inode = host_.netns_inode(req->netns);
+        if (env->command == Command::add) {
+            req->netns_inode = host_.netns_inode(req->netns);
+            // Before connecting: a plugin stuck in the pod's namespace has allocated nothing.
+            auto cookie = host_.netns_cookie(req->netns);
+            if (!cookie) return error(cookie.error());
+            req->netns_cookie = *cookie;
+        }
         switch (env->command) {
             case Command::add:
                 return add(*conf, *req);

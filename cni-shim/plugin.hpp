@@ -24,6 +24,10 @@ class Host {
     virtual Result<std::string> read_file(const std::string& path) = 0;
     // Inode of the netns at `path`, 0 when unknown; the agent records it with the allocation.
     virtual uint64_t netns_inode(const std::string&) { return 0; }
+    // The kernel's cookie of the netns at `path` (SO_NETNS_COOKIE: unlike the inode, never
+    // reused), 0 when it cannot be read. An error only when the plugin could not return to its
+    // own namespace afterwards: then it must stop, since it would talk to the agent from there.
+    virtual Result<uint64_t> netns_cookie(const std::string&) { return 0; }
     // A line for the runtime's log (stderr); never stdout.
     virtual void log(std::string_view line) = 0;
 };
@@ -45,6 +49,7 @@ class SystemHost final : public Host {
     Status enqueue_delete(const std::string& dir, const proto::Request& req) override;
     Result<std::string> read_file(const std::string& path) override;
     uint64_t netns_inode(const std::string& path) override;
+    Result<uint64_t> netns_cookie(const std::string& path) override;
     void log(std::string_view line) override;
 };
 

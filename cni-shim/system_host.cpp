@@ -1,6 +1,10 @@
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "plugin.hpp"
 #include "warren/client.hpp"
@@ -22,6 +26,28 @@ uint64_t SystemHost::netns_inode(const std::string& path) {
     struct stat st {};
     if (path.empty() || ::stat(path.c_str(), &st) != 0) return 0;
     return st.st_ino;
+}
+
+// The plugin is single-threaded, so it enters the namespace itself (no thread to spawn) and
+// comes straight back; a socket made in between carries that namespace's cookie.
+Result<uint64_t> SystemHost::netns_cookie(const std::string& path) {
+    if (path.empty()) return 0;
+    Fd own{::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)};
+    Fd target{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (!own || !target || ::setns(target.get(), CLONE_NEWNET) != 0) return 0;
+    uint64_t cookie = 0;
+    Fd sock{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+    socklen_t len = sizeof cookie;
+    if (!sock || ::getsockopt(sock.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0 ||
+        len != sizeof cookie)
+        cookie = 0;
+    if (::setns(own.get(), CLONE_NEWNET) != 0)
+        return fail(Code::internal,
+                    "cannot return to the plugin's own network namespace after reading the "
+                    "cookie of " +
+                        path + " (setns: " + std::strerror(errno) +
+                        "); nothing was allocated, retry the ADD");
+    return cookie;
 }
 
 Result<std::string> SystemHost::read_file(const std::string& path) {

@@ -97,6 +97,7 @@ std::string encode(const Request& r) {
     if (!r.ifname.empty()) j["ifname"] = r.ifname;
     if (!r.netns.empty()) j["netns"] = r.netns;
     if (r.netns_inode) j["netnsInode"] = r.netns_inode;
+    if (r.netns_cookie) j["netnsCookie"] = r.netns_cookie;
     if (!r.pod.namespace_.empty() || !r.pod.name.empty() || !r.pod.uid.empty())
         j["pod"] = {{"namespace", r.pod.namespace_}, {"name", r.pod.name}, {"uid", r.pod.uid}};
     if (r.pool) j["pool"] = *r.pool;
@@ -173,6 +174,8 @@ Result<Request> decode_request(std::string_view payload) {
     r.ifname = get_string(j, "ifname");
     r.netns = get_string(j, "netns");
     if (auto it = j.find("netnsInode"); it != j.end() && it->is_number_unsigned()) r.netns_inode = it->get<uint64_t>();
+    if (auto it = j.find("netnsCookie"); it != j.end() && it->is_number_unsigned())
+        r.netns_cookie = it->get<uint64_t>();
     if (auto it = j.find("pod"); it != j.end() && it->is_object()) {
         r.pod.namespace_ = get_string(*it, "namespace");
         r.pod.name = get_string(*it, "name");

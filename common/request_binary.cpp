@@ -12,7 +12,7 @@ namespace warren::proto {
 namespace {
 
 constexpr uint8_t kFormat = 1;
-constexpr uint8_t kHasPool = 1, kHasRanges = 2;
+constexpr uint8_t kHasPool = 1, kHasRanges = 2, kHasNetnsCookie = 4;
 
 uint8_t op_code(Op op) {
     switch (op) {
@@ -123,9 +123,11 @@ Result<std::string> encode_binary(const Request& r) {
         return fail(Code::invalid_config, "request field 'ranges' is larger than 4 GiB");
     out.push_back(static_cast<char>(kFormat));
     out.push_back(static_cast<char>(op_code(r.op)));
-    out.push_back(static_cast<char>((r.pool ? kHasPool : 0) | (r.ranges ? kHasRanges : 0)));
+    out.push_back(static_cast<char>((r.pool ? kHasPool : 0) | (r.ranges ? kHasRanges : 0) |
+                                    (r.netns_cookie ? kHasNetnsCookie : 0)));
     out.push_back(0);
     append_le(out, r.netns_inode, 8);
+    if (r.netns_cookie) append_le(out, r.netns_cookie, 8);
     for (const std::string* s : {&r.network, &r.container_id, &r.ifname, &r.netns, &r.pod.namespace_, &r.pod.name,
                                  &r.pod.uid})
         put_str(out, *s);
@@ -151,10 +153,12 @@ Result<Request> decode_binary_request(std::string_view payload) {
         return fail(Code::incompatible_version, "binary request format " + std::to_string(format) + " is not supported");
     const auto code = static_cast<uint8_t>(in.le(1, "op"));
     const auto flags = static_cast<uint8_t>(in.le(1, "flags"));
-    if (flags & ~(kHasPool | kHasRanges)) in.stop("it has unknown flags " + std::to_string(flags));
+    if (flags & ~(kHasPool | kHasRanges | kHasNetnsCookie))
+        in.stop("it has unknown flags " + std::to_string(flags));
     if (in.le(1, "reserved") != 0) in.stop("its reserved byte is not 0");
     Request r;
     r.netns_inode = in.le(8, "netnsInode");
+    if (flags & kHasNetnsCookie) r.netns_cookie = in.le(8, "netnsCookie");
     const std::pair<const char*, std::string*> strings[] = {
         {"network", &r.network},       {"containerId", &r.container_id}, {"ifname", &r.ifname},
         {"netns", &r.netns},           {"pod namespace", &r.pod.namespace_}, {"pod name", &r.pod.name},

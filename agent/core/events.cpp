@@ -14,7 +14,7 @@ int64_t get_time(ByteReader& r) {
 
 enum Tag : uint8_t {
     kPoolDefined = 1,
-    kAllocated = 2,
+    kAllocated = 2,  // without netns cookie: written before cookies were kept, still read
     kReleased = 3,
     kQuarantineEnded = 4,
     kCursorAt = 5,
@@ -25,6 +25,8 @@ enum Tag : uint8_t {
     kCandidateCleared = 10,
     kZombieMarked = 11,
     kQuarantineHeld = 12,
+    kAllocatedV2 = 13,
+    kHostLinkLearned = 14,
 };
 
 void put_key(ByteWriter& w, const AttachmentKey& k) {
@@ -110,7 +112,9 @@ size_t encoded_size(const Event& e) {
                            return key_size(ev.key) + 6 * kStr + ev.pool.size() +
                                   ev.addresses.size() * kAddr + ev.netns.size() + 8 +
                                   ev.pod.namespace_.size() + ev.pod.name.size() +
-                                  ev.pod.uid.size() + 8;
+                                  ev.pod.uid.size() + 8 + 8;
+                       else if constexpr (std::is_same_v<T, HostLinkLearned>)
+                           return key_size(ev.key) + 8 + 8;
                        else if constexpr (std::is_same_v<T, Released>)
                            return key_size(ev.key) + 8 + 1;
                        else if constexpr (std::is_same_v<T, QuarantineEnded>)
@@ -140,7 +144,7 @@ void encode_event(std::string& out, const Event& e) {
                 w.str(ev.ranges_json);
                 w.u8(static_cast<uint8_t>(ev.source));
             } else if constexpr (std::is_same_v<T, Allocated>) {
-                w.u8(kAllocated);
+                w.u8(kAllocatedV2);
                 put_key(w, ev.key);
                 w.str(ev.pool);
                 put_addrs(w, ev.addresses);
@@ -150,6 +154,12 @@ void encode_event(std::string& out, const Event& e) {
                 w.str(ev.pod.name);
                 w.str(ev.pod.uid);
                 w.i64(ev.time_ns);
+                w.u64(ev.netns_cookie);
+            } else if constexpr (std::is_same_v<T, HostLinkLearned>) {
+                w.u8(kHostLinkLearned);
+                put_key(w, ev.key);
+                w.i64(ev.host_ifindex);
+                w.u64(ev.netns_cookie);
             } else if constexpr (std::is_same_v<T, Released>) {
                 w.u8(kReleased);
                 put_key(w, ev.key);
@@ -212,7 +222,8 @@ Result<Event> decode_event(std::string_view payload) {
             e = std::move(ev);
             break;
         }
-        case kAllocated: {
+        case kAllocated:
+        case kAllocatedV2: {
             Allocated ev;
             ev.key = get_key(r);
             ev.pool = r.str();
@@ -223,6 +234,17 @@ Result<Event> decode_event(std::string_view payload) {
             ev.pod.name = r.str();
             ev.pod.uid = r.str();
             ev.time_ns = get_time(r);
+            if (tag == kAllocatedV2) ev.netns_cookie = r.u64();
+            e = std::move(ev);
+            break;
+        }
+        case kHostLinkLearned: {
+            HostLinkLearned ev;
+            ev.key = get_key(r);
+            const int64_t ifindex = r.i64();
+            if (ifindex < 0 || ifindex > INT32_MAX) r.fail();
+            ev.host_ifindex = static_cast<int>(ifindex);
+            ev.netns_cookie = r.u64();
             e = std::move(ev);
             break;
         }

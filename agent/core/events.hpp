@@ -48,7 +48,20 @@ struct Allocated {
     uint64_t netns_inode = 0;
     PodInfo pod;
     int64_t time_ns = 0;  // wall clock
+    // SO_NETNS_COOKIE of the netns at ADD; 0 = unknown (an old plugin, or a journal written
+    // before cookies: those records decode with 0).
+    uint64_t netns_cookie = 0;
     bool operator==(const Allocated&) const = default;
+};
+
+// The GC learned where an allocation's pod lives: the host side of its link (0 = not learned)
+// and its netns cookie (0 = not learned). Journaled so a restarted agent still knows them; a
+// zero field leaves what the allocation has.
+struct HostLinkLearned {
+    AttachmentKey key;
+    int host_ifindex = 0;
+    uint64_t netns_cookie = 0;
+    bool operator==(const HostLinkLearned&) const = default;
 };
 
 struct Released {
@@ -127,9 +140,9 @@ struct QuarantineHeld {
     bool operator==(const QuarantineHeld&) const = default;
 };
 
-using Event =
-    std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
-                 PoolRemoved, CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld>;
+using Event = std::variant<PoolDefined, Allocated, Released, QuarantineEnded, CursorAt, Quarantined,
+                           PoolRemoved, CandidateMarked, CandidateCleared, ZombieMarked,
+                           QuarantineHeld, HostLinkLearned>;
 
 // The largest encoded event: a journal record's payload limit (journal::kMaxRecordPayload, which
 // is asserted equal). Every event the state produces fits: names are capped by kMaxNameBytes,

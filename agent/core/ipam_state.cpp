@@ -171,7 +171,9 @@ Result<Undo> IpamState::apply(const Event& ev) {
                 p.cursors[s] = a;
             }
         }
-        allocations_.emplace(e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod, e->time_ns});
+        allocations_.emplace(
+            e->key, Allocation{e->key, e->pool, e->addresses, e->netns, e->netns_inode, e->pod,
+                               e->time_ns, std::nullopt, e->netns_cookie});
         return Undo{[this, key = e->key, old_cursors = std::move(old_cursors), unquarantined = std::move(unquarantined)] {
             auto it = allocations_.find(key);
             Pool& q = pools_.at(it->second.pool);
@@ -266,6 +268,21 @@ Result<Undo> IpamState::apply_gc(const Event& ev) {
         q->second.held_seen_ns = e->seen_ns;
         return Undo{[this, name = e->pool, a = e->address, old] {
             pools_.at(name).quarantine.at(a).held_seen_ns = old;
+        }};
+    }
+    if (auto* e = std::get_if<HostLinkLearned>(&ev)) {
+        auto it = allocations_.find(e->key);
+        if (it == allocations_.end())
+            return fail(Code::io, "host link learned for " + e->key.str() + " which holds nothing");
+        Allocation& a = it->second;
+        const int old_ifindex = a.host_ifindex;
+        const uint64_t old_cookie = a.netns_cookie;
+        if (e->host_ifindex) a.host_ifindex = e->host_ifindex;
+        if (e->netns_cookie) a.netns_cookie = e->netns_cookie;
+        return Undo{[this, k = e->key, old_ifindex, old_cookie] {
+            Allocation& b = allocations_.at(k);
+            b.host_ifindex = old_ifindex;
+            b.netns_cookie = old_cookie;
         }};
     }
     const AttachmentKey* key = nullptr;
@@ -506,6 +523,7 @@ Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change&
     Allocated ev;
     ev.pool = p.name;
     ev.netns_inode = req.netns_inode;
+    ev.netns_cookie = req.netns_cookie;
     ev.time_ns = now_ns;
     for (size_t s = 0; s < p.sets.size(); ++s) {
         auto a = pick(p, s, wanted[s], req.key);
@@ -545,6 +563,17 @@ size_t IpamState::gc(const std::string& network,
 
 Status IpamState::record(const Decision& d, Change& change) {
     return push(change, d.event);
+}
+
+Status IpamState::learn_host_link(const AttachmentKey& key, int host_ifindex, uint64_t netns_cookie,
+                                  Change& change) {
+    auto it = allocations_.find(key);
+    if (it == allocations_.end()) return {};
+    const Allocation& a = it->second;
+    HostLinkLearned ev{key, host_ifindex != a.host_ifindex ? host_ifindex : 0,
+                       a.netns_cookie == 0 ? netns_cookie : 0};
+    if (ev.host_ifindex == 0 && ev.netns_cookie == 0) return {};
+    return push(change, std::move(ev));
 }
 
 QuarantineCounts IpamState::quarantine_decisions(int64_t now_ns, const Wire& wire,
@@ -679,7 +708,9 @@ std::vector<Event> IpamState::snapshot_events() const {
         }
     }
     for (auto& [k, a] : allocations_) {
-        out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod, a.time_ns});
+        out.push_back(Allocated{a.key, a.pool, a.addresses, a.netns, a.netns_inode, a.pod,
+                                a.time_ns, a.netns_cookie});
+        if (a.host_ifindex) out.push_back(HostLinkLearned{k, a.host_ifindex, 0});
         if (!a.candidate) continue;
         out.push_back(CandidateMarked{k, a.candidate->since_ns, a.candidate->reason});
         if (auto& z = a.candidate->zombie) out.push_back(ZombieMarked{k, z->since_ns, z->reason});

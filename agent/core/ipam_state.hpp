@@ -42,6 +42,8 @@ struct Allocation {
     PodInfo pod;
     int64_t time_ns = 0;
     std::optional<Candidate> candidate;
+    uint64_t netns_cookie = 0;  // at ADD, or learned later (HostLinkLearned); 0 = unknown
+    int host_ifindex = 0;       // the host side of its link once learned; 0 = not yet
 };
 
 // A released address waiting out its cooldown, and who released it: that attachment alone may
@@ -91,6 +93,7 @@ struct AddRequest {
     std::string netns;
     uint64_t netns_inode = 0;
     PodInfo pod;
+    uint64_t netns_cookie = 0;
 };
 
 using Undo = std::function<void()>;
@@ -130,6 +133,10 @@ public:
               int64_t now_ns, Change& change);
     // Journals a decision of the GC policy (or of quarantine_decisions).
     Status record(const Decision& d, Change& change);
+    // Journals what the GC learned about `key` (HostLinkLearned) when it adds to what the
+    // allocation has; no event otherwise, or when `key` holds nothing.
+    Status learn_host_link(const AttachmentKey& key, int host_ifindex, uint64_t netns_cookie,
+                           Change& change);
 
     // The quarantine's transitions at `now_ns`: QuarantineHeld (once) for an address the wire
     // saw after its release, and QuarantineEnded for addresses that rested a full cooldown
@@ -173,7 +180,8 @@ private:
     Status redefine(Pool& p, const std::vector<RangeSet>& sets, std::string text,
                     const std::string& network, Change& change);
     Result<Undo> apply(const Event& e);
-    // The GC's events: CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld.
+    // The GC's events: CandidateMarked, CandidateCleared, ZombieMarked, QuarantineHeld,
+    // HostLinkLearned.
     Result<Undo> apply_gc(const Event& e);
     Result<Pool*> resolve_pool(const AddRequest& req, Change& change);
     Result<IpAddress> pick(Pool& p, size_t set, const std::optional<IpAddress>& requested,

@@ -1,12 +1,14 @@
 #include "liveness/host_link.hpp"
 
 #include <fcntl.h>
+#include <netlink/socket.h>
 #include <sched.h>
 
 #include <cerrno>
 #include <system_error>
 #include <thread>
 
+#include "liveness/netns_cookie.hpp"
 #include "liveness/netns_prober.hpp"
 
 namespace warren::liveness {
@@ -68,6 +70,8 @@ Result<HostLink> NlHostLinkFinder::find(const std::string& netns_path, const std
     }
     auto pod = connect_route_in(ns_fd->get());
     if (!pod) return std::unexpected(std::move(pod.error()));
+    // For pods an older plugin ADDed without a cookie; a kernel that cannot tell leaves 0.
+    if (auto cookie = socket_netns_cookie(nl_socket_get_fd(pod->get()))) out.netns_cookie = *cookie;
 
     auto inner = nl::get_link(pod->get(), 0, ifname);
     if (!inner) return std::unexpected(std::move(inner.error()));

@@ -37,6 +37,9 @@ struct HostLink {
     HostLinkOutcome outcome = HostLinkOutcome::netns_gone;
     LinkInfo host;              // when found: the host-side veth (ifindex, name, ...)
     int container_ifindex = 0;  // when found or no_host_peer: the interface's ifindex in the pod
+    // The namespace's cookie (netns_cookie.hpp), read on the socket made in it; 0 unless the
+    // namespace was entered, or when the kernel cannot tell (before 5.14).
+    uint64_t netns_cookie = 0;
 };
 
 class HostLinkFinder {

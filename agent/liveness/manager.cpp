@@ -48,6 +48,7 @@ LivenessSeams system_seams() {
     else
         s.netns_prober = std::make_unique<SystemNetnsProber>();
     s.holder_scanner = std::make_unique<ProcHolderScanner>();
+    s.cookie_reader = std::make_unique<ThreadNetnsCookieReader>();
     s.read_clock = read_wire_clock;
     s.probe_host = probe_ebpf_host;
     return s;

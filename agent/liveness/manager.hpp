@@ -30,6 +30,7 @@
 #include "liveness/holder_scanner.hpp"
 #include "liveness/host_link.hpp"
 #include "liveness/link_watcher.hpp"
+#include "liveness/netns_cookie.hpp"
 #include "liveness/netns_prober.hpp"
 #include "liveness/observation.hpp"
 #include "liveness/wire_clock.hpp"
@@ -62,11 +63,15 @@ struct LivenessSeams {
     std::function<Result<std::unique_ptr<HostLinkFinder>>()> open_host_link_finder;
     std::unique_ptr<NetnsProber> netns_prober;
     std::unique_ptr<HolderScanner> holder_scanner;
+    // Checks a holder of a dead pod's recorded inode against its cookie; null: not checked (the
+    // holder counts, as before cookies).
+    std::unique_ptr<NetnsCookieReader> cookie_reader;
     std::function<WireClock()> read_clock;
     std::function<EbpfHost(const std::filesystem::path& bpffs_dir)> probe_host;
 };
 // The real ones: Program, NlLinkWatcher, NlHostLinkFinder, StatNetnsProber (SystemNetnsProber
-// when /proc/self/ns/net cannot be stat'ed), ProcHolderScanner, the kernel's clocks.
+// when /proc/self/ns/net cannot be stat'ed), ProcHolderScanner, ThreadNetnsCookieReader, the
+// kernel's clocks.
 LivenessSeams system_seams();
 
 struct SignalState {
@@ -161,6 +166,10 @@ class LivenessManager {
                      AllocationObservation& out) const;
     void find_holder(const HolderScan* scan, const AllocationRef& ref,
                      AllocationObservation& out) const;
+    // A holder of the recorded inode while the path no longer holds the recorded namespace:
+    // the pod, or a newer namespace given the same inode number? Decided by the cookies.
+    HeldSignal check_holder_cookie(const Holder& h, uint64_t inode, bool scan_complete,
+                                   const AllocationRef& ref, AllocationObservation& out) const;
     void learn_host_link(const AllocationRef& ref, const WireView& wire, AllocationObservation& out,
                          ObservePass& pass, std::unordered_map<std::string, Learned>& learned,
                          std::unordered_set<std::string>& looked);

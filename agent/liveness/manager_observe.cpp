@@ -253,9 +253,30 @@ void LivenessManager::find_holder(const HolderScan* scan, const AllocationRef& r
         out.held = HeldSignal::held;
         out.holder_pid = h->pid;
         out.holder_mount = h->mount_point;
+        if (ref.netns_cookie != 0 && out.netns != NetnsSignal::present && seams_.cookie_reader)
+            out.held = check_holder_cookie(*h, inode, scan->complete(), ref, out);
         return;
     }
     out.held = scan->complete() ? HeldSignal::not_held : HeldSignal::unknown;
+}
+
+HeldSignal LivenessManager::check_holder_cookie(const Holder& h, uint64_t inode, bool scan_complete,
+                                                const AllocationRef& ref,
+                                                AllocationObservation& out) const {
+    const std::string path =
+        h.mount_point.empty() ? "/proc/" + std::to_string(h.pid) + "/ns/net" : h.mount_point;
+    auto cookie = seams_.cookie_reader->cookie_of(path, inode);
+    if (!cookie) {
+        out.holder_error =
+            "cannot read the holder's namespace cookie: " + cookie.error().describe();
+        return HeldSignal::unknown;
+    }
+    out.holder_cookie_checked = true;
+    if (*cookie == ref.netns_cookie) return HeldSignal::held;
+    // Another namespace has the recorded inode number now, so the pod's is gone.
+    out.holder_pid = 0;
+    out.holder_mount.clear();
+    return scan_complete ? HeldSignal::not_held : HeldSignal::unknown;
 }
 
 void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& wire,
@@ -276,6 +297,7 @@ void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& 
             } else {
                 ++pass.host_link_lookups;
                 auto found = finder_->find(ref.netns_path, ref.ifname, ref.netns_inode);
+                if (found && ref.netns_cookie == 0) out.netns_cookie_learned = found->netns_cookie;
                 if (!found) {
                     if (!pass.host_link_error)
                         pass.host_link_error = ref.key + ": " + found.error().describe();

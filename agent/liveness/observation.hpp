@@ -22,6 +22,10 @@ struct AllocationRef {
     std::string ifname;        // CNI_IFNAME, the interface inside the pod
     std::vector<IpAddress> addresses;
     int host_ifindex = 0;  // the host side of its link, when learned before; 0 when not
+    // SO_NETNS_COOKIE of its namespace (at ADD or learned); 0 when unknown. Never reused, so it
+    // tells whether a holder of the recorded inode is this pod or a newer namespace that was
+    // given the same inode number.
+    uint64_t netns_cookie = 0;
 };
 
 // Signal 1: the netns path.
@@ -83,12 +87,19 @@ struct AllocationObservation {
     HeldSignal held = HeldSignal::unknown;
     pid_t holder_pid = 0;      // when held: one process in it (0 when only mounted)
     std::string holder_mount;  // when held: one nsfs mount of it
+    // held/not_held was settled by comparing the holder's netns cookie with the recorded one
+    // (the path no longer holds the recorded namespace and the cookie is known).
+    bool holder_cookie_checked = false;
+    std::string holder_error;  // when the holder's cookie could not be read (held unknown)
 
     HostLinkSignal host_link = HostLinkSignal::unknown;
     int host_ifindex = 0;
     HostIfindexSource host_ifindex_source = HostIfindexSource::none;
     // Learned in this pass (not given): the caller should keep it with the allocation.
     bool host_ifindex_learned = false;
+    // The namespace's cookie, read while looking up the host link, when AllocationRef had none:
+    // the caller should keep it with the allocation.
+    uint64_t netns_cookie_learned = 0;
 
     std::vector<AddressSighting> addresses;  // in AllocationRef::addresses' order
 };

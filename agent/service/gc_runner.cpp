@@ -86,7 +86,6 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     refs_.resize(allocations.size());
     order_.clear();
     order_.reserve(allocations.size());
-    std::unordered_map<std::string, int> kept;
     size_t i = 0;
     for (auto& [key, a] : allocations) {
         liveness::AllocationRef& ref = refs_[i++];
@@ -96,18 +95,14 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
             .append(key.container_id)
             .append("/")
             .append(key.ifname);  // AttachmentKey::str(), without a temporary
-        int ifindex = 0;
-        if (!learned_.empty())
-            if (auto it = learned_.find(ref.key); it != learned_.end())
-                ifindex = kept[ref.key] = it->second;
         ref.netns_path = a.netns;
         ref.netns_inode = a.netns_inode;
         ref.ifname = key.ifname;
         ref.addresses = a.addresses;
-        ref.host_ifindex = ifindex;
+        ref.host_ifindex = a.host_ifindex;
+        ref.netns_cookie = a.netns_cookie;
         order_.push_back(&a);
     }
-    learned_ = std::move(kept);  // forget released attachments
     quarantined_.clear();
     for (auto& [name, p] : state_.pools())
         for (auto& [addr, c] : p.quarantine) quarantined_.push_back(addr);
@@ -115,15 +110,22 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     const auto t_observe = std::chrono::steady_clock::now();
     manager_.observe(refs_, quarantined_, pass_);
     const auto t_policy = std::chrono::steady_clock::now();
-    for (auto& o : pass_.allocations)
-        if (o.host_ifindex_learned && o.host_ifindex) learned_[o.key] = o.host_ifindex;
+    // Journaled (not kept in memory only) so that a restarted agent still knows them.
+    core::Change change;
+    for (size_t k = 0; k < pass_.allocations.size() && k < order_.size(); ++k) {
+        const auto& o = pass_.allocations[k];
+        const int ifindex = o.host_ifindex_learned ? o.host_ifindex : 0;
+        if (ifindex == 0 && o.netns_cookie_learned == 0) continue;
+        if (auto s = state_.learn_host_link(order_[k]->key, ifindex, o.netns_cookie_learned, change); !s)
+            spdlog::error("gc: cannot record what was learned about {}: {}", o.key,
+                          s.error().describe());
+    }
     PassProbes probes(pass_, order_);
     result_.clear();
     policy_.pass(state_, probes, pass_.now_ns, result_);
     const auto t_decided = std::chrono::steady_clock::now();
     wire_ = std::move(probes).take_wire();
     passed_ = true;
-    core::Change change;
     for (auto& d : result_.decisions) {
         spdlog::info("gc: {}", d.why);
         if (auto s = state_.record(d, change); !s)

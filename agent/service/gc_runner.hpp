@@ -8,7 +8,8 @@
 // so traffic holds quarantine and a cooldown never ends on stale evidence. Addresses that left
 // quarantine are unwatched once that is durable.
 //
-// Host ifindexes the manager learns are kept in memory by attachment key and handed back.
+// What the manager learns about a pod (its host ifindex, its netns cookie when the plugin sent
+// none) is journaled with the pass (HostLinkLearned) and handed back from the allocation.
 // Thread-safety: all members on the io_context's thread, like the service and the manager.
 // Lifetime: stop() before destroying it while the io_context still runs.
 #include <boost/asio/io_context.hpp>
@@ -78,7 +79,6 @@ class GcRunner {
     bool busy_ = false;
     bool stopped_ = false;
     size_t passes_ = 0;
-    std::unordered_map<std::string, int> learned_;  // AttachmentKey::str() -> host ifindex
     // One pass's buffers, kept for the next (see run_pass).
     std::vector<liveness::AllocationRef> refs_;
     std::vector<const core::Allocation*> order_;  // order_[i]: the allocation of refs_[i]

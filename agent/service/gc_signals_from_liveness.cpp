@@ -38,9 +38,13 @@ core::Observation to_observation(const liveness::AllocationObservation& o) {
             break;
     }
     // The kernel hands a freed namespace's inode number to the next namespace made, so a
-    // process in another pod can hold the recorded inode. A namespace that still lives keeps its
-    // veth, so with the path gone and the learned host link gone, that holder is not this pod.
-    if (out.netns == Tri::no && out.link == Tri::no && out.held == Tri::yes) out.held = Tri::no;
+    // process in another pod can hold the recorded inode. When the cookies settled it, that is
+    // the answer. Without a cookie (an old plugin's pod whose namespace was never entered):
+    // a namespace that still lives keeps its veth, so with the path gone and the learned host
+    // link gone, that holder is not this pod.
+    if (!o.holder_cookie_checked && out.netns == Tri::no && out.link == Tri::no &&
+        out.held == Tri::yes)
+        out.held = Tri::no;
     return out;
 }
 

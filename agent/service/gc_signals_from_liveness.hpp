@@ -3,7 +3,9 @@
 // core policy's input (core::Probes, core::Wire). Pure: no I/O.
 //
 // netns: present -> yes; gone or replaced (the recorded namespace left the path) -> no;
-// unknown -> unknown. held: held -> yes, not_held -> no. host link: present -> yes, gone -> no.
+// unknown -> unknown. held: held -> yes, not_held -> no, except that a holder not checked by
+// cookie counts as no when the path and the learned host link are both gone (inode reuse).
+// host link: present -> yes, gone -> no.
 // Kubernetes: unknown (no API source yet). The wire: available when the pass read the maps;
 // a sighting per address the classifier saw (wall clock, two_links when on a second link).
 // Thread-safety: none; built and used on the runner's thread during one pass.

@@ -83,7 +83,8 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
                 std::move(*requested),
                 std::move(req.netns),
                 inode,
-                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)}};
+                {std::move(req.pod.namespace_), std::move(req.pod.name), std::move(req.pod.uid)},
+                req.netns_cookie};
             auto a = state_.add(std::move(ar), now, change);
             for (auto& w : change.warnings) spdlog::warn("{}", w);
             if (!a) return proto::Response::failure(a.error());

@@ -12,9 +12,10 @@
 //
 // Compact request (integers little-endian; str = u16 length + bytes):
 //   u8 format (1) | u8 op (1 add, 2 del, 3 check, 4 gc, 5 status, 6 ping) | u8 flags (1 pool,
-//   2 ranges) | u8 0 | u64 netns inode | str network, containerId, ifname, netns, pod namespace,
-//   pod name, pod uid | [str pool] | [u32 length + ranges JSON] | u16 count + str ips |
-//   u16 count + (str containerId, str ifname) valid attachments
+//   2 ranges, 4 netns cookie) | u8 0 | u64 netns inode | [u64 netns cookie] | str network,
+//   containerId, ifname, netns, pod namespace, pod name, pod uid | [str pool] | [u32 length +
+//   ranges JSON] | u16 count + str ips | u16 count + (str containerId, str ifname) valid
+//   attachments
 // so a string carries at most 65535 bytes and a list at most 65535 entries (kMaxCompactField).
 #include <array>
 #include <cstdint>
@@ -65,6 +66,7 @@ struct Request {
     std::string ifname;
     std::string netns;
     uint64_t netns_inode = 0;                  // of `netns`, as the plugin saw it; 0 = unknown
+    uint64_t netns_cookie = 0;                 // SO_NETNS_COOKIE (never reused); 0 = unknown
     PodRef pod;
     std::optional<std::string> pool;           // agent pool name; absent = "default" unless ranges
     std::optional<nlohmann::json> ranges;      // host-local "ranges" (drop-in mode), as given

@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
                                         [{"subnet":"fd00:22::/120"}]])");
     proto::Request add{Op::add, "net1", "c0ffee", "eth0", "/run/netns/pod1"};
     add.netns_inode = 4026532001;
+    add.netns_cookie = 8193;
     add.pod = {"default", "web-0", "4f1c2d3e-aaaa-bbbb-cccc-1234567890ab"};
     proto::Request add_ranges = add;
     add_ranges.ranges = ranges;
@@ -54,9 +55,18 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
     proto::Request status{Op::status, "net1"};
     status.ranges = ranges;
     proto::Request ping{Op::ping};
-    return {{"add", add},       {"add-ranges", add_ranges}, {"add-pool-ips", add_pool},
-            {"add-ranges-ip", add_range_ip}, {"del", del}, {"check", check},
-            {"gc", gc},         {"status-ranges", status},  {"ping", ping}};
+    proto::Request add_no_cookie = add;
+    add_no_cookie.netns_cookie = 0;  // an old plugin's ADD
+    return {{"add", add},
+            {"add-ranges", add_ranges},
+            {"add-pool-ips", add_pool},
+            {"add-ranges-ip", add_range_ip},
+            {"del", del},
+            {"check", check},
+            {"gc", gc},
+            {"status-ranges", status},
+            {"ping", ping},
+            {"add-no-cookie", add_no_cookie}};
 }
 
 void protocol_seeds() {
@@ -182,9 +192,21 @@ void journal_seeds() {
     int64_t now = 1'700'000'000 * kSec;
     for (int i = 0; i < 4; ++i) {
         core::Change c;
-        core::AddRequest r{{"net1", "c" + std::to_string(i), "eth0"}, {}, {}, {}, "/run/netns/p" + std::to_string(i),
-                           static_cast<uint64_t>(4026532000 + i), {"default", "pod-" + std::to_string(i), "uid"}};
+        core::AddRequest r{{"net1", "c" + std::to_string(i), "eth0"},
+                           {},
+                           {},
+                           {},
+                           "/run/netns/p" + std::to_string(i),
+                           static_cast<uint64_t>(4026532000 + i),
+                           {"default", "pod-" + std::to_string(i), "uid"},
+                           i % 2 ? 0 : static_cast<uint64_t>(8193 + i)};  // c1, c3: an old plugin's
         (void)state.add(r, now + i, c);
+        take(c);
+    }
+    {
+        core::Change c;
+        (void)state.learn_host_link({"net1", "c0", "eth0"}, 7, 0, c);
+        (void)state.learn_host_link({"net1", "c3", "eth0"}, 9, 8200, c);
         take(c);
     }
     {

@@ -178,14 +178,10 @@ class ChurnTest : public IntegrationTest {
     Netns* probe_ = nullptr;
 };
 
-// DISABLED until the open bug it found is fixed (issue 7 note): the kernel gives a freed network
-// namespace's inode number to the next namespace made, and the holder signal matches on the
-// inode alone, so a dead pod can be kept as held-by-process by another pod's process. Nothing
-// live is freed, but reclaim misses its deadline in about half the runs (always for pods that
-// died before an agent restart, whose host link is no longer known). Run it by hand with
-// --gtest_also_run_disabled_tests; the fix is to identify a namespace by its never-reused
-// netns cookie (SO_NETNS_COOKIE) recorded at ADD.
-TEST_F(ChurnTest, DISABLED_RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDeadOnesInTime) {
+// Namespaces are told apart by their netns cookie (SO_NETNS_COOKIE, recorded at ADD), not by
+// their inode number alone: the kernel gives a freed namespace's inode number to the next one
+// made, which kept dead pods held-by-process by other pods' processes before (issue 7).
+TEST_F(ChurnTest, RandomChurnNeverDoubleAssignsNeverFreesLivePodsAndReclaimsDeadOnesInTime) {
     WARREN_REQUIRE_ROOT();
     const unsigned seed = std::random_device{}();
     std::printf("churn seed %u\n", seed);

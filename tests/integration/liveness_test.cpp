@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -209,6 +210,47 @@ TEST_F(LivenessTest, PodWhoseNetnsVanishedIsReclaimedAfterGraceAndReusableAfterC
     auto later = cni("ADD", "pod-next", next.path(), "IgnoreUnknown=1;IP=" + ip);
     ASSERT_TRUE(later.ok()) << later.describe() << "\nlog:\n" << agent_.log();
     EXPECT_EQ(strip_prefix(later.addresses().at(0)), ip);
+}
+
+// Issue 7: the kernel gives a freed namespace's inode number to a later namespace. A pod ADDed
+// without a veth (so no host link is ever learned to tell them apart) dies without a DEL, and
+// another namespace, mounted and so held, takes its inode number: the cookie recorded at ADD
+// says that holder is not the pod, and it is reclaimed.
+TEST_F(LivenessTest, DeadPodWhoseInodeNumberAnotherNamespaceTookIsReclaimed) {
+    ASSERT_TRUE(agent_.start(spec("off")));
+    const json bare = plugin_conf("reusenet", warren_ipam(agent_.socket()));
+    // A round: a pod ADDed, deleted without a DEL, then new namespaces until one gets its inode
+    // number (freed asynchronously; a namespace made elsewhere on the machine may take it first,
+    // and then the next round tries again).
+    std::vector<std::unique_ptr<Netns>> later;
+    std::string key, ip;
+    for (int round = 0; round < 5 && key.empty(); ++round) {
+        auto pod = std::make_unique<Netns>();
+        ASSERT_TRUE(pod->ok()) << pod->error();
+        CniCall add;
+        add.command = "ADD";
+        add.container_id = "pod-reused-" + std::to_string(round);
+        add.netns = pod->path();
+        auto r = warren_plugin(bare, add);
+        ASSERT_TRUE(r.ok()) << r.describe();
+        struct stat st {};
+        ASSERT_EQ(::stat(pod->path().c_str(), &st), 0);
+        const uint64_t inode = st.st_ino;
+        std::this_thread::sleep_for(1500ms);  // a pass saw it present
+        pod.reset();                          // no DEL
+        for (int i = 0; i < 100 && key.empty(); ++i) {
+            auto& ns = later.emplace_back(std::make_unique<Netns>());
+            ASSERT_TRUE(ns->ok()) << ns->error();
+            if (::stat(ns->path().c_str(), &st) == 0 && st.st_ino == inode) {
+                key = "reusenet/" + add.container_id + "/eth0";
+                ip = strip_prefix(r.addresses().at(0));
+            } else {
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+    }
+    ASSERT_FALSE(key.empty()) << "no namespace got a freed pod's inode number back in 5 rounds";
+    ASSERT_TRUE(log_has(key + " (" + ip + ") released (stale)", 15s)) << agent_.log();
 }
 
 TEST_F(LivenessTest, ZombieHeldByAProcessAndSendingIsNeverReleased) {

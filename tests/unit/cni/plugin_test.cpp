@@ -33,6 +33,8 @@ class FakeHost : public Host {
     std::vector<std::string> reads;  // paths read_file was asked for
     int timeout_ms = 0;
     std::optional<uid_t> agent_uid;
+    Result<uint64_t> cookie = 0;
+    std::vector<std::string> cookie_paths;
 
     Result<proto::Response> call(const std::string& socket, const proto::Request& req,
                                  const proto::CallOptions& opts) override {
@@ -50,6 +52,10 @@ class FakeHost : public Host {
         auto it = files.find(path);
         if (it == files.end()) return fail_errno("cannot open " + path, ENOENT);
         return it->second;
+    }
+    Result<uint64_t> netns_cookie(const std::string& path) override {
+        cookie_paths.push_back(path);
+        return cookie;
     }
     void log(std::string_view line) override { logs.emplace_back(line); }
 };
@@ -99,6 +105,41 @@ TEST(Plugin, AddPrintsResultAndSendsTheRequest) {
     EXPECT_EQ(req.network, "podnet");
     EXPECT_EQ(req.container_id, "c0ffee");
     EXPECT_EQ(req.pod.name, "web-0");
+}
+
+TEST(Plugin, AddSendsTheNetnsCookie) {
+    FakeHost host;
+    host.cookie = 0xfeedf00d1234ULL;
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    EXPECT_EQ(host.cookie_paths, std::vector<std::string>{"/var/run/netns/pod1"});
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.netns_cookie, 0xfeedf00d1234ULL);
+}
+
+TEST(Plugin, AddWithAnUnreadableCookieSendsZeroAndSucceeds) {
+    FakeHost host;  // the cookie could not be read: 0
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    EXPECT_EQ(r.outcome.exit_code, 0) << r.outcome.out;
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.netns_cookie, 0u);
+}
+
+TEST(Plugin, AddStuckInThePodNamespaceFailsBeforeCallingTheAgent) {
+    FakeHost host;
+    host.cookie = fail(Code::internal, "cannot return to the plugin's own network namespace");
+    auto r = run_cmd(host, attach_env("ADD"), kConf);
+    expect_error(r, static_cast<int>(Code::internal));
+    EXPECT_NE(r.out["msg"].get<std::string>().find("own network namespace"), std::string::npos);
+    EXPECT_TRUE(host.calls.empty());
+}
+
+TEST(Plugin, OnlyAddReadsTheCookie) {
+    FakeHost host;
+    run_cmd(host, attach_env("DEL"), kConf);
+    EXPECT_TRUE(host.cookie_paths.empty());
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.netns_cookie, 0u);
 }
 
 TEST(Plugin, AddInOldVersionCarriesIpVersion) {

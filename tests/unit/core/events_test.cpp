@@ -97,7 +97,14 @@ std::vector<Event> samples() {
                   1234567890123},
         Allocated{at_limit, text(kMaxNameBytes), addrs(1000, true), text(kMaxNameBytes), UINT64_MAX,
                   long_pod, 0},
-        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod, kMaxEventTimeNs},
+        Allocated{beyond, "default", addrs(100'000, true), text(300'000), 7, long_pod,
+                  kMaxEventTimeNs},
+        Allocated{small, "default", {v4(6)}, "/run/netns/y", 4026532001ull, pod, 5, 8193},
+        Allocated{small, "default", {v4(6)}, "/run/netns/y", 0, pod, 5, UINT64_MAX},
+        HostLinkLearned{small, 7, 8193},
+        HostLinkLearned{small, 0, 0},
+        HostLinkLearned{small, INT32_MAX, UINT64_MAX},
+        HostLinkLearned{beyond, 12, 0},
         QuarantineEnded{"default", {}},
         QuarantineEnded{"default", addrs(1024, false)},
         QuarantineEnded{"default", addrs(1025, false)},
@@ -227,6 +234,47 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     auto bad_v4 = encode_event(CursorAt{"p", 0, v4(1)});
     bad_v4[bad_v4.size() - 9] = 1;
     EXPECT_FALSE(decode_event(bad_v4));
+}
+
+// Journals written before netns cookies hold Allocated under tag 2 without the cookie: they
+// still replay, with cookie 0 (unknown). New ones are written under tag 13 with it.
+TEST(Events, AllocatedWithoutCookieFromOldJournalsDecodes) {
+    const Allocated al{{"net", "c1", "eth0"}, "default", {v4(5)}, "/run/netns/x", 4026532000ull,
+                       {"ns", "pod", "uid"},  77,        0};
+    std::string old;
+    ByteWriter w(old);
+    w.u8(2);
+    for (auto* s : {&al.key.network, &al.key.container_id, &al.key.ifname, &al.pool}) w.str(*s);
+    w.u64(1);
+    w.addr(al.addresses[0]);
+    w.str(al.netns);
+    w.u64(al.netns_inode);
+    for (auto* s : {&al.pod.namespace_, &al.pod.name, &al.pod.uid}) w.str(*s);
+    w.i64(al.time_ns);
+    auto back = decode_event(old);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(std::get<Allocated>(*back), al);
+    // The same bytes with a cookie appended are damage under the old tag, not a cookie.
+    EXPECT_FALSE(decode_event(old + std::string(8, '\x01')));
+
+    Allocated with = al;
+    with.netns_cookie = 0x0102030405060708ull;
+    const std::string now = encode_event(with);
+    EXPECT_EQ(static_cast<uint8_t>(now[0]), 13);
+    EXPECT_EQ(now.size(), old.size() + 8);
+    EXPECT_EQ(std::get<Allocated>(decode_event(now).value()).netns_cookie, with.netns_cookie);
+}
+
+TEST(Events, HostLinkLearnedWithAnIfindexOutOfRangeIsDamage) {
+    for (int64_t ifindex : {int64_t{-1}, int64_t{INT32_MAX} + 1, INT64_MIN}) {
+        std::string bytes;
+        ByteWriter w(bytes);
+        w.u8(14);
+        for (const char* s : {"net", "c1", "eth0"}) w.str(s);
+        w.i64(ifindex);
+        w.u64(5);
+        EXPECT_FALSE(decode_event(bytes).has_value()) << ifindex;
+    }
 }
 
 // A time the agent never writes (negative, or near INT64_MAX where adding a cooldown overflows)

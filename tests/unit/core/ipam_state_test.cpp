@@ -599,3 +599,54 @@ TEST_F(StateTest, RequestedGatewayIsRefusedAsTheGateway) {
     EXPECT_NE(outside.error().message.find("not assignable"), std::string::npos)
         << outside.error().message;
 }
+
+// What the GC learns about a pod (host ifindex, netns cookie) is journaled, so a restarted agent
+// (journal replay or snapshot) still knows it; learning nothing new writes nothing.
+TEST_F(StateTest, LearnedHostLinkAndCookieSurviveReplayAndSnapshot) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    AddRequest r;
+    r.key = {"net", "a", "eth0"};
+    r.netns_cookie = 77;
+    Change added;
+    ASSERT_TRUE(state.add(r, 0, added));
+    log.insert(log.end(), added.events.begin(), added.events.end());
+    ASSERT_TRUE(add("b"));
+    EXPECT_EQ(state.find({"net", "a", "eth0"})->netns_cookie, 77u);
+
+    Change c;
+    ASSERT_TRUE(state.learn_host_link({"net", "a", "eth0"}, 12, 99, c));  // cookie from ADD kept
+    ASSERT_TRUE(state.learn_host_link({"net", "b", "eth0"}, 13, 88, c));
+    ASSERT_TRUE(state.learn_host_link({"net", "b", "eth0"}, 13, 88, c));    // nothing new
+    ASSERT_TRUE(state.learn_host_link({"net", "gone", "eth0"}, 14, 1, c));  // holds nothing
+    ASSERT_EQ(c.events.size(), 2u);
+    EXPECT_EQ(std::get<HostLinkLearned>(c.events[0]),
+              (HostLinkLearned{{"net", "a", "eth0"}, 12, 0}));
+    EXPECT_EQ(std::get<HostLinkLearned>(c.events[1]),
+              (HostLinkLearned{{"net", "b", "eth0"}, 13, 88}));
+    log.insert(log.end(), c.events.begin(), c.events.end());
+
+    for (const auto& events : {log, state.snapshot_events()}) {
+        IpamState copy = rebuilt(events);  // through the encoding, as from disk
+        const Allocation* a = copy.find({"net", "a", "eth0"});
+        const Allocation* b = copy.find({"net", "b", "eth0"});
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(a->host_ifindex, 12);
+        EXPECT_EQ(a->netns_cookie, 77u);
+        EXPECT_EQ(b->host_ifindex, 13);
+        EXPECT_EQ(b->netns_cookie, 88u);
+    }
+
+    // Undo (a journal write that failed) takes it back.
+    Change d;
+    ASSERT_TRUE(state.learn_host_link({"net", "a", "eth0"}, 21, 0, d));
+    ASSERT_EQ(d.undo.size(), 1u);
+    d.undo[0]();
+    EXPECT_EQ(state.find({"net", "a", "eth0"})->host_ifindex, 12);
+}
+
+TEST_F(StateTest, HostLinkLearnedForAnAttachmentThatHoldsNothingIsDamage) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    auto s = state.replay(HostLinkLearned{{"net", "x", "eth0"}, 3, 4});
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Code::io);
+}

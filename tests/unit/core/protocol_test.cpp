@@ -15,6 +15,7 @@ Request full_add() {
     r.ifname = "eth0";
     r.netns = "/var/run/netns/cni-1";
     r.netns_inode = 4026532000;
+    r.netns_cookie = 0x1234567890abcdefULL;
     r.pod = {"ns", "name", "uid"};
     r.pool = "default";
     r.ranges = nlohmann::json::parse(R"([[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]])");
@@ -38,6 +39,7 @@ TEST(Protocol, RequestRoundTrip) {
     EXPECT_EQ(back->op, Op::add);
     EXPECT_EQ(back->container_id, r.container_id);
     EXPECT_EQ(back->netns_inode, r.netns_inode);
+    EXPECT_EQ(back->netns_cookie, r.netns_cookie);
     EXPECT_EQ(back->pod, r.pod);
     EXPECT_EQ(*back->pool, "default");
     EXPECT_EQ(*back->ranges, *r.ranges);
@@ -135,6 +137,7 @@ TEST(Protocol, CompactRequestRoundTrip) {
     EXPECT_EQ(back->ifname, r.ifname);
     EXPECT_EQ(back->netns, r.netns);
     EXPECT_EQ(back->netns_inode, r.netns_inode);
+    EXPECT_EQ(back->netns_cookie, r.netns_cookie);
     EXPECT_EQ(back->pod, r.pod);
     EXPECT_EQ(back->pool, r.pool);
     EXPECT_EQ(back->ranges, r.ranges);
@@ -153,6 +156,38 @@ TEST(Protocol, CompactRequestRoundTrip) {
     EXPECT_TRUE(decode_header(h, Kind::request, 1000));
     EXPECT_EQ(header_kind(h), Kind::request_binary);
     EXPECT_FALSE(decode_header(h, Kind::response, 1000));
+}
+
+// A plugin that knows no cookie (0, or one built before the field) sends the old layout: no
+// flag bit, no 8 bytes; the agent reads cookie 0 from it.
+TEST(Protocol, CompactRequestWithoutCookieKeepsTheOldLayout) {
+    Request with = full_add();
+    Request without = with;
+    without.netns_cookie = 0;
+    const std::string a = encode_binary(with).value(), b = encode_binary(without).value();
+    EXPECT_EQ(a.size(), b.size() + 8);
+    EXPECT_EQ(static_cast<uint8_t>(b[2]), 1 | 2);  // pool | ranges: the layout before cookies
+    EXPECT_EQ(static_cast<uint8_t>(a[2]), 1 | 2 | 4);
+    auto back = decode_binary_request(b);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->netns_cookie, 0u);
+    EXPECT_EQ(back->netns_inode, with.netns_inode);
+    EXPECT_EQ(back->pod, with.pod);
+
+    auto json = decode_request(R"({"op":"add","network":"n","containerId":"c","netnsInode":5})");
+    ASSERT_TRUE(json) << json.error().message;
+    EXPECT_EQ(json->netns_cookie, 0u);
+    EXPECT_EQ(decode_request(R"({"op":"add","network":"n","containerId":"c","netnsCookie":9})")
+                  ->netns_cookie,
+              9u);
+}
+
+// The cookie's flag promises 8 bytes; a payload cut inside them names the field.
+TEST(Protocol, CompactRequestNamesATruncatedCookie) {
+    const std::string full = encode_binary(full_add()).value();
+    auto cut = decode_binary_request(std::string_view(full).substr(0, 4 + 8 + 5));
+    ASSERT_FALSE(cut);
+    EXPECT_NE(cut.error().message.find("netnsCookie"), std::string::npos) << cut.error().message;
 }
 
 TEST(Protocol, CompactRequestRefusesDamage) {
@@ -284,8 +319,8 @@ TEST(Protocol, CompactDecoderRejectsInconsistentLengths) {
     attachments[attachments.size() - 2] = '\x01';
     EXPECT_EQ(msg(attachments), "binary request is inconsistent: it declares 1 validAttachments in the 0 bytes left");
     std::string flags = good;
-    flags[2] = '\x04';
-    EXPECT_EQ(msg(flags), "binary request is inconsistent: it has unknown flags 4");
+    flags[2] = '\x08';
+    EXPECT_EQ(msg(flags), "binary request is inconsistent: it has unknown flags 8");
     std::string reserved = good;
     reserved[3] = '\x01';
     EXPECT_EQ(msg(reserved), "binary request is inconsistent: its reserved byte is not 0");

@@ -11,6 +11,7 @@
 #include "support/fake_holder_scanner.hpp"
 #include "support/fake_host_link_finder.hpp"
 #include "support/fake_link_watcher.hpp"
+#include "support/fake_netns_cookie_reader.hpp"
 #include "support/fake_netns_prober.hpp"
 
 namespace warren::testing {
@@ -64,6 +65,9 @@ class ManagerTest : public ::testing::Test {
         auto h = std::make_unique<FakeHolderScanner>();
         holders = h.get();
         s.holder_scanner = std::move(h);
+        auto c = std::make_unique<FakeNetnsCookieReader>();
+        cookies = c.get();
+        s.cookie_reader = std::move(c);
         s.read_clock = [this] { return clock; };
         s.probe_host = [this](const std::filesystem::path&) { return host; };
         return s;
@@ -99,6 +103,7 @@ class ManagerTest : public ::testing::Test {
     FakeHostLinkFinder* finder = nullptr;
     FakeNetnsProber* prober = nullptr;
     FakeHolderScanner* holders = nullptr;
+    FakeNetnsCookieReader* cookies = nullptr;
 
   private:
     // The seams hand out owning pointers; these forward to fakes the fixture can still reach.

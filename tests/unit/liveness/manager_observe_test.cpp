@@ -117,6 +117,106 @@ TEST_F(ManagerTest, ObserveCombinesTheSignalsPerAllocation) {
     EXPECT_EQ(broken.held, HeldSignal::not_held);
 }
 
+// The kernel gives a freed namespace's inode number to the next one made: a dead pod's recorded
+// inode held by a process of another pod. The cookies tell them apart.
+AllocationRef with_cookie(std::string key, uint64_t inode, uint64_t cookie) {
+    AllocationRef r = alloc(std::move(key), inode, {ip("10.1.0.9")});
+    r.netns_cookie = cookie;
+    return r;
+}
+
+TEST_F(ManagerTest, AHolderOfAReusedInodeWithAnotherCookieIsNotHeld) {
+    auto m = started();
+    holders->hold(200, 777);  // path /run/netns/dead is gone (the prober knows nothing there)
+    cookies->put("/proc/777/ns/net", 99);
+    const std::vector<AllocationRef> allocs = {with_cookie("dead", 200, 11)};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 1u);
+    const auto& dead = pass.allocations[0];
+    EXPECT_EQ(dead.netns, NetnsSignal::gone);
+    EXPECT_EQ(dead.held, HeldSignal::not_held);
+    EXPECT_TRUE(dead.holder_cookie_checked);
+    EXPECT_EQ(dead.holder_pid, 0) << "the holder is not this pod's";
+    EXPECT_EQ(cookies->asked(), std::vector<std::string>{"/proc/777/ns/net"});
+}
+
+TEST_F(ManagerTest, AHolderWithTheRecordedCookieIsHeld) {
+    auto m = started();
+    holders->hold(200, 777);
+    cookies->put("/proc/777/ns/net", 11);
+    holders->hold_by_mount(300, "/run/other/mnt");
+    cookies->put("/run/other/mnt", 12);
+    const std::vector<AllocationRef> allocs = {with_cookie("zombie", 200, 11),
+                                               with_cookie("mounted", 300, 12)};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 2u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::held);
+    EXPECT_TRUE(pass.allocations[0].holder_cookie_checked);
+    EXPECT_EQ(pass.allocations[0].holder_pid, 777);
+    EXPECT_EQ(pass.allocations[1].held, HeldSignal::held) << "a mount is read at its mount point";
+    EXPECT_EQ(pass.allocations[1].holder_mount, "/run/other/mnt");
+    EXPECT_EQ(cookies->asked(), (std::vector<std::string>{"/proc/777/ns/net", "/run/other/mnt"}));
+}
+
+TEST_F(ManagerTest, AHolderWhoseCookieCannotBeReadIsUnknown) {
+    auto m = started();
+    holders->hold(200, 777);  // no cookie for /proc/777/ns/net: ENOENT (it exited)
+    const std::vector<AllocationRef> allocs = {with_cookie("dead", 200, 11)};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 1u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::unknown);
+    EXPECT_FALSE(pass.allocations[0].holder_cookie_checked);
+    EXPECT_NE(pass.allocations[0].holder_error.find("/proc/777/ns/net"), std::string::npos)
+        << pass.allocations[0].holder_error;
+}
+
+TEST_F(ManagerTest, ADifferentCookieIsProofOnlyFromACompleteScan) {
+    auto m = started();
+    holders->hold(200, 777);
+    holders->set_unreadable(1);
+    cookies->put("/proc/777/ns/net", 99);
+    const std::vector<AllocationRef> allocs = {with_cookie("dead", 200, 11)};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 1u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::unknown);
+}
+
+TEST_F(ManagerTest, CookiesAreComparedOnlyWhenThePathLostTheNamespaceAndOneIsRecorded) {
+    auto m = started();
+    prober->put("/run/netns/alive", 100);
+    holders->hold(100, 4242);
+    holders->hold(200, 777);
+    const std::vector<AllocationRef> allocs = {with_cookie("alive", 100, 11),
+                                               alloc("old-plugin", 200, {ip("10.1.0.8")})};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 2u);
+    EXPECT_EQ(pass.allocations[0].held, HeldSignal::held);
+    EXPECT_EQ(pass.allocations[1].held, HeldSignal::held) << "no cookie: the holder counts";
+    EXPECT_FALSE(pass.allocations[1].holder_cookie_checked);
+    EXPECT_TRUE(cookies->asked().empty());
+}
+
+TEST_F(ManagerTest, TheHostLinkLookupLearnsTheCookieOfAnOldPluginsPod) {
+    auto m = started({veth(5, "veth-a")});
+    prober->put("/run/netns/old", 100);
+    prober->put("/run/netns/new", 101);
+    finder->put("/run/netns/old", "eth0",
+                liveness::HostLink{.outcome = liveness::HostLinkOutcome::found,
+                                   .host = veth(5, "veth-a"),
+                                   .container_ifindex = 2,
+                                   .netns_cookie = 4321});
+    finder->put("/run/netns/new", "eth0",
+                liveness::HostLink{.outcome = liveness::HostLinkOutcome::no_interface,
+                                   .netns_cookie = 8765});
+    const std::vector<AllocationRef> allocs = {alloc("old", 100, {ip("10.1.0.8")}),
+                                               with_cookie("new", 101, 55)};
+    auto pass = m->observe(allocs);
+    ASSERT_EQ(pass.allocations.size(), 2u);
+    EXPECT_EQ(pass.allocations[0].netns_cookie_learned, 4321u);
+    EXPECT_TRUE(pass.allocations[0].host_ifindex_learned);
+    EXPECT_EQ(pass.allocations[1].netns_cookie_learned, 0u) << "it has one from ADD";
+}
+
 TEST_F(ManagerTest, ObserveReadsMultiLinkAndQuarantinedAddresses) {
     auto m = started({veth(5, "veth-a"), veth(6, "veth-b")});
     const std::vector<IpAddress> q = {ip("10.1.0.9"), ip("10.1.0.10")};

@@ -67,6 +67,18 @@ TEST(GcSignalsFromLiveness, AHolderOfAReusedInodeIsNotThePodOnceItsHostLinkIsGon
     EXPECT_EQ(present.held, Tri::yes);
 }
 
+// With cookies the holder is checked, not guessed: a real zombie whose veth went (deleted inside
+// its namespace) stays held; one found to be another namespace is not held even with its host
+// link present in the table (a link learned wrong tells nothing then).
+TEST(GcSignalsFromLiveness, AHolderCheckedByCookieIsTakenAsIs) {
+    auto zombie = obs(NetnsSignal::gone, HeldSignal::held, HostLinkSignal::gone);
+    zombie.holder_cookie_checked = true;
+    EXPECT_EQ(to_observation(zombie).held, Tri::yes);
+    auto other = obs(NetnsSignal::gone, HeldSignal::not_held, HostLinkSignal::present);
+    other.holder_cookie_checked = true;
+    EXPECT_EQ(to_observation(other).held, Tri::no);
+}
+
 TEST(GcSignalsFromLiveness, WireHoldsSightingsOfAllocationsAndQuarantineOnly) {
     liveness::ObservePass pass;
     pass.now_ns = 5'000;
