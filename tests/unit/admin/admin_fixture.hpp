@@ -49,7 +49,8 @@ class AdminTest : public ManagerTest {
     // One command, answered (asserted) after the journal writes complete.
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object()) {
         std::optional<nlohmann::json> out;
-        admin->handle({{"command", command}, {"args", std::move(args)}}, [&](const nlohmann::json& r) { out = r; });
+        admin->handle({{"command", command}, {"args", std::move(args)}},
+                      [&](std::string r) { out = nlohmann::json::parse(r); });
         pump();
         EXPECT_TRUE(out.has_value()) << command << " was never answered";
         return out.value_or(nlohmann::json{{"ok", false}, {"error", "no answer"}});

@@ -187,7 +187,7 @@ TEST_F(AdminTest, ReleaseIsVetoedByALiveNetnsAndForcedWhenAsked) {
 TEST_F(AdminTest, ReleaseOfADeadAllocationIsAnAdminReleaseOnceDurable) {
     const auto a = add("c1", "/run/netns/gone");
     std::optional<json> answer;
-    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}}, [&](const json& r) { answer = r; });
+    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}}, [&](std::string r) { answer = json::parse(r); });
     EXPECT_FALSE(answer) << "answered before the journal write completed";
     pump();
     ASSERT_TRUE(answer);
@@ -287,11 +287,11 @@ TEST_F(AdminTest, UnknownCommandsAndMalformedRequestsSayWhat) {
     EXPECT_EQ(unknown["code"], static_cast<int>(Code::invalid_config));
     EXPECT_NE(unknown["error"].get<std::string>().find("unknown command 'frobnicate'"), std::string::npos);
     std::optional<json> no_command;
-    admin->handle(json{{"args", json::object()}}, [&](const json& r) { no_command = r; });
+    admin->handle(json{{"args", json::object()}}, [&](std::string r) { no_command = json::parse(r); });
     ASSERT_TRUE(no_command);
     EXPECT_EQ((*no_command)["code"], static_cast<int>(Code::invalid_config));
     std::optional<json> bad_args;
-    admin->handle(json{{"command", "list"}, {"args", json::array()}}, [&](const json& r) { bad_args = r; });
+    admin->handle(json{{"command", "list"}, {"args", json::array()}}, [&](std::string r) { bad_args = json::parse(r); });
     ASSERT_TRUE(bad_args);
     EXPECT_NE((*bad_args)["error"].get<std::string>().find("\"args\" must be an object"), std::string::npos);
     auto force_type = call("release", {{"ip", "10.1.0.2"}, {"force", "yes"}});

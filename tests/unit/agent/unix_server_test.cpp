@@ -48,7 +48,7 @@ class UnixServerTest : public ::testing::Test {
         ao.max_buffered_bytes = 2 * admin::kAdminMaxRequest;
         admin = std::make_unique<UnixServer>(
             io, std::move(*admin_fd), ao, std::make_shared<AdminFrames>([](json req, AdminFrames::Reply r) {
-                r(json{{"ok", true}, {"result", {{"echo", req["command"]}}}});
+                r(json{{"ok", true}, {"result", {{"echo", req["command"]}}}}.dump());
             }));
         cni->start();
         admin->start();
