@@ -21,7 +21,7 @@ class AdminTest : public ManagerTest {
         ASSERT_TRUE(sets);
         ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
         liveness::LivenessConfig lc;
-        lc.ebpf = liveness::EbpfMode::off;
+        lc.ebpf = ebpf ? liveness::EbpfMode::on : liveness::EbpfMode::off;
         manager = started({}, lc);
         gc = std::make_unique<service::GcRunner>(io, state, svc, *manager, wall,
                                                  service::GcRunnerSettings{30 * kSec, 60 * kSec, kSec});
@@ -89,6 +89,7 @@ class AdminTest : public ManagerTest {
         EXPECT_TRUE(answered);
     }
 
+    bool ebpf = false;  // set in a derived constructor: the fake datapath's wire
     core::IpamState state{30 * kSec};
     FakeCommitSink sink;
     FixedClock wall;

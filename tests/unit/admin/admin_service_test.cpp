@@ -226,6 +226,37 @@ TEST_F(AdminTest, DryRunGcDecidesWithoutRecordingAndARealPassRecords) {
     EXPECT_EQ(listed[0]["reason"], "netns-gone");
 }
 
+class AdminWireTest : public AdminTest {
+  protected:
+    AdminWireTest() { ebpf = true; }
+};
+
+// A dry run decides on a copy of the policy: a conflict it reports is still new to the next real
+// pass, which reports (and logs as an event) it once.
+TEST_F(AdminWireTest, DryRunLeavesTheConflictMemoryAsItWas) {
+    prober->put("/run/netns/a", 77);  // alive: no GC decision, only the conflict
+    const auto a = ip(add("c1", "/run/netns/a").c_str());
+    ASSERT_TRUE(manager->watch(std::span(&a, 1)));
+    dp->maps.see(a, 5, 4'000'000'000);
+    dp->maps.see(a, 6, 4'100'000'000);  // a second link: a conflict
+
+    for (int i = 0; i < 2; ++i) {
+        auto dry = ok("gc", {{"dryRun", true}});
+        ASSERT_EQ(dry["conflicts"].size(), 1u) << dry.dump();
+        EXPECT_EQ(dry["conflicts"][0]["kind"], "two-links");
+        EXPECT_EQ(dry["conflicts"][0]["holder"], "net/c1/eth0");
+    }
+    EXPECT_EQ(gc->counters().conflicts, 0u);
+    auto real = ok("gc");
+    ASSERT_EQ(real["conflicts"].size(), 1u) << "the dry runs used up the conflict: " << real.dump();
+    EXPECT_EQ(events.events().back().kind, "conflict");
+    EXPECT_EQ(events.events().back().ip, a.str());
+    EXPECT_EQ(ok("gc")["conflicts"].size(), 0u) << "a real pass remembers what it reported";
+    EXPECT_EQ(gc->counters().conflicts, 1u);
+    auto row = ok("list")["entries"][0];
+    EXPECT_GT(row["lastSeenNs"].get<int64_t>(), 0) << "last seen comes from the last pass's wire";
+}
+
 TEST_F(AdminTest, EventsAreNumberedAndFollowedWithSince) {
     add("c1", "/run/netns/a");
     add("c2", "/run/netns/b");
