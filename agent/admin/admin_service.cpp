@@ -35,19 +35,19 @@ constexpr std::string_view kStates[] = {"active", "stale-candidate", "zombie", "
 }  // namespace
 
 AdminService::AdminService(AdminContext ctx) : ctx_(std::move(ctx)), translator_(ctx_.events) {
-    ctx_.service.set_on_durable([this](const std::vector<core::Event>& evs) { on_durable(evs); });
+    ctx_.service.set_on_durable([this](std::vector<core::Event>& evs) { on_durable(evs); });
     ctx_.gc.set_on_conflicts([this](const std::vector<core::Conflict>& cs, int64_t now) {
         for (auto& c : cs) translator_.conflict(c, now);
     });
 }
 
-void AdminService::on_durable(const std::vector<core::Event>& evs) {
+void AdminService::on_durable(std::vector<core::Event>& evs) {
     const int64_t now = ctx_.clock.now_ns();
     const HoldingOf holding = [this](const core::AttachmentKey& k) { return holding_in(ctx_.state, k); };
     for (auto& e : evs) {
         bool imported = false;
         if (auto* a = std::get_if<core::Allocated>(&e)) imported = importing_.erase(a->key) > 0;
-        translator_.add(e, now, holding, imported);
+        translator_.add(std::move(e), now, holding, imported);
     }
 }
 

@@ -71,7 +71,7 @@ class AdminService {
     void gc(const nlohmann::json& args, Done done);
     void import_host_local(const nlohmann::json& args, Done done);
 
-    void on_durable(const std::vector<core::Event>& events);
+    void on_durable(std::vector<core::Event>& events);  // moves from them
 
     AdminContext ctx_;
     EventTranslator translator_;
