@@ -35,6 +35,9 @@ struct AgentConfig {
     std::string ebpf = "auto";                   // liveness.ebpf: "auto" | "on" | "off"
     std::string bpffs_dir{kDefaultBpffsDir};      // liveness.bpffsDir: pinned maps and programs
     std::vector<std::string> liveness_interfaces;  // liveness.interfaces: attach to these too
+    std::string metrics_address{kDefaultMetricsAddress};  // metrics.address: HOST:PORT, "" or "off"
+    double alert_warn = 0.80;  // alerts.warnUtilization: 0 < warn < crit <= 1
+    double alert_crit = 0.95;  // alerts.critUtilization
 
     std::string effective_delete_queue_dir() const;
 };

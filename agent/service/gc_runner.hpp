@@ -53,6 +53,10 @@ class GcRunner {
     void sweep();
 
     size_t passes() const { return passes_; }
+    // Hears every batch of decisions (passes and sweeps) and the new conflicts, as logged (the
+    // metrics' counters). Must not block.
+    using OnDecided = std::function<void(const std::vector<core::Decision>&, const std::vector<core::Conflict>&)>;
+    void set_on_decided(OnDecided f) { on_decided_ = std::move(f); }
 
   private:
     void arm_pass();
@@ -73,6 +77,7 @@ class GcRunner {
     bool busy_ = false;
     bool stopped_ = false;
     size_t passes_ = 0;
+    OnDecided on_decided_;
     std::unordered_map<std::string, int> learned_;  // AttachmentKey::str() -> host ifindex
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };

@@ -68,6 +68,10 @@ public:
     // (the agent starts watching its addresses on the wire). Must not fail or block.
     using OnAllocated = std::function<void(const core::Allocation&)>;
     void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
+    // Called once per CNI request when its answer is handed to `reply`, with the steady-clock
+    // nanoseconds since handle() got it (the metrics' latency histograms). Must not block.
+    using OnAnswered = std::function<void(proto::Op, int64_t ns)>;
+    void set_on_answered(OnAnswered f) { on_answered_ = std::move(f); }
 
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
@@ -116,6 +120,7 @@ private:
     Options opts_;
     InodeOf inode_of_;
     OnAllocated on_allocated_;
+    OnAnswered on_answered_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;
