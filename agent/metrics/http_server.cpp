@@ -57,8 +57,11 @@ class Session : public std::enable_shared_from_this<Session> {
                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
     }
 
-    void close() {
+    // `abort`: a stalled or broken client; a reset frees the kernel's buffers for it at once
+    // instead of trickling the rest of an answer out to a peer that does not read.
+    void close(bool abort = false) {
         beast::error_code ignored;
+        if (abort) stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream_.socket().close(ignored);
     }
@@ -66,7 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   private:
     void on_read(beast::error_code ec) {
         // Timeouts, resets, oversized or malformed requests: nothing to answer; just close.
-        if (ec || shared_->stopped) return close();
+        if (ec || shared_->stopped) return close(ec && ec != http::error::end_of_stream);
         const auto& req = parser_->get();
         res_ = {};
         res_.version(req.version());
@@ -84,9 +87,16 @@ class Session : public std::enable_shared_from_this<Session> {
             if (req.method() != http::verb::head) res_.body() = "not found: this port serves only GET /metrics\n";
         }
         res_.prepare_payload();
+        // Reset, not drain, if the deadline closes it (the stream closes the socket itself): an
+        // unread answer must not sit in the kernel trickling out to a peer that does not read.
+        beast::error_code ignored;
+        stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
         stream_.expires_after(shared_->opts.timeout);
         http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-            if (ec || self->shared_->stopped || !self->res_.keep_alive()) return self->close();
+            if (ec) return self->close(true);
+            beast::error_code ignored;
+            self->stream_.socket().set_option(asio::socket_base::linger(false, 0), ignored);
+            if (self->shared_->stopped || !self->res_.keep_alive()) return self->close();
             self->read();
         });
     }

@@ -110,7 +110,8 @@ Histogram::Histogram(std::span<const double> upper_bounds)
 
 void Histogram::observe(double v) {
     // le is inclusive: v == bound counts in that bucket.
-    const size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();
+    const size_t i = std::isnan(v) ? bounds_.size()
+                                   : size_t(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(v, std::memory_order_relaxed);
 }
