@@ -37,29 +37,26 @@ void set_counts(const core::Pool& p, std::vector<core::SetCounts>& out) {
 
 std::string describe_crossing(const core::PoolAlerts::Crossing& c, const core::AlertSettings& s) {
     const auto& n = c.now;
+    const bool rising = static_cast<int>(c.to) > static_cast<int>(c.from);
     std::string what;
-    switch (c.to) {
-        case core::PoolLevel::exhausted:
-            what = "is exhausted: a range set has no free address; ADDs fail and CNI STATUS reports it "
-                   "(code 50) until addresses are released or the pool grows";
-            break;
-        case core::PoolLevel::crit:
-            what = fmt::format("reached the critical threshold {:.0f}%", s.crit * 100);
-            break;
-        case core::PoolLevel::warn:
-            what = fmt::format("{} the warning threshold {:.0f}%",
-                               c.from == core::PoolLevel::ok ? "reached" : "fell back to", s.warn * 100);
-            break;
-        case core::PoolLevel::ok:
-            what = fmt::format("is back below the warning threshold {:.0f}%", s.warn * 100);
-            break;
-    }
-    std::string line = fmt::format("pool '{}' {} (utilization {:.1f}%, was {}, now {}", c.pool, what,
-                                   n.utilization * 100, core::pool_level_name(c.from), core::pool_level_name(c.to));
+    if (c.to == core::PoolLevel::exhausted)
+        what = "is exhausted: a range set has no free address; ADDs fail and CNI STATUS fails with code 50 "
+               "until addresses are released (and cooled down) or the pool grows";
+    else if (rising)
+        what = fmt::format("reached the {} threshold {:.0f}%", c.to == core::PoolLevel::crit ? "critical" : "warning",
+                           (c.to == core::PoolLevel::crit ? s.crit : s.warn) * 100);
+    else if (c.from == core::PoolLevel::exhausted)
+        what = "has a free address in every range set again";
+    else
+        what = fmt::format("is below the {} threshold {:.0f}% again",
+                           c.from == core::PoolLevel::crit ? "critical" : "warning",
+                           (c.from == core::PoolLevel::crit ? s.crit : s.warn) * 100);
+    std::string line = fmt::format("pool '{}' {}: now {} (was {}), utilization {:.1f}%", c.pool, what,
+                                   core::pool_level_name(c.to), core::pool_level_name(c.from), n.utilization * 100);
     if (n.exhaustion_seconds && *n.exhaustion_seconds > 0)
-        line += fmt::format("; {:+.1f} addresses/hour net, exhausted in about {}", n.net_per_hour,
+        line += fmt::format(", {:+.1f} addresses/hour net, exhausted in about {} at that rate", n.net_per_hour,
                             duration_text(*n.exhaustion_seconds));
-    return line + ")";
+    return line;
 }
 
 PoolMonitor::PoolMonitor(boost::asio::io_context& io, const core::IpamState& state, core::AlertSettings settings,

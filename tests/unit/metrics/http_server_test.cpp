@@ -8,7 +8,7 @@
 #include <future>
 #include <thread>
 
-#include "http_client.hpp"
+#include "support/http_client.hpp"
 
 namespace warren::metrics {
 namespace {
