@@ -75,7 +75,7 @@ TEST_F(MetricsHttpTest, EverythingElseIs404AndRendersNothing) {
         auto a = http_request(port_, method, target);
         ASSERT_TRUE(a.ok) << method << " " << target;
         EXPECT_EQ(a.status, 404) << method << " " << target;
-        if (method == "HEAD") EXPECT_EQ(a.body, "");
+        EXPECT_EQ(a.body.empty(), method == "HEAD") << method << " " << target << ": " << a.body;
     }
     EXPECT_EQ(renders_.load(), 0);
 }
