@@ -4,10 +4,14 @@ namespace warren::core {
 
 std::string_view pool_level_name(PoolLevel l) {
     switch (l) {
-        case PoolLevel::ok: return "ok";
-        case PoolLevel::warn: return "warn";
-        case PoolLevel::crit: return "crit";
-        case PoolLevel::exhausted: return "exhausted";
+        case PoolLevel::ok:
+            return "ok";
+        case PoolLevel::warn:
+            return "warn";
+        case PoolLevel::crit:
+            return "crit";
+        case PoolLevel::exhausted:
+            return "exhausted";
     }
     return "ok";
 }
@@ -62,12 +66,14 @@ void PoolAlerts::sample(const std::string& pool, const std::vector<SetCounts>& s
     auto& t = pools_[pool];
     const PoolFill f = pool_fill(sets);
     t.in_use.emplace_back(now_ns, f.in_use);
-    while (!t.in_use.empty() && t.in_use.front().first < now_ns - settings_.window_ns) t.in_use.pop_front();
+    while (!t.in_use.empty() && t.in_use.front().first < now_ns - settings_.window_ns)
+        t.in_use.pop_front();
 
     PoolForecast now;
     now.level = level_for(f, settings_);
     now.utilization = f.utilization;
-    const bool enough = t.in_use.size() >= 2 && t.in_use.back().first - t.in_use.front().first >= settings_.min_span_ns;
+    const bool enough = t.in_use.size() >= 2 &&
+                        t.in_use.back().first - t.in_use.front().first >= settings_.min_span_ns;
     const double rate = enough ? regression_slope_per_second(t.in_use) : 0;
     now.net_per_hour = rate * 3600;
     if (f.exhausted)

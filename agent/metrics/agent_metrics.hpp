@@ -25,7 +25,8 @@ class AgentMetrics {
     void on_answered(proto::Op op, int64_t ns);
     // One append batch's write + fdatasync (the committer thread).
     void on_journal_sync(uint64_t ns) { journal_sync_.observe(double(ns) / 1e9); }
-    void on_gc(const std::vector<core::Decision>& decisions, const std::vector<core::Conflict>& new_conflicts);
+    void on_gc(const std::vector<core::Decision>& decisions,
+               const std::vector<core::Conflict>& new_conflicts);
 
     const Registry& registry() const { return registry_; }
 

@@ -43,7 +43,9 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(tcp::socket s, std::shared_ptr<MetricsHttpServer::Shared> shared)
-        : stream_(std::move(s)), buffer_(shared->opts.max_request_bytes), shared_(std::move(shared)) {
+        : stream_(std::move(s)),
+          buffer_(shared->opts.max_request_bytes),
+          shared_(std::move(shared)) {
         shared_->sessions.insert(this);
     }
     ~Session() { shared_->sessions.erase(this); }
@@ -53,8 +55,9 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_->header_limit(static_cast<uint32_t>(shared_->opts.max_request_bytes));
         parser_->body_limit(shared_->opts.max_request_bytes);
         stream_.expires_after(shared_->opts.timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
     }
 
     // `abort`: a stalled or broken client; a reset frees the kernel's buffers for it at once
@@ -84,7 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
         } else {
             res_.result(http::status::not_found);
             res_.set(http::field::content_type, "text/plain; charset=utf-8");
-            if (req.method() != http::verb::head) res_.body() = "not found: this port serves only GET /metrics\n";
+            if (req.method() != http::verb::head)
+                res_.body() = "not found: this port serves only GET /metrics\n";
         }
         res_.prepare_payload();
         // Reset, not drain, if the deadline closes it (the stream closes the socket itself): an
@@ -117,14 +121,17 @@ Result<tcp::endpoint> parse_listen_address(const std::string& address) {
     const std::string port_text = address.substr(colon + 1);
     unsigned port = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535)
-        return std::unexpected(bad_address(address, "the port '" + port_text + "' is not a number from 0 to 65535"));
+    if (port_text.empty() || ec != std::errc{} || p != port_text.data() + port_text.size() ||
+        port > 65535)
+        return std::unexpected(
+            bad_address(address, "the port '" + port_text + "' is not a number from 0 to 65535"));
     if (host == "localhost") host = "127.0.0.1";
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
         boost::system::error_code aec;
         auto a = asio::ip::make_address_v6(host, aec);
-        if (aec) return std::unexpected(bad_address(address, "'" + host + "' is not an IPv6 address"));
+        if (aec)
+            return std::unexpected(bad_address(address, "'" + host + "' is not an IPv6 address"));
         return tcp::endpoint(a, static_cast<uint16_t>(port));
     }
     boost::system::error_code aec;
@@ -136,34 +143,44 @@ Result<tcp::endpoint> parse_listen_address(const std::string& address) {
 MetricsHttpServer::MetricsHttpServer(tcp::acceptor acceptor, std::shared_ptr<Shared> shared)
     : acceptor_(std::move(acceptor)), shared_(std::move(shared)) {}
 
-MetricsHttpServer::~MetricsHttpServer() { stop(); }
+MetricsHttpServer::~MetricsHttpServer() {
+    stop();
+}
 
 Result<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::listen(asio::io_context& io,
                                                                      const std::string& address,
-                                                                     Render render, HttpOptions opts) {
+                                                                     Render render,
+                                                                     HttpOptions opts) {
     auto ep = parse_listen_address(address);
     if (!ep) return std::unexpected(ep.error());
     tcp::acceptor acceptor(io);
     boost::system::error_code ec;
     auto failed = [&](const char* step) {
-        std::string advice = ec == asio::error::address_in_use
-                                 ? "; another process (another warrend?) listens there: stop it or choose "
-                                   "another --metrics-address (\"off\" disables metrics)"
-                                 : "";
-        return fail_errno("cannot " + std::string(step) + " the metrics address " + address + advice,
-                          ec.value(), Code::io);
+        std::string advice =
+            ec == asio::error::address_in_use
+                ? "; another process (another warrend?) listens there: stop it or choose "
+                  "another --metrics-address (\"off\" disables metrics)"
+                : "";
+        return fail_errno(
+            "cannot " + std::string(step) + " the metrics address " + address + advice, ec.value(),
+            Code::io);
     };
     if (acceptor.open(ep->protocol(), ec); ec) return failed("open a socket for");
-    if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) return failed("set SO_REUSEADDR on");
+    if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec)
+        return failed("set SO_REUSEADDR on");
     if (acceptor.bind(*ep, ec); ec) return failed("bind");
-    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return failed("listen on");
+    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
+        return failed("listen on");
     auto shared = std::make_shared<Shared>();
     shared->render = std::move(render);
     shared->opts = opts;
-    return std::unique_ptr<MetricsHttpServer>(new MetricsHttpServer(std::move(acceptor), std::move(shared)));
+    return std::unique_ptr<MetricsHttpServer>(
+        new MetricsHttpServer(std::move(acceptor), std::move(shared)));
 }
 
-void MetricsHttpServer::start() { accept(); }
+void MetricsHttpServer::start() {
+    accept();
+}
 
 void MetricsHttpServer::accept() {
     acceptor_.async_accept([this, shared = shared_](boost::system::error_code ec, tcp::socket s) {
@@ -171,7 +188,8 @@ void MetricsHttpServer::accept() {
         if (ec) {
             // EMFILE and the like: the listener stays; the next connection may fit.
             spdlog::warn("metrics: accept failed: {}", ec.message());
-            auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), std::chrono::milliseconds(100));
+            auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(),
+                                                              std::chrono::milliseconds(100));
             timer->async_wait([this, timer, shared](boost::system::error_code tec) {
                 if (!tec && !shared->stopped) accept();
             });
@@ -193,7 +211,8 @@ void MetricsHttpServer::stop() {
     shared_->stopped = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    for (auto* s : std::vector<Session*>(shared_->sessions.begin(), shared_->sessions.end())) s->close();
+    for (auto* s : std::vector<Session*>(shared_->sessions.begin(), shared_->sessions.end()))
+        s->close();
 }
 
 tcp::endpoint MetricsHttpServer::local_endpoint() const {

@@ -23,7 +23,9 @@ namespace warren::metrics {
 // Code::invalid_config saying what is wrong and what is expected.
 Result<boost::asio::ip::tcp::endpoint> parse_listen_address(const std::string& address);
 // "" and "off" turn the listener off.
-inline bool metrics_disabled(const std::string& address) { return address.empty() || address == "off"; }
+inline bool metrics_disabled(const std::string& address) {
+    return address.empty() || address == "off";
+}
 
 struct HttpOptions {
     std::chrono::milliseconds timeout{10'000};  // for a whole request, and for each answer's write
@@ -38,8 +40,8 @@ class MetricsHttpServer {
     // Binds and listens on `address` (parse_listen_address). A port in use is Code::io naming
     // the address and what to do.
     static Result<std::unique_ptr<MetricsHttpServer>> listen(boost::asio::io_context& io,
-                                                             const std::string& address, Render render,
-                                                             HttpOptions opts = {});
+                                                             const std::string& address,
+                                                             Render render, HttpOptions opts = {});
     ~MetricsHttpServer();
 
     void start();
@@ -47,9 +49,9 @@ class MetricsHttpServer {
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
     struct Stats {
-        size_t open = 0;      // connections open now
-        size_t refused = 0;   // closed at once: over max_connections
-        size_t scrapes = 0;   // GET /metrics answered
+        size_t open = 0;     // connections open now
+        size_t refused = 0;  // closed at once: over max_connections
+        size_t scrapes = 0;  // GET /metrics answered
     };
     Stats stats() const;
 

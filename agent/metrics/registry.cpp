@@ -58,9 +58,12 @@ void append_sample(std::string& out, std::string_view name, std::string_view suf
 
 std::string_view type_name(Type t) {
     switch (t) {
-        case Type::counter: return "counter";
-        case Type::gauge: return "gauge";
-        case Type::histogram: return "histogram";
+        case Type::counter:
+            return "counter";
+        case Type::gauge:
+            return "gauge";
+        case Type::histogram:
+            return "histogram";
     }
     return "untyped";
 }
@@ -71,10 +74,14 @@ std::string escape_label_value(std::string_view v) {
     std::string out;
     out.reserve(v.size());
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -83,9 +90,12 @@ std::string escape_help(std::string_view v) {
     std::string out;
     out.reserve(v.size());
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -96,8 +106,12 @@ std::string format_value(double v) {
     return fmt::format("{}", v);
 }
 
-bool valid_metric_name(std::string_view n) { return valid_name(n, true); }
-bool valid_label_name(std::string_view n) { return valid_name(n, false) && !n.starts_with("__"); }
+bool valid_metric_name(std::string_view n) {
+    return valid_name(n, true);
+}
+bool valid_label_name(std::string_view n) {
+    return valid_name(n, false) && !n.starts_with("__");
+}
 
 Histogram::Histogram(std::span<const double> upper_bounds)
     : bounds_(upper_bounds.begin(), upper_bounds.end()),
@@ -110,8 +124,10 @@ Histogram::Histogram(std::span<const double> upper_bounds)
 
 void Histogram::observe(double v) {
     // le is inclusive: v == bound counts in that bucket.
-    const size_t i = std::isnan(v) ? bounds_.size()
-                                   : size_t(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+    const size_t i =
+        std::isnan(v)
+            ? bounds_.size()
+            : size_t(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -158,23 +174,27 @@ Registry::Entry& Registry::add(std::string name, std::string help, Type type,
     std::lock_guard lock(mu_);
     for (auto& e : entries_)
         if (e->name == name) throw std::invalid_argument("metric '" + name + "' registered twice");
-    entries_.push_back(std::make_unique<Entry>(Entry{std::move(name), std::move(help), type, {}, {}, {}}));
+    entries_.push_back(
+        std::make_unique<Entry>(Entry{std::move(name), std::move(help), type, {}, {}, {}}));
     return *entries_.back();
 }
 
-Family<Counter>& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
+Family<Counter>& Registry::counter(std::string name, std::string help,
+                                   std::vector<std::string> labels) {
     auto& e = add(std::move(name), std::move(help), Type::counter, labels);
     e.counters = std::make_unique<Family<Counter>>(std::move(labels));
     return *e.counters;
 }
 
-Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels) {
+Family<Gauge>& Registry::gauge(std::string name, std::string help,
+                               std::vector<std::string> labels) {
     auto& e = add(std::move(name), std::move(help), Type::gauge, labels);
     e.gauges = std::make_unique<Family<Gauge>>(std::move(labels));
     return *e.gauges;
 }
 
-Family<Histogram>& Registry::histogram(std::string name, std::string help, std::vector<std::string> labels,
+Family<Histogram>& Registry::histogram(std::string name, std::string help,
+                                       std::vector<std::string> labels,
                                        std::vector<double> upper_bounds) {
     Histogram check(upper_bounds);  // throws on bad bounds before anything is registered
     auto& e = add(std::move(name), std::move(help), Type::histogram, labels);
@@ -208,9 +228,10 @@ void Registry::render(std::string& out) const {
             e->histograms->each([&](auto& values, const Histogram& h) {
                 const auto s = h.snapshot();
                 for (size_t i = 0; i < s.upper_bounds.size(); ++i)
-                    append_sample(out, e->name, "_bucket", names, values, double(s.cumulative[i]), "le",
-                                  format_value(s.upper_bounds[i]));
-                append_sample(out, e->name, "_bucket", names, values, double(s.count()), "le", "+Inf");
+                    append_sample(out, e->name, "_bucket", names, values, double(s.cumulative[i]),
+                                  "le", format_value(s.upper_bounds[i]));
+                append_sample(out, e->name, "_bucket", names, values, double(s.count()), "le",
+                              "+Inf");
                 append_sample(out, e->name, "_sum", names, values, s.sum);
                 append_sample(out, e->name, "_count", names, values, double(s.count()));
             });

@@ -94,10 +94,11 @@ class Registry {
     Registry& operator=(const Registry&) = delete;
 
     // Registers a family; rendered in registration order. A name registered twice is an error.
-    Family<Counter>& counter(std::string name, std::string help, std::vector<std::string> labels = {});
+    Family<Counter>& counter(std::string name, std::string help,
+                             std::vector<std::string> labels = {});
     Family<Gauge>& gauge(std::string name, std::string help, std::vector<std::string> labels = {});
-    Family<Histogram>& histogram(std::string name, std::string help, std::vector<std::string> labels,
-                                 std::vector<double> upper_bounds);
+    Family<Histogram>& histogram(std::string name, std::string help,
+                                 std::vector<std::string> labels, std::vector<double> upper_bounds);
 
     // Appends every family: # HELP, # TYPE, then its samples. A family with no child yet
     // (labelled and never used) renders only its HELP and TYPE lines.
@@ -116,7 +117,8 @@ class Registry {
         std::unique_ptr<Family<Gauge>> gauges;
         std::unique_ptr<Family<Histogram>> histograms;
     };
-    Entry& add(std::string name, std::string help, Type type, const std::vector<std::string>& labels);
+    Entry& add(std::string name, std::string help, Type type,
+               const std::vector<std::string>& labels);
 
     mutable std::mutex mu_;
     std::vector<std::unique_ptr<Entry>> entries_;

@@ -11,10 +11,14 @@ namespace {
 
 AlertLevel to_alert_level(core::PoolLevel l) {
     switch (l) {
-        case core::PoolLevel::ok: return AlertLevel::ok;
-        case core::PoolLevel::warn: return AlertLevel::warn;
-        case core::PoolLevel::crit: return AlertLevel::crit;
-        case core::PoolLevel::exhausted: return AlertLevel::exhausted;
+        case core::PoolLevel::ok:
+            return AlertLevel::ok;
+        case core::PoolLevel::warn:
+            return AlertLevel::warn;
+        case core::PoolLevel::crit:
+            return AlertLevel::crit;
+        case core::PoolLevel::exhausted:
+            return AlertLevel::exhausted;
     }
     return AlertLevel::ok;
 }
@@ -40,10 +44,13 @@ std::string describe_crossing(const core::PoolAlerts::Crossing& c, const core::A
     const bool rising = static_cast<int>(c.to) > static_cast<int>(c.from);
     std::string what;
     if (c.to == core::PoolLevel::exhausted)
-        what = "is exhausted: a range set has no free address; ADDs fail and CNI STATUS fails with code 50 "
-               "until addresses are released (and cooled down) or the pool grows";
+        what =
+            "is exhausted: a range set has no free address; ADDs fail and CNI STATUS fails with "
+            "code 50 "
+            "until addresses are released (and cooled down) or the pool grows";
     else if (rising)
-        what = fmt::format("reached the {} threshold {:.0f}%", c.to == core::PoolLevel::crit ? "critical" : "warning",
+        what = fmt::format("reached the {} threshold {:.0f}%",
+                           c.to == core::PoolLevel::crit ? "critical" : "warning",
                            (c.to == core::PoolLevel::crit ? s.crit : s.warn) * 100);
     else if (c.from == core::PoolLevel::exhausted)
         what = "has a free address in every range set again";
@@ -51,16 +58,17 @@ std::string describe_crossing(const core::PoolAlerts::Crossing& c, const core::A
         what = fmt::format("is below the {} threshold {:.0f}% again",
                            c.from == core::PoolLevel::crit ? "critical" : "warning",
                            (c.from == core::PoolLevel::crit ? s.crit : s.warn) * 100);
-    std::string line = fmt::format("pool '{}' {}: now {} (was {}), utilization {:.1f}%", c.pool, what,
-                                   core::pool_level_name(c.to), core::pool_level_name(c.from), n.utilization * 100);
+    std::string line = fmt::format("pool '{}' {}: now {} (was {}), utilization {:.1f}%", c.pool,
+                                   what, core::pool_level_name(c.to), core::pool_level_name(c.from),
+                                   n.utilization * 100);
     if (n.exhaustion_seconds && *n.exhaustion_seconds > 0)
-        line += fmt::format(", {:+.1f} addresses/hour net, exhausted in about {} at that rate", n.net_per_hour,
-                            duration_text(*n.exhaustion_seconds));
+        line += fmt::format(", {:+.1f} addresses/hour net, exhausted in about {} at that rate",
+                            n.net_per_hour, duration_text(*n.exhaustion_seconds));
     return line;
 }
 
-PoolMonitor::PoolMonitor(boost::asio::io_context& io, const core::IpamState& state, core::AlertSettings settings,
-                         std::chrono::milliseconds interval)
+PoolMonitor::PoolMonitor(boost::asio::io_context& io, const core::IpamState& state,
+                         core::AlertSettings settings, std::chrono::milliseconds interval)
     : state_(state), alerts_(settings), interval_(interval), timer_(io) {}
 
 void PoolMonitor::start() {
@@ -97,7 +105,8 @@ void PoolMonitor::sample() {
     alerts_.retain(names_);
     for (auto& c : crossings_) {
         const bool rising = static_cast<int>(c.to) > static_cast<int>(c.from);
-        spdlog::log(rising ? spdlog::level::warn : spdlog::level::info, "{}", describe_crossing(c, alerts_.settings()));
+        spdlog::log(rising ? spdlog::level::warn : spdlog::level::info, "{}",
+                    describe_crossing(c, alerts_.settings()));
     }
 }
 

@@ -20,7 +20,8 @@ namespace warren::service {
 
 class PoolMonitor final : public PoolHealthSource {
   public:
-    PoolMonitor(boost::asio::io_context& io, const core::IpamState& state, core::AlertSettings settings,
+    PoolMonitor(boost::asio::io_context& io, const core::IpamState& state,
+                core::AlertSettings settings,
                 std::chrono::milliseconds interval = std::chrono::seconds(1));
 
     // Samples now, then every interval.

@@ -50,9 +50,11 @@ class MetricsTest : public IntegrationTest {
         auto r = run_cmd({kPython, "-c", "import prometheus_client"});
         if (!r.ok()) {
             if (warren::testing::in_ci())
-                FAIL() << "python3-prometheus-client is missing (CI=true); scripts/install-deps.sh installs it: "
+                FAIL() << "python3-prometheus-client is missing (CI=true); scripts/install-deps.sh "
+                          "installs it: "
                        << r.describe();
-            GTEST_SKIP() << "python3-prometheus-client is not installed (apt-get install python3-prometheus-client)";
+            GTEST_SKIP() << "python3-prometheus-client is not installed (apt-get install "
+                            "python3-prometheus-client)";
         }
     }
 
@@ -62,7 +64,9 @@ class MetricsTest : public IntegrationTest {
         if (!s) return s;
         // The CNI socket accepts a moment before the metrics line is logged.
         eventually([&] { return (port_ = agent().metrics_port()) != 0; });
-        if (!port_) return ::testing::AssertionFailure() << "no metrics address in the log:\n" << agent().log();
+        if (!port_)
+            return ::testing::AssertionFailure() << "no metrics address in the log:\n"
+                                                 << agent().log();
         return ::testing::AssertionSuccess();
     }
 
@@ -147,8 +151,12 @@ TEST_F(MetricsTest, ScrapeParsesAndPoolGaugesFollowAddsThroughTheBridge) {
 TEST_F(MetricsTest, EveryOtherPathAndMethodIs404) {
     WARREN_REQUIRE_ROOT();
     ASSERT_TRUE(start({.pod_cidrs = {"10.196.0.0/28"}}));
-    for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", "/"}, {"GET", "/metric"}, {"GET", "/metrics/x"}, {"HEAD", "/metrics"}, {"POST", "/metrics"}}) {
+    for (auto [method, target] :
+         std::vector<std::pair<std::string, std::string>>{{"GET", "/"},
+                                                          {"GET", "/metric"},
+                                                          {"GET", "/metrics/x"},
+                                                          {"HEAD", "/metrics"},
+                                                          {"POST", "/metrics"}}) {
         auto a = http_request(port_, method, target);
         EXPECT_TRUE(a.ok) << method << " " << target;
         EXPECT_EQ(a.status, 404) << method << " " << target;
@@ -204,19 +212,26 @@ TEST_F(MetricsTest, AlertsCrossUpAndDownOnceEachWithMetricAndStatus) {
     Netns& ns = new_netns();
     ASSERT_TRUE(ns.ok());
     const std::string level_key = "warren_pool_alert_level{pool=\"default\"}";
-    auto level_is = [&](double want) { return eventually([&] { return scrape().at(level_key) == want; }); };
+    auto level_is = [&](double want) {
+        return eventually([&] { return scrape().at(level_key) == want; });
+    };
     auto logged = [&](const std::string& line) {
         return eventually([&] { return agent().log().find(line) != std::string::npos; });
     };
 
-    for (int i = 0; i < 2; ++i) ASSERT_TRUE(warren_plugin(c, call("ADD", "a" + std::to_string(i), ns.path())).ok());
+    for (int i = 0; i < 2; ++i)
+        ASSERT_TRUE(warren_plugin(c, call("ADD", "a" + std::to_string(i), ns.path())).ok());
     ASSERT_TRUE(level_is(0));
     ASSERT_TRUE(warren_plugin(c, call("ADD", "a2", ns.path())).ok());
     ASSERT_TRUE(level_is(1)) << agent().log();
-    EXPECT_TRUE(logged("warning pool 'default' reached the warning threshold 60%: now warn (was ok)")) << agent().log();
+    EXPECT_TRUE(
+        logged("warning pool 'default' reached the warning threshold 60%: now warn (was ok)"))
+        << agent().log();
     ASSERT_TRUE(warren_plugin(c, call("ADD", "a3", ns.path())).ok());
     ASSERT_TRUE(level_is(2)) << agent().log();
-    EXPECT_TRUE(logged("warning pool 'default' reached the critical threshold 80%: now crit (was warn)")) << agent().log();
+    EXPECT_TRUE(
+        logged("warning pool 'default' reached the critical threshold 80%: now crit (was warn)"))
+        << agent().log();
     EXPECT_TRUE(warren_plugin(c, call("STATUS")).ok()) << "one address is still free";
     ASSERT_TRUE(warren_plugin(c, call("ADD", "a4", ns.path())).ok());
     ASSERT_TRUE(level_is(3)) << agent().log();
@@ -232,17 +247,21 @@ TEST_F(MetricsTest, AlertsCrossUpAndDownOnceEachWithMetricAndStatus) {
     // Down: a DEL with cooldown 0 frees the address at the next quarantine sweep.
     ASSERT_TRUE(warren_plugin(c, call("DEL", "a4", ns.path())).ok());
     ASSERT_TRUE(level_is(2)) << agent().log();
-    EXPECT_TRUE(logged("info pool 'default' has a free address in every range set again: now crit (was exhausted)"))
+    EXPECT_TRUE(
+        logged("info pool 'default' has a free address in every range set again: now crit (was "
+               "exhausted)"))
         << agent().log();
     st = warren_plugin(c, call("STATUS"));
     EXPECT_TRUE(st.ok()) << st.describe();
     ASSERT_TRUE(warren_plugin(c, call("DEL", "a3", ns.path())).ok());
     ASSERT_TRUE(level_is(1)) << agent().log();
-    EXPECT_TRUE(logged("info pool 'default' is below the critical threshold 80% again: now warn (was crit)"))
+    EXPECT_TRUE(logged(
+        "info pool 'default' is below the critical threshold 80% again: now warn (was crit)"))
         << agent().log();
     ASSERT_TRUE(warren_plugin(c, call("DEL", "a2", ns.path())).ok());
     ASSERT_TRUE(level_is(0)) << agent().log();
-    EXPECT_TRUE(logged("info pool 'default' is below the warning threshold 60% again: now ok (was warn)"))
+    EXPECT_TRUE(
+        logged("info pool 'default' is below the warning threshold 60% again: now ok (was warn)"))
         << agent().log();
 
     // Several more samples at ok: still one line per crossing.
@@ -250,7 +269,8 @@ TEST_F(MetricsTest, AlertsCrossUpAndDownOnceEachWithMetricAndStatus) {
     const std::string log = agent().log();
     auto count = [&](const std::string& needle) {
         size_t n = 0;
-        for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+        for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1))
+            ++n;
         return n;
     };
     EXPECT_EQ(count("reached the warning threshold"), 1u) << log;
@@ -267,12 +287,14 @@ TEST_F(MetricsTest, AMetricsPortInUseIsAClearStartUpError) {
     const std::string address = "127.0.0.1:" + std::to_string(port_);
     Agent& second = agent_named("second");
     std::filesystem::create_directories(second.dir());
-    auto r = run_cmd({warrend_path(), "--state-dir", second.state_dir(), "--socket", second.socket(), "--pod-cidr",
-                      "10.194.0.0/28", "--ebpf", "off", "--metrics-address", address},
-                     10s);
+    auto r =
+        run_cmd({warrend_path(), "--state-dir", second.state_dir(), "--socket", second.socket(),
+                 "--pod-cidr", "10.194.0.0/28", "--ebpf", "off", "--metrics-address", address},
+                10s);
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 1) << r.describe();
-    EXPECT_NE(r.err.find("cannot bind the metrics address " + address), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("cannot bind the metrics address " + address), std::string::npos)
+        << r.describe();
     EXPECT_NE(r.err.find("Address already in use"), std::string::npos) << r.describe();
     EXPECT_TRUE(agent().running());
 }

@@ -51,8 +51,10 @@ inline ReadResult read_to_close(const Fd& fd) {
             r.bytes.append(buf, size_t(n));
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) r.timed_out = true;
-        else r.closed = true;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            r.timed_out = true;
+        else
+            r.closed = true;
         return r;
     }
 }
@@ -75,10 +77,13 @@ inline HttpAnswer parse_answer(const ReadResult& r) {
 }
 
 // One request with Connection: close.
-inline HttpAnswer http_request(uint16_t port, const std::string& method, const std::string& target) {
+inline HttpAnswer http_request(uint16_t port, const std::string& method,
+                               const std::string& target) {
     Fd fd = connect_tcp(port);
     if (!fd) return {};
-    if (!send_all(fd, method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")) return {};
+    if (!send_all(fd,
+                  method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"))
+        return {};
     return parse_answer(read_to_close(fd));
 }
 

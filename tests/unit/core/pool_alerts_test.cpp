@@ -57,10 +57,10 @@ TEST(PoolAlerts, CrossingsAreReportedOnceEachWay) {
     feed(10);
     ASSERT_EQ(out.size(), 5u);
     const std::vector<std::pair<PoolLevel, PoolLevel>> want{{PoolLevel::ok, PoolLevel::warn},
-                                                             {PoolLevel::warn, PoolLevel::crit},
-                                                             {PoolLevel::crit, PoolLevel::exhausted},
-                                                             {PoolLevel::exhausted, PoolLevel::crit},
-                                                             {PoolLevel::crit, PoolLevel::ok}};
+                                                            {PoolLevel::warn, PoolLevel::crit},
+                                                            {PoolLevel::crit, PoolLevel::exhausted},
+                                                            {PoolLevel::exhausted, PoolLevel::crit},
+                                                            {PoolLevel::crit, PoolLevel::ok}};
     for (size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(out[i].from, want[i].first) << i;
         EXPECT_EQ(out[i].to, want[i].second) << i;
@@ -97,7 +97,8 @@ TEST(PoolAlerts, ForecastIsFreeOverTheNetRateWhileFilling) {
     double used = 500;
     a.sample("p", one_set(1000, 500), t, out);
     EXPECT_FALSE(a.forecast("p").exhaustion_seconds) << "one sample is no rate";
-    for (int s = 1; s <= 59; ++s) a.sample("p", one_set(1000, u128(500 + s / 60.0)), t + s * kSec, out);
+    for (int s = 1; s <= 59; ++s)
+        a.sample("p", one_set(1000, u128(500 + s / 60.0)), t + s * kSec, out);
     EXPECT_FALSE(a.forecast("p").exhaustion_seconds) << "less than min_span of samples";
     for (int s = 60; s <= 600; ++s) {
         used = 500 + s / 60.0;
@@ -116,7 +117,8 @@ TEST(PoolAlerts, NoForecastWhenSteadyOrDraining) {
     for (int s = 0; s <= 300; ++s) a.sample("steady", one_set(100, 50), s * kSec, out);
     EXPECT_EQ(a.forecast("steady").net_per_hour, 0);
     EXPECT_FALSE(a.forecast("steady").exhaustion_seconds);
-    for (int s = 0; s <= 300; ++s) a.sample("draining", one_set(1000, u128(900 - s)), s * kSec, out);
+    for (int s = 0; s <= 300; ++s)
+        a.sample("draining", one_set(1000, u128(900 - s)), s * kSec, out);
     EXPECT_NEAR(a.forecast("draining").net_per_hour, -3600, 1e-6);
     EXPECT_FALSE(a.forecast("draining").exhaustion_seconds);
 }

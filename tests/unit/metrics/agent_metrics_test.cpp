@@ -21,8 +21,8 @@ struct FakeHealth : service::PoolHealthSource {
 
 core::IpamState dual_stack_state() {
     core::IpamState state(30 * kSec);
-    auto sets = core::parse_range_sets(nlohmann::json::parse(
-        R"([[{"subnet":"10.9.0.0/29"}],[{"subnet":"fd00:9::/125"}]])"));
+    auto sets = core::parse_range_sets(
+        nlohmann::json::parse(R"([[{"subnet":"10.9.0.0/29"}],[{"subnet":"fd00:9::/125"}]])"));
     EXPECT_TRUE(sets);
     EXPECT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
     return state;
@@ -58,15 +58,18 @@ TEST(AgentMetrics, PoolGaugesFollowTheStatePerFamily) {
               "warren_pool_quarantined_addresses{pool=\"default\",family=\"ipv6\"} 1");
     EXPECT_EQ(line_of(out, "warren_pool_free_addresses{pool=\"default\",family=\"ipv4\"}"),
               "warren_pool_free_addresses{pool=\"default\",family=\"ipv4\"} 3");
-    EXPECT_EQ(line_of(out, "warren_pool_alert_level{"), "warren_pool_alert_level{pool=\"default\"} 1");
+    EXPECT_EQ(line_of(out, "warren_pool_alert_level{"),
+              "warren_pool_alert_level{pool=\"default\"} 1");
     EXPECT_EQ(line_of(out, "warren_pool_alert_state{pool=\"default\",level=\"warn\"}"),
               "warren_pool_alert_state{pool=\"default\",level=\"warn\"} 1");
     EXPECT_EQ(line_of(out, "warren_pool_alert_state{pool=\"default\",level=\"ok\"}"),
               "warren_pool_alert_state{pool=\"default\",level=\"ok\"} 0");
-    EXPECT_EQ(line_of(out, "warren_pool_utilization_ratio{"), "warren_pool_utilization_ratio{pool=\"default\"} 0.4");
+    EXPECT_EQ(line_of(out, "warren_pool_utilization_ratio{"),
+              "warren_pool_utilization_ratio{pool=\"default\"} 0.4");
     EXPECT_EQ(line_of(out, "warren_pool_net_allocation_rate_per_hour{"),
               "warren_pool_net_allocation_rate_per_hour{pool=\"default\"} 12.5");
-    EXPECT_EQ(line_of(out, "warren_pool_exhaustion_seconds{"), "warren_pool_exhaustion_seconds{pool=\"default\"} 600");
+    EXPECT_EQ(line_of(out, "warren_pool_exhaustion_seconds{"),
+              "warren_pool_exhaustion_seconds{pool=\"default\"} 600");
     EXPECT_EQ(line_of(out, "warren_ebpf_enabled "), "warren_ebpf_enabled 1");
     EXPECT_EQ(line_of(out, "warren_ebpf_attached_links "), "warren_ebpf_attached_links 3");
 }
@@ -93,7 +96,8 @@ TEST(AgentMetrics, CountsRequestsDecisionsAndConflicts) {
         {core::Released{{"n", "c", "eth0"}, 0, core::ReleaseReason::stale}, "why"},
         {core::Released{{"n", "d", "eth0"}, 0, core::ReleaseReason::stale}, "why"},
         {core::QuarantineEnded{"default", {}}, "why"}};
-    std::vector<core::Conflict> c{{*IpAddress::parse("10.0.0.1"), core::ConflictKind::two_links, "x"}};
+    std::vector<core::Conflict> c{
+        {*IpAddress::parse("10.0.0.1"), core::ConflictKind::two_links, "x"}};
     m.on_gc(d, c);
     const std::string out = m.registry().render();
     EXPECT_EQ(line_of(out, "warren_cni_request_duration_seconds_count{op=\"add\"}"),
@@ -103,7 +107,8 @@ TEST(AgentMetrics, CountsRequestsDecisionsAndConflicts) {
     EXPECT_EQ(line_of(out, "warren_cni_request_duration_seconds_count{op=\"del\"}"),
               "warren_cni_request_duration_seconds_count{op=\"del\"} 1");
     EXPECT_EQ(out.find("op=\"ping\""), std::string::npos);
-    EXPECT_EQ(line_of(out, "warren_journal_sync_duration_seconds_count"), "warren_journal_sync_duration_seconds_count 1");
+    EXPECT_EQ(line_of(out, "warren_journal_sync_duration_seconds_count"),
+              "warren_journal_sync_duration_seconds_count 1");
     EXPECT_EQ(line_of(out, "warren_gc_decisions_total{kind=\"released\""),
               "warren_gc_decisions_total{kind=\"released\",reason=\"stale\"} 2");
     EXPECT_EQ(line_of(out, "warren_gc_decisions_total{kind=\"candidate\""),
@@ -115,7 +120,8 @@ TEST(AgentMetrics, CountsRequestsDecisionsAndConflicts) {
     EXPECT_EQ(line_of(out, "warren_gc_conflicts_total{kind=\"quarantine-traffic\"}"),
               "warren_gc_conflicts_total{kind=\"quarantine-traffic\"} 0");
     EXPECT_EQ(line_of(out, "warren_build_info"), "warren_build_info{version=\"1.2.3\"} 1");
-    EXPECT_EQ(line_of(out, "warren_process_start_time_seconds"), "warren_process_start_time_seconds 1700000000.5");
+    EXPECT_EQ(line_of(out, "warren_process_start_time_seconds"),
+              "warren_process_start_time_seconds 1700000000.5");
 }
 
 }  // namespace

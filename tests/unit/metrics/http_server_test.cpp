@@ -16,16 +16,22 @@ namespace {
 using namespace std::chrono_literals;
 using warren::testing::connect_tcp;
 using warren::testing::http_request;
+using warren::testing::HttpAnswer;
 using warren::testing::parse_answer;
 using warren::testing::read_to_close;
 using warren::testing::send_all;
-using warren::testing::HttpAnswer;
 
 class MetricsHttpTest : public ::testing::Test {
   protected:
     void start(HttpOptions opts = {}, std::string body = "demo_up 1\n") {
         body_ = std::move(body);
-        auto s = MetricsHttpServer::listen(io_, "127.0.0.1:0", [this] { ++renders_; return body_; }, opts);
+        auto s = MetricsHttpServer::listen(
+            io_, "127.0.0.1:0",
+            [this] {
+                ++renders_;
+                return body_;
+            },
+            opts);
         ASSERT_TRUE(s) << s.error().describe();
         server_ = std::move(*s);
         server_->start();
@@ -42,7 +48,10 @@ class MetricsHttpTest : public ::testing::Test {
     }
     void TearDown() override {
         if (thread_.joinable()) {
-            on_io([this] { server_->stop(); return 0; });
+            on_io([this] {
+                server_->stop();
+                return 0;
+            });
             guard_.reset();
             io_.stop();
             thread_.join();
@@ -50,7 +59,8 @@ class MetricsHttpTest : public ::testing::Test {
     }
 
     boost::asio::io_context io_{1};
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+        io_.get_executor()};
     std::unique_ptr<MetricsHttpServer> server_;
     std::thread thread_;
     std::string body_;
@@ -63,15 +73,21 @@ TEST_F(MetricsHttpTest, GetMetricsAnswersTheRenderedTextInFormat004) {
     auto a = http_request(port_, "GET", "/metrics");
     ASSERT_TRUE(a.ok) << a.headers;
     EXPECT_EQ(a.status, 200);
-    EXPECT_NE(a.headers.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"), std::string::npos) << a.headers;
+    EXPECT_NE(a.headers.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
+              std::string::npos)
+        << a.headers;
     EXPECT_EQ(a.body, "demo_up 1\n");
     EXPECT_EQ(renders_.load(), 1);
 }
 
 TEST_F(MetricsHttpTest, EverythingElseIs404AndRendersNothing) {
     start();
-    for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", "/"}, {"GET", "/metricsx"}, {"GET", "/debug/pprof"}, {"HEAD", "/metrics"}, {"POST", "/metrics"}}) {
+    for (auto [method, target] :
+         std::vector<std::pair<std::string, std::string>>{{"GET", "/"},
+                                                          {"GET", "/metricsx"},
+                                                          {"GET", "/debug/pprof"},
+                                                          {"HEAD", "/metrics"},
+                                                          {"POST", "/metrics"}}) {
         auto a = http_request(port_, method, target);
         ASSERT_TRUE(a.ok) << method << " " << target;
         EXPECT_EQ(a.status, 404) << method << " " << target;
@@ -85,11 +101,13 @@ TEST_F(MetricsHttpTest, KeepAliveServesSeveralScrapesOnOneConnection) {
     Fd fd = connect_tcp(port_);
     ASSERT_TRUE(fd);
     const std::string get = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
-    ASSERT_TRUE(send_all(fd, get + get + "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        send_all(fd, get + get + "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
     auto r = read_to_close(fd);
     EXPECT_TRUE(r.closed);
     size_t answers = 0;
-    for (size_t at = r.bytes.find("HTTP/1.1 200 OK"); at != std::string::npos; at = r.bytes.find("HTTP/1.1 200 OK", at + 1))
+    for (size_t at = r.bytes.find("HTTP/1.1 200 OK"); at != std::string::npos;
+         at = r.bytes.find("HTTP/1.1 200 OK", at + 1))
         ++answers;
     EXPECT_EQ(answers, 3u) << r.bytes;
 }
@@ -100,9 +118,11 @@ TEST_F(MetricsHttpTest, APortInUseIsAClearErrorNamingTheAddress) {
     boost::asio::io_context other;
     auto s = MetricsHttpServer::listen(other, address, [] { return std::string(); });
     ASSERT_FALSE(s);
-    EXPECT_NE(s.error().describe().find("cannot bind the metrics address " + address), std::string::npos)
+    EXPECT_NE(s.error().describe().find("cannot bind the metrics address " + address),
+              std::string::npos)
         << s.error().describe();
-    EXPECT_NE(s.error().describe().find("--metrics-address"), std::string::npos) << s.error().describe();
+    EXPECT_NE(s.error().describe().find("--metrics-address"), std::string::npos)
+        << s.error().describe();
 }
 
 // A client that connects and sends nothing, and one that sends half a request, hold no scrape
@@ -174,7 +194,8 @@ TEST_F(MetricsHttpTest, AnOversizedRequestIsClosedUnanswered) {
     start({.max_request_bytes = 1024});
     Fd fd = connect_tcp(port_);
     ASSERT_TRUE(fd);
-    ASSERT_TRUE(send_all(fd, "GET /metrics HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(4096, 'x') + "\r\n\r\n"));
+    ASSERT_TRUE(send_all(
+        fd, "GET /metrics HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(4096, 'x') + "\r\n\r\n"));
     auto r = read_to_close(fd);
     EXPECT_TRUE(r.closed);
     EXPECT_EQ(r.bytes, "");

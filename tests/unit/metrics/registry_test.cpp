@@ -68,7 +68,9 @@ TEST(Registry, FormatsSpecialValues) {
 
 TEST(Registry, HistogramBucketsAreCumulativeAndCountEqualsInf) {
     Histogram h(std::vector<double>{1, 2, 3});
-    for (double v : {0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 100.0, std::numeric_limits<double>::quiet_NaN()}) h.observe(v);
+    for (double v :
+         {0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 100.0, std::numeric_limits<double>::quiet_NaN()})
+        h.observe(v);
     const auto s = h.snapshot();
     EXPECT_EQ(s.cumulative, (std::vector<uint64_t>{2, 4, 6, 9}));
     EXPECT_EQ(s.count(), 9u);
@@ -82,7 +84,8 @@ TEST(Registry, RejectsBadNamesAndBounds) {
     EXPECT_THROW(r.gauge("ok_reserved", "x", {"__name"}), std::invalid_argument);
     EXPECT_THROW(r.histogram("demo_h", "x", {"le"}, {1}), std::invalid_argument);
     EXPECT_THROW(r.histogram("demo_h2", "x", {}, {2, 1}), std::invalid_argument);
-    EXPECT_THROW(r.histogram("demo_h3", "x", {}, {1, std::numeric_limits<double>::infinity()}), std::invalid_argument);
+    EXPECT_THROW(r.histogram("demo_h3", "x", {}, {1, std::numeric_limits<double>::infinity()}),
+                 std::invalid_argument);
     r.gauge("demo_once", "x");
     EXPECT_THROW(r.gauge("demo_once", "again"), std::invalid_argument);
     auto& f = r.gauge("demo_two", "x", {"a", "b"});

@@ -57,10 +57,13 @@ TEST_F(PoolMonitorTest, LogsEachCrossingOnceWarnUpInfoDown) {
     EXPECT_EQ(monitor.health("small").level, AlertLevel::ok);
     EXPECT_EQ(monitor.health("unknown").level, AlertLevel::ok);
 
-    EXPECT_EQ(log.count("warning|pool 'small' reached the warning threshold 60%: now warn (was ok)"), 1u)
+    EXPECT_EQ(
+        log.count("warning|pool 'small' reached the warning threshold 60%: now warn (was ok)"), 1u)
         << log.text();
     EXPECT_EQ(log.count("warning|pool 'small' is exhausted"), 1u) << log.text();
-    EXPECT_EQ(log.count("info|pool 'small' has a free address in every range set again: now ok (was exhausted)"), 1u)
+    EXPECT_EQ(log.count("info|pool 'small' has a free address in every range set again: now ok "
+                        "(was exhausted)"),
+              1u)
         << log.text();
     EXPECT_EQ(log.count("pool 'small'"), 3u) << log.text();
 }
