@@ -128,7 +128,7 @@ TEST_F(MetricsHttpTest, APortInUseIsAClearErrorNamingTheAddress) {
 // A client that connects and sends nothing, and one that sends half a request, hold no scrape
 // back; the server closes them at the request deadline.
 TEST_F(MetricsHttpTest, SilentAndPartialClientsDoNotDelayOtherScrapesAndAreClosed) {
-    start({.timeout = 300ms});
+    start({.timeout = 1000ms});
     Fd silent = connect_tcp(port_);
     Fd partial = connect_tcp(port_);
     ASSERT_TRUE(silent);
@@ -149,7 +149,7 @@ TEST_F(MetricsHttpTest, SilentAndPartialClientsDoNotDelayOtherScrapesAndAreClose
 // A client that asks and never reads: the answer (larger than the socket buffers) cannot be
 // written, yet other scrapes are served meanwhile, and the writer gives up at its deadline.
 TEST_F(MetricsHttpTest, AClientThatReadsNothingDoesNotDelayOtherScrapes) {
-    start({.timeout = 500ms}, std::string(16 << 20, '#') + "\n");
+    start({.timeout = 3000ms}, std::string(16 << 20, '#') + "\n");
     Fd stuck = connect_tcp(port_);
     ASSERT_TRUE(stuck);
     int small = 4096;
