@@ -30,7 +30,8 @@ AgentMetrics::AgentMetrics(std::string_view version, double start_unix_seconds)
                                    kLatencyBuckets)
                         .with({})),
       gc_decisions_(registry_.counter("warren_gc_decisions_total",
-                                      "GC and quarantine decisions journaled, by kind and reason",
+                                      "GC and quarantine decisions made (logged and submitted to "
+                                      "the journal), by kind and reason",
                                       {"kind", "reason"})),
       conflicts_(registry_.counter("warren_gc_conflicts_total",
                                    "Address conflicts the GC saw appear, by kind", {"kind"})) {

@@ -152,7 +152,9 @@ void IpamService::handle(proto::Request req, Reply reply) {
     if (!resp.ok && debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
     submit(std::move(change), [this, op, t0, reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
         reply(st ? std::move(resp) : proto::Response::failure(st.error()));
-        if (on_answered_) on_answered_(op, (std::chrono::steady_clock::now() - t0).count());
+        if (on_answered_)
+            on_answered_(op, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+                                 .count());
     });
 }
 
