@@ -22,8 +22,11 @@
 #include "server/cni_protocol.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
+#include "metrics/agent_metrics.hpp"
+#include "metrics/http_server.hpp"
 #include "service/gc_runner.hpp"
 #include "service/ipam_service.hpp"
+#include "service/pool_monitor.hpp"
 #include "service/queue_drain.hpp"
 #include "service/recovery.hpp"
 #include "warren/admin_protocol.hpp"
@@ -80,7 +83,7 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
 class Daemon {
 public:
   Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& journal,
-         journal::GroupCommitter& committer, liveness::EbpfMode ebpf)
+         journal::GroupCommitter& committer, liveness::EbpfMode ebpf, metrics::AgentMetrics& metrics)
       : cfg_(cfg),
         state_(state),
         journal_(journal),
@@ -98,14 +101,20 @@ public:
                                    gc_,
                                    clock_,
                                    events_,
-                                   nullptr,
+                                   &monitor_,
                                    [this] { return journal_info(); },
-                                   {},
+                                   [this] { return render_metrics(); },
                                    WARREN_VERSION,
                                    clock_.now_ns()}),
         sweep_timer_(io_),
         queue_timer_(io_),
-        signals_(io_, SIGTERM, SIGINT) {}
+        signals_(io_, SIGTERM, SIGINT),
+        metrics_(metrics),
+        monitor_(io_, state, core::AlertSettings{cfg.alert_warn, cfg.alert_crit}) {
+      service_.set_on_answered([this](proto::Op op, int64_t ns) { metrics_.on_answered(op, ns); });
+      gc_.set_on_decided(
+          [this](auto& decisions, auto& conflicts) { metrics_.on_gc(decisions, conflicts); });
+  }
 
   // The history `events` shows after a restart: what the journal replayed.
   void seed_events(const journal::Recovered& rec) {
@@ -131,7 +140,9 @@ public:
             std::make_shared<CniProtocol>([this](proto::Request r, CniProtocol::Reply reply) {
                 service_.handle(std::move(r), std::move(reply));
             }));
+        if (auto s = start_metrics(); !s) return s;
         server_->start();
+        monitor_.start();
         // The admin socket: its own group, large requests (an import), a generous timeout.
         ServerOptions ao{static_cast<uint32_t>(warren::admin::kAdminMaxRequest),
                          std::max(cfg_.request_timeout_ms, 30'000),
@@ -166,7 +177,30 @@ public:
         return {};
     }
 
+    // GET /metrics's text (also for the admin socket's `metrics`); on the I/O thread.
+    std::string render_metrics() const {
+        const auto st = liveness_.status();
+        return metrics::render_all(metrics_, {state_, monitor_, liveness_.ebpf_on(), st.attached.size()});
+    }
+    const PoolHealthSource& pool_health() const { return monitor_; }
+
 private:
+    // --- metrics (DESIGN §8): the HTTP listener; the pool monitor runs beside it ---
+    Status start_metrics() {
+        if (metrics::metrics_disabled(cfg_.metrics_address)) {
+            spdlog::info("metrics: off (metrics.address is \"{}\")", cfg_.metrics_address);
+            return {};
+        }
+        auto srv = metrics::MetricsHttpServer::listen(io_, cfg_.metrics_address, [this] { return render_metrics(); });
+        if (!srv) return std::unexpected(srv.error());
+        metrics_server_ = std::move(*srv);
+        metrics_server_->start();
+        const auto ep = metrics_server_->local_endpoint();
+        spdlog::info("metrics: serving GET /metrics on {}", ep.address().is_v6()
+                                                                 ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                                                                 : fmt::format("{}:{}", ep.address().to_string(), ep.port()));
+        return {};
+    }
     static liveness::LivenessConfig liveness_config(const config::AgentConfig& cfg, liveness::EbpfMode ebpf) {
         liveness::LivenessConfig lc;
         lc.ebpf = ebpf;
@@ -241,6 +275,8 @@ private:
         server_->stop();
         admin_server_->stop();
         gc_.stop();
+        monitor_.stop();
+        if (metrics_server_) metrics_server_->stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
         wait_idle();
@@ -293,6 +329,9 @@ private:
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
     bool stopping_ = false;
+    metrics::AgentMetrics& metrics_;
+    PoolMonitor monitor_;
+    std::unique_ptr<metrics::MetricsHttpServer> metrics_server_;
 };
 
 }  // namespace
@@ -317,10 +356,13 @@ Status run_daemon(const config::AgentConfig& cfg) {
                  state.allocations().size(), cfg.state_dir, rec.snapshot_seq, rec.records.size());
 
     Status result;
+    // Outlives the committer, whose thread records sync latency into it.
+    metrics::AgentMetrics metrics(WARREN_VERSION, double(core::SystemClock().now_ns()) / 1e9);
     {
         journal::GroupCommitter committer(*jr);
+        committer.set_on_sync([&metrics](uint64_t ns) { metrics.on_journal_sync(ns); });
         {
-            Daemon d(cfg, state, *jr, committer, *ebpf);
+            Daemon d(cfg, state, *jr, committer, *ebpf, metrics);
             d.seed_events(rec);
             result = d.run();
         }

@@ -22,6 +22,8 @@ PACKAGES=(
   # real-runtime tests (runtime_tests): containerd + ctr, podman with its CNI backend, runc,
   # a busybox rootfs
   containerd podman runc conmon busybox-static
+  # metrics test: parses GET /metrics with the Prometheus text parser
+  python3-prometheus-client
   # benchmark: TCP throughput between two pods with and without the liveness classifier
   iperf3
   # fuzzing (scripts/fuzz.sh): clang 16 with its libFuzzer and sanitizer runtimes

@@ -5,8 +5,13 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "metrics/http_server.hpp"
 
 #include "warren/json_depth.hpp"
 #include "warren/protocol.hpp"
@@ -148,6 +153,41 @@ Status read_liveness(const json& j, AgentConfig& c, const std::string& where) {
     return {};
 }
 
+Status read_ratio(const json& j, const char* key, double& out, const std::string& where) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return {};
+    if (!it->is_number())
+        return bad(where, std::string("'alerts.") + key + "' is " + shown(*it) +
+                              "; it must be a number above 0 and at most 1 (a fraction of the pool, e.g. 0.8)");
+    out = it->get<double>();
+    return {};
+}
+
+// metrics.address and alerts.{warn,crit}Utilization (DESIGN §8).
+Status read_observability(const json& j, AgentConfig& c, const std::string& where) {
+    if (auto m = j.find("metrics"); m != j.end() && !m->is_null()) {
+        if (!m->is_object()) return bad(where, "'metrics' must be an object");
+        if (auto s = read_key(*m, "address", c.metrics_address, where); !s) return s;
+    }
+    if (auto a = j.find("alerts"); a != j.end() && !a->is_null()) {
+        if (!a->is_object()) return bad(where, "'alerts' must be an object");
+        for (auto s : {read_ratio(*a, "warnUtilization", c.alert_warn, where),
+                       read_ratio(*a, "critUtilization", c.alert_crit, where)})
+            if (!s) return s;
+    }
+    return {};
+}
+
+Result<double> flag_ratio(const std::string& flag, const std::string& text) {
+    double v = 0;
+    const char* end = text.data() + text.size();
+    auto [p, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc{} || p != end)
+        return fail(Code::invalid_config,
+                    flag + " is '" + text + "'; it must be a number above 0 and at most 1 (e.g. 0.8)");
+    return v;
+}
+
 }  // namespace
 
 Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
@@ -185,6 +225,7 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     }
     if (auto s = read_liveness(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_admin(j, c, where); !s) return std::unexpected(s.error());
+    if (auto s = read_observability(j, c, where); !s) return std::unexpected(s.error());
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {
@@ -231,6 +272,12 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
                          --bpffs-dir) and exit
   --delete-queue-dir DIR DELs queued by the plugin while warrend was down
                                                                [<socket dir>/delete-queue]
+  --metrics-address A    Prometheus GET /metrics on HOST:PORT; "off" disables
+                                                               [127.0.0.1:9464]
+  --alert-warn F         pool utilization (0-1) that logs a warning and raises
+                         the alert metric                      [0.80]
+  --alert-crit F         critical utilization (above --alert-warn, at most 1)
+                                                               [0.95]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
   --version              print the version
   -h, --help             this text
@@ -254,7 +301,10 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
         kBpffsDir,
         kDetachAll,
         kAdminSocket,
-        kAdminGroup
+        kAdminGroup,
+        kMetricsAddress,
+        kAlertWarn,
+        kAlertCrit
     };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
@@ -269,6 +319,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                                   {"detach-all", no_argument, nullptr, kDetachAll},
                                   {"admin-socket", required_argument, nullptr, kAdminSocket},
                                   {"admin-group", required_argument, nullptr, kAdminGroup},
+                                  {"metrics-address", required_argument, nullptr, kMetricsAddress},
+                                  {"alert-warn", required_argument, nullptr, kAlertWarn},
+                                  {"alert-crit", required_argument, nullptr, kAlertCrit},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -317,6 +370,15 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kAdminGroup:
                 cl.config.admin_group = f.value;
                 break;
+            case kMetricsAddress: cl.config.metrics_address = f.value; break;
+            case kAlertWarn:
+            case kAlertCrit: {
+                const bool warn = f.id == kAlertWarn;
+                auto v = flag_ratio(warn ? "--alert-warn" : "--alert-crit", f.value);
+                if (!v) return std::unexpected(v.error());
+                (warn ? cl.config.alert_warn : cl.config.alert_crit) = *v;
+                break;
+            }
             case 'h': cl.help = true; break;
             case kCooldown: {
                 auto v = flag_number("--cooldown", f.value, kCooldownSeconds);
@@ -377,12 +439,19 @@ Status validate(const AgentConfig& c) {
     if (c.bpffs_dir.empty())
         return fail(Code::invalid_config, "the bpffs directory (liveness.bpffsDir, --bpffs-dir) must not be empty");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");
+    if (!(c.alert_warn > 0 && c.alert_warn < c.alert_crit && c.alert_crit <= 1))
+        return fail(Code::invalid_config,
+                    fmt::format("alert thresholds warn {} and crit {} (alerts.warnUtilization, --alert-warn; "
+                                "alerts.critUtilization, --alert-crit) must satisfy 0 < warn < crit <= 1",
+                                c.alert_warn, c.alert_crit));
     if (c.socket.empty()) return fail(Code::invalid_config, "socket path must not be empty");
     if (std::filesystem::path(c.effective_admin_socket()).lexically_normal() ==
         std::filesystem::path(c.socket).lexically_normal())
         return fail(Code::invalid_config,
                     "the admin socket (admin.socket, --admin-socket) is the CNI socket " + c.socket,
                     "give the admin socket its own path, e.g. " + std::string(kDefaultAdminSocket));
+    if (!metrics::metrics_disabled(c.metrics_address))
+        if (auto ep = metrics::parse_listen_address(c.metrics_address); !ep) return std::unexpected(ep.error());
     for (size_t i = 0; i < c.pools.size(); ++i)
         for (size_t k = i + 1; k < c.pools.size(); ++k) {
             if (c.pools[i].name == c.pools[k].name)

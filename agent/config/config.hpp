@@ -37,6 +37,9 @@ struct AgentConfig {
     std::vector<std::string> liveness_interfaces;  // liveness.interfaces: attach to these too
     std::string admin_socket;  // admin.socket; empty: admin.sock next to the CNI socket
     std::string admin_group;   // admin.group; empty: root (and warrend's own uid) only, mode 0600
+    std::string metrics_address{kDefaultMetricsAddress};  // metrics.address: HOST:PORT, "" or "off"
+    double alert_warn = 0.80;  // alerts.warnUtilization: 0 < warn < crit <= 1
+    double alert_crit = 0.95;  // alerts.critUtilization
 
     std::string effective_delete_queue_dir() const;
     // admin_socket, or admin.sock in the CNI socket's directory (kDefaultAdminSocket by default).

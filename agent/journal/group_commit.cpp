@@ -123,6 +123,7 @@ void GroupCommitter::process(std::vector<Job>& jobs) {
         }
         const uint64_t ns = now_ns() - t0;
         record_step(jobs[i].snapshot, ns);
+        if (on_sync_ && !jobs[i].snapshot) on_sync_(ns);
 
         if (!st) {
             poisoned_epoch_ = poisoned_ ? std::max(poisoned_epoch_, max_epoch) : max_epoch;

@@ -42,6 +42,9 @@ class GroupCommitter {
     // that collects completions wake its consumer once per batch instead of once per job. Set or
     // clear it only while nothing is queued or being written.
     void set_after_batch(std::function<void()> hook) { after_batch_ = std::move(hook); }
+    // Called with the duration of each append batch's write + fdatasync (not snapshots), on the
+    // thread that wrote it, outside the lock (the metrics' sync histogram). Same rule as above.
+    void set_on_sync(std::function<void(uint64_t ns)> hook) { on_sync_ = std::move(hook); }
     ~GroupCommitter();  // finishes all queued work (callbacks included), then joins
     GroupCommitter(const GroupCommitter&) = delete;
     GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -84,6 +87,7 @@ class GroupCommitter {
 
     Journal& journal_;
     std::function<void()> after_batch_;
+    std::function<void(uint64_t)> on_sync_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

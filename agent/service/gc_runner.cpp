@@ -134,6 +134,7 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     for (auto& c : result_.new_conflicts)
         spdlog::warn("gc conflict: {} {} (held by {})", c.address.str(),
                      core::conflict_kind_name(c.kind), c.holder);
+    if (on_decided_) on_decided_(result_.decisions, result_.new_conflicts);
 
     GcPassReport report;
     report.allocations = refs_.size();
@@ -189,6 +190,7 @@ void GcRunner::sweep() {
         if (auto s = state_.record(d, change); !s)
             spdlog::error("gc: cannot record the decision above: {}", s.error().describe());
     }
+    if (on_decided_) on_decided_(decided, {});
     submit(std::move(change), {});
 }
 

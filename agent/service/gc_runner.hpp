@@ -87,6 +87,10 @@ class GcRunner {
     void sweep();
 
     size_t passes() const { return passes_; }
+    // Hears every batch of decisions (passes and sweeps) and the new conflicts, as logged (the
+    // metrics' counters). Must not block.
+    using OnDecided = std::function<void(const std::vector<core::Decision>&, const std::vector<core::Conflict>&)>;
+    void set_on_decided(OnDecided f) { on_decided_ = std::move(f); }
 
     // One pass now for the admin socket. A dry run reads the signals and decides on a copy of
     // the policy (its conflict memory stays as it was) without recording anything or arming
@@ -136,6 +140,7 @@ class GcRunner {
     liveness::ObservePass pass_;
     GcCounters counters_;
     OnConflicts on_conflicts_;
+    OnDecided on_decided_;
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 
 #include "journal/codec.hpp"
 #include "warren/log_text.hpp"
@@ -146,10 +147,15 @@ void IpamService::handle(proto::Request req, Reply reply) {
                                                  log_text(req.network + "/" + req.container_id + "/" + req.ifname))
                                    : std::string{};
     core::Change change;
+    const auto op = req.op;
+    const auto t0 = on_answered_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     auto resp = decide(req, change);
     if (!resp.ok && debug) spdlog::debug("{} failed: {}", what, log_text(resp.msg));
-    submit(std::move(change), [reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
+    submit(std::move(change), [this, op, t0, reply = std::move(reply), resp = std::move(resp)](Status st) mutable {
         reply(st ? std::move(resp) : proto::Response::failure(st.error()));
+        if (on_answered_)
+            on_answered_(op, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+                                 .count());
     });
 }
 

@@ -68,6 +68,10 @@ public:
     // (the agent starts watching its addresses on the wire). Must not fail or block.
     using OnAllocated = std::function<void(const core::Allocation&)>;
     void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
+    // Called once per CNI request when its answer is handed to `reply`, with the steady-clock
+    // nanoseconds since handle() got it (the metrics' latency histograms). Must not block.
+    using OnAnswered = std::function<void(proto::Op, int64_t ns)>;
+    void set_on_answered(OnAnswered f) { on_answered_ = std::move(f); }
 
     // Called on the I/O thread with the events of each change once it is durable, in journal
     // order (changes rolled back never reach it); it may move from them. Must not submit or block.
@@ -124,6 +128,7 @@ private:
     InodeOf inode_of_;
     OnAllocated on_allocated_;
     OnDurable on_durable_;
+    OnAnswered on_answered_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;

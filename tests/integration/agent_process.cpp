@@ -39,8 +39,20 @@ std::vector<std::string> Agent::command(const AgentSpec& spec) const {
     if (!spec.bpffs_dir.empty()) argv.insert(argv.end(), {"--bpffs-dir", spec.bpffs_dir});
     if (spec.gc_interval) argv.insert(argv.end(), {"--gc-interval", std::to_string(*spec.gc_interval)});
     if (spec.gc_grace) argv.insert(argv.end(), {"--gc-grace", std::to_string(*spec.gc_grace)});
+    argv.insert(argv.end(), {"--metrics-address", spec.metrics_address});
     argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
     return argv;
+}
+
+uint16_t Agent::metrics_port() const {
+    const std::string text = log();
+    const std::string marker = "metrics: serving GET /metrics on ";
+    const auto at = text.rfind(marker);
+    if (at == std::string::npos) return 0;
+    const auto eol = text.find('\n', at);
+    const std::string address = text.substr(at + marker.size(), eol - at - marker.size());
+    const auto colon = address.rfind(':');
+    return colon == std::string::npos ? 0 : static_cast<uint16_t>(std::stoul(address.substr(colon + 1)));
 }
 
 ::testing::AssertionResult Agent::start(const AgentSpec& spec, std::chrono::milliseconds timeout) {

@@ -28,6 +28,9 @@ struct AgentSpec {
     std::string bpffs_dir;             // --bpffs-dir when not empty
     std::optional<int> gc_interval;    // --gc-interval
     std::optional<int> gc_grace;       // --gc-grace
+    // --metrics-address: "off" so that agents never compete for warrend's default port;
+    // "127.0.0.1:0" picks a free one (Agent::metrics_port reads it from the log).
+    std::string metrics_address = "off";
     std::vector<std::string> extra_args;
     bool socket_activated = false;       // run under systemd-socket-activate -l <socket>
     std::vector<std::string> wrapper;    // exec'd in front of warrend (e.g. prlimit ...), same pid
@@ -61,6 +64,8 @@ public:
     std::string journal() const { return state_dir_ + "/journal.wal"; }
     const std::string& log_path() const { return log_; }
     std::string log() const { return read_file(log_); }
+    // The metrics port the running agent logged ("metrics: serving GET /metrics on H:P"); 0 if none.
+    uint16_t metrics_port() const;
 
 private:
     std::string dir_, state_dir_, socket_, log_;

@@ -372,3 +372,67 @@ TEST(Config, AdminSocketMistakesAreRefusedWithTheKey) {
     EXPECT_NE(warren::config::usage().find("--admin-socket PATH"), std::string::npos);
     EXPECT_NE(warren::config::usage().find("--admin-group GROUP"), std::string::npos);
 }
+
+TEST(Config, MetricsAndAlertSettingsHaveDefaultsAndComeFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.metrics_address, "127.0.0.1:9464");
+    EXPECT_DOUBLE_EQ(defaults->config.alert_warn, 0.80);
+    EXPECT_DOUBLE_EQ(defaults->config.alert_crit, 0.95);
+
+    TempFile f(R"({"metrics": {"address": "[::1]:9500"}, "alerts": {"warnUtilization": 0.5, "critUtilization": 0.9}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.metrics_address, "[::1]:9500");
+    EXPECT_DOUBLE_EQ(file->config.alert_warn, 0.5);
+    EXPECT_DOUBLE_EQ(file->config.alert_crit, 0.9);
+
+    auto flags = parse({"--metrics-address", "off", "--config", f.path, "--alert-warn", "0.6", "--alert-crit", "1"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.metrics_address, "off");
+    EXPECT_DOUBLE_EQ(flags->config.alert_warn, 0.6);
+    EXPECT_DOUBLE_EQ(flags->config.alert_crit, 1.0);
+
+    auto empty = parse({"--metrics-address", ""});
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_EQ(empty->config.metrics_address, "");
+}
+
+TEST(Config, AlertThresholdsMustBeOrderedFractions) {
+    for (auto [warn, crit] : std::vector<std::pair<std::string, std::string>>{
+             {"0", "0.9"}, {"0.9", "0.9"}, {"0.95", "0.9"}, {"0.5", "1.01"}, {"-0.1", "0.5"}, {"nan", "0.9"}}) {
+        auto r = parse({"--alert-warn", warn, "--alert-crit", crit});
+        ASSERT_FALSE(r) << warn << " " << crit;
+        EXPECT_NE(r.error().message.find("0 < warn < crit <= 1"), std::string::npos) << r.error().message;
+        EXPECT_NE(r.error().message.find("--alert-warn"), std::string::npos) << r.error().message;
+    }
+    auto text = parse({"--alert-warn", "80%"});
+    ASSERT_FALSE(text);
+    EXPECT_NE(text.error().message.find("--alert-warn is '80%'"), std::string::npos) << text.error().message;
+
+    TempFile s(R"({"alerts": {"critUtilization": "high"}})");
+    auto str = parse({"--config", s.path});
+    ASSERT_FALSE(str);
+    EXPECT_NE(str.error().message.find("'alerts.critUtilization' is \"high\""), std::string::npos)
+        << str.error().message;
+    TempFile o(R"({"alerts": 0.8})");
+    auto obj = parse({"--config", o.path});
+    ASSERT_FALSE(obj);
+    EXPECT_NE(obj.error().message.find("'alerts' must be an object"), std::string::npos) << obj.error().message;
+}
+
+TEST(Config, MetricsAddressIsCheckedWithAdvice) {
+    for (std::string bad : {"9464", "example.org:9464", "127.0.0.1:http", "127.0.0.1:70000", "[::1:9464",
+                            "::1:9464"}) {
+        auto r = parse({"--metrics-address", bad});
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().message.find("metrics address '" + bad + "'"), std::string::npos) << r.error().message;
+        EXPECT_NE(r.error().message.find("HOST:PORT"), std::string::npos) << r.error().message;
+    }
+    for (std::string good : {"0.0.0.0:9464", "localhost:0", "[::]:9464", "127.0.0.1:65535"})
+        EXPECT_TRUE(parse({"--metrics-address", good})) << good;
+    TempFile m(R"({"metrics": {"address": 9464}})");
+    auto num = parse({"--config", m.path});
+    ASSERT_FALSE(num);
+    EXPECT_NE(num.error().message.find("'address' must be a string"), std::string::npos) << num.error().message;
+}

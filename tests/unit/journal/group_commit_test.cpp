@@ -209,6 +209,31 @@ TEST(GroupCommit, QueuedAppendsAreMergedIntoOneSync) {
     EXPECT_EQ(disk->syncs(), 2u);  // the first, then all ten queued behind it together
 }
 
+// The metrics' sync histogram hears every append batch (one write + fdatasync), not snapshots.
+TEST(GroupCommit, OnSyncHearsEachAppendBatchButNoSnapshot) {
+    auto disk = std::make_shared<FakeDisk>();
+    auto journal = open_journal(disk);
+    SyncGate gate;
+    gate.install(*disk);
+    std::atomic<int> heard{0};
+    Countdown all(12);
+    auto done = [&](Status) { all.hit(); };
+    {
+        GroupCommitter committer(*journal);
+        committer.set_on_sync([&](uint64_t) { ++heard; });
+        committer.submit(one(1, "first"), 0, done);
+        gate.entered.get_future().wait();
+        for (uint64_t s = 2; s <= 6; ++s) committer.submit(one(s, "queued"), 0, done);
+        committer.submit_snapshot(6, {"S"}, 0, done);
+        for (uint64_t s = 7; s <= 11; ++s) committer.submit(one(s, "after"), 0, done);
+        gate.release.set_value();
+        ASSERT_TRUE(all.wait());
+        EXPECT_EQ(committer.stats().batches, 3u);
+        EXPECT_EQ(committer.stats().snapshots, 1u);
+    }
+    EXPECT_EQ(heard.load(), 3);  // [first], [2..6], [7..11]
+}
+
 TEST(GroupCommit, InlineCommitRunsOnTheCallerWhenIdleOnly) {
     auto disk = std::make_shared<FakeDisk>();
     auto journal = open_journal(disk);

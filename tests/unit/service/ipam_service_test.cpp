@@ -259,3 +259,27 @@ TEST_F(ServiceTest, AddTellsTheWatchHookItsAddressesBeforeTheAnswer) {
     EXPECT_FALSE(failed->ok);
     EXPECT_EQ(watched.size(), 1u);  // a refused ADD watches nothing
 }
+
+// The metrics' latency histograms hear each request once, when its answer is handed over (after
+// the sync), with its op.
+TEST_F(ServiceTest, OnAnsweredHearsEachRequestWhenItIsAnswered) {
+    std::vector<proto::Op> heard;
+    std::vector<int64_t> took;
+    svc.set_on_answered([&](proto::Op op, int64_t ns) {
+        heard.push_back(op);
+        took.push_back(ns);
+    });
+    bool answered = false;
+    svc.handle(add("a"), [&](proto::Response) { answered = true; });
+    EXPECT_TRUE(heard.empty()) << "heard before the journal synced";
+    sink.complete_all();
+    pump();
+    ASSERT_TRUE(answered);
+    proto::Request del = add("a");
+    del.op = proto::Op::del;
+    svc.handle(del, [](proto::Response) {});
+    sink.complete_all();
+    pump();
+    EXPECT_EQ(heard, (std::vector<proto::Op>{proto::Op::add, proto::Op::del}));
+    for (auto ns : took) EXPECT_GE(ns, 0);
+}
