@@ -151,7 +151,9 @@ public:
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::dup2(logfd, 1);
             ::dup2(logfd, 2);
-            ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+            // Metrics off: two bench agents (--ebpf-ab) or a node's own warrend would share a port.
+            ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--metrics-address", "off",
+                    static_cast<char*>(nullptr));
             std::fprintf(stderr, "exec %s: %s\n", binary.c_str(), std::strerror(errno));
             ::_exit(127);
         }
