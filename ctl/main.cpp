@@ -1,0 +1,38 @@
+// warrenctl: the operator's view of warrend, over its admin socket (DESIGN §8).
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "run.hpp"
+#include "warren/admin_protocol.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+int64_t wall_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    warren::ctl::Io io{std::cout, std::cerr, warren::admin::call, wall_ns, &g_stop};
+    int code = warren::ctl::run(args, io);
+    std::cout.flush();
+    return code;
+}
