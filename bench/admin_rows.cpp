@@ -26,17 +26,20 @@ struct Setup {
 
     explicit Setup(const AdminRowOptions& o) : tmp(o.dir, o.keep) {
         for (auto* p : {&o.warrend, &o.plugin, &o.warrenctl})
-            if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
+            if (::access(p->c_str(), X_OK) != 0)
+                throw std::runtime_error(*p + " is not an executable file");
         const std::string state = tmp.path() + "/state";
         sock = tmp.path() + "/warren.sock";
         admin = tmp.path() + "/admin.sock";
         std::filesystem::create_directories(state);
-        write_file(tmp.path() + "/warrend.json",
-                   R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","admin":{"socket":")" + admin +
-                       R"("},"logLevel":"info","liveness":{"ebpf":"off"},)" +
-                       R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
+        write_file(
+            tmp.path() + "/warrend.json",
+            R"({"stateDir":")" + state + R"(","socket":")" + sock + R"(","admin":{"socket":")" +
+                admin + R"("},"logLevel":"info","liveness":{"ebpf":"off"},)" +
+                R"("pools":{"default":{"cidrs":["10.64.0.0/16"]},"bulk":{"cidrs":["10.128.0.0/9"]}}})");
         progress("starting warrend (" + o.warrend + ")");
-        agent = std::make_unique<Agent>(o.warrend, tmp.path() + "/warrend.json", tmp.path() + "/warrend.log", sock);
+        agent = std::make_unique<Agent>(o.warrend, tmp.path() + "/warrend.json",
+                                        tmp.path() + "/warrend.log", sock);
     }
 
     // `count` durable allocations in the bulk pool, straight on the socket.
@@ -51,7 +54,8 @@ struct Setup {
         lo.max_requests = static_cast<uint64_t>(count);
         const LoadResult r = run_load(lo);
         if (r.total_ok != lo.max_requests)
-            throw std::runtime_error("only " + std::to_string(r.total_ok) + " of " + std::to_string(count) +
+            throw std::runtime_error("only " + std::to_string(r.total_ok) + " of " +
+                                     std::to_string(count) +
                                      " allocations succeeded: " + r.first_error);
     }
 };
@@ -95,9 +99,10 @@ std::string ms_text(double v) {
 int run_admin_list_load(const AdminRowOptions& o, bool strict) {
     Setup s(o);
     s.populate(1000);
-    Peer warren{"warren", o.plugin, std::filesystem::path(o.plugin).parent_path().string(),
-                R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"warren","socket":")" + s.sock +
-                    R"("}})"};
+    Peer warren{
+        "warren", o.plugin, std::filesystem::path(o.plugin).parent_path().string(),
+        R"({"cniVersion":"1.0.0","name":"bench","type":"bridge","ipam":{"type":"warren","socket":")" +
+            s.sock + R"("}})"};
     Slot plugin(warren.program, warren.conf);
     auto one = [&](const char* cmd, const std::string& cid, int pod) {
         Env env = cni_env(warren, cmd, cid, pod);
@@ -116,8 +121,8 @@ int run_admin_list_load(const AdminRowOptions& o, bool strict) {
     uint64_t lists = 0, list_failed = 0;
     std::string list_error;
     double loaded_s = 0;
-    progress("ADD p50 idle vs while warrenctl list loops: " + std::to_string(kRounds) + " rounds of " +
-             std::to_string(per) + " + " + std::to_string(per) + " ADDs");
+    progress("ADD p50 idle vs while warrenctl list loops: " + std::to_string(kRounds) +
+             " rounds of " + std::to_string(per) + " + " + std::to_string(per) + " ADDs");
     for (int round = 0; round < kRounds; ++round) {
         std::vector<std::string> ids;
         for (int i = 0; i < per; ++i) {
@@ -126,7 +131,8 @@ int run_admin_list_load(const AdminRowOptions& o, bool strict) {
             idle.push_back(one("ADD", ids.back(), i));
         }
         ListLoop loop(o.warrenctl, s.admin);
-        while (loop.runs == 0 && !loop.stop) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        while (loop.runs == 0 && !loop.stop)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const uint64_t t0 = now_ns();
         for (int i = 0; i < per; ++i) {
             check_stop();
@@ -143,15 +149,19 @@ int run_admin_list_load(const AdminRowOptions& o, bool strict) {
     const Summary a = summarize_ns(std::move(idle)), b = summarize_ns(std::move(loaded));
     const double ratio = a.p50_ms > 0 ? b.p50_ms / a.p50_ms : 0;
     const bool pass = ratio <= 1.1 && list_failed == 0;
-    std::printf("| ADD p50 (exec included) while `warrenctl list` runs in a loop over 1,000 allocations "
-                "(%.0f lists/s, %llu failed) vs idle; %d + %d ADDs in %d alternating rounds | — | %s → %s | %.2fx | "
-                "≤ 1.1x | %s |\n",
-                loaded_s > 0 ? static_cast<double>(lists) / loaded_s : 0.0,
-                static_cast<unsigned long long>(list_failed), per * kRounds, per * kRounds, kRounds,
-                ms_text(a.p50_ms).c_str(), ms_text(b.p50_ms).c_str(), ratio, pass ? "PASS" : "**MISS**");
-    if (list_failed) std::printf("warning: warrenctl list failed %llu time(s): %s\n",
-                                 static_cast<unsigned long long>(list_failed), list_error.c_str());
-    if (s.agent->stop() != 0) std::printf("warning: warrend did not exit 0:\n%s", s.agent->log_tail(6).c_str());
+    std::printf(
+        "| ADD p50 (exec included) while `warrenctl list` runs in a loop over 1,000 allocations "
+        "(%.0f lists/s, %llu failed) vs idle; %d + %d ADDs in %d alternating rounds | — | %s → %s "
+        "| %.2fx | "
+        "≤ 1.1x | %s |\n",
+        loaded_s > 0 ? static_cast<double>(lists) / loaded_s : 0.0,
+        static_cast<unsigned long long>(list_failed), per * kRounds, per * kRounds, kRounds,
+        ms_text(a.p50_ms).c_str(), ms_text(b.p50_ms).c_str(), ratio, pass ? "PASS" : "**MISS**");
+    if (list_failed)
+        std::printf("warning: warrenctl list failed %llu time(s): %s\n",
+                    static_cast<unsigned long long>(list_failed), list_error.c_str());
+    if (s.agent->stop() != 0)
+        std::printf("warning: warrend did not exit 0:\n%s", s.agent->log_tail(6).c_str());
     return strict && !pass ? 3 : 0;
 }
 
@@ -167,32 +177,40 @@ int run_list_time(const AdminRowOptions& o, bool strict) {
         for (int i = 0; i < 12; ++i) {
             check_stop();
             auto r = ctl.run(ctl_env());
-            if (r.exit_code != 0) throw std::runtime_error("warrenctl list failed: " + ctl.stderr_text());
+            if (r.exit_code != 0)
+                throw std::runtime_error("warrenctl list failed: " + ctl.stderr_text());
             if (i >= 2) t.push_back(r.elapsed_ns);
         }
         const std::string out = ctl.stdout_text();
         if (!json) {
             const auto rows = static_cast<int>(std::count(out.begin(), out.end(), '\n')) - 1;
             if (rows != o.allocations)
-                throw std::runtime_error("warrenctl list printed " + std::to_string(rows) + " rows, not " +
-                                         std::to_string(o.allocations));
+                throw std::runtime_error("warrenctl list printed " + std::to_string(rows) +
+                                         " rows, not " + std::to_string(o.allocations));
         }
         std::vector<uint64_t> sorted = t;
         const Summary sum = summarize_ns(std::move(t));
-        const double max_ms = static_cast<double>(*std::max_element(sorted.begin(), sorted.end())) / 1e6;
+        const double max_ms =
+            static_cast<double>(*std::max_element(sorted.begin(), sorted.end())) / 1e6;
         if (json) {
-            std::printf("| `warrenctl list --json` over %d allocations (exec'd; median of 10, max %.1f ms; %.1f MiB "
-                        "of JSON) | — | %s | — | — | — |\n",
-                        o.allocations, max_ms, static_cast<double>(out.size()) / (1 << 20), ms_text(sum.p50_ms).c_str());
+            std::printf(
+                "| `warrenctl list --json` over %d allocations (exec'd; median of 10, max %.1f ms; "
+                "%.1f MiB "
+                "of JSON) | — | %s | — | — | — |\n",
+                o.allocations, max_ms, static_cast<double>(out.size()) / (1 << 20),
+                ms_text(sum.p50_ms).c_str());
         } else {
             const bool pass = sum.p50_ms <= 50;
             all = all && pass;
-            std::printf("| `warrenctl list` over %d allocations (exec'd, table; median of 10, max %.1f ms) | — | %s "
-                        "| — | ≤ 50 ms | %s |\n",
-                        o.allocations, max_ms, ms_text(sum.p50_ms).c_str(), pass ? "PASS" : "**MISS**");
+            std::printf(
+                "| `warrenctl list` over %d allocations (exec'd, table; median of 10, max %.1f ms) "
+                "| — | %s "
+                "| — | ≤ 50 ms | %s |\n",
+                o.allocations, max_ms, ms_text(sum.p50_ms).c_str(), pass ? "PASS" : "**MISS**");
         }
     }
-    if (s.agent->stop() != 0) std::printf("warning: warrend did not exit 0:\n%s", s.agent->log_tail(6).c_str());
+    if (s.agent->stop() != 0)
+        std::printf("warning: warrend did not exit 0:\n%s", s.agent->log_tail(6).c_str());
     return strict && !all ? 3 : 0;
 }
 

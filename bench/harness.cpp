@@ -33,7 +33,8 @@ void write_file(const std::string& path, const std::string& data) {
 
 TempDir::TempDir(const std::string& parent, bool keep) : keep_(keep) {
     std::string tmpl = parent + "/warren-bench.XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
+    if (!::mkdtemp(tmpl.data()))
+        throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
     path_ = tmpl;
 }
 
@@ -46,7 +47,8 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
-Agent::Agent(const std::string& binary, const std::string& config, const std::string& log, const std::string& socket)
+Agent::Agent(const std::string& binary, const std::string& config, const std::string& log,
+             const std::string& socket)
     : socket_(socket), log_(log) {
     int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logfd < 0) throw std::runtime_error("cannot create " + log);
@@ -57,7 +59,8 @@ Agent::Agent(const std::string& binary, const std::string& config, const std::st
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(logfd, 1);
         ::dup2(logfd, 2);
-        ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+        ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
+                static_cast<char*>(nullptr));
         std::fprintf(stderr, "exec %s: %s\n", binary.c_str(), std::strerror(errno));
         ::_exit(127);
     }
@@ -94,7 +97,8 @@ std::string Agent::log_tail(size_t lines) const {
     std::vector<std::string> all;
     for (std::string l; std::getline(in, l);) all.push_back(l);
     std::string out;
-    for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "    " + all[i] + "\n";
+    for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+        out += "    " + all[i] + "\n";
     return out;
 }
 
@@ -117,18 +121,22 @@ void Agent::wait_ready() {
 Env cni_env(const Peer& p, const char* command, const std::string& cid, int pod) {
     char uid[64];
     std::snprintf(uid, sizeof uid, "0b5e3f7a-0000-4000-8000-%012d", pod);
-    return Env({std::string("CNI_COMMAND=") + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net",
-                "CNI_IFNAME=eth0", "CNI_PATH=" + p.cni_path,
-                "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-" + std::to_string(pod) +
-                    ";K8S_POD_INFRA_CONTAINER_ID=" + cid + ";K8S_POD_UID=" + uid,
+    return Env({std::string("CNI_COMMAND=") + command, "CNI_CONTAINERID=" + cid,
+                "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=eth0", "CNI_PATH=" + p.cni_path,
+                "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-" +
+                    std::to_string(pod) + ";K8S_POD_INFRA_CONTAINER_ID=" + cid +
+                    ";K8S_POD_UID=" + uid,
                 "PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
 }
 
-void expect_ok(const Peer& p, const Slot& slot, const RunResult& r, const char* command, const std::string& cid) {
-    if (r.exit_code == 0 && (std::strcmp(command, "ADD") != 0 || slot.stdout_text().find("\"ips\"") != std::string::npos))
+void expect_ok(const Peer& p, const Slot& slot, const RunResult& r, const char* command,
+               const std::string& cid) {
+    if (r.exit_code == 0 && (std::strcmp(command, "ADD") != 0 ||
+                             slot.stdout_text().find("\"ips\"") != std::string::npos))
         return;
-    throw std::runtime_error(p.name + " " + command + " " + cid + " failed (exit " + std::to_string(r.exit_code) +
-                             "): " + slot.stdout_text() + slot.stderr_text());
+    throw std::runtime_error(p.name + " " + command + " " + cid + " failed (exit " +
+                             std::to_string(r.exit_code) + "): " + slot.stdout_text() +
+                             slot.stderr_text());
 }
 
 }  // namespace warren::bench

@@ -17,14 +17,14 @@ void write_file(const std::string& path, const std::string& data);
 
 // mkdtemp under `parent`; removed with everything in it unless `keep`.
 class TempDir {
-public:
+  public:
     TempDir(const std::string& parent, bool keep);
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     bool keep_;
 };
@@ -32,8 +32,9 @@ private:
 // warrend --config <config>, output to `log`; the constructor returns once `socket` answers a
 // ping (throws with the log's tail when it exits or does not answer within 10 s).
 class Agent {
-public:
-    Agent(const std::string& binary, const std::string& config, const std::string& log, const std::string& socket);
+  public:
+    Agent(const std::string& binary, const std::string& config, const std::string& log,
+          const std::string& socket);
     ~Agent() { stop(); }
     Agent(const Agent&) = delete;
     Agent& operator=(const Agent&) = delete;
@@ -43,7 +44,7 @@ public:
     int stop();
     std::string log_tail(size_t lines = 15) const;
 
-private:
+  private:
     void wait_ready();
 
     std::string socket_, log_;
@@ -55,12 +56,13 @@ struct Peer {
     std::string name;     // column title
     std::string program;  // the IPAM plugin binary
     std::string cni_path;
-    std::string conf;     // network config on stdin
+    std::string conf;  // network config on stdin
 };
 
 // The environment of CNI `command` for container `cid`, pod number `pod` (its K8S_* CNI_ARGS).
 Env cni_env(const Peer& p, const char* command, const std::string& cid, int pod);
 // Throws std::runtime_error with the plugin's output unless the run succeeded (an ADD with "ips").
-void expect_ok(const Peer& p, const Slot& slot, const RunResult& r, const char* command, const std::string& cid);
+void expect_ok(const Peer& p, const Slot& slot, const RunResult& r, const char* command,
+               const std::string& cid);
 
 }  // namespace warren::bench

@@ -1,6 +1,5 @@
-#include "warren/admin_protocol.hpp"
-
 #include "unix_exchange.hpp"
+#include "warren/admin_protocol.hpp"
 #include "warren/protocol.hpp"
 
 namespace warren::admin {

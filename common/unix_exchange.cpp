@@ -89,8 +89,9 @@ Result<std::string> read_frame(int fd, Kind kind, uint32_t max_payload,
         if (have == buf.size()) buf.resize(std::min(need, buf.size() * 2));
         ssize_t n = ::recv(fd, buf.data() + have, buf.size() - have, MSG_DONTWAIT);
         if (n == 0)
-            return fail_errno("warrend at " + socket_path + " closed the connection before answering",
-                              ECONNRESET, Code::try_again);
+            return fail_errno(
+                "warrend at " + socket_path + " closed the connection before answering", ECONNRESET,
+                Code::try_again);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
             return fail_errno("reading from warrend at " + socket_path + " failed", errno,
@@ -98,7 +99,8 @@ Result<std::string> read_frame(int fd, Kind kind, uint32_t max_payload,
         }
         have += static_cast<size_t>(n);
         if (!sized && have >= kHeaderSize) {
-            auto len = decode_header(reinterpret_cast<const uint8_t*>(buf.data()), kind, max_payload);
+            auto len =
+                decode_header(reinterpret_cast<const uint8_t*>(buf.data()), kind, max_payload);
             if (!len) return std::unexpected(len.error());
             need = kHeaderSize + *len;
             sized = true;

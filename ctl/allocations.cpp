@@ -56,7 +56,8 @@ std::string signals(const json& s) {
 std::string match_block(const json& m, int64_t now_ns) {
     std::string out = cell(m, "ip") + "  (pool " + cell(m, "pool") + ", " + state(m) + ")\n";
     std::string pod_line = pod(m);
-    if (std::string uid = m.value("podUid", std::string()); !uid.empty()) pod_line += " (uid " + uid + ")";
+    if (std::string uid = m.value("podUid", std::string()); !uid.empty())
+        pod_line += " (uid " + uid + ")";
     std::string netns = cell(m, "netns");
     if (as_int(m, "netnsInode") != 0) netns += " (inode " + cell(m, "netnsInode") + ")";
     out += fields({{"addresses", join(m.value("addresses", json::array()))},
@@ -65,9 +66,8 @@ std::string match_block(const json& m, int64_t now_ns) {
                    {"network", cell(m, "network")},
                    {"pod", pod_line},
                    {"netns", netns},
-                   {"host link", as_int(m, "hostIfindex") != 0
-                                     ? "ifindex " + cell(m, "hostIfindex")
-                                     : std::string("-")},
+                   {"host link", as_int(m, "hostIfindex") != 0 ? "ifindex " + cell(m, "hostIfindex")
+                                                               : std::string("-")},
                    {"allocated", since(as_int(m, "allocatedNs"), now_ns)},
                    {"last seen", format_age(as_int(m, "lastSeenNs"), now_ns)},
                    {"state since", since(as_int(m, "sinceNs"), now_ns)},
@@ -102,8 +102,8 @@ Prepare prepare_list(const Invocation& inv) {
 std::string render_list(const json& r, int64_t now_ns) {
     const json entries = r.value("entries", json::array());
     if (entries.empty()) return "no allocations\n";
-    Table t({"IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN",
-             "STATE"});
+    Table t(
+        {"IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"});
     for (auto& e : entries)
         t.add({cell(e, "ip"), cell(e, "pool"), pod(e), short_id(e), cell(e, "ifname"),
                cell(e, "netns"), format_age(as_int(e, "allocatedNs"), now_ns),

@@ -13,9 +13,9 @@
 namespace warren::ctl {
 
 struct OptionSpec {
-    std::string_view name;  // "--pool"
+    std::string_view name;   // "--pool"
     std::string_view value;  // placeholder ("P") when it takes a value; empty for a flag
-    bool number = false;    // the value must be a non-negative integer
+    bool number = false;     // the value must be a non-negative integer
     std::string_view help;
 };
 

@@ -4,10 +4,9 @@
 // agent's result as text for people). run.cpp does the exchange, --json and the exit codes.
 #include <cstdint>
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "args.hpp"
 
@@ -23,7 +22,7 @@ struct Failure {
 };
 
 struct Prepared {
-    json request;                     // {"command": ..., "args": {...}}
+    json request;                        // {"command": ..., "args": {...}}
     json local_refused = json::array();  // merged into the result's "refused" (import)
 };
 

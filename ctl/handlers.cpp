@@ -31,6 +31,8 @@ json request(std::string_view name, json args) {
     return {{"command", name}, {"args", std::move(args)}};
 }
 
-Failure usage_failure(std::string message) { return Failure{Exit::usage, std::move(message)}; }
+Failure usage_failure(std::string message) {
+    return Failure{Exit::usage, std::move(message)};
+}
 
 }  // namespace warren::ctl

@@ -30,8 +30,7 @@ std::string_view trim(std::string_view s) {
 }
 
 bool printable(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
 // Reads a regular file of at most kMaxFile bytes, not following a symlink; the error's message
@@ -76,9 +75,11 @@ Result<Reservation> parse_reservation(std::string_view content) {
     if (auto br = content.find("\r\n"); br != std::string_view::npos) {
         id = content.substr(0, br);
         ifname = trim(content.substr(br + 2));
-        if (ifname.empty()) return fail(Code::decode, "malformed: an empty interface name after the container ID");
+        if (ifname.empty())
+            return fail(Code::decode, "malformed: an empty interface name after the container ID");
         if (!printable(ifname) || ifname.size() > 15)
-            return fail(Code::decode, "malformed: the interface name is not a Linux interface name");
+            return fail(Code::decode,
+                        "malformed: the interface name is not a Linux interface name");
     }
     id = trim(id);
     if (id.empty()) return fail(Code::decode, "malformed: empty (no container ID)");
@@ -144,7 +145,8 @@ Result<HostLocalDir> read_host_local_dir(const std::string& dir) {
             out.refused.push_back({ip->str(), name, res.error().message});
             continue;
         }
-        out.entries.push_back({ip->str(), std::move(res->container_id), std::move(res->ifname), name});
+        out.entries.push_back(
+            {ip->str(), std::move(res->container_id), std::move(res->ifname), name});
     }
     std::sort(out.last_reserved.begin(), out.last_reserved.end(),
               [](auto& a, auto& b) { return a.set < b.set; });

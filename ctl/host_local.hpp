@@ -30,10 +30,10 @@ struct HostLocalRefusal {
 };
 
 struct HostLocalDir {
-    std::string network;  // the directory's last path element
-    std::vector<HostLocalEntry> entries;             // sorted by file name
+    std::string network;                               // the directory's last path element
+    std::vector<HostLocalEntry> entries;               // sorted by file name
     std::vector<HostLocalLastReserved> last_reserved;  // sorted by set
-    std::vector<HostLocalRefusal> refused;           // sorted by file name
+    std::vector<HostLocalRefusal> refused;             // sorted by file name
 };
 
 struct Reservation {

@@ -13,8 +13,10 @@ Prepare prepare_import(const Invocation& inv) {
                                                          "e.g. /var/lib/cni/networks/NET"});
     json entries = json::array(), last = json::array(), refused = json::array();
     for (auto& e : dir->entries)
-        entries.push_back(
-            {{"ip", e.ip}, {"containerId", e.container_id}, {"ifname", e.ifname}, {"file", e.file}});
+        entries.push_back({{"ip", e.ip},
+                           {"containerId", e.container_id},
+                           {"ifname", e.ifname},
+                           {"file", e.file}});
     for (auto& l : dir->last_reserved) last.push_back({{"set", l.set}, {"ip", l.ip}});
     for (auto& r : dir->refused)
         refused.push_back({{"ip", r.ip}, {"file", r.file}, {"reason", r.reason}});

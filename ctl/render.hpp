@@ -2,11 +2,10 @@
 // Text for people: aligned tables, durations ("3m12s"), ages ("12s ago", "-" for never),
 // wall-clock times, sizes. Pure functions of their inputs (the caller passes "now").
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace warren::ctl {
 
@@ -15,13 +14,13 @@ using nlohmann::json;
 // Columns separated by two spaces, each as wide as its widest cell (the last is not padded),
 // header row first. Widths count bytes: cells are expected to be ASCII.
 class Table {
-public:
+  public:
     explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
     bool empty() const { return rows_.empty(); }
     std::string str() const;
 
-private:
+  private:
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };

@@ -20,7 +20,8 @@ Answer exchange(const Invocation& inv, const json& request, const Io& io) {
     if (!answer) {
         const Error& e = answer.error();
         if (e.code == Code::try_again) {
-            io.err << "warrenctl: " << unreachable_message(e, socket, inv.global.timeout_ms) << "\n";
+            io.err << "warrenctl: " << unreachable_message(e, socket, inv.global.timeout_ms)
+                   << "\n";
             return std::unexpected(static_cast<int>(Exit::unreachable));
         }
         io.err << "warrenctl: " << e.describe() << "\n";

@@ -3,11 +3,10 @@
 // admin::call, tests a fake. Writes to `out` and `err`, returns the exit code.
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "warren/error.hpp"
 

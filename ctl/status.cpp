@@ -56,8 +56,8 @@ std::string counts(const json& m) {
 }
 
 std::string pool_block(const json& p) {
-    std::string head = "pool " + cell(p, "name") + " (" + cell(p, "source") + ", " +
-                       cell(p, "family");
+    std::string head =
+        "pool " + cell(p, "name") + " (" + cell(p, "source") + ", " + cell(p, "family");
     if (std::string ranges = join(p.value("ranges", json::array()), "; "); !ranges.empty())
         head += ": " + ranges;
     head += ")\n";
@@ -95,7 +95,9 @@ std::string ebpf_line(const json& e) {
 
 }  // namespace
 
-Prepare prepare_status(const Invocation&) { return Prepared{request("status")}; }
+Prepare prepare_status(const Invocation&) {
+    return Prepared{request("status")};
+}
 
 std::string render_status(const json& r, int64_t now_ns) {
     std::string out = "warrend " + cell(r, "version") + ", up " +
@@ -113,32 +115,34 @@ std::string render_status(const json& r, int64_t now_ns) {
     out += "\nliveness\n" + fields(liveness);
 
     const json j = r.value("journal", json::object());
-    out += "\njournal\n" +
-           fields({{"records", cell(j, "records")},
-                   {"bytes", format_bytes(static_cast<uint64_t>(as_int(j, "bytes")))},
-                   {"last snapshot", format_age(as_int(j, "lastSnapshotNs"), now_ns)},
-                   {"syncs", cell(j, "syncs")},
-                   {"last sync", format_ms(j.value("lastSyncMs", 0.0))},
-                   {"slowest sync", format_ms(j.value("maxSyncMs", 0.0))}});
+    out +=
+        "\njournal\n" + fields({{"records", cell(j, "records")},
+                                {"bytes", format_bytes(static_cast<uint64_t>(as_int(j, "bytes")))},
+                                {"last snapshot", format_age(as_int(j, "lastSnapshotNs"), now_ns)},
+                                {"syncs", cell(j, "syncs")},
+                                {"last sync", format_ms(j.value("lastSyncMs", 0.0))},
+                                {"slowest sync", format_ms(j.value("maxSyncMs", 0.0))}});
 
     const json gc = r.value("gc", json::object());
     std::string last = format_age(as_int(gc, "lastPassNs"), now_ns);
-    if (as_int(gc, "lastPassNs") != 0) last += " (took " + format_ms(gc.value("lastPassMs", 0.0)) + ")";
-    out += "\ngc\n" +
-           fields({{"passes", cell(gc, "passes")},
-                   {"last pass", last},
-                   {"interval", format_duration(as_int(gc, "intervalSeconds"))},
-                   {"grace", format_duration(as_int(gc, "graceSeconds"))},
-                   {"cooldown", format_duration(as_int(gc, "cooldownSeconds"))},
-                   {"candidates", cell(gc, "candidates")},
-                   {"zombies", cell(gc, "zombies")},
-                   {"conflicts", cell(gc, "conflicts")},
-                   {"released", counts(gc.value("released", json::object()))},
-                   {"decisions", counts(gc.value("decisions", json::object()))}});
+    if (as_int(gc, "lastPassNs") != 0)
+        last += " (took " + format_ms(gc.value("lastPassMs", 0.0)) + ")";
+    out += "\ngc\n" + fields({{"passes", cell(gc, "passes")},
+                              {"last pass", last},
+                              {"interval", format_duration(as_int(gc, "intervalSeconds"))},
+                              {"grace", format_duration(as_int(gc, "graceSeconds"))},
+                              {"cooldown", format_duration(as_int(gc, "cooldownSeconds"))},
+                              {"candidates", cell(gc, "candidates")},
+                              {"zombies", cell(gc, "zombies")},
+                              {"conflicts", cell(gc, "conflicts")},
+                              {"released", counts(gc.value("released", json::object()))},
+                              {"decisions", counts(gc.value("decisions", json::object()))}});
     return out;
 }
 
-Prepare prepare_metrics(const Invocation&) { return Prepared{request("metrics")}; }
+Prepare prepare_metrics(const Invocation&) {
+    return Prepared{request("metrics")};
+}
 
 std::string render_metrics(const json& r, int64_t) {
     std::string text = r.value("text", std::string());

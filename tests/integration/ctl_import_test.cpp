@@ -15,9 +15,10 @@ constexpr const char* kCidr = "10.197.0.0/27";
 constexpr const char* kNetwork = "hlnet";
 
 class CtlImportTest : public IntegrationTest {
-protected:
+  protected:
     json host_local_conf(const std::string& data_dir) {
-        json range = {{"subnet", kCidr}, {"rangeStart", "10.197.0.10"}, {"rangeEnd", "10.197.0.20"}};
+        json range = {
+            {"subnet", kCidr}, {"rangeStart", "10.197.0.10"}, {"rangeEnd", "10.197.0.20"}};
         return {{"cniVersion", "1.0.0"},
                 {"name", kNetwork},
                 {"ipam", {{"type", "host-local"}, {"dataDir", data_dir}, {"ranges", {{range}}}}}};
@@ -116,7 +117,8 @@ TEST_F(CtlImportTest, HumanReportListsRefusalsWithTheirFiles) {
     ASSERT_EQ(r.exit_code, 0) << r.describe() << "\nagent log:\n" << agent().log();
     EXPECT_TRUE(r.out.starts_with("imported nothing\n\nrefused 2\nIP ")) << r.out;
     EXPECT_NE(r.out.find("10.9.9.9  10.9.9.9   out of range"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("-         not-an-ip  not named by an IP address"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("-         not-an-ip  not named by an IP address"), std::string::npos)
+        << r.out;
 }
 
 }  // namespace

@@ -10,8 +10,12 @@
 
 namespace warren::it {
 
-inline std::string warrenctl_path() { return bin_dir() + "/warrenctl"; }
-inline std::string admin_socket(const Agent& a) { return a.dir() + "/admin.sock"; }
+inline std::string warrenctl_path() {
+    return bin_dir() + "/warrenctl";
+}
+inline std::string admin_socket(const Agent& a) {
+    return a.dir() + "/admin.sock";
+}
 
 // `spec` with the agent's admin socket in its own dir (never the global /run/warren/admin.sock).
 inline AgentSpec with_admin(const Agent& a, AgentSpec spec) {

@@ -17,11 +17,9 @@ struct Pod {
 };
 
 class CtlTest : public IntegrationTest {
-protected:
+  protected:
     void start_agent() { ASSERT_TRUE(agent().start(with_admin(agent(), {.pod_cidrs = {kCidr}}))); }
-    json conf() {
-        return bridge_conf("wrn-ctl", bridge_name(), warren_ipam(agent().socket()));
-    }
+    json conf() { return bridge_conf("wrn-ctl", bridge_name(), warren_ipam(agent().socket())); }
     // A pod through the bridge plugin, with the Kubernetes CNI_ARGS a kubelet passes.
     Pod add_pod(const std::string& container, const std::string& name) {
         Pod p{container, name, "uid-" + name, ""};
@@ -38,7 +36,8 @@ protected:
     }
     std::vector<Pod> three_pods() {
         std::vector<Pod> pods;
-        for (int i = 0; i < 3; ++i) pods.push_back(add_pod("ctr-" + std::to_string(i), "web-" + std::to_string(i)));
+        for (int i = 0; i < 3; ++i)
+            pods.push_back(add_pod("ctr-" + std::to_string(i), "web-" + std::to_string(i)));
         return pods;
     }
 };
@@ -143,8 +142,9 @@ TEST_F(CtlTest, StatusShowsThePoolAndItsUse) {
     EXPECT_EQ(pool["inUse"], 3);
     EXPECT_EQ(pool["family"], "ipv4");
     EXPECT_EQ(pool["alert"], "ok");
-    EXPECT_EQ(pool["size"].get<int64_t>(),
-              pool["inUse"].get<int64_t>() + pool["quarantined"].get<int64_t>() + pool["free"].get<int64_t>());
+    EXPECT_EQ(pool["size"].get<int64_t>(), pool["inUse"].get<int64_t>() +
+                                               pool["quarantined"].get<int64_t>() +
+                                               pool["free"].get<int64_t>());
     EXPECT_EQ(j["liveness"]["ebpf"]["on"], false);  // the tests run with --ebpf off
 }
 
@@ -159,8 +159,10 @@ TEST_F(CtlTest, ExitCodes) {
 
     start_agent();
     // 2: usage errors, before any exchange.
-    for (std::vector<std::string> args : {std::vector<std::string>{"frobnicate"}, {"show"},
-                                          {"list", "--state", "dead"}, {"events", "--limit", "x"}}) {
+    for (std::vector<std::string> args : {std::vector<std::string>{"frobnicate"},
+                                          {"show"},
+                                          {"list", "--state", "dead"},
+                                          {"events", "--limit", "x"}}) {
         auto r = warrenctl(agent(), args);
         EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.describe();
         EXPECT_NE(r.err.find("usage: warrenctl"), std::string::npos) << r.err;
@@ -209,7 +211,8 @@ TEST_F(CtlTest, SixtyFourConcurrentCallersWhileAddsContinue) {
     std::vector<RunResult> ctl(64);
     std::vector<json> parsed(64);
     std::thread adder([&] {
-        for (int i = 0; i < kPods; ++i) adds[i] = bridge(c, call("ADD", "busy-" + std::to_string(i), netns[i]->path()));
+        for (int i = 0; i < kPods; ++i)
+            adds[i] = bridge(c, call("ADD", "busy-" + std::to_string(i), netns[i]->path()));
     });
     std::vector<std::thread> callers;
     for (int i = 0; i < 64; ++i)

@@ -1,10 +1,11 @@
 // warrenctl's command line: global options anywhere, each command's options and operands, and
 // every usage error giving exit 2 with that command's usage and no exchange with the agent.
+#include "args.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "args.hpp"
 #include "run.hpp"
 
 namespace warren::ctl {
@@ -56,7 +57,8 @@ TEST(CtlArgs, CommandOptionsAndOperands) {
     EXPECT_EQ(events->number("--since"), 42u);
     EXPECT_EQ(events->number("--limit"), 7u);
 
-    auto import = parse({"import-host-local", "/var/lib/cni/networks/net1", "--pool", "p", "--dry-run"});
+    auto import =
+        parse({"import-host-local", "/var/lib/cni/networks/net1", "--pool", "p", "--dry-run"});
     ASSERT_TRUE(import) << import.error().message;
     EXPECT_EQ(import->operands, std::vector<std::string>{"/var/lib/cni/networks/net1"});
     EXPECT_EQ(import->value("--pool"), "p");
@@ -88,7 +90,7 @@ TEST(CtlArgs, HelpAndVersionNeedNoCommand) {
 
 struct UsageCase {
     std::vector<std::string_view> args;
-    std::string message;  // the first line on stderr after "warrenctl: "
+    std::string message;   // the first line on stderr after "warrenctl: "
     std::string usage_of;  // the command whose usage follows ("" for the general one)
 };
 
@@ -115,8 +117,7 @@ TEST_P(CtlUsageError, ExitsTwoWithTheCommandsUsageAndCallsNobody) {
 INSTANTIATE_TEST_SUITE_P(
     All, CtlUsageError,
     ::testing::Values(
-        UsageCase{{}, "no command given", ""},
-        UsageCase{{"--json"}, "no command given", ""},
+        UsageCase{{}, "no command given", ""}, UsageCase{{"--json"}, "no command given", ""},
         UsageCase{{"frobnicate"}, "unknown command 'frobnicate'", ""},
         UsageCase{{"--bogus", "status"}, "unknown option --bogus", ""},
         UsageCase{{"status", "--bogus"}, "unknown option --bogus for status", "status"},
@@ -126,25 +127,30 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{{"list", "--force"}, "unknown option --force for list", "list"},
         UsageCase{{"--pool", "x", "list"}, "unknown option --pool", ""},
         UsageCase{{"list", "--state", "dead"},
-                  "--state takes active, stale-candidate, zombie or quarantined, not 'dead'", "list"},
+                  "--state takes active, stale-candidate, zombie or quarantined, not 'dead'",
+                  "list"},
         UsageCase{{"show"}, "show needs TARGET", "show"},
         UsageCase{{"show", "a", "b"}, "unexpected argument 'b' for show", "show"},
         UsageCase{{"release"}, "release needs IP", "release"},
         UsageCase{{"release", "10.1.0.5/24"},
-                  "release takes an IP address without prefix length, not '10.1.0.5/24'", "release"},
+                  "release takes an IP address without prefix length, not '10.1.0.5/24'",
+                  "release"},
         UsageCase{{"release", "10.1.0.5", "--force=yes"}, "--force takes no value", "release"},
         UsageCase{{"gc", "--dry-run", "now"}, "unexpected argument 'now' for gc", "gc"},
         UsageCase{{"events", "--since", "x"}, "--since takes a whole number, not 'x'", "events"},
         UsageCase{{"events", "--limit", "-1"}, "--limit takes a whole number, not '-1'", "events"},
         UsageCase{{"events", "--limit", "0"}, "--limit takes 1 to 10000, not 0", "events"},
         UsageCase{{"events", "--limit", "10001"}, "--limit takes 1 to 10000, not 10001", "events"},
-        UsageCase{{"metrics", "--timeout", "0"}, "--timeout takes milliseconds from 1 to 86400000, not 0",
+        UsageCase{{"metrics", "--timeout", "0"},
+                  "--timeout takes milliseconds from 1 to 86400000, not 0",
                   "metrics"},
-        UsageCase{{"metrics", "--timeout", "soon"}, "--timeout takes a whole number, not 'soon'",
+        UsageCase{{"metrics", "--timeout", "soon"},
+                  "--timeout takes a whole number, not 'soon'",
                   "metrics"},
         UsageCase{{"metrics", "--admin-socket"}, "--admin-socket needs a value (PATH)", "metrics"},
         UsageCase{{"import-host-local"}, "import-host-local needs DIR", "import-host-local"},
-        UsageCase{{"import-host-local", "/a", "/b"}, "unexpected argument '/b' for import-host-local",
+        UsageCase{{"import-host-local", "/a", "/b"},
+                  "unexpected argument '/b' for import-host-local",
                   "import-host-local"}));
 
 TEST(CtlArgs, HelpPrintsUsageAndExitsZero) {

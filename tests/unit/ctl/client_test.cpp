@@ -25,7 +25,8 @@ TEST(AdminCall, SendsOneAdminRequestFrameAndReturnsTheAnswer) {
 TEST(AdminCall, ReadsALargeAnswerWhole) {
     json entries = json::array();
     for (int i = 0; i < 20000; ++i)
-        entries.push_back({{"ip", "10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256)}});
+        entries.push_back(
+            {{"ip", "10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256)}});
     const json result = {{"entries", entries}};
     FakeAdmin agent(ok_frame(result));
     auto r = admin::call(agent.path(), {{"command", "list"}}, 5000);
@@ -57,7 +58,8 @@ TEST_P(AdminCallBadAnswer, IsADecodeError) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Code::decode);
     std::string expected = GetParam().message;
-    if (auto at = expected.find("SOCKET"); at != std::string::npos) expected.replace(at, 6, agent.path());
+    if (auto at = expected.find("SOCKET"); at != std::string::npos)
+        expected.replace(at, 6, agent.path());
     EXPECT_EQ(r.error().message, expected);
 }
 
@@ -69,7 +71,8 @@ std::string header_claiming(uint32_t len, proto::Kind kind = proto::Kind::admin_
 INSTANTIATE_TEST_SUITE_P(
     All, AdminCallBadAnswer,
     ::testing::Values(
-        BadAnswer{"NotJson", admin_frame("{oops"), "malformed answer from warrend at SOCKET: not JSON"},
+        BadAnswer{"NotJson", admin_frame("{oops"),
+                  "malformed answer from warrend at SOCKET: not JSON"},
         BadAnswer{"NotObject", admin_frame("[1]"),
                   "malformed answer from warrend at SOCKET: not a JSON object"},
         BadAnswer{"NoOk", admin_frame(R"({"result":{}})"),

@@ -2,8 +2,8 @@
 // A fake admin socket for warrenctl's unit tests: a Unix listener in a TempDir that answers each
 // connection with canned bytes (a whole frame, or anything) after reading one request frame,
 // and records the requests it got. One thread, stopped and joined by the destructor.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,11 +11,10 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support/temp_dir.hpp"
 #include "warren/fd.hpp"
@@ -32,14 +31,17 @@ inline std::string admin_frame(const std::string& payload) {
 inline std::string ok_frame(const json& result) {
     return admin_frame(json{{"ok", true}, {"result", result}}.dump());
 }
-inline std::string error_frame(int code, const std::string& error, const std::string& details = {}) {
-    return admin_frame(json{{"ok", false}, {"code", code}, {"error", error}, {"details", details}}.dump());
+inline std::string error_frame(int code, const std::string& error,
+                               const std::string& details = {}) {
+    return admin_frame(
+        json{{"ok", false}, {"code", code}, {"error", error}, {"details", details}}.dump());
 }
 
 class FakeAdmin {
-public:
+  public:
     // Answers every connection with `answer` (a function of the request's JSON).
-    explicit FakeAdmin(std::function<std::string(const json&)> answer) : answer_(std::move(answer)) {
+    explicit FakeAdmin(std::function<std::string(const json&)> answer)
+        : answer_(std::move(answer)) {
         path_ = dir_ / "admin.sock";
         listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_un addr{};
@@ -50,8 +52,7 @@ public:
         EXPECT_EQ(::pipe2(stop_, O_CLOEXEC), 0);
         thread_ = std::thread([this] { serve(); });
     }
-    explicit FakeAdmin(std::string canned)
-        : FakeAdmin([canned](const json&) { return canned; }) {}
+    explicit FakeAdmin(std::string canned) : FakeAdmin([canned](const json&) { return canned; }) {}
     ~FakeAdmin() {
         ::close(stop_[1]);
         thread_.join();
@@ -64,7 +65,7 @@ public:
         return requests_;
     }
 
-private:
+  private:
     void serve() {
         for (;;) {
             pollfd p[2] = {{listener_.get(), POLLIN, 0}, {stop_[0], POLLIN, 0}};

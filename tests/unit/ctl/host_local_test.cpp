@@ -1,13 +1,14 @@
 // Reading a host-local data dir the test writes: both content formats, last_reserved_ip.N, the
 // lock file, and every kind of file that is not a reservation refused with why.
-#include <gtest/gtest.h>
+#include "host_local.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "host_local.hpp"
 #include "support/temp_dir.hpp"
 
 namespace warren::ctl {
@@ -96,16 +97,17 @@ TEST(HostLocalDir, ReadsEntriesLastReservedAndRefusals) {
 
     std::vector<std::tuple<std::string, std::string, std::string>> refused;
     for (auto& r : d->refused) refused.emplace_back(r.file, r.ip, r.reason);
-    EXPECT_EQ(refused, (std::vector<std::tuple<std::string, std::string, std::string>>{
-                           {"10.1.0.300", "", "not named by an IP address"},
-                           {"10.1.0.4", "10.1.0.4", "malformed: empty (no container ID)"},
-                           {"10.1.0.6", "10.1.0.6", "malformed: larger than 4096 bytes"},
-                           {"10.1.0.7", "10.1.0.7", "a symbolic link, not a reservation file"},
-                           {"10.1.0.8", "10.1.0.8", "not a regular file"},
-                           {"garbage", "", "not named by an IP address"},
-                           {"last_reserved_ip.2", "", "malformed: does not hold an IP address"},
-                           {"last_reserved_ip.x", "", "not a range set index after last_reserved_ip."},
-                       }));
+    EXPECT_EQ(refused,
+              (std::vector<std::tuple<std::string, std::string, std::string>>{
+                  {"10.1.0.300", "", "not named by an IP address"},
+                  {"10.1.0.4", "10.1.0.4", "malformed: empty (no container ID)"},
+                  {"10.1.0.6", "10.1.0.6", "malformed: larger than 4096 bytes"},
+                  {"10.1.0.7", "10.1.0.7", "a symbolic link, not a reservation file"},
+                  {"10.1.0.8", "10.1.0.8", "not a regular file"},
+                  {"garbage", "", "not named by an IP address"},
+                  {"last_reserved_ip.2", "", "malformed: does not hold an IP address"},
+                  {"last_reserved_ip.x", "", "not a range set index after last_reserved_ip."},
+              }));
 }
 
 // A FIFO would block a plain read forever; it is refused without being read.
@@ -123,8 +125,8 @@ TEST(HostLocalDir, MissingDirectoryIsAnError) {
     TempDir tmp;
     auto d = read_host_local_dir(tmp / "nope");
     ASSERT_FALSE(d);
-    EXPECT_EQ(d.error().describe(),
-              "cannot open the host-local data dir " + (tmp / "nope") + ": No such file or directory");
+    EXPECT_EQ(d.error().describe(), "cannot open the host-local data dir " + (tmp / "nope") +
+                                        ": No such file or directory");
 }
 
 }  // namespace

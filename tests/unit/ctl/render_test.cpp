@@ -1,8 +1,9 @@
 // Each command's table from a result the test builds, as the agent would send it.
+#include "render.hpp"
+
 #include <gtest/gtest.h>
 
 #include "commands.hpp"
-#include "render.hpp"
 
 namespace warren::ctl {
 namespace {
@@ -52,7 +53,8 @@ TEST(CtlTable, AlignsColumnsUnderTheHeader) {
 }
 
 TEST(CtlCell, ValuesAsText) {
-    json j = {{"s", "x"}, {"e", ""}, {"n", 12}, {"big", "18446744073709551616"}, {"b", true}, {"z", nullptr}};
+    json j = {{"s", "x"},  {"e", ""},     {"n", 12}, {"big", "18446744073709551616"},
+              {"b", true}, {"z", nullptr}};
     EXPECT_EQ(cell(j, "s"), "x");
     EXPECT_EQ(cell(j, "e"), "-");
     EXPECT_EQ(cell(j, "n"), "12");
@@ -65,63 +67,63 @@ TEST(CtlCell, ValuesAsText) {
 }
 
 json status_fixture() {
-    return {
-        {"version", "0.1.0"},
-        {"startedNs", kNow - 192 * kSec},
-        {"uptimeSeconds", 192},
-        {"pools",
-         {{{"name", "default"},
-           {"source", "config"},
-           {"ranges", {"10.1.0.0/24"}},
-           {"family", "ipv4"},
-           {"size", 254},
-           {"inUse", 200},
-           {"quarantined", 3},
-           {"free", 51},
-           {"utilization", 0.7992},
-           {"alert", "ok"},
-           {"forecast", {{"netPerHour", 12.0}, {"exhaustionSeconds", 3 * 3600 + 600}}}},
-          {{"name", "v6"},
-           {"source", "cni"},
-           {"ranges", {"fd00::/64"}},
-           {"family", "ipv6"},
-           {"size", "18446744073709551614"},
-           {"inUse", 2},
-           {"quarantined", 0},
-           {"free", "18446744073709551612"},
-           {"utilization", 0.0},
-           {"alert", "ok"},
-           {"forecast", {{"netPerHour", -2.0}}}}}},
-        {"liveness",
-         {{"ebpf",
-           {{"mode", "auto"},
-            {"on", true},
-            {"why", ""},
-            {"attached", {{{"ifindex", 7}, {"name", "veth1"}}, {{"ifindex", 9}, {"name", "veth2"}}}}}},
-          {"signals",
-           {{"netns", {{"on", true}, {"why", ""}}},
-            {"holders", {{"on", false}, {"why", "no CAP_SYS_PTRACE"}}},
-            {"hostLink", {{"on", true}, {"why", ""}}},
-            {"wire", {{"on", true}, {"why", ""}}}}}}},
-        {"journal",
-         {{"records", 1234},
-          {"bytes", 58163},
-          {"lastSnapshotNs", kNow - 60 * kSec},
-          {"syncs", 99},
-          {"lastSyncMs", 0.42},
-          {"maxSyncMs", 12.4}}},
-        {"gc",
-         {{"passes", 4},
-          {"lastPassNs", kNow - 12 * kSec},
-          {"lastPassMs", 3.0},
-          {"intervalSeconds", 60},
-          {"graceSeconds", 120},
-          {"cooldownSeconds", 30},
-          {"candidates", 1},
-          {"zombies", 0},
-          {"released", {{"netns-gone", 2}}},
-          {"decisions", json::object()},
-          {"conflicts", 0}}}};
+    return {{"version", "0.1.0"},
+            {"startedNs", kNow - 192 * kSec},
+            {"uptimeSeconds", 192},
+            {"pools",
+             {{{"name", "default"},
+               {"source", "config"},
+               {"ranges", {"10.1.0.0/24"}},
+               {"family", "ipv4"},
+               {"size", 254},
+               {"inUse", 200},
+               {"quarantined", 3},
+               {"free", 51},
+               {"utilization", 0.7992},
+               {"alert", "ok"},
+               {"forecast", {{"netPerHour", 12.0}, {"exhaustionSeconds", 3 * 3600 + 600}}}},
+              {{"name", "v6"},
+               {"source", "cni"},
+               {"ranges", {"fd00::/64"}},
+               {"family", "ipv6"},
+               {"size", "18446744073709551614"},
+               {"inUse", 2},
+               {"quarantined", 0},
+               {"free", "18446744073709551612"},
+               {"utilization", 0.0},
+               {"alert", "ok"},
+               {"forecast", {{"netPerHour", -2.0}}}}}},
+            {"liveness",
+             {{"ebpf",
+               {{"mode", "auto"},
+                {"on", true},
+                {"why", ""},
+                {"attached",
+                 {{{"ifindex", 7}, {"name", "veth1"}}, {{"ifindex", 9}, {"name", "veth2"}}}}}},
+              {"signals",
+               {{"netns", {{"on", true}, {"why", ""}}},
+                {"holders", {{"on", false}, {"why", "no CAP_SYS_PTRACE"}}},
+                {"hostLink", {{"on", true}, {"why", ""}}},
+                {"wire", {{"on", true}, {"why", ""}}}}}}},
+            {"journal",
+             {{"records", 1234},
+              {"bytes", 58163},
+              {"lastSnapshotNs", kNow - 60 * kSec},
+              {"syncs", 99},
+              {"lastSyncMs", 0.42},
+              {"maxSyncMs", 12.4}}},
+            {"gc",
+             {{"passes", 4},
+              {"lastPassNs", kNow - 12 * kSec},
+              {"lastPassMs", 3.0},
+              {"intervalSeconds", 60},
+              {"graceSeconds", 120},
+              {"cooldownSeconds", 30},
+              {"candidates", 1},
+              {"zombies", 0},
+              {"released", {{"netns-gone", 2}}},
+              {"decisions", json::object()},
+              {"conflicts", 0}}}};
 }
 
 TEST(CtlRender, Status) {
@@ -177,7 +179,8 @@ TEST(CtlRender, Status) {
 TEST(CtlRender, StatusWithEbpfOffAndNoPools) {
     json s = status_fixture();
     s["pools"] = json::array();
-    s["liveness"]["ebpf"] = {{"mode", "auto"}, {"on", false}, {"why", "no CAP_BPF"}, {"attached", json::array()}};
+    s["liveness"]["ebpf"] = {
+        {"mode", "auto"}, {"on", false}, {"why", "no CAP_BPF"}, {"attached", json::array()}};
     s["gc"]["lastPassNs"] = 0;
     std::string out = render_status(s, kNow);
     EXPECT_NE(out.find("\nno pools defined\n"), std::string::npos) << out;
@@ -224,9 +227,17 @@ TEST(CtlRender, Show) {
     m["hostIfindex"] = 7;
     m["netnsInode"] = 4026532999;
     m["signals"] = {{"netns", "gone"}, {"holders", 0}};
-    m["history"] = {{{"seq", 3}, {"timeNs", kNow - 192 * kSec}, {"kind", "allocated"}, {"ip", "10.1.0.5"},
-                     {"pool", "default"}, {"containerId", "c1"}, {"ifname", "eth0"}},
-                    {{"seq", 9}, {"timeNs", kNow - 10 * kSec}, {"kind", "candidate"}, {"ip", "10.1.0.5"},
+    m["history"] = {{{"seq", 3},
+                     {"timeNs", kNow - 192 * kSec},
+                     {"kind", "allocated"},
+                     {"ip", "10.1.0.5"},
+                     {"pool", "default"},
+                     {"containerId", "c1"},
+                     {"ifname", "eth0"}},
+                    {{"seq", 9},
+                     {"timeNs", kNow - 10 * kSec},
+                     {"kind", "candidate"},
+                     {"ip", "10.1.0.5"},
                      {"reason", "netns-gone"}}};
     EXPECT_EQ(render_show(json{{"matches", {m}}}, kNow),
               "10.1.0.5  (pool default, stale-candidate (netns-gone))\n"
@@ -242,9 +253,12 @@ TEST(CtlRender, Show) {
               "  state since  2026-11-30 19:59:50 UTC (10s ago)\n"
               "  signals      holders 0, netns gone\n"
               "  history:\n"
-              "    SEQ  TIME                     KIND       IP        POOL     CONTAINER  IFNAME  REASON      DETAIL\n"
-              "    3    2026-11-30 19:56:48 UTC  allocated  10.1.0.5  default  c1         eth0    -           -\n"
-              "    9    2026-11-30 19:59:50 UTC  candidate  10.1.0.5  -        -          -       netns-gone  -\n");
+              "    SEQ  TIME                     KIND       IP        POOL     CONTAINER  IFNAME  "
+              "REASON      DETAIL\n"
+              "    3    2026-11-30 19:56:48 UTC  allocated  10.1.0.5  default  c1         eth0    "
+              "-           -\n"
+              "    9    2026-11-30 19:59:50 UTC  candidate  10.1.0.5  -        -          -       "
+              "netns-gone  -\n");
 }
 
 TEST(CtlRender, Release) {
@@ -271,37 +285,56 @@ TEST(CtlRender, Gc) {
               {"allocations", 12},
               {"quarantined", 1},
               {"decisions",
-               {{{"kind", "candidate"}, {"ip", "10.1.0.5"}, {"containerId", "c1"}, {"reason", "netns-gone"},
+               {{{"kind", "candidate"},
+                 {"ip", "10.1.0.5"},
+                 {"containerId", "c1"},
+                 {"reason", "netns-gone"},
                  {"why", "its netns path is gone"}},
-                {{"kind", "quarantine-ended"}, {"ip", "10.1.0.9"}, {"containerId", "c2"}, {"reason", "cooldown"},
+                {{"kind", "quarantine-ended"},
+                 {"ip", "10.1.0.9"},
+                 {"containerId", "c2"},
+                 {"reason", "cooldown"},
                  {"why", ""}}}},
-              {"conflicts", {{{"ip", "10.1.0.7"}, {"kind", "foreign-holder"}, {"holder", "eth3 on host"}}}}};
-    EXPECT_EQ(render_gc(r, kNow),
-              "GC dry run over 12 allocations and 1 quarantined addresses, 3.2 ms (nothing recorded)\n"
-              "\n"
-              "DECISION          IP        CONTAINER  REASON      WHY\n"
-              "candidate         10.1.0.5  c1         netns-gone  its netns path is gone\n"
-              "quarantine-ended  10.1.0.9  c2         cooldown    -\n"
-              "\n"
-              "CONFLICT        IP        HOLDER\n"
-              "foreign-holder  10.1.0.7  eth3 on host\n");
-    json none = {{"dryRun", false}, {"ms", 1}, {"allocations", 0}, {"quarantined", 0},
-                 {"decisions", json::array()}, {"conflicts", json::array()}};
+              {"conflicts",
+               {{{"ip", "10.1.0.7"}, {"kind", "foreign-holder"}, {"holder", "eth3 on host"}}}}};
+    EXPECT_EQ(
+        render_gc(r, kNow),
+        "GC dry run over 12 allocations and 1 quarantined addresses, 3.2 ms (nothing recorded)\n"
+        "\n"
+        "DECISION          IP        CONTAINER  REASON      WHY\n"
+        "candidate         10.1.0.5  c1         netns-gone  its netns path is gone\n"
+        "quarantine-ended  10.1.0.9  c2         cooldown    -\n"
+        "\n"
+        "CONFLICT        IP        HOLDER\n"
+        "foreign-holder  10.1.0.7  eth3 on host\n");
+    json none = {{"dryRun", false},
+                 {"ms", 1},
+                 {"allocations", 0},
+                 {"quarantined", 0},
+                 {"decisions", json::array()},
+                 {"conflicts", json::array()}};
     EXPECT_EQ(render_gc(none, kNow),
               "GC pass over 0 allocations and 0 quarantined addresses, 1.0 ms\nno decisions\n");
 }
 
 TEST(CtlRender, EventsWithAndWithoutHeader) {
     json r = {{"events",
-               {{{"seq", 41}, {"timeNs", kNow}, {"kind", "allocated"}, {"ip", "10.1.0.5"}, {"pool", "default"},
-                 {"containerId", "c1"}, {"ifname", "eth0"}},
+               {{{"seq", 41},
+                 {"timeNs", kNow},
+                 {"kind", "allocated"},
+                 {"ip", "10.1.0.5"},
+                 {"pool", "default"},
+                 {"containerId", "c1"},
+                 {"ifname", "eth0"}},
                 {{"seq", 42}, {"timeNs", kNow}, {"kind", "conflict"}, {"detail", "held by eth3"}}}},
               {"next", 42}};
     const std::string header =
-        "SEQ  TIME                     KIND       IP        POOL     CONTAINER  IFNAME  REASON  DETAIL\n";
+        "SEQ  TIME                     KIND       IP        POOL     CONTAINER  IFNAME  REASON  "
+        "DETAIL\n";
     const std::string rows =
         "41   2026-11-30 20:00:00 UTC  allocated  10.1.0.5  default  c1         eth0    -       -\n"
-        "42   2026-11-30 20:00:00 UTC  conflict   -         -        -          -       -       held by eth3\n";
+        "42   2026-11-30 20:00:00 UTC  conflict   -         -        -          -       -       "
+        "held by eth3\n";
     EXPECT_EQ(render_events(r, kNow, true), header + rows);
     EXPECT_EQ(render_events(r, kNow, false), rows);
     json empty = {{"events", json::array()}, {"next", 42}};
@@ -315,10 +348,12 @@ TEST(CtlRender, Metrics) {
 }
 
 TEST(CtlRender, Import) {
-    json r = {{"imported", {{{"ip", "10.1.0.2"}, {"containerId", "c1"}, {"ifname", "eth0"}, {"pool", "default"}}}},
-              {"refused",
-               {{{"ip", "10.9.0.1"}, {"file", "10.9.0.1"}, {"reason", "out of range"}},
-                {{"ip", ""}, {"file", "junk"}, {"reason", "not named by an IP address"}}}}};
+    json r = {
+        {"imported",
+         {{{"ip", "10.1.0.2"}, {"containerId", "c1"}, {"ifname", "eth0"}, {"pool", "default"}}}},
+        {"refused",
+         {{{"ip", "10.9.0.1"}, {"file", "10.9.0.1"}, {"reason", "out of range"}},
+          {{"ip", ""}, {"file", "junk"}, {"reason", "not named by an IP address"}}}}};
     EXPECT_EQ(render_import(r, kNow),
               "imported 1 address\n"
               "IP        CONTAINER  IFNAME  POOL\n"

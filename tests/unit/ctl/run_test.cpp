@@ -1,4 +1,6 @@
 // warrenctl end to end in-process: arguments -> request -> the fake agent -> output and exit code.
+#include "run.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -7,7 +9,6 @@
 
 #include "commands.hpp"
 #include "fake_admin.hpp"
-#include "run.hpp"
 #include "warren/admin_protocol.hpp"
 
 namespace warren::ctl::testing {
@@ -34,15 +35,26 @@ Ran run_with(std::vector<std::string_view> args, Caller call = admin::call) {
 
 json list_result() {
     return {{"entries",
-             {{{"ip", "10.1.0.5"}, {"pool", "default"}, {"state", "active"}, {"containerId", "c1"},
-               {"ifname", "eth0"}, {"network", "net1"}, {"podNamespace", "ns"}, {"podName", "web"},
-               {"podUid", "u"}, {"netns", "/run/netns/a"}, {"allocatedNs", kNow}, {"lastSeenNs", 0},
-               {"reason", ""}, {"sinceNs", kNow}}}}};
+             {{{"ip", "10.1.0.5"},
+               {"pool", "default"},
+               {"state", "active"},
+               {"containerId", "c1"},
+               {"ifname", "eth0"},
+               {"network", "net1"},
+               {"podNamespace", "ns"},
+               {"podName", "web"},
+               {"podUid", "u"},
+               {"netns", "/run/netns/a"},
+               {"allocatedNs", kNow},
+               {"lastSeenNs", 0},
+               {"reason", ""},
+               {"sinceNs", kNow}}}}};
 }
 
 TEST(CtlRun, ListSendsItsFiltersAndPrintsTheTable) {
     FakeAdmin agent(ok_frame(list_result()));
-    auto r = run_with({"list", "--pool", "default", "--state", "active", "--admin-socket", agent.path()});
+    auto r = run_with(
+        {"list", "--pool", "default", "--state", "active", "--admin-socket", agent.path()});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, render_list(list_result(), kNow));
     EXPECT_EQ(r.err, "");
@@ -61,10 +73,16 @@ TEST(CtlRun, JsonPrintsTheResultObjectPretty) {
 TEST(CtlRun, RequestsOfEachCommand) {
     FakeAdmin agent(ok_frame(json::object()));
     const std::string s = "--admin-socket=" + agent.path();
-    for (auto args : std::vector<std::vector<std::string_view>>{
-             {"status", s}, {"show", "default/web", s}, {"release", "fd00::5", "--force", s},
-             {"release", "10.1.0.5", s}, {"gc", s}, {"gc", "--dry-run", s},
-             {"events", "--since", "7", "--limit", "3", s}, {"events", s}, {"metrics", s}})
+    for (auto args :
+         std::vector<std::vector<std::string_view>>{{"status", s},
+                                                    {"show", "default/web", s},
+                                                    {"release", "fd00::5", "--force", s},
+                                                    {"release", "10.1.0.5", s},
+                                                    {"gc", s},
+                                                    {"gc", "--dry-run", s},
+                                                    {"events", "--since", "7", "--limit", "3", s},
+                                                    {"events", s},
+                                                    {"metrics", s}})
         EXPECT_EQ(run_with(args).code, 0) << args[0];
     const std::vector<json> expected = {
         {{"command", "status"}, {"args", json::object()}},
@@ -98,13 +116,15 @@ TEST(CtlRun, AgentErrorWithJsonAlsoPrintsTheAnswer) {
 }
 
 TEST(CtlRun, PermissionRefusalExitsThree) {
-    FakeAdmin agent(error_frame(5, "permission denied: uid 65534 is neither root nor in group warren"));
+    FakeAdmin agent(
+        error_frame(5, "permission denied: uid 65534 is neither root nor in group warren"));
     auto r = run_with({"status", "--admin-socket", agent.path()});
     EXPECT_EQ(r.code, 3);
-    EXPECT_EQ(r.err, "warrenctl: warrend at " + agent.path() +
-                         " refused this caller: permission denied: uid 65534 is neither root nor in "
-                         "group warren\nrun warrenctl as root, or as a member of warrend's admin "
-                         "group\n");
+    EXPECT_EQ(r.err,
+              "warrenctl: warrend at " + agent.path() +
+                  " refused this caller: permission denied: uid 65534 is neither root nor in "
+                  "group warren\nrun warrenctl as root, or as a member of warrend's admin "
+                  "group\n");
 }
 
 TEST(CtlRun, NoAgentExitsThreeNamingTheSocketErrnoAndFix) {
@@ -142,16 +162,19 @@ TEST(CtlRun, MalformedAnswerExitsOne) {
     FakeAdmin agent(admin_frame("{oops"));
     auto r = run_with({"status", "--admin-socket", agent.path()});
     EXPECT_EQ(r.code, 1);
-    EXPECT_EQ(r.err, "warrenctl: malformed answer from warrend at " + agent.path() + ": not JSON\n");
+    EXPECT_EQ(r.err,
+              "warrenctl: malformed answer from warrend at " + agent.path() + ": not JSON\n");
 }
 
 // A result whose fields have other types than the contract's (another version of warrend).
 TEST(CtlRun, UnexpectedResultShapeExitsOne) {
-    FakeAdmin agent(ok_frame({{"entries", {{{"ip", "10.1.0.5"}, {"allocatedNs", "soon"}, {"podName", 5}}}}}));
+    FakeAdmin agent(
+        ok_frame({{"entries", {{{"ip", "10.1.0.5"}, {"allocatedNs", "soon"}, {"podName", 5}}}}}));
     auto r = run_with({"list", "--admin-socket", agent.path()});
     EXPECT_EQ(r.code, 1);
-    EXPECT_TRUE(r.err.starts_with("warrenctl: warrend's answer to list is not what this warrenctl "
-                                  "understands (are they the same version?): "))
+    EXPECT_TRUE(
+        r.err.starts_with("warrenctl: warrend's answer to list is not what this warrenctl "
+                          "understands (are they the same version?): "))
         << r.err;
 }
 
@@ -163,7 +186,11 @@ TEST(CtlRun, EventsFollowPollsWithNextUntilStopped) {
         const int64_t n = static_cast<int64_t>(requests.size());
         if (n == 3) stop = true;
         json events = json::array();
-        if (n != 2) events.push_back({{"seq", 10 * n}, {"timeNs", kNow}, {"kind", "allocated"}, {"ip", "10.1.0." + std::to_string(n)}});
+        if (n != 2)
+            events.push_back({{"seq", 10 * n},
+                              {"timeNs", kNow},
+                              {"kind", "allocated"},
+                              {"ip", "10.1.0." + std::to_string(n)}});
         return json{{"ok", true}, {"result", {{"events", events}, {"next", 10 * n}}}};
     };
     std::ostringstream out, err;
@@ -199,7 +226,8 @@ TEST(CtlRun, EventsFollowJsonPrintsOneEventPerLine) {
 TEST(CtlRun, EventsFollowExitsThreeWhenTheAgentGoesAway) {
     int calls = 0;
     Caller call = [&](const std::string&, const json&, int) -> Result<json> {
-        if (++calls == 2) return fail_errno("cannot reach warrend at /s", ECONNREFUSED, Code::try_again);
+        if (++calls == 2)
+            return fail_errno("cannot reach warrend at /s", ECONNREFUSED, Code::try_again);
         return json{{"ok", true}, {"result", {{"events", json::array()}, {"next", 0}}}};
     };
     std::ostringstream out, err;
@@ -219,22 +247,29 @@ TEST(CtlRun, ImportSendsTheDirectoryAndMergesLocalRefusals) {
     std::ofstream(dir + "/last_reserved_ip.0") << "10.1.0.3";
     std::ofstream(dir + "/lock") << "";
     std::ofstream(dir + "/notes.txt") << "hello";
-    json answer = {{"imported", {{{"ip", "10.1.0.2"}, {"containerId", "c1"}, {"ifname", "eth0"}, {"pool", "p"}}}},
-                   {"refused", {{{"ip", "10.1.0.3"}, {"file", "10.1.0.3"}, {"reason", "held by c9/eth0"}}}}};
+    json answer = {
+        {"imported",
+         {{{"ip", "10.1.0.2"}, {"containerId", "c1"}, {"ifname", "eth0"}, {"pool", "p"}}}},
+        {"refused", {{{"ip", "10.1.0.3"}, {"file", "10.1.0.3"}, {"reason", "held by c9/eth0"}}}}};
     FakeAdmin agent(ok_frame(answer));
     auto r = run_with({"import-host-local", dir, "--pool", "p", "--admin-socket", agent.path()});
     EXPECT_EQ(r.code, 0) << r.err;
     ASSERT_EQ(agent.requests().size(), 1u);
-    EXPECT_EQ(agent.requests()[0],
-              (json{{"command", "import-host-local"},
-                    {"args",
-                     {{"network", "cbr0"},
-                      {"pool", "p"},
-                      {"dryRun", false},
-                      {"entries",
-                       {{{"ip", "10.1.0.2"}, {"containerId", "c1"}, {"ifname", "eth0"}, {"file", "10.1.0.2"}},
-                        {{"ip", "10.1.0.3"}, {"containerId", "c2"}, {"ifname", ""}, {"file", "10.1.0.3"}}}},
-                      {"lastReserved", {{{"set", 0}, {"ip", "10.1.0.3"}}}}}}}));
+    EXPECT_EQ(
+        agent.requests()[0],
+        (json{
+            {"command", "import-host-local"},
+            {"args",
+             {{"network", "cbr0"},
+              {"pool", "p"},
+              {"dryRun", false},
+              {"entries",
+               {{{"ip", "10.1.0.2"},
+                 {"containerId", "c1"},
+                 {"ifname", "eth0"},
+                 {"file", "10.1.0.2"}},
+                {{"ip", "10.1.0.3"}, {"containerId", "c2"}, {"ifname", ""}, {"file", "10.1.0.3"}}}},
+              {"lastReserved", {{{"set", 0}, {"ip", "10.1.0.3"}}}}}}}));
     EXPECT_EQ(r.out,
               "imported 1 address\n"
               "IP        CONTAINER  IFNAME  POOL\n"
