@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 
+#include "admin/admin_service.hpp"
+#include "admin/event_log.hpp"
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
 #include "journal/dir_lock.hpp"
@@ -20,8 +22,11 @@
 #include "service/ipam_service.hpp"
 #include "service/queue_drain.hpp"
 #include "service/recovery.hpp"
+#include "server/admin_frames.hpp"
+#include "server/cni_protocol.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
+#include "warren/admin_protocol.hpp"
 
 namespace warren {
 
@@ -32,53 +37,100 @@ namespace {
 using namespace server;
 using namespace service;
 
-Result<Fd> open_cni_socket(const config::AgentConfig& cfg) {
+bool is_admin_name(const std::string& name) { return name == "admin.sock" || name == "admin"; }
+
+// The CNI and admin sockets: passed by systemd (by name: "warren.sock"/"cni" and
+// "admin.sock"/"admin"; a single unnamed one is the CNI socket), else bound here.
+struct Listeners {
+    Fd cni, admin;
+};
+Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
+    Listeners out;
     auto activated = take_activated_sockets();
     for (auto& s : activated) {
-        if (s.name.empty() || s.name == "warren.sock" || s.name == "cni" || activated.size() == 1) {
+        if (is_admin_name(s.name)) {
+            spdlog::info("using the admin socket passed by systemd (fd {})", s.fd.get());
+            out.admin = std::move(s.fd);
+        } else if (!out.cni && (s.name.empty() || s.name == "warren.sock" || s.name == "cni" || activated.size() == 1)) {
             spdlog::info("using the CNI socket passed by systemd (fd {})", s.fd.get());
-            return std::move(s.fd);
+            out.cni = std::move(s.fd);
         }
     }
-    return listen_unix(cfg.socket, 0660, cfg.socket_group);
+    if (!out.cni) {
+        auto fd = listen_unix(cfg.socket, 0660, cfg.socket_group);
+        if (!fd) return std::unexpected(fd.error());
+        out.cni = std::move(*fd);
+    }
+    if (!out.admin) {
+        auto fd = listen_unix(cfg.effective_admin_socket(), cfg.admin_group.empty() ? 0600 : 0660, cfg.admin_group);
+        if (!fd) {
+            auto e = fd.error();
+            e.message = "admin socket: " + e.message;
+            return std::unexpected(e);
+        }
+        out.admin = std::move(*fd);
+    }
+    return out;
 }
 
 class Daemon {
 public:
-    Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::GroupCommitter& committer,
-           uint64_t next_seq, uint64_t journal_bytes, liveness::EbpfMode ebpf)
+    Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& journal,
+           journal::GroupCommitter& committer, liveness::EbpfMode ebpf)
         : cfg_(cfg),
           state_(state),
+          journal_(journal),
+          committer_(committer),
           sink_(committer),
-          service_(io_, state, sink_, clock_, next_seq,
-                   {cfg.snapshot_after_bytes, journal_bytes}),
+          service_(io_, state, sink_, clock_, journal.next_seq(),
+                   {cfg.snapshot_after_bytes, journal.journal_bytes()}),
           drain_(io_, service_, cfg.effective_delete_queue_dir()),
           liveness_(io_, liveness_config(cfg, ebpf), liveness::system_seams()),
           gc_(io_, state, service_, liveness_, clock_,
               {cfg.gc_interval_seconds * 1'000'000'000, cfg.gc_grace_seconds * 1'000'000'000}),
+          admin_(admin::AdminContext{state, service_, liveness_, gc_, clock_, events_, nullptr,
+                                     [this] { return journal_info(); }, {}, WARREN_VERSION, clock_.now_ns()}),
           sweep_timer_(io_),
           queue_timer_(io_),
           signals_(io_, SIGTERM, SIGINT) {}
+
+    // The history `events` shows after a restart: what the journal replayed.
+    void seed_events(const journal::Recovered& rec) { admin::seed_from_records(events_, rec.records, state_); }
 
     Status run() {
         if (auto s = define_config_pools(); !s) return s;
         log_pools(state_);
         if (auto s = drain_.check_dir(); !s) return s;
         if (auto s = start_liveness(); !s) return s;
-        auto listener = open_cni_socket(cfg_);
-        if (!listener) return std::unexpected(listener.error());
-        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.max_connections,
-                         cfg_.max_buffered_bytes};
+        auto listeners = open_sockets(cfg_);
+        if (!listeners) return std::unexpected(listeners.error());
+        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.socket_group,
+                         cfg_.max_connections, cfg_.max_buffered_bytes};
         if (!cfg_.socket_group.empty()) {
             auto g = group_id(cfg_.socket_group);
             if (!g) return std::unexpected(g.error());
             so.allowed_gid = *g;
         }
-        server_ = std::make_unique<UnixServer>(io_, std::move(*listener), so,
-                                               [this](proto::Request r, UnixServer::Reply reply) {
-                                                   service_.handle(std::move(r), std::move(reply));
-                                               });
+        server_ = std::make_unique<UnixServer>(
+            io_, std::move(listeners->cni), so,
+            std::make_shared<CniProtocol>([this](proto::Request r, CniProtocol::Reply reply) {
+                service_.handle(std::move(r), std::move(reply));
+            }));
         server_->start();
+        // The admin socket: its own group, large requests (an import), a generous timeout.
+        ServerOptions ao{static_cast<uint32_t>(warren::admin::kAdminMaxRequest), std::max(cfg_.request_timeout_ms, 30'000),
+                         std::nullopt, cfg_.admin_group, 128, warren::admin::kAdminMaxRequest * 2};
+        if (!cfg_.admin_group.empty()) {
+            auto g = group_id(cfg_.admin_group);
+            if (!g) return std::unexpected(g.error());
+            ao.allowed_gid = *g;
+        }
+        admin_server_ = std::make_unique<UnixServer>(
+            io_, std::move(listeners->admin), ao,
+            std::make_shared<AdminFrames>([this](nlohmann::json r, AdminFrames::Reply reply) {
+                admin_.handle(r, std::move(reply));
+            }));
+        admin_server_->start();
         gc_.start();
         schedule_queue_scan();
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
@@ -87,7 +139,8 @@ public:
             notify_systemd("STOPPING=1");
             shutdown();
         });
-        spdlog::info("serving CNI requests on {}", cfg_.socket);
+        spdlog::info("serving CNI requests on {} and the admin socket on {}", cfg_.socket,
+                     cfg_.effective_admin_socket());
         notify_systemd("READY=1\nSTATUS=serving " + cfg_.socket);
         drain_.start_pass();  // served first: the queue never delays serving
         io_.run();
@@ -167,6 +220,7 @@ private:
         stopping_ = true;
         drain_.stop();
         server_->stop();
+        admin_server_->stop();
         gc_.stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
@@ -188,8 +242,22 @@ private:
             schedule_queue_scan();
         });
     }
+    admin::JournalInfo journal_info() const {
+        const auto cs = committer_.stats();
+        admin::JournalInfo j;
+        j.bytes = journal_.journal_bytes();
+        j.records = journal_.next_seq() - 1 - std::min(journal_.next_seq() - 1, journal_.snapshot_seq());
+        j.last_snapshot_ns = service_.stats().last_snapshot_ns;
+        j.syncs = cs.batches;
+        j.last_sync_ms = static_cast<double>(cs.last_sync_ns) / 1e6;
+        j.max_sync_ms = static_cast<double>(cs.max_sync_ns) / 1e6;
+        return j;
+    }
+
     const config::AgentConfig& cfg_;
     core::IpamState& state_;
+    journal::Journal& journal_;
+    journal::GroupCommitter& committer_;
     asio::io_context io_{1};
     core::SystemClock clock_;
     GroupCommitSink sink_;
@@ -198,6 +266,9 @@ private:
     QueueDrain drain_;
     liveness::LivenessManager liveness_;
     service::GcRunner gc_;
+    admin::EventLog events_;
+    admin::AdminService admin_;
+    std::unique_ptr<UnixServer> admin_server_;
     size_t watch_failures_ = 0;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
@@ -229,7 +300,8 @@ Status run_daemon(const config::AgentConfig& cfg) {
     {
         journal::GroupCommitter committer(*jr);
         {
-            Daemon d(cfg, state, committer, jr->next_seq(), jr->journal_bytes(), *ebpf);
+            Daemon d(cfg, state, *jr, committer, *ebpf);
+            d.seed_events(rec);
             result = d.run();
         }
         const auto st = committer.stats();

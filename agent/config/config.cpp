@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +18,12 @@ using nlohmann::json;
 
 std::string AgentConfig::effective_delete_queue_dir() const {
     return delete_queue_dir.empty() ? default_delete_queue_dir(socket) : delete_queue_dir;
+}
+
+std::string AgentConfig::effective_admin_socket() const {
+    if (!admin_socket.empty()) return admin_socket;
+    const auto dir = std::filesystem::path(socket).parent_path();
+    return (dir / std::filesystem::path(kDefaultAdminSocket).filename()).string();
 }
 
 namespace {
@@ -113,6 +120,15 @@ bool valid_level(const std::string& l) {
     return false;
 }
 
+Status read_admin(const json& j, AgentConfig& c, const std::string& where) {
+    auto ad = j.find("admin");
+    if (ad == j.end()) return {};
+    if (!ad->is_object()) return fail(Code::invalid_config, where + ": 'admin' must be an object");
+    for (auto s : {read_key(*ad, "socket", c.admin_socket, where), read_key(*ad, "group", c.admin_group, where)})
+        if (!s) return s;
+    return {};
+}
+
 Status read_liveness(const json& j, AgentConfig& c, const std::string& where) {
     auto lv = j.find("liveness");
     if (lv == j.end()) return {};
@@ -168,6 +184,7 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
             if (!s) return std::unexpected(s.error());
     }
     if (auto s = read_liveness(j, c, where); !s) return std::unexpected(s.error());
+    if (auto s = read_admin(j, c, where); !s) return std::unexpected(s.error());
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {
@@ -200,6 +217,8 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --state-dir DIR        journal and snapshot directory       [/var/lib/warren]
   --socket PATH          CNI socket                            [/run/warren/warren.sock]
   --socket-group GROUP   group allowed on the CNI socket       [root only]
+  --admin-socket PATH    admin socket (warrenctl)              [admin.sock next to --socket]
+  --admin-group GROUP    group allowed on the admin socket (mode 0660) [root only, 0600]
   --pod-cidr CIDR        pool "default": give once per family (IPv4 and/or IPv6)
   --cooldown N           seconds (0-86400) a released address rests before reuse [30]
   --gc-interval N        seconds (1-3600) between GC passes    [30]
@@ -233,7 +252,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
         kGcGrace,
         kEbpf,
         kBpffsDir,
-        kDetachAll
+        kDetachAll,
+        kAdminSocket,
+        kAdminGroup
     };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
@@ -246,6 +267,8 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                                   {"ebpf", required_argument, nullptr, kEbpf},
                                   {"bpffs-dir", required_argument, nullptr, kBpffsDir},
                                   {"detach-all", no_argument, nullptr, kDetachAll},
+                                  {"admin-socket", required_argument, nullptr, kAdminSocket},
+                                  {"admin-group", required_argument, nullptr, kAdminGroup},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -288,6 +311,8 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kEbpf: cl.config.ebpf = f.value; break;
             case kBpffsDir: cl.config.bpffs_dir = f.value; break;
             case kDetachAll: cl.detach_all = true; break;
+            case kAdminSocket: cl.config.admin_socket = f.value; break;
+            case kAdminGroup: cl.config.admin_group = f.value; break;
             case 'h': cl.help = true; break;
             case kCooldown: {
                 auto v = flag_number("--cooldown", f.value, kCooldownSeconds);
@@ -349,6 +374,11 @@ Status validate(const AgentConfig& c) {
         return fail(Code::invalid_config, "the bpffs directory (liveness.bpffsDir, --bpffs-dir) must not be empty");
     if (c.state_dir.empty()) return fail(Code::invalid_config, "state directory must not be empty");
     if (c.socket.empty()) return fail(Code::invalid_config, "socket path must not be empty");
+    if (std::filesystem::path(c.effective_admin_socket()).lexically_normal() ==
+        std::filesystem::path(c.socket).lexically_normal())
+        return fail(Code::invalid_config,
+                    "the admin socket (admin.socket, --admin-socket) is the CNI socket " + c.socket,
+                    "give the admin socket its own path, e.g. " + std::string(kDefaultAdminSocket));
     for (size_t i = 0; i < c.pools.size(); ++i)
         for (size_t k = i + 1; k < c.pools.size(); ++k) {
             if (c.pools[i].name == c.pools[k].name)

@@ -35,8 +35,12 @@ struct AgentConfig {
     std::string ebpf = "auto";                   // liveness.ebpf: "auto" | "on" | "off"
     std::string bpffs_dir{kDefaultBpffsDir};      // liveness.bpffsDir: pinned maps and programs
     std::vector<std::string> liveness_interfaces;  // liveness.interfaces: attach to these too
+    std::string admin_socket;  // admin.socket; empty: admin.sock next to the CNI socket
+    std::string admin_group;   // admin.group; empty: root (and warrend's own uid) only, mode 0600
 
     std::string effective_delete_queue_dir() const;
+    // admin_socket, or admin.sock in the CNI socket's directory (kDefaultAdminSocket by default).
+    std::string effective_admin_socket() const;
 };
 
 // Parses the JSON config file. Errors are Code::invalid_config naming the file and the key.
@@ -70,7 +74,7 @@ inline constexpr Bounds kMaxConnections{1, 65'536, "connections"};
 inline constexpr Bounds kMaxBufferedBytes{64 << 10, 4ll << 30, "bytes"};
 
 // Cross-checks: pools do not overlap each other, every number in its range, maxBufferedBytes
-// holds a frame of maxFrameBytes.
+// holds a frame of maxFrameBytes, the admin socket is not the CNI socket.
 Status validate(const AgentConfig& c);
 
 }  // namespace warren::config

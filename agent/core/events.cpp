@@ -70,6 +70,7 @@ std::string_view reason_name(ReleaseReason r) {
         case ReleaseReason::queued_del: return "queued-del";
         case ReleaseReason::admin: return "admin";
         case ReleaseReason::stale: return "stale";
+        case ReleaseReason::admin_forced: return "admin-forced";
     }
     return "unknown";
 }
@@ -230,7 +231,7 @@ Result<Event> decode_event(std::string_view payload) {
             Released ev;
             ev.key = get_key(r);
             ev.time_ns = get_time(r);
-            ev.reason = get_enum<ReleaseReason>(r, 1, 5);
+            ev.reason = get_enum<ReleaseReason>(r, 1, 6);
             e = std::move(ev);
             break;
         }

@@ -144,6 +144,7 @@ void GroupCommitter::record_step(bool snapshot, uint64_t ns) {
     }
     ++stats_.batches;
     stats_.max_sync_ns = std::max(stats_.max_sync_ns, ns);
+    stats_.last_sync_ns = ns;
 }
 
 void GroupCommitter::finish(Job& job, Status st) {

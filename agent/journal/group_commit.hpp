@@ -60,6 +60,7 @@ class GroupCommitter {
         uint64_t batches = 0;       // merged append batches attempted (one write + sync each)
         uint64_t submissions = 0;   // jobs completed, failed ones included
         uint64_t max_sync_ns = 0;   // slowest write + fdatasync of a batch
+        uint64_t last_sync_ns = 0;  // the latest one
         uint64_t failures = 0;   // jobs completed with an error (poisoned ones included)
         uint64_t snapshots = 0;  // snapshot steps attempted
     };

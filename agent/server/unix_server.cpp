@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 #include <vector>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,47 +31,58 @@ using stream = asio::local::stream_protocol;
 namespace {
 constexpr size_t kInitialBuffer = 4096;
 
-// What a throttled refusal logs: `one` for a single event, `many` for a count of them.
+// What a throttled refusal logs: `one` for a single event, `many` for a count of them; the
+// first argument of both is the socket's name ("CNI", "admin").
 struct Words {
-    const char* one;   // {detail}
-    const char* many;  // {count} {seconds} {last detail}
+    const char* one;   // {name} {detail}
+    const char* many;  // {name} {count} {seconds} {last detail}
 };
-constexpr Words kBadFrameWords{"refusing a malformed request on the CNI socket: {}",
-                               "refused {} malformed requests on the CNI socket in the last {} s; last: {}"};
-constexpr Words kPeerWords{"refusing a CNI connection from {}",
-                           "refused {} CNI connections from peers not allowed in the last {} s; last: {}"};
-constexpr Words kConnectionCapWords{"refusing a CNI connection: {}",
-                                    "refused {} CNI connections over maxConnections in the last {} s; last: {}"};
-constexpr Words kBufferCapWords{"refusing a request: {}",
-                                "refused {} requests over maxBufferedBytes in the last {} s; last: {}"};
+constexpr Words kBadFrameWords{"refusing a malformed request on the {} socket: {}",
+                               "refused {} malformed requests on the {} socket in the last {} s; last: {}"};
+constexpr Words kPeerWords{"refusing a {} connection from {}",
+                           "refused {} {} connections from peers not allowed in the last {} s; last: {}"};
+constexpr Words kConnectionCapWords{"refusing a {} connection: {}",
+                                    "refused {} {} connections over maxConnections in the last {} s; last: {}"};
+constexpr Words kBufferCapWords{"refusing a request on the {} socket: {}",
+                                "refused {} requests on the {} socket over maxBufferedBytes in the last {} s; last: {}"};
 
-void log_burst(const LogThrottle::Burst& b, const Words& w) {
+void log_burst(std::string_view name, const LogThrottle::Burst& b, const Words& w) {
     if (b.count == 1) {
-        spdlog::warn(fmt::runtime(w.one), b.last);
+        spdlog::warn(fmt::runtime(w.one), name, b.last);
         return;
     }
-    spdlog::warn(fmt::runtime(w.many), b.count, std::chrono::duration_cast<std::chrono::seconds>(b.span).count(),
-                 b.last);
-}
-
-void note(LogThrottle& throttle, const Words& w, std::string detail) {
-    if (auto b = throttle.note(LogThrottle::Clock::now(), std::move(detail))) log_burst(*b, w);
+    spdlog::warn(fmt::runtime(w.many), b.count, name,
+                 std::chrono::duration_cast<std::chrono::seconds>(b.span).count(), b.last);
 }
 }  // namespace
 
-void UnixServer::Shared::flush_logs(LogThrottle::Clock::time_point now) {
-    if (auto b = bad_frames_log.flush(now)) log_burst(*b, kBadFrameWords);
-    if (auto b = peers_log.flush(now)) log_burst(*b, kPeerWords);
-    if (auto b = connection_cap_log.flush(now)) log_burst(*b, kConnectionCapWords);
-    if (auto b = buffer_cap_log.flush(now)) log_burst(*b, kBufferCapWords);
-}
+struct ServerShared {
+    ServerOptions opts;
+    std::shared_ptr<Protocol> protocol;
+    ServerStats stats;
+    std::unordered_set<Connection*> sessions;
+    size_t buffered = 0;  // bytes of every session's read buffer
+    LogThrottle bad_frames_log, peers_log, connection_cap_log, buffer_cap_log;
 
-class UnixServer::Session : public std::enable_shared_from_this<Session> {
+    void note(LogThrottle& throttle, const Words& w, std::string detail) {
+        if (auto b = throttle.note(LogThrottle::Clock::now(), std::move(detail))) log_burst(protocol->name(), *b, w);
+    }
+    void flush_logs(LogThrottle::Clock::time_point now) {
+        const auto name = protocol->name();
+        if (auto b = bad_frames_log.flush(now)) log_burst(name, *b, kBadFrameWords);
+        if (auto b = peers_log.flush(now)) log_burst(name, *b, kPeerWords);
+        if (auto b = connection_cap_log.flush(now)) log_burst(name, *b, kConnectionCapWords);
+        if (auto b = buffer_cap_log.flush(now)) log_burst(name, *b, kBufferCapWords);
+    }
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Session(std::shared_ptr<Shared> shared, stream::socket sock) : server_(std::move(shared)), sock_(std::move(sock)) {
+    Connection(std::shared_ptr<ServerShared> shared, stream::socket sock)
+        : server_(std::move(shared)), sock_(std::move(sock)) {
         server_->sessions.insert(this);
     }
-    ~Session() {
+    ~Connection() {
         server_->buffered -= buf_.capacity();
         server_->sessions.erase(this);
     }
@@ -89,6 +101,15 @@ public:
             spdlog::debug("closing a connection that sent no complete request in time");
             close();
         }
+    }
+
+    void answer(std::string payload) { send(std::move(payload), true); }
+
+    void refuse(const Error& e) {
+        ++server_->stats.bad_frames;
+        server_->note(server_->bad_frames_log, kBadFrameWords, log_text(e.message));
+        deadline_.reset();
+        send(server_->protocol->encode_error(e), false);
     }
 
 private:
@@ -121,22 +142,26 @@ private:
     void on_bytes(size_t n) {
         have_ += n;
         if (need_ == proto::kHeaderSize && have_ >= proto::kHeaderSize) {
-            auto len = proto::decode_header(buf_.data(), proto::Kind::request, server_->opts.max_payload);
+            auto len = proto::decode_header(buf_.data(), server_->protocol->request_kind(), server_->opts.max_payload);
             if (!len) return refuse(len.error());
             need_ = proto::kHeaderSize + *len;
         }
         if (have_ < need_) return read_more();
         if (have_ > need_) return refuse(Error{Code::decode, "client sent a second request before the answer"});
         deadline_.reset();
-        auto req = proto::decode_request(
-            proto::header_kind(buf_.data()),
-            std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize));
-        if (buf_.capacity() != kInitialBuffer) {  // a large buffer is not held while the request is served
+        const auto kind = proto::header_kind(buf_.data());
+        // A large buffer is not held while the request is served: the payload is copied out.
+        if (buf_.capacity() != kInitialBuffer) {
+            std::string payload(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize,
+                                need_ - proto::kHeaderSize);
             have_ = 0;
             set_buffer(kInitialBuffer);
+            return server_->protocol->serve(kind, payload, Answer(shared_from_this()));
         }
-        if (!req) return refuse(req.error());
-        server_->handler(std::move(*req), [self = shared_from_this()](proto::Response r) { self->send(std::move(r), true); });
+        server_->protocol->serve(
+            kind,
+            std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize),
+            Answer(shared_from_this()));
     }
 
     // Replaces the buffer by one of exactly `size` bytes holding the first have_ bytes.
@@ -158,25 +183,18 @@ private:
                                     " bytes of unfinished requests; reading this one (a frame of " +
                                     std::to_string(need_) + " bytes) further would pass maxBufferedBytes (" +
                                     std::to_string(cap) + ")";
-            note(server_->buffer_cap_log, kBufferCapWords, why);
+            server_->note(server_->buffer_cap_log, kBufferCapWords, why);
             deadline_.reset();
-            send(proto::Response::failure(Error{Code::try_again, why + "; try again", {}, 0}), false);
+            send(server_->protocol->encode_error(Error{Code::try_again, why + "; try again", {}, 0}), false);
             return false;
         }
         set_buffer(size);
         return true;
     }
 
-    void refuse(const Error& e) {
-        ++server_->stats.bad_frames;
-        note(server_->bad_frames_log, kBadFrameWords, log_text(e.message));
-        deadline_.reset();
-        send(proto::Response::failure(e), false);
-    }
-
     // Writes the answer at once; only a socket buffer that is full waits for the reactor.
-    void send(proto::Response r, bool keep_open) {
-        out_ = proto::encode_frame(proto::Kind::response, proto::encode(r));
+    void send(std::string payload, bool keep_open) {
+        out_ = proto::encode_frame(server_->protocol->response_kind(), payload);
         boost::system::error_code ec;
         size_t n = sock_.write_some(asio::buffer(out_), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -198,7 +216,7 @@ private:
         sock_.close(ignored);
     }
 
-    std::shared_ptr<Shared> server_;  // outlives the server object while handlers are pending
+    std::shared_ptr<ServerShared> server_;  // outlives the server object while handlers are pending
     stream::socket sock_;
     std::optional<std::chrono::steady_clock::time_point> deadline_;
     std::vector<uint8_t> buf_;  // capacity() == size(), counted in server_->buffered
@@ -207,12 +225,19 @@ private:
     std::string out_;
 };
 
-UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, Handler handler)
-    : io_(io), acceptor_(io), reaper_(io), backoff_(io), shared_(std::make_shared<Shared>()) {
-    shared_->opts = opts;
-    shared_->handler = std::move(handler);
+void Answer::send(std::string payload) const { c_->answer(std::move(payload)); }
+void Answer::refuse(const Error& e) const { c_->refuse(e); }
+
+UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, std::shared_ptr<Protocol> protocol)
+    : io_(io), acceptor_(io), reaper_(io), backoff_(io), shared_(std::make_shared<ServerShared>()) {
+    shared_->opts = std::move(opts);
+    shared_->protocol = std::move(protocol);
     acceptor_.assign(stream(), listener.release());
 }
+
+UnixServer::~UnixServer() = default;
+
+const ServerStats& UnixServer::stats() const { return shared_->stats; }
 
 void UnixServer::start() {
     accept_next();
@@ -231,7 +256,7 @@ void UnixServer::reap() {
     reaper_.async_wait([this](boost::system::error_code ec) {
         if (ec || !acceptor_.is_open()) return;
         auto now = std::chrono::steady_clock::now();
-        std::vector<Session*> all(shared_->sessions.begin(), shared_->sessions.end());
+        std::vector<Connection*> all(shared_->sessions.begin(), shared_->sessions.end());
         for (auto* s : all)
             if (shared_->sessions.contains(s)) s->close_if_expired(now);
         shared_->flush_logs(now);
@@ -244,12 +269,12 @@ void UnixServer::accept_next() {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (!ec) {
             ++shared_->stats.accepted;
-            if (!peer_allowed(sock.native_handle())) {
+            if (!peer_allowed(sock)) {
                 ++shared_->stats.refused_peers;
             } else if (shared_->sessions.size() >= shared_->opts.max_connections) {
                 refuse_connection(std::move(sock));
             } else {
-                std::make_shared<Session>(shared_, std::move(sock))->start();
+                std::make_shared<Connection>(shared_, std::move(sock))->start();
             }
             accept_next();
             return;
@@ -257,7 +282,7 @@ void UnixServer::accept_next() {
         // Out of descriptors (or another accept error): retrying at once would spin and flood
         // the log; wait a little, warn at most once per backoff.
         ++shared_->stats.accept_errors;
-        spdlog::warn("accept on the CNI socket failed: {} ({} so far); retrying in 100 ms", ec.message(),
+        spdlog::warn("accept on the {} socket failed: {} ({} so far); retrying in 100 ms", shared_->protocol->name(), ec.message(),
                      shared_->stats.accept_errors);
         backoff_.expires_after(std::chrono::milliseconds(100));
         backoff_.async_wait([this](boost::system::error_code e) {
@@ -281,19 +306,52 @@ bool pid_in_group(pid_t pid, gid_t gid) {
 }
 }  // namespace
 
-bool UnixServer::peer_allowed(int fd) {
+namespace {
+// Who may connect, and how to become one of them, for a refusal's answer.
+std::string allowed_hint(const ServerOptions& o, std::string_view name) {
+    std::string who = "root or uid " + std::to_string(::geteuid()) + " (warrend's user)";
+    if (!o.allowed_gid) {
+        return "only " + who + " may use the " + std::string(name) +
+               " socket; run as root (sudo), or configure a group for it and add the user to it";
+    }
+    const std::string group = o.allowed_group.empty() ? std::to_string(*o.allowed_gid) : o.allowed_group;
+    return "only " + who + " or members of group '" + group + "' may use the " + std::string(name) +
+           " socket; run as root (sudo), or add the user to group '" + group + "' (usermod -aG " + group +
+           " USER, then log in again)";
+}
+
+// Writes one frame without waiting (a refusal: the peer may not read it) and closes.
+void write_and_close(stream::socket sock, const std::string& frame) {
+    boost::system::error_code ignored;
+    sock.non_blocking(true, ignored);
+    sock.write_some(asio::buffer(frame), ignored);
+    sock.close(ignored);
+}
+}  // namespace
+
+bool UnixServer::peer_allowed(stream::socket& sock) {
+    const auto name = shared_->protocol->name();
     ucred cred{};
     socklen_t len = sizeof cred;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-        spdlog::warn("refusing a CNI connection: SO_PEERCRED failed: {}", std::strerror(errno));
+    if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        spdlog::warn("refusing a {} connection: SO_PEERCRED failed: {}", name, std::strerror(errno));
         return false;
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
     const auto& gid = shared_->opts.allowed_gid;
     if (gid && (cred.gid == *gid || pid_in_group(cred.pid, *gid)))
         return true;
-    note(shared_->peers_log, kPeerWords,
-         fmt::format("pid {} uid {} gid {}: not root and not in the socket's group", cred.pid, cred.uid, cred.gid));
+    shared_->note(shared_->peers_log, kPeerWords,
+                  fmt::format("pid {} uid {} gid {}: not root and not in the socket's group", cred.pid, cred.uid,
+                              cred.gid));
+    if (shared_->protocol->explain_refused_peers()) {
+        const Error e{Code::io,
+                      fmt::format("permission denied: uid {} (pid {}) may not use warrend's {} socket", cred.uid,
+                                  cred.pid, name),
+                      allowed_hint(shared_->opts, name), 0};
+        write_and_close(std::move(sock), proto::encode_frame(shared_->protocol->response_kind(),
+                                                             shared_->protocol->encode_error(e)));
+    }
     return false;
 }
 
@@ -303,14 +361,11 @@ void UnixServer::refuse_connection(stream::socket sock) {
     ++shared_->stats.over_connection_cap;
     const std::string why = std::to_string(shared_->sessions.size()) +
                             " connections are open, as many as maxConnections allows";
-    note(shared_->connection_cap_log, kConnectionCapWords, why);
-    const auto frame = proto::encode_frame(
-        proto::Kind::response,
-        proto::encode(proto::Response::failure(Error{Code::try_again, "warrend is busy: " + why + "; try again", {}, 0})));
-    boost::system::error_code ignored;
-    sock.non_blocking(true, ignored);
-    sock.write_some(asio::buffer(frame), ignored);
-    sock.close(ignored);
+    shared_->note(shared_->connection_cap_log, kConnectionCapWords, why);
+    write_and_close(std::move(sock),
+                    proto::encode_frame(shared_->protocol->response_kind(),
+                                        shared_->protocol->encode_error(
+                                            Error{Code::try_again, "warrend is busy: " + why + "; try again", {}, 0})));
 }
 
 Result<gid_t> group_id(const std::string& group) {
@@ -319,7 +374,7 @@ Result<gid_t> group_id(const std::string& group) {
     std::array<char, 4096> buf{};
     ::group g{}, *res = nullptr;
     if (::getgrnam_r(group.c_str(), &g, buf.data(), buf.size(), &res) != 0 || !res)
-        return fail(Code::invalid_config, "unknown group '" + group + "' for the CNI socket");
+        return fail(Code::invalid_config, "unknown group '" + group + "'");
     return res->gr_gid;
 }
 

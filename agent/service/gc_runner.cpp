@@ -109,6 +109,9 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
     report.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++passes_;
+    count(result_, pass.now_ns, report.ms);
+    if (on_conflicts_ && !result_.new_conflicts.empty()) on_conflicts_(result_.new_conflicts, pass.now_ns);
+    last_probes_.emplace(std::move(probes));
     spdlog::debug("gc pass: {} allocations, {} quarantined, {} decisions in {:.1f} ms",
                   report.allocations, report.quarantined, report.decisions, report.ms);
     if (report.decisions || report.new_conflicts)
@@ -118,8 +121,9 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
             report.decisions, report.new_conflicts, report.allocations, report.quarantined,
             report.ended);
     busy_ = true;
-    submit(std::move(change), [this, report, done = std::move(done)](Status st) {
+    submit(std::move(change), [this, report, done = std::move(done)](Status st) mutable {
         busy_ = false;
+        report.durable = st.has_value();
         if (!st)
             spdlog::error("gc: the pass's decisions were not made durable (retried next pass): {}",
                           st.error().describe());
@@ -159,6 +163,87 @@ void GcRunner::submit(core::Change change, std::function<void(Status)> done) {
         }
         if (done) done(st);
     });
+}
+
+std::string_view decision_kind(const core::Event& e) {
+    if (std::holds_alternative<core::CandidateMarked>(e)) return "candidate";
+    if (std::holds_alternative<core::CandidateCleared>(e)) return "cleared";
+    if (std::holds_alternative<core::ZombieMarked>(e)) return "zombie";
+    if (std::holds_alternative<core::Released>(e)) return "release";
+    if (std::holds_alternative<core::QuarantineHeld>(e)) return "quarantine-held";
+    if (std::holds_alternative<core::QuarantineEnded>(e)) return "quarantine-ended";
+    return "other";
+}
+
+std::string_view decision_reason(const core::Event& e) {
+    if (auto* c = std::get_if<core::CandidateMarked>(&e)) return core::gc_reason_name(c->reason);
+    if (auto* c = std::get_if<core::CandidateCleared>(&e)) return core::gc_reason_name(c->reason);
+    if (auto* z = std::get_if<core::ZombieMarked>(&e)) return core::gc_reason_name(z->reason);
+    if (auto* r = std::get_if<core::Released>(&e)) return core::reason_name(r->reason);
+    if (std::holds_alternative<core::QuarantineHeld>(e)) return "traffic";
+    if (std::holds_alternative<core::QuarantineEnded>(e)) return "cooldown";
+    return "other";
+}
+
+void GcRunner::count(const core::PassResult& r, int64_t now_ns, double ms) {
+    ++counters_.passes;
+    counters_.last_pass_ns = now_ns;
+    counters_.last_pass_ms = ms;
+    counters_.conflicts += r.new_conflicts.size();
+    for (auto& d : r.decisions) {
+        ++counters_.decisions[std::string(decision_reason(d.event))];
+        if (std::holds_alternative<core::Released>(d.event))
+            ++counters_.released[std::string(decision_reason(d.event))];
+    }
+}
+
+std::optional<core::Observation> GcRunner::last_observation(const core::Allocation& a) const {
+    if (!last_probes_) return std::nullopt;
+    return last_probes_->observe(a);
+}
+
+int GcRunner::learned_ifindex(const std::string& key) const {
+    auto it = learned_.find(key);
+    return it == learned_.end() ? 0 : it->second;
+}
+
+void GcRunner::run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>)> done) {
+    if (busy_) return done(fail(Code::try_again, "a GC pass is in flight; try again in a moment"));
+    if (!dry_run) {
+        run_pass([this, done = std::move(done)](const GcPassReport& r) {
+            if (!r.durable)
+                return done(fail(Code::try_again, "the pass's decisions could not be made durable; try again"));
+            AdminPass a;
+            a.ms = r.ms;
+            a.allocations = r.allocations;
+            a.quarantined = r.quarantined;
+            a.decisions = result_.decisions;
+            a.conflicts = result_.new_conflicts;
+            done(std::move(a));
+        });
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<liveness::AllocationRef> refs;
+    refs.reserve(state_.allocations().size());
+    for (auto& [key, a] : state_.allocations())
+        refs.push_back({key.str(), a.netns, a.netns_inode, key.ifname, a.addresses, learned_ifindex(key.str())});
+    std::vector<IpAddress> quarantined;
+    for (auto& [name, p] : state_.pools())
+        for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);
+    auto pass = manager_.observe(refs, quarantined);
+    PassProbes probes(pass);
+    core::GcPolicy policy = policy_;  // its conflict memory is the real passes'
+    core::PassResult result;
+    policy.pass(state_, probes, pass.now_ns, result);
+    AdminPass a;
+    a.dry_run = true;
+    a.allocations = refs.size();
+    a.quarantined = quarantined.size();
+    a.decisions = std::move(result.decisions);
+    a.conflicts = std::move(result.new_conflicts);
+    a.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    done(std::move(a));
 }
 
 }  // namespace warren::service

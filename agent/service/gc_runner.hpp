@@ -13,6 +13,8 @@
 // Lifetime: stop() before destroying it while the io_context still runs.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,6 +36,32 @@ struct GcRunnerSettings {
 struct GcPassReport {
     size_t allocations = 0, quarantined = 0, decisions = 0, new_conflicts = 0, ended = 0;
     double ms = 0;
+    bool durable = true;  // false when its decisions could not be journaled
+};
+
+// What the admin socket and the metrics read about the passes so far (real passes only).
+struct GcCounters {
+    uint64_t passes = 0;
+    int64_t last_pass_ns = 0;  // wall clock when the last pass read the signals; 0 = none yet
+    double last_pass_ms = 0;
+    std::map<std::string, uint64_t> released;   // by release reason name ("stale", "gc")
+    std::map<std::string, uint64_t> decisions;  // by decision_reason()
+    uint64_t conflicts = 0;                     // new conflicts reported
+};
+
+// A decision's kind ("candidate", "cleared", "zombie", "release", "quarantine-held",
+// "quarantine-ended") and reason (a GcReason or ReleaseReason name; "cooldown" when a quarantine
+// ended, "traffic" when one is held).
+std::string_view decision_kind(const core::Event& e);
+std::string_view decision_reason(const core::Event& e);
+
+// One pass on demand (warrenctl gc): what it decided and saw.
+struct AdminPass {
+    bool dry_run = false;
+    double ms = 0;
+    size_t allocations = 0, quarantined = 0;
+    std::vector<core::Decision> decisions;
+    std::vector<core::Conflict> conflicts;  // new in this pass
 };
 
 class GcRunner {
@@ -54,7 +82,31 @@ class GcRunner {
 
     size_t passes() const { return passes_; }
 
+    // One pass now for the admin socket. A dry run reads the signals and decides on a copy of
+    // the policy (its conflict memory stays as it was) without recording anything or arming
+    // timers; the manager's own memory (host links learned, the strangers' counts since its
+    // last read, addresses rewatched) does move on, as with any read of the signals. A real pass
+    // answers once its decisions are durable. Code::try_again while a pass is in flight.
+    void run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>)> done);
+
+    const GcCounters& counters() const { return counters_; }
+    const GcRunnerSettings& settings() const { return settings_; }
+    // The last real pass's gauges (candidates, zombies, conflicts seen).
+    const core::PassStats& last_stats() const { return result_.stats; }
+    // The last real pass's wire (not available before the first pass or with eBPF off) and
+    // signals of one allocation (nullopt before the first pass).
+    const PassWire& last_wire() const { return wire_; }
+    std::optional<core::Observation> last_observation(const core::Allocation& a) const;
+    // The host ifindex learned for an attachment (AttachmentKey::str()), 0 when none.
+    int learned_ifindex(const std::string& key) const;
+    // Hears the new conflicts of every real pass, with the pass's time.
+    using OnConflicts = std::function<void(const std::vector<core::Conflict>&, int64_t now_ns)>;
+    void set_on_conflicts(OnConflicts f) { on_conflicts_ = std::move(f); }
+
   private:
+    // Reads the signals for every allocation and quarantined address.
+    liveness::ObservePass observe(std::vector<liveness::AllocationRef>& refs, size_t& quarantined);
+    void count(const core::PassResult& r, int64_t now_ns, double ms);
     void arm_pass();
     void arm_sweep();
     // Submits `change`; unwatches the addresses it ends once durable.
@@ -73,6 +125,9 @@ class GcRunner {
     bool busy_ = false;
     bool stopped_ = false;
     size_t passes_ = 0;
+    GcCounters counters_;
+    std::optional<PassProbes> last_probes_;
+    OnConflicts on_conflicts_;
     std::unordered_map<std::string, int> learned_;  // AttachmentKey::str() -> host ifindex
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };

@@ -207,7 +207,8 @@ void IpamService::submit(core::Change change, Done done) {
         }
         const uint64_t last = next_seq_ - 1;
         bytes_since_snapshot_ += bytes.size();
-        inflight_.push_back({last, std::move(change.undo)});
+        inflight_.push_back({last, std::move(change.undo),
+                             on_durable_ ? std::move(change.events) : std::vector<core::Event>{}});
         sink_.submit(std::move(bytes), epoch_,
                      [this, epoch = epoch_, last](Status st) { deliver({epoch, last, std::move(st), false}); });
         maybe_snapshot();
@@ -228,7 +229,10 @@ void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
         return;
     }
     if (last_seq > durable_seq_) durable_seq_ = last_seq;
-    while (!inflight_.empty() && inflight_.front().last_seq <= durable_seq_) inflight_.pop_front();
+    while (!inflight_.empty() && inflight_.front().last_seq <= durable_seq_) {
+        if (on_durable_ && !inflight_.front().events.empty()) on_durable_(inflight_.front().events);
+        inflight_.pop_front();
+    }
     while (!waiters_.empty() && waiters_.front().seq <= durable_seq_) {
         auto w = std::move(waiters_.front());
         waiters_.pop_front();
@@ -280,6 +284,7 @@ void IpamService::on_snapshot_written(uint64_t epoch, uint64_t seq, Status st) {
         return;
     }
     ++stats_.snapshots;
+    stats_.last_snapshot_ns = clock_.now_ns();
     bytes_since_snapshot_ = 0;
     on_committed(epoch, seq, {});
 }

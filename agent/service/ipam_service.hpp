@@ -69,6 +69,11 @@ public:
     using OnAllocated = std::function<void(const core::Allocation&)>;
     void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
 
+    // Called on the I/O thread with the events of each change once it is durable, in journal
+    // order (changes rolled back never reach it). Must not submit or block.
+    using OnDurable = std::function<void(const std::vector<core::Event>&)>;
+    void set_on_durable(OnDurable f) { on_durable_ = std::move(f); }
+
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
 
@@ -77,6 +82,7 @@ public:
 
     struct Stats {
         uint64_t snapshots = 0;  // written and durable
+        int64_t last_snapshot_ns = 0;  // wall clock when the last one became durable; 0 = none yet
     };
     const Stats& stats() const { return stats_; }
 
@@ -84,6 +90,7 @@ private:
     struct Inflight {
         uint64_t last_seq;
         std::vector<core::Undo> undo;
+        std::vector<core::Event> events;  // kept only for on_durable_
     };
     struct Waiter {
         uint64_t seq;
@@ -116,6 +123,7 @@ private:
     Options opts_;
     InodeOf inode_of_;
     OnAllocated on_allocated_;
+    OnDurable on_durable_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;

@@ -111,7 +111,7 @@ std::vector<Event> samples() {
         Quarantined{text(kMaxNameBytes), v6(9), kMaxEventTimeNs, at_limit},
         Quarantined{"default", v4(9), 1, beyond},
     };
-    for (uint8_t r = 1; r <= 5; ++r) {
+    for (uint8_t r = 1; r <= 6; ++r) {
         out.push_back(Released{small, 99, static_cast<ReleaseReason>(r)});
         out.push_back(Released{beyond, 0, static_cast<ReleaseReason>(r)});
     }
@@ -212,6 +212,14 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     auto bad_enum = encode_event(Released{{"n", "c", "i"}, 1, ReleaseReason::del});
     bad_enum.back() = 9;
     EXPECT_FALSE(decode_event(bad_enum));
+    for (char bad : {'\0', '\x07'}) {  // one past admin_forced, the last reason
+        auto bytes = encode_event(Released{{"n", "c", "i"}, 1, ReleaseReason::admin_forced});
+        bytes.back() = bad;
+        EXPECT_FALSE(decode_event(bytes)) << "release reason " << int(uint8_t(bad));
+    }
+    EXPECT_EQ(std::get<Released>(*decode_event(encode_event(Released{{"n", "c", "i"}, 1, ReleaseReason::admin_forced})))
+                  .reason,
+              ReleaseReason::admin_forced);
     for (Event e : {Event{CandidateMarked{{"n", "c", "i"}, 1, GcReason::netns_gone}},
                     Event{CandidateCleared{{"n", "c", "i"}, GcReason::listed}},
                     Event{ZombieMarked{{"n", "c", "i"}, 1, GcReason::traffic}}})
