@@ -19,14 +19,6 @@ std::string pod(const json& e) {
     return ns.empty() ? name : ns + "/" + name;
 }
 
-// Container IDs are usually 64 hex digits; the first 12 tell them apart (and `show` takes a
-// unique prefix).
-std::string short_id(const json& e) {
-    std::string id = e.value("containerId", std::string());
-    if (id.empty()) return "-";
-    return id.size() > 12 ? id.substr(0, 12) : id;
-}
-
 std::string state(const json& e) {
     std::string s = cell(e, "state");
     std::string reason = e.value("reason", std::string());
@@ -105,8 +97,8 @@ std::string render_list(const json& r, int64_t now_ns) {
     Table t(
         {"IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"});
     for (auto& e : entries)
-        t.add({cell(e, "ip"), cell(e, "pool"), pod(e), short_id(e), cell(e, "ifname"),
-               cell(e, "netns"), format_age(as_int(e, "allocatedNs"), now_ns),
+        t.add({cell(e, "ip"), cell(e, "pool"), pod(e), short_id(e, "containerId"),
+               cell(e, "ifname"), cell(e, "netns"), format_age(as_int(e, "allocatedNs"), now_ns),
                format_age(as_int(e, "lastSeenNs"), now_ns), state(e)});
     return t.str();
 }

@@ -20,7 +20,7 @@ std::string render_events(const json& r, int64_t, bool header) {
     Table t({"SEQ", "TIME", "KIND", "IP", "POOL", "CONTAINER", "IFNAME", "REASON", "DETAIL"});
     for (auto& e : r.value("events", json::array()))
         t.add({cell(e, "seq"), format_time(as_int(e, "timeNs")), cell(e, "kind"), cell(e, "ip"),
-               cell(e, "pool"), cell(e, "containerId"), cell(e, "ifname"), cell(e, "reason"),
+               cell(e, "pool"), short_id(e, "containerId"), cell(e, "ifname"), cell(e, "reason"),
                cell(e, "detail")});
     if (t.empty()) return header ? "no events\n" : "";
     std::string out = t.str();

@@ -124,6 +124,11 @@ std::string cell(const json& object, std::string_view key) {
     return it == object.end() ? "-" : cell(*it);
 }
 
+std::string short_id(const json& object, std::string_view key) {
+    std::string id = cell(object, key);
+    return id.size() > 12 ? id.substr(0, 12) : id;
+}
+
 int64_t as_int(const json& object, std::string_view key) {
     if (!object.is_object()) return 0;
     auto it = object.find(key);

@@ -44,6 +44,9 @@ std::string format_percent(double fraction);
 // (j[key] absent) as "-", empty strings as "-".
 std::string cell(const json& j);
 std::string cell(const json& object, std::string_view key);
+// A container ID cut to 12 characters, as the tables show it (64 hex digits are usually
+// unique in the first 12; `show` takes a unique prefix); "-" when empty or missing.
+std::string short_id(const json& object, std::string_view key);
 // A number (or a numeric string, as pool sizes above 2^53 are sent) as int64; 0 when neither.
 int64_t as_int(const json& object, std::string_view key);
 

@@ -317,6 +317,7 @@ TEST(CtlRender, Gc) {
               "GC pass over 0 allocations and 0 quarantined addresses, 1.0 ms\nno decisions\n");
 }
 
+// Container IDs are cut to 12 characters, as in list.
 TEST(CtlRender, EventsWithAndWithoutHeader) {
     json r = {{"events",
                {{{"seq", 41},
@@ -324,16 +325,17 @@ TEST(CtlRender, EventsWithAndWithoutHeader) {
                  {"kind", "allocated"},
                  {"ip", "10.1.0.5"},
                  {"pool", "default"},
-                 {"containerId", "c1"},
+                 {"containerId", "0123456789abcdef0123"},
                  {"ifname", "eth0"}},
                 {{"seq", 42}, {"timeNs", kNow}, {"kind", "conflict"}, {"detail", "held by eth3"}}}},
               {"next", 42}};
     const std::string header =
-        "SEQ  TIME                     KIND       IP        POOL     CONTAINER  IFNAME  REASON  "
+        "SEQ  TIME                     KIND       IP        POOL     CONTAINER     IFNAME  REASON  "
         "DETAIL\n";
     const std::string rows =
-        "41   2026-11-30 20:00:00 UTC  allocated  10.1.0.5  default  c1         eth0    -       -\n"
-        "42   2026-11-30 20:00:00 UTC  conflict   -         -        -          -       -       "
+        "41   2026-11-30 20:00:00 UTC  allocated  10.1.0.5  default  0123456789ab  eth0    -       "
+        "-\n"
+        "42   2026-11-30 20:00:00 UTC  conflict   -         -        -             -       -       "
         "held by eth3\n";
     EXPECT_EQ(render_events(r, kNow, true), header + rows);
     EXPECT_EQ(render_events(r, kNow, false), rows);
