@@ -17,7 +17,7 @@ Prepare prepare_release(const Invocation& inv) {
 
 std::string render_release(const json& r, int64_t now_ns) {
     std::string ips;
-    for (auto& ip : r.value("released", json::array())) ips += (ips.empty() ? "" : ", ") + cell(ip);
+    for (auto& ip : list(r, "released")) ips += (ips.empty() ? "" : ", ") + cell(ip);
     std::string out = "released " + (ips.empty() ? std::string("-") : ips) + " (container " +
                       cell(r, "containerId") + ", ifname " + cell(r, "ifname") + ", network " +
                       cell(r, "network") + ")";
@@ -42,7 +42,7 @@ std::string render_gc(const json& r, int64_t) {
                       cell(r, "allocations") + " allocations and " + cell(r, "quarantined") +
                       " quarantined addresses, " + format_ms(r.value("ms", 0.0)) +
                       (dry ? " (nothing recorded)" : "") + "\n";
-    const json decisions = r.value("decisions", json::array());
+    const json& decisions = list(r, "decisions");
     if (decisions.empty()) {
         out += "no decisions\n";
     } else {
@@ -52,7 +52,7 @@ std::string render_gc(const json& r, int64_t) {
                    cell(d, "why")});
         out += "\n" + t.str();
     }
-    const json conflicts = r.value("conflicts", json::array());
+    const json& conflicts = list(r, "conflicts");
     if (!conflicts.empty()) {
         Table t({"CONFLICT", "IP", "HOLDER"});
         for (auto& c : conflicts) t.add({cell(c, "kind"), cell(c, "ip"), cell(c, "holder")});

@@ -52,7 +52,7 @@ std::string match_block(const json& m, int64_t now_ns) {
         pod_line += " (uid " + uid + ")";
     std::string netns = cell(m, "netns");
     if (as_int(m, "netnsInode") != 0) netns += " (inode " + cell(m, "netnsInode") + ")";
-    out += fields({{"addresses", join(m.value("addresses", json::array()))},
+    out += fields({{"addresses", join(list(m, "addresses"))},
                    {"container", cell(m, "containerId")},
                    {"ifname", cell(m, "ifname")},
                    {"network", cell(m, "network")},
@@ -63,8 +63,8 @@ std::string match_block(const json& m, int64_t now_ns) {
                    {"allocated", since(as_int(m, "allocatedNs"), now_ns)},
                    {"last seen", format_age(as_int(m, "lastSeenNs"), now_ns)},
                    {"state since", since(as_int(m, "sinceNs"), now_ns)},
-                   {"signals", signals(m.value("signals", json::object()))}});
-    const json history = m.value("history", json::array());
+                   {"signals", signals(object_at(m, "signals"))}});
+    const json& history = list(m, "history");
     if (history.empty()) return out + "  history: none\n";
     json events = {{"events", history}};
     std::string table = render_events_table(events, now_ns);
@@ -92,7 +92,7 @@ Prepare prepare_list(const Invocation& inv) {
 }
 
 std::string render_list(const json& r, int64_t now_ns) {
-    const json entries = r.value("entries", json::array());
+    const json& entries = list(r, "entries");
     if (entries.empty()) return "no allocations\n";
     Table t(
         {"IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"});
@@ -108,7 +108,7 @@ Prepare prepare_show(const Invocation& inv) {
 }
 
 std::string render_show(const json& r, int64_t now_ns) {
-    const json matches = r.value("matches", json::array());
+    const json& matches = list(r, "matches");
     std::string out;
     for (auto& m : matches) out += (out.empty() ? "" : "\n") + match_block(m, now_ns);
     return out.empty() ? "no match\n" : out;

@@ -18,7 +18,7 @@ Prepare prepare_events(const Invocation& inv) {
 
 std::string render_events(const json& r, int64_t, bool header) {
     Table t({"SEQ", "TIME", "KIND", "IP", "POOL", "CONTAINER", "IFNAME", "REASON", "DETAIL"});
-    for (auto& e : r.value("events", json::array()))
+    for (auto& e : list(r, "events"))
         t.add({cell(e, "seq"), format_time(as_int(e, "timeNs")), cell(e, "kind"), cell(e, "ip"),
                cell(e, "pool"), short_id(e, "containerId"), cell(e, "ifname"), cell(e, "reason"),
                cell(e, "detail")});

@@ -29,8 +29,8 @@ Prepare prepare_import(const Invocation& inv) {
 }
 
 std::string render_import(const json& r, int64_t) {
-    const json imported = r.value("imported", json::array());
-    const json refused = r.value("refused", json::array());
+    const json& imported = list(r, "imported");
+    const json& refused = list(r, "refused");
     const std::string verb = r.value("dryRun", false) ? "would import " : "imported ";
     std::string out;
     if (imported.empty()) {

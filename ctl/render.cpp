@@ -124,6 +124,20 @@ std::string cell(const json& object, std::string_view key) {
     return it == object.end() ? "-" : cell(*it);
 }
 
+const json& list(const json& object, std::string_view key) {
+    static const json empty = json::array();
+    if (!object.is_object()) return empty;
+    auto it = object.find(key);
+    return it != object.end() && it->is_array() ? *it : empty;
+}
+
+const json& object_at(const json& object, std::string_view key) {
+    static const json empty = json::object();
+    if (!object.is_object()) return empty;
+    auto it = object.find(key);
+    return it != object.end() && it->is_object() ? *it : empty;
+}
+
 std::string short_id(const json& object, std::string_view key) {
     std::string id = cell(object, key);
     return id.size() > 12 ? id.substr(0, 12) : id;

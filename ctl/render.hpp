@@ -44,6 +44,10 @@ std::string format_percent(double fraction);
 // (j[key] absent) as "-", empty strings as "-".
 std::string cell(const json& j);
 std::string cell(const json& object, std::string_view key);
+// `object`'s list or object member by reference (results can be large: no copies); an empty
+// list or object when the member is missing or of another type.
+const json& list(const json& object, std::string_view key);
+const json& object_at(const json& object, std::string_view key);
 // A container ID cut to 12 characters, as the tables show it (64 hex digits are usually
 // unique in the first 12; `show` takes a unique prefix); "-" when empty or missing.
 std::string short_id(const json& object, std::string_view key);

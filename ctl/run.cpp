@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "render.hpp"
 
 namespace warren::ctl {
 
@@ -49,7 +50,7 @@ Answer exchange(const Invocation& inv, const json& request, const Io& io) {
 json complete(json result, const Prepared& p) {
     if (!p.local_refused.empty()) {
         json refused = p.local_refused;
-        for (auto& r : result.value("refused", json::array())) refused.push_back(r);
+        for (auto& r : list(result, "refused")) refused.push_back(r);
         result["refused"] = std::move(refused);
     }
     const json& args = p.request["args"];
@@ -72,7 +73,7 @@ int follow_events(const Invocation& inv, json request, const Io& io) {
         auto answer = exchange(inv, request, io);
         if (!answer) return answer.error();
         const json& result = (*answer)["result"];
-        const json events = result.value("events", json::array());
+        const json& events = list(result, "events");
         if (inv.global.json) {
             for (auto& e : events) io.out << e.dump() << "\n";
         } else if (!events.empty()) {
@@ -144,7 +145,7 @@ int run(std::span<const std::string_view> args, const Io& io) {
     auto answer = exchange(*inv, prepared->request, io);
     if (!answer) return answer.error();
     try {
-        json result = complete((*answer)["result"], *prepared);
+        json result = complete(std::move((*answer)["result"]), *prepared);
         if (inv->global.json)
             io.out << result.dump(2) << "\n";
         else

@@ -58,8 +58,7 @@ std::string counts(const json& m) {
 std::string pool_block(const json& p) {
     std::string head =
         "pool " + cell(p, "name") + " (" + cell(p, "source") + ", " + cell(p, "family");
-    if (std::string ranges = join(p.value("ranges", json::array()), "; "); !ranges.empty())
-        head += ": " + ranges;
+    if (std::string ranges = join(list(p, "ranges"), "; "); !ranges.empty()) head += ": " + ranges;
     head += ")\n";
     return head + fields({{"size", cell(p, "size")},
                           {"in use", cell(p, "inUse")},
@@ -67,7 +66,7 @@ std::string pool_block(const json& p) {
                           {"free", cell(p, "free")},
                           {"utilization", format_percent(p.value("utilization", 0.0))},
                           {"alert", cell(p, "alert")},
-                          {"forecast", forecast(p.value("forecast", json::object()))}});
+                          {"forecast", forecast(object_at(p, "forecast"))}});
 }
 
 std::string ebpf_line(const json& e) {
@@ -78,7 +77,7 @@ std::string ebpf_line(const json& e) {
         std::string why = e.value("why", std::string());
         return "off" + suffix + (why.empty() ? "" : ": " + why);
     }
-    const json attached = e.value("attached", json::array());
+    const json& attached = list(e, "attached");
     std::string names;
     size_t shown = 0;
     for (auto& a : attached) {
@@ -103,18 +102,18 @@ std::string render_status(const json& r, int64_t now_ns) {
     std::string out = "warrend " + cell(r, "version") + ", up " +
                       format_duration(as_int(r, "uptimeSeconds")) + " (since " +
                       format_time(as_int(r, "startedNs")) + ")\n";
-    const json pools = r.value("pools", json::array());
+    const json& pools = list(r, "pools");
     if (pools.empty()) out += "\nno pools defined\n";
     for (auto& p : pools) out += "\n" + pool_block(p);
 
-    const json live = r.value("liveness", json::object());
+    const json& live = object_at(r, "liveness");
     std::vector<std::pair<std::string, std::string>> liveness = {
-        {"eBPF", ebpf_line(live.value("ebpf", json()))}};
-    const json signals = live.value("signals", json::object());
+        {"eBPF", ebpf_line(object_at(live, "ebpf"))}};
+    const json& signals = object_at(live, "signals");
     for (auto& [name, s] : signals.items()) liveness.emplace_back(name, on_off(s));
     out += "\nliveness\n" + fields(liveness);
 
-    const json j = r.value("journal", json::object());
+    const json& j = object_at(r, "journal");
     out +=
         "\njournal\n" + fields({{"records", cell(j, "records")},
                                 {"bytes", format_bytes(static_cast<uint64_t>(as_int(j, "bytes")))},
@@ -123,7 +122,7 @@ std::string render_status(const json& r, int64_t now_ns) {
                                 {"last sync", format_ms(j.value("lastSyncMs", 0.0))},
                                 {"slowest sync", format_ms(j.value("maxSyncMs", 0.0))}});
 
-    const json gc = r.value("gc", json::object());
+    const json& gc = object_at(r, "gc");
     std::string last = format_age(as_int(gc, "lastPassNs"), now_ns);
     if (as_int(gc, "lastPassNs") != 0)
         last += " (took " + format_ms(gc.value("lastPassMs", 0.0)) + ")";
@@ -135,8 +134,8 @@ std::string render_status(const json& r, int64_t now_ns) {
                               {"candidates", cell(gc, "candidates")},
                               {"zombies", cell(gc, "zombies")},
                               {"conflicts", cell(gc, "conflicts")},
-                              {"released", counts(gc.value("released", json::object()))},
-                              {"decisions", counts(gc.value("decisions", json::object()))}});
+                              {"released", counts(object_at(gc, "released"))},
+                              {"decisions", counts(object_at(gc, "decisions"))}});
     return out;
 }
 
