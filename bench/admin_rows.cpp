@@ -14,6 +14,7 @@
 #include "harness.hpp"
 #include "load.hpp"
 #include "stats.hpp"
+#include "warren/admin_protocol.hpp"
 
 namespace warren::bench {
 
@@ -209,6 +210,23 @@ int run_list_time(const AdminRowOptions& o, bool strict) {
                 o.allocations, max_ms, ms_text(sum.p50_ms).c_str(), pass ? "PASS" : "**MISS**");
         }
     }
+    // The same exchange in-process: the agent's answer, its transfer and the JSON parse, without
+    // warrenctl's exec and rendering.
+    std::vector<uint64_t> t;
+    const nlohmann::json request = {{"command", "list"}, {"args", nlohmann::json::object()}};
+    for (int i = 0; i < 12; ++i) {
+        check_stop();
+        const uint64_t t0 = now_ns();
+        auto r = admin::call(s.admin, request, 30000);
+        if (!r || !r->value("ok", false))
+            throw std::runtime_error("admin list failed: " +
+                                     (r ? r->dump() : r.error().describe()));
+        if (i >= 2) t.push_back(now_ns() - t0);
+    }
+    std::printf(
+        "|   of which the `list` exchange alone (agent's answer, transfer, JSON parse; in-process, "
+        "median of 10) | — | %s | — | — | — |\n",
+        ms_text(summarize_ns(std::move(t)).p50_ms).c_str());
     if (s.agent->stop() != 0)
         std::printf("warning: warrend did not exit 0:\n%s", s.agent->log_tail(6).c_str());
     return strict && !all ? 3 : 0;
