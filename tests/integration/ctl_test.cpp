@@ -1,6 +1,8 @@
 // warrenctl against the real warrend with pods added through Debian's bridge plugin: the tables
 // and --json name the pods' IPs, containers and pod names; exit codes 1, 2 and 3; a non-root
 // caller refused; 64 concurrent warrenctl runs while ADDs continue.
+#include <signal.h>
+
 #include <atomic>
 #include <set>
 #include <thread>
@@ -236,6 +238,46 @@ TEST_F(CtlTest, SixtyFourConcurrentCallersWhileAddsContinue) {
     }
     EXPECT_EQ(ips.size(), size_t{kPods});
     EXPECT_EQ(warrenctl_json(agent(), {"list"})["entries"].size(), size_t{kPods});
+}
+
+// events --follow prints what happens after it started, and SIGINT ends it with exit 0.
+TEST_F(CtlTest, EventsFollowShowsNewAllocationsAndExitsZeroOnSigint) {
+    WARREN_REQUIRE_ROOT();
+    start_agent();
+    const std::string log = tmp("follow.log");
+    std::string why;
+    Child follow = Child::spawn(
+        {warrenctl_path(), "events", "--follow", "--admin-socket", admin_socket(agent())}, {}, log,
+        why);
+    ASSERT_TRUE(follow.valid()) << why;
+    // The pool's definition is the first event: the follower has polled once it shows.
+    for (int i = 0; i < 1000 && read_file(log).find("pool-defined") == std::string::npos; ++i)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_NE(read_file(log).find("pool-defined"), std::string::npos) << read_file(log);
+
+    Pod pod = add_pod("ctr-follow", "web-follow");
+    ASSERT_FALSE(HasFailure());
+    // The row of the allocation: its kind, then its address as a whole column.
+    auto allocated_row = [&](const std::string& text) {
+        for (size_t pos = 0; pos < text.size();) {
+            size_t nl = text.find('\n', pos);
+            std::string line = text.substr(pos, nl - pos);
+            if (line.find(" allocated ") != std::string::npos &&
+                line.find(" " + pod.ip + " ") != std::string::npos)
+                return line;
+            pos = nl == std::string::npos ? text.size() : nl + 1;
+        }
+        return std::string();
+    };
+    for (int i = 0; i < 1000 && allocated_row(read_file(log)).empty(); ++i)
+        std::this_thread::sleep_for(10ms);
+    const std::string out = read_file(log);
+    EXPECT_NE(allocated_row(out).find(" ctr-follow "), std::string::npos) << out;
+    EXPECT_TRUE(follow.alive()) << out;
+
+    follow.signal(SIGINT);
+    ASSERT_TRUE(follow.wait(10s)) << "warrenctl events --follow ignored SIGINT";
+    EXPECT_EQ(follow.exit_code(), 0) << read_file(log);
 }
 
 }  // namespace
