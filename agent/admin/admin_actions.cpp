@@ -133,8 +133,4 @@ void AdminService::gc(const json& args, Done done) {
     });
 }
 
-void AdminService::import_host_local(const json&, Done done) {
-    done(fail(Code::unavailable, "import-host-local is not implemented yet"));
-}
-
 }  // namespace warren::admin

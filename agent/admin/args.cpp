@@ -36,7 +36,8 @@ Result<std::string> Args::required_string(const char* name) const {
 Result<std::optional<uint64_t>> Args::count(const char* name, uint64_t min, uint64_t max) const {
     auto* v = find(name);
     if (!v) return std::optional<uint64_t>{};
-    if (!v->is_number_unsigned() || v->get<uint64_t>() < min || v->get<uint64_t>() > max)
+    const bool negative = v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0;
+    if (!v->is_number_integer() || negative || v->get<uint64_t>() < min || v->get<uint64_t>() > max)
         return bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", not " +
                              v->dump());
     return std::optional<uint64_t>{v->get<uint64_t>()};

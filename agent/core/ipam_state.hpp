@@ -119,6 +119,17 @@ public:
 
     // Idempotent per key: a key that holds addresses gets the same ones back and no change.
     Result<const Allocation*> add(AddRequest req, int64_t now_ns, Change& change);
+    // Adopts `addresses`, which another IPAM handed out (import-host-local), for `key` in pool
+    // `pool`: journaled as an Allocated at `now_ns` with no netns (the netns signal is unknown for
+    // it, so netns-based GC never marks it). Refused, Code::address_unavailable naming the
+    // address and why, when one is not assignable in the pool, is held (by another key: named),
+    // is cooling down, or shares a range set with another; Code::unknown_container for an unknown
+    // pool; Code::invalid_config when `key` already holds addresses.
+    Result<const Allocation*> adopt(const std::string& pool, const AttachmentKey& key,
+                                    std::vector<IpAddress> addresses, int64_t now_ns, Change& change);
+    // Moves the cursor of the range set holding `address` there (CursorAt): the next allocation
+    // in that set starts after it. Code::address_unavailable when no set of the pool holds it.
+    Status move_cursor(const std::string& pool, const IpAddress& address, Change& change);
     // Releases what `key` holds; unknown keys are not an error.
     void release(const AttachmentKey& key, ReleaseReason reason, int64_t now_ns, Change& change);
     // CNI GC: every allocation of `network` whose (container, ifname) is not in `valid` becomes

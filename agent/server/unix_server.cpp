@@ -39,10 +39,10 @@ struct Words {
 };
 constexpr Words kBadFrameWords{"refusing a malformed request on the {} socket: {}",
                                "refused {} malformed requests on the {} socket in the last {} s; last: {}"};
-constexpr Words kPeerWords{"refusing a {} connection from {}",
-                           "refused {} {} connections from peers not allowed in the last {} s; last: {}"};
-constexpr Words kConnectionCapWords{"refusing a {} connection: {}",
-                                    "refused {} {} connections over maxConnections in the last {} s; last: {}"};
+constexpr Words kPeerWords{"refusing a connection to the {} socket from {}",
+                           "refused {} connections to the {} socket from peers not allowed in the last {} s; last: {}"};
+constexpr Words kConnectionCapWords{"refusing a connection to the {} socket: {}",
+                                    "refused {} connections to the {} socket over maxConnections in the last {} s; last: {}"};
 constexpr Words kBufferCapWords{"refusing a request on the {} socket: {}",
                                 "refused {} requests on the {} socket over maxBufferedBytes in the last {} s; last: {}"};
 
@@ -334,7 +334,7 @@ bool UnixServer::peer_allowed(stream::socket& sock) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-        spdlog::warn("refusing a {} connection: SO_PEERCRED failed: {}", name, std::strerror(errno));
+        spdlog::warn("refusing a connection to the {} socket: SO_PEERCRED failed: {}", name, std::strerror(errno));
         return false;
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return true;

@@ -323,3 +323,48 @@ TEST(Config, LivenessSettingsAreValidatedWithClearMessages) {
     ASSERT_FALSE(o);
     EXPECT_NE(o.error().message.find("'liveness' must be an object"), std::string::npos) << o.error().message;
 }
+
+// Issue 8: the admin socket sits next to the CNI socket unless configured, from the file
+// (admin.socket, admin.group) or the flags, which win.
+TEST(Config, AdminSocketDefaultsNextToTheCniSocketAndComesFromFileAndFlags) {
+    auto defaults = parse({});
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->config.effective_admin_socket(), "/run/warren/admin.sock");
+    EXPECT_EQ(defaults->config.admin_group, "");
+
+    auto moved = parse({"--socket", "/tmp/x/warren.sock"});
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_EQ(moved->config.effective_admin_socket(), "/tmp/x/admin.sock");
+
+    TempFile f(R"({"admin":{"socket":"/srv/a.sock","group":"ops"}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.effective_admin_socket(), "/srv/a.sock");
+    EXPECT_EQ(file->config.admin_group, "ops");
+
+    auto flags = parse({"--admin-socket", "/srv/b.sock", "--config", f.path, "--admin-group", "wheel"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.effective_admin_socket(), "/srv/b.sock");
+    EXPECT_EQ(flags->config.admin_group, "wheel");
+}
+
+TEST(Config, AdminSocketMistakesAreRefusedWithTheKey) {
+    auto same = parse({"--socket", "/run/w/w.sock", "--admin-socket", "/run/w/./w.sock"});
+    ASSERT_FALSE(same);
+    EXPECT_NE(same.error().message.find("admin socket (admin.socket, --admin-socket) is the CNI socket"),
+              std::string::npos)
+        << same.error().message;
+
+    TempFile not_object(R"({"admin":"/srv/a.sock"})");
+    auto a = parse({"--config", not_object.path});
+    ASSERT_FALSE(a);
+    EXPECT_NE(a.error().message.find("'admin' must be an object"), std::string::npos) << a.error().message;
+
+    TempFile wrong_type(R"({"admin":{"group":7}})");
+    auto b = parse({"--config", wrong_type.path});
+    ASSERT_FALSE(b);
+    EXPECT_NE(b.error().message.find("'group' must be a string"), std::string::npos) << b.error().message;
+
+    EXPECT_NE(warren::config::usage().find("--admin-socket PATH"), std::string::npos);
+    EXPECT_NE(warren::config::usage().find("--admin-group GROUP"), std::string::npos);
+}
