@@ -194,6 +194,17 @@ TEST_F(CtlTest, NonRootCallerIsRefused) {
                                  r.err.find("permission denied") != std::string::npos;
     EXPECT_TRUE(says_permission) << r.err;
     EXPECT_NE(r.err.find("run warrenctl as root"), std::string::npos) << r.err;
+
+    // With the socket opened to everyone (a mistake), warrend's peer-credential check refuses
+    // instead; warrenctl says so with the same exit code.
+    ASSERT_EQ(::chmod(admin_socket(agent()).c_str(), 0666), 0);
+    auto past_mode = warrenctl(agent(), {"status"},
+                               {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"});
+    EXPECT_EQ(past_mode.exit_code, 3) << past_mode.describe();
+    EXPECT_EQ(past_mode.out, "");
+    EXPECT_TRUE(past_mode.err.starts_with("warrenctl: warrend at " + admin_socket(agent()) +
+                                          " refused this caller: permission denied"))
+        << past_mode.err;
     auto root = warrenctl(agent(), {"status"});
     EXPECT_EQ(root.exit_code, 0) << root.describe();
 }
