@@ -104,6 +104,18 @@ TEST(AdminCall, TruncatedAnswerIsAConnectionReset) {
               "warrend at " + agent.path() + " closed the connection before answering");
 }
 
+// warrend refuses a caller by its peer credentials before reading the request, answers and
+// closes: a request too large for the socket buffer then fails to send (EPIPE), and the answer
+// waiting in the buffer is still what the caller gets.
+TEST(AdminCall, AnswerSentBeforeTheRequestWasReadIsStillRead) {
+    FakeAdmin agent(error_frame(5, "permission denied: uid 65534 is not allowed"), false);
+    json req = {{"command", "import-host-local"}, {"args", {{"pad", std::string(4u << 20, 'x')}}}};
+    auto r = admin::call(agent.path(), req, 5000);
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ((*r)["code"], 5);
+    EXPECT_EQ((*r)["error"], "permission denied: uid 65534 is not allowed");
+}
+
 TEST(AdminCall, NoSocketIsTryAgainWithEnoent) {
     TempDir tmp;
     auto r = admin::call(tmp / "admin.sock", {{"command", "status"}}, 5000);

@@ -40,8 +40,10 @@ inline std::string error_frame(int code, const std::string& error,
 class FakeAdmin {
   public:
     // Answers every connection with `answer` (a function of the request's JSON).
-    explicit FakeAdmin(std::function<std::string(const json&)> answer)
-        : answer_(std::move(answer)) {
+    // `reads`: false answers at once and closes without reading the request (as warrend does
+    // for a caller its peer-credential check refuses).
+    explicit FakeAdmin(std::function<std::string(const json&)> answer, bool reads = true)
+        : reads_(reads), answer_(std::move(answer)) {
         path_ = dir_ / "admin.sock";
         listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_un addr{};
@@ -52,7 +54,8 @@ class FakeAdmin {
         EXPECT_EQ(::pipe2(stop_, O_CLOEXEC), 0);
         thread_ = std::thread([this] { serve(); });
     }
-    explicit FakeAdmin(std::string canned) : FakeAdmin([canned](const json&) { return canned; }) {}
+    explicit FakeAdmin(std::string canned, bool reads = true)
+        : FakeAdmin([canned](const json&) { return canned; }, reads) {}
     ~FakeAdmin() {
         ::close(stop_[1]);
         thread_.join();
@@ -73,7 +76,7 @@ class FakeAdmin {
             if (p[1].revents) return;
             Fd c{::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC)};
             if (!c) continue;
-            json request = read_request(c.get());
+            json request = reads_ ? read_request(c.get()) : json();
             {
                 std::lock_guard l(mu_);
                 requests_.push_back(request);
@@ -108,6 +111,7 @@ class FakeAdmin {
     std::string path_;
     Fd listener_;
     int stop_[2] = {-1, -1};
+    bool reads_ = true;
     std::function<std::string(const json&)> answer_;
     mutable std::mutex mu_;
     std::vector<json> requests_;
