@@ -10,7 +10,7 @@ namespace {
 
 const std::vector<OptionSpec> kGlobalOptions = {
     {"--admin-socket", "PATH", false, "the agent's admin socket (default /run/warren/admin.sock)"},
-    {"--json", "", false, "print the agent's answer as JSON, for scripts"},
+    {"--json", "", false, "print the agent's answer as JSON, for scripts (events --follow: one event a line)"},
     {"--timeout", "MS", true, "give up on the agent after MS milliseconds (default 30000)"},
     {"--help", "", false, "this help, or a command's (warrenctl COMMAND --help)"},
     {"--version", "", false, "warrenctl's version"},
@@ -73,8 +73,8 @@ const std::vector<CommandSpec>& command_table() {
          1,
          1,
          {},
-         "everything about an allocation: TARGET is an IP, a container ID (or a unique prefix), "
-         "namespace/name or a pod name"},
+         "everything about one allocation and its history; TARGET: an IP, a container ID (or\n"
+         "      a unique prefix), namespace/name or a pod name"},
         {"release",
          "IP",
          1,
