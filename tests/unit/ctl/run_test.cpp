@@ -139,6 +139,13 @@ TEST(CtlRun, NoAgentExitsThreeNamingTheSocketErrnoAndFix) {
                          "PATH\n");
 }
 
+TEST(CtlRun, SocketPathTooLongIsAUsageError) {
+    const std::string path = "/" + std::string(200, 'a');
+    auto r = run_with({"status", "--admin-socket", path});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "warrenctl: socket path too long: " + path + "\n");
+}
+
 TEST(CtlRun, UnreachableMessages) {
     auto msg = [](int err) {
         return unreachable_message(Error{Code::try_again, "x", {}, err}, "/s.sock", 1500);
