@@ -40,7 +40,7 @@ std::string render_import(const json& r, int64_t) {
                (imported.size() == 1 ? " address\n" : " addresses\n");
         Table t({"IP", "CONTAINER", "IFNAME", "POOL"});
         for (auto& e : imported)
-            t.add({cell(e, "ip"), cell(e, "containerId"), cell(e, "ifname"), cell(e, "pool")});
+            t.add({cell(e, "ip"), short_id(e, "containerId"), cell(e, "ifname"), cell(e, "pool")});
         out += t.str();
     }
     if (!refused.empty()) {
