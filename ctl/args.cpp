@@ -10,7 +10,8 @@ namespace {
 
 const std::vector<OptionSpec> kGlobalOptions = {
     {"--admin-socket", "PATH", false, "the agent's admin socket (default /run/warren/admin.sock)"},
-    {"--json", "", false, "print the agent's answer as JSON, for scripts (events --follow: one event a line)"},
+    {"--json", "", false,
+     "print the agent's answer as JSON, for scripts (events --follow: one event a line)"},
     {"--timeout", "MS", true, "give up on the agent after MS milliseconds (default 30000)"},
     {"--help", "", false, "this help, or a command's (warrenctl COMMAND --help)"},
     {"--version", "", false, "warrenctl's version"},
