@@ -27,13 +27,14 @@ int64_t wall_ns() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-
     std::vector<std::string_view> args(argv + 1, argv + argc);
     warren::ctl::Io io{std::cout, std::cerr, warren::admin::call, wall_ns, &g_stop};
+    io.on_follow = [] {
+        struct sigaction sa {};
+        sa.sa_handler = on_signal;
+        ::sigaction(SIGINT, &sa, nullptr);
+        ::sigaction(SIGTERM, &sa, nullptr);
+    };
     int code = warren::ctl::run(args, io);
     std::cout.flush();
     return code;

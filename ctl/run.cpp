@@ -68,6 +68,7 @@ bool sleep_unless_stopped(const Io& io) {
 }
 
 int follow_events(const Invocation& inv, json request, const Io& io) {
+    if (io.on_follow) io.on_follow();
     bool header = true;
     for (;;) {
         auto answer = exchange(inv, request, io);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "warren/error.hpp"
@@ -24,6 +25,9 @@ struct Io {
     // events --follow stops when this turns true (main: SIGINT/SIGTERM), checked between polls.
     const std::atomic<bool>* stop = nullptr;
     int follow_interval_ms = 500;
+    // Called once before events --follow starts polling (main: catch SIGINT/SIGTERM there,
+    // so they end the follow with exit 0; every other command keeps their default action).
+    std::function<void()> on_follow;
 };
 
 // `args` without argv[0].

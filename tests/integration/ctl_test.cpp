@@ -1,13 +1,17 @@
 // warrenctl against the real warrend with pods added through Debian's bridge plugin: the tables
 // and --json name the pods' IPs, containers and pod names; exit codes 1, 2 and 3; a non-root
 // caller refused; 64 concurrent warrenctl runs while ADDs continue.
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <atomic>
 #include <set>
 #include <thread>
 
 #include "ctl_support.hpp"
+#include "warren/fd.hpp"
 
 namespace warren::it {
 namespace {
@@ -289,6 +293,33 @@ TEST_F(CtlTest, EventsFollowShowsNewAllocationsAndExitsZeroOnSigint) {
     follow.signal(SIGINT);
     ASSERT_TRUE(follow.wait(10s)) << "warrenctl events --follow ignored SIGINT";
     EXPECT_EQ(follow.exit_code(), 0) << read_file(log);
+}
+
+// Ctrl-C ends a command waiting on a hung agent at once (SIGINT keeps its default action
+// outside events --follow), rather than after --timeout.
+TEST_F(CtlTest, SigintEndsACommandWaitingForAHungAgent) {
+    WARREN_REQUIRE_ROOT();
+    // A listener that never accepts: connect succeeds, the answer never comes.
+    const std::string hung = tmp("hung.sock");
+    Fd l{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, hung.data(), hung.size());
+    ASSERT_EQ(::bind(l.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(l.get(), 4), 0);
+    std::string why;
+    Child ctl =
+        Child::spawn({warrenctl_path(), "status", "--admin-socket", hung, "--timeout", "60000"}, {},
+                     tmp("hung.log"), why);
+    ASSERT_TRUE(ctl.valid()) << why;
+    // Its request is in the listener's queue once it is waiting for the answer.
+    for (int i = 0; i < 1000; ++i) {
+        pollfd p{l.get(), POLLIN, 0};
+        if (::poll(&p, 1, 10) > 0) break;
+    }
+    ctl.signal(SIGINT);
+    ASSERT_TRUE(ctl.wait(10s)) << "warrenctl status kept waiting after SIGINT";
+    EXPECT_EQ(ctl.exit_code(), 128 + SIGINT);
 }
 
 }  // namespace

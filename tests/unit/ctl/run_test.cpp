@@ -201,9 +201,11 @@ TEST(CtlRun, EventsFollowPollsWithNextUntilStopped) {
         return json{{"ok", true}, {"result", {{"events", events}, {"next", 10 * n}}}};
     };
     std::ostringstream out, err;
-    Io io{out, err, call, [] { return kNow; }, &stop, 1};
+    int follow_starts = 0;
+    Io io{out, err, call, [] { return kNow; }, &stop, 1, [&] { ++follow_starts; }};
     std::vector<std::string_view> args{"events", "--follow", "--limit", "5"};
     EXPECT_EQ(run(args, io), 0) << err.str();
+    EXPECT_EQ(follow_starts, 1);
     ASSERT_EQ(requests.size(), 3u);
     EXPECT_EQ(requests[0]["args"], (json{{"limit", 5}}));
     EXPECT_EQ(requests[1]["args"], (json{{"limit", 5}, {"since", 10}}));
