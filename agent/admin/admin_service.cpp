@@ -35,26 +35,30 @@ constexpr std::string_view kStates[] = {"active", "stale-candidate", "zombie", "
 }  // namespace
 
 AdminService::AdminService(AdminContext ctx) : ctx_(std::move(ctx)), translator_(ctx_.events) {
-    ctx_.service.set_on_durable([this](const std::vector<core::Event>& evs) { on_durable(evs); });
+    ctx_.service.set_on_durable([this](std::vector<core::Event>& evs) { on_durable(evs); });
     ctx_.gc.set_on_conflicts([this](const std::vector<core::Conflict>& cs, int64_t now) {
         for (auto& c : cs) translator_.conflict(c, now);
     });
 }
 
-void AdminService::on_durable(const std::vector<core::Event>& evs) {
+void AdminService::on_durable(std::vector<core::Event>& evs) {
     const int64_t now = ctx_.clock.now_ns();
     const HoldingOf holding = [this](const core::AttachmentKey& k) { return holding_in(ctx_.state, k); };
     for (auto& e : evs) {
         bool imported = false;
         if (auto* a = std::get_if<core::Allocated>(&e)) imported = importing_.erase(a->key) > 0;
-        translator_.add(e, now, holding, imported);
+        translator_.add(std::move(e), now, holding, imported);
     }
 }
 
 void AdminService::handle(const json& request, Reply reply) {
-    auto answer = [reply = std::move(reply)](Result<json> r) {
-        if (r) return reply(json{{"ok", true}, {"result", std::move(*r)}});
-        reply(server::admin_error(r.error()));
+    auto answer_text = [reply](Result<std::string> r) {
+        if (!r) return reply(server::admin_error(r.error()).dump(-1, ' ', false, json::error_handler_t::replace));
+        reply("{\"ok\":true,\"result\":" + *r + "}");
+    };
+    auto answer = [answer_text](Result<json> r) {
+        if (!r) return answer_text(std::unexpected(r.error()));
+        answer_text(r->dump(-1, ' ', false, json::error_handler_t::replace));
     };
     auto cmd = request.find("command");
     if (cmd == request.end() || !cmd->is_string())
@@ -68,7 +72,7 @@ void AdminService::handle(const json& request, Reply reply) {
         args = &*a;
     }
     if (command == "status") return answer(status());
-    if (command == "list") return answer(list(*args));
+    if (command == "list") return answer_text(list(*args));
     if (command == "show") return answer(show(*args));
     if (command == "events") return answer(events(*args));
     if (command == "metrics") return answer(metrics());
@@ -164,7 +168,7 @@ Result<json> AdminService::status() const {
                 {"gc", std::move(gcj)}};
 }
 
-Result<json> AdminService::list(const json& args) const {
+Result<std::string> AdminService::list(const json& args) const {
     Args a("list", args);
     auto pool = a.string("pool");
     if (!pool) return std::unexpected(pool.error());
@@ -208,17 +212,20 @@ Result<json> AdminService::list(const json& args) const {
     });
     std::unordered_map<std::string, std::string> reasons;
     if (want_quarantine) reasons = release_reasons(ctx_.events);
-    json entries = json::array();
+    std::string out = "{\"entries\":[";
+    out.reserve(out.size() + rows.size() * 320);
     for (auto& r : rows) {
+        if (&r != rows.data()) out += ',';
         if (r.alloc) {
-            entries.push_back(allocation_entry(*r.alloc, wire));
+            append_allocation_entry(out, *r.alloc, wire);
             continue;
         }
         auto it = reasons.find(r.cooling->owner.str());
-        entries.push_back(quarantine_entry(*r.pool, r.addr, *r.cooling, wire,
-                                           it == reasons.end() ? std::string_view("released") : it->second));
+        append_quarantine_entry(out, *r.pool, r.addr, *r.cooling, wire,
+                                it == reasons.end() ? std::string_view("released") : it->second);
     }
-    return json{{"entries", std::move(entries)}};
+    out += "]}";
+    return out;
 }
 
 Result<json> AdminService::events(const json& args) const {

@@ -50,7 +50,7 @@ struct AdminContext {
 
 class AdminService {
   public:
-    using Reply = std::function<void(const nlohmann::json&)>;
+    using Reply = std::function<void(std::string)>;  // the response object as JSON text
 
     explicit AdminService(AdminContext ctx);
     AdminService(const AdminService&) = delete;
@@ -63,7 +63,7 @@ class AdminService {
   private:
     using Done = std::function<void(Result<nlohmann::json>)>;
     Result<nlohmann::json> status() const;
-    Result<nlohmann::json> list(const nlohmann::json& args) const;
+    Result<std::string> list(const nlohmann::json& args) const;  // JSON text: it may be large
     Result<nlohmann::json> show(const nlohmann::json& args) const;
     Result<nlohmann::json> events(const nlohmann::json& args) const;
     Result<nlohmann::json> metrics() const;
@@ -71,7 +71,7 @@ class AdminService {
     void gc(const nlohmann::json& args, Done done);
     void import_host_local(const nlohmann::json& args, Done done);
 
-    void on_durable(const std::vector<core::Event>& events);
+    void on_durable(std::vector<core::Event>& events);  // moves from them
 
     AdminContext ctx_;
     EventTranslator translator_;

@@ -2,6 +2,7 @@
 // The rows of "list" and "show" (admin_protocol.hpp): one per allocation and one per quarantined
 // address, built from the state and the last GC pass's wire, without probing anything.
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -19,10 +20,14 @@ struct EntryState {
 EntryState entry_state(const core::Allocation& a);
 
 // The latest sighting of any of `addrs` on the last pass's wire; 0 when none (or eBPF off).
-int64_t last_seen(const service::PassWire& wire, const std::vector<IpAddress>& addrs);
+int64_t last_seen(const service::PassWire& wire, std::span<const IpAddress> addrs);
 
+// A row as JSON text appended to `out` (list writes 10,000 of them), or as a value (show).
+void append_allocation_entry(std::string& out, const core::Allocation& a, const service::PassWire& wire);
+// `release_reason`: why it was released (a ReleaseReason name); "traffic" while traffic holds it.
+void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr, const core::Cooling& c,
+                             const service::PassWire& wire, std::string_view release_reason);
 nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire);
-// `reason`: why it was released (a ReleaseReason name), "traffic" while traffic holds it.
 nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr, const core::Cooling& c,
                                 const service::PassWire& wire, std::string_view release_reason);
 

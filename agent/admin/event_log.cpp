@@ -1,6 +1,7 @@
 #include "admin/event_log.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "service/gc_runner.hpp"
 
@@ -77,14 +78,20 @@ LoggedEvent keyed(std::string kind, int64_t t, const core::AttachmentKey& k, con
 
 }  // namespace
 
-void EventTranslator::add(const core::Event& ev, int64_t now_ns, const HoldingOf& holding, bool imported) {
+void EventTranslator::add(core::Event&& ev, int64_t now_ns, const HoldingOf& holding, bool imported) {
     using namespace core;
-    if (auto* e = std::get_if<Allocated>(&ev)) {
-        auto le = keyed(imported ? "imported" : "allocated", e->time_ns, e->key, {e->pool, e->addresses});
-        if (!e->pod.name.empty()) {
-            const std::string pod = "pod " + e->pod.namespace_ + "/" + e->pod.name;
-            le.detail = le.detail.empty() ? pod : pod + "; " + le.detail;
-        }
+    if (auto* e = std::get_if<Allocated>(&ev)) {  // every ADD: no more copies than needed
+        LoggedEvent le;
+        le.kind = imported ? "imported" : "allocated";
+        le.time_ns = e->time_ns;
+        le.network = std::move(e->key.network);
+        le.container_id = std::move(e->key.container_id);
+        le.ifname = std::move(e->key.ifname);
+        le.pool = std::move(e->pool);
+        if (!e->addresses.empty()) le.ip = e->addresses.front().str();
+        if (!e->pod.name.empty()) le.detail = "pod " + e->pod.namespace_ + "/" + e->pod.name;
+        if (e->addresses.size() > 1)
+            le.detail += (le.detail.empty() ? "also " : "; also ") + joined(e->addresses, 1);
         return log_.add(std::move(le));
     }
     if (auto* e = std::get_if<Released>(&ev)) {
@@ -174,8 +181,10 @@ void seed_from_records(EventLog& log, const std::vector<journal::Record>& record
         } else if (auto* r = std::get_if<core::Released>(&*ev)) {
             last_time = std::max(last_time, r->time_ns);
         }
-        tr.add(*ev, last_time, holding);
-        if (auto* r = std::get_if<core::Released>(&*ev)) seen.erase(r->key);
+        std::optional<core::AttachmentKey> released;
+        if (auto* r = std::get_if<core::Released>(&*ev)) released = r->key;
+        tr.add(std::move(*ev), last_time, holding);
+        if (released) seen.erase(*released);
     }
 }
 

@@ -65,7 +65,8 @@ Holding holding_in(const core::IpamState& state, const core::AttachmentKey& key)
 class EventTranslator {
   public:
     explicit EventTranslator(EventLog& log) : log_(log) {}
-    void add(const core::Event& e, int64_t now_ns, const HoldingOf& holding, bool imported = false);
+    // Moves the names out of `e` (an allocation's key, pool and pod become the entry's).
+    void add(core::Event&& e, int64_t now_ns, const HoldingOf& holding, bool imported = false);
     void conflict(const core::Conflict& c, int64_t now_ns);
 
   private:

@@ -14,9 +14,7 @@ void AdminFrames::serve(proto::Kind, std::string_view payload, Answer answer) {
     if (req.is_discarded() || !req.is_object())
         return answer.refuse(Error{Code::decode, "an admin request must be a JSON object",
                                    "send {\"command\": \"status\", \"args\": {}}"});
-    handler_(std::move(req), [answer = std::move(answer)](const nlohmann::json& r) {
-        answer.send(r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    });
+    handler_(std::move(req), [answer = std::move(answer)](std::string r) { answer.send(std::move(r)); });
 }
 
 std::string AdminFrames::encode_error(const Error& e) const { return admin_error(e).dump(); }

@@ -12,7 +12,7 @@ namespace warren::server {
 
 class AdminFrames final : public Protocol {
   public:
-    using Reply = std::function<void(const nlohmann::json&)>;
+    using Reply = std::function<void(std::string)>;  // the response object, as JSON text
     using Handler = std::function<void(nlohmann::json request, Reply)>;
 
     explicit AdminFrames(Handler handler) : handler_(std::move(handler)) {}

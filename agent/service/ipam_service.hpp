@@ -70,8 +70,8 @@ public:
     void set_on_allocated(OnAllocated f) { on_allocated_ = std::move(f); }
 
     // Called on the I/O thread with the events of each change once it is durable, in journal
-    // order (changes rolled back never reach it). Must not submit or block.
-    using OnDurable = std::function<void(const std::vector<core::Event>&)>;
+    // order (changes rolled back never reach it); it may move from them. Must not submit or block.
+    using OnDurable = std::function<void(std::vector<core::Event>&)>;
     void set_on_durable(OnDurable f) { on_durable_ = std::move(f); }
 
     // Ends cooldowns that have run out; journaled like any change.

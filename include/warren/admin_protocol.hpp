@@ -23,8 +23,11 @@
 //    "pools": [{"name", "source": "config"|"cni", "ranges": [<host-local ranges text per set>],
 //               "family": "ipv4"|"ipv6"|"dual", "size", "inUse", "quarantined", "free",
 //               "utilization" (0..1, of the fullest set), "alert": "ok"|"warn"|"crit"|"exhausted",
-//               "forecast": {"netPerHour" (allocations per hour, net of releases, recent),
-//                            "exhaustionSeconds" (optional: absent when not filling)}}],
+//               "forecast" (optional: absent while no exhaustion monitor runs; "alert" is then
+//                           only "ok" or "exhausted", from the usage):
+//                          {"netPerHour" (allocations per hour, net of releases, recent),
+//                           "exhaustionSeconds" (optional: absent when not filling)}}],
+//   Pool counts are over all of a pool's range sets (a dual-stack pool counts both families).
 //    "liveness": {"ebpf": {"mode", "on", "why", "attached": [{"ifindex", "name"}]},
 //                 "signals": {"netns"|"holders"|"hostLink"|"wire": {"on", "why"}}},
 //    "journal": {"records", "bytes", "lastSnapshotNs", "syncs", "lastSyncMs", "maxSyncMs"},
@@ -42,8 +45,11 @@
 //
 // "show" {"target": IP | container ID (or unique prefix) | "namespace/name" | pod name} ->
 //   {"matches": [<a list entry> + {"addresses": [...], "hostIfindex", "netnsInode",
-//                 "signals": {...the last GC pass's observation, when any...},
+//                 "signals" (optional: absent before the first GC pass; allocations only):
+//                   {"netns"|"holders"|"hostLink"|"kubernetes": "yes"|"no"|"unknown"},
+//                 "quarantineEndsNs" (quarantined rows only: the earliest end of the cooldown),
 //                 "history": [<event, as in "events">...]}]}
+//   A container ID matches allocations and the quarantined addresses it released.
 //   No match: ok:false, Code::unknown_container.
 //
 // "release" {"ip": IP, "force"?: bool} ->
@@ -58,7 +64,7 @@
 //   {"dryRun", "ms", "allocations", "quarantined",
 //    "decisions": [{"kind": "candidate"|"cleared"|"zombie"|"release"|"quarantine-held"|
 //                            "quarantine-ended", "ip" (first address), "containerId",
-//                   "reason", "why"}],
+//                   "reason", "why"}],            ("ip" is "" when no address is known)
 //    "conflicts": [{"ip", "kind", "holder"}]}
 //   A dry run decides without recording; a real pass is journaled before the answer.
 //
@@ -66,8 +72,8 @@
 //            max 10000)} ->
 //   {"events": [{"seq", "timeNs", "kind" ("allocated"|"released"|"candidate"|"cleared"|"zombie"|
 //                "quarantined"|"quarantine-held"|"quarantine-ended"|"pool-defined"|
-//                "pool-removed"|"conflict"|"imported"), "ip"?, "pool"?, "containerId"?,
-//                "ifname"?, "reason"?, "detail"?}],
+//                "pool-removed"|"conflict"|"imported"), "ip"?, "pool"?, "network"?,
+//                "containerId"?, "ifname"?, "reason"?, "detail"?}],
 //    "next": seq to pass as "since" to follow}
 //   Only durable changes (journaled and synced) and conflicts appear. `warrenctl events
 //   --follow` polls with "since".
@@ -82,7 +88,10 @@
 //    "refused": [{"ip", "file", "reason"}]}   (reason: out of range, held by <key>, cooling
 //                                              down, malformed, duplicate)
 //   warrenctl reads the directory (files named by IP holding "<containerId>\r\n<ifname>",
-//   older ones only the container ID; last_reserved_ip.N) and sends its entries.
+//   older ones only the container ID; last_reserved_ip.N) and sends its entries. An empty
+//   ifname is taken as "eth0". Entries of one (containerId, ifname) become one allocation (one
+//   address per range set), journaled with no netns: netns-based GC never marks it (a CNI GC
+//   that leaves it out does). The pool's cursor moves to each lastReserved address.
 #include <cstddef>
 #include <string>
 

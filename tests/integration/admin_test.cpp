@@ -220,5 +220,27 @@ TEST_F(AdminSocketTest, CallerNotAllowedIsToldWhyAndTheAgentServesOn) {
     EXPECT_EQ(admin_call(path, {{"command", "status"}}).value("ok", false), true) << "root is still served";
 }
 
+// `events` after a restart still shows what happened before it (seeded from the journal).
+TEST_F(AdminSocketTest, EventsSurviveARestart) {
+    WARREN_REQUIRE_ROOT();
+    ASSERT_TRUE(agent().start({.pod_cidrs = {kV4}}));
+    Netns& ns = new_netns();
+    ASSERT_TRUE(ns.ok());
+    auto c = plugin_conf("wrn-adm", warren_ipam(agent().socket()), "1.1.0");
+    auto added = warren_plugin(c, call("ADD", "adm-restart", ns.path()));
+    ASSERT_TRUE(added.ok()) << added.describe();
+    auto deleted = warren_plugin(c, call("DEL", "adm-restart", ns.path()));
+    ASSERT_TRUE(deleted.ok()) << deleted.describe();
+    ASSERT_TRUE(agent().stop());
+    ASSERT_TRUE(agent().restart());
+
+    auto ev = admin_call(admin_socket(agent()), {{"command", "events"}});
+    ASSERT_EQ(ev.value("ok", false), true) << ev.dump();
+    std::vector<std::string> kinds;
+    for (auto& e : ev["result"]["events"])
+        if (e.value("containerId", "") == "adm-restart") kinds.push_back(e["kind"]);
+    EXPECT_EQ(kinds, (std::vector<std::string>{"allocated", "released"})) << ev.dump();
+}
+
 }  // namespace
 }  // namespace warren::it

@@ -21,7 +21,7 @@ class AdminTest : public ManagerTest {
         ASSERT_TRUE(sets);
         ASSERT_TRUE(state.define_pool("default", *sets, core::PoolSource::config));
         liveness::LivenessConfig lc;
-        lc.ebpf = liveness::EbpfMode::off;
+        lc.ebpf = ebpf ? liveness::EbpfMode::on : liveness::EbpfMode::off;
         manager = started({}, lc);
         gc = std::make_unique<service::GcRunner>(io, state, svc, *manager, wall,
                                                  service::GcRunnerSettings{30 * kSec, 60 * kSec, kSec});
@@ -49,7 +49,8 @@ class AdminTest : public ManagerTest {
     // One command, answered (asserted) after the journal writes complete.
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object()) {
         std::optional<nlohmann::json> out;
-        admin->handle({{"command", command}, {"args", std::move(args)}}, [&](const nlohmann::json& r) { out = r; });
+        admin->handle({{"command", command}, {"args", std::move(args)}},
+                      [&](std::string r) { out = nlohmann::json::parse(r); });
         pump();
         EXPECT_TRUE(out.has_value()) << command << " was never answered";
         return out.value_or(nlohmann::json{{"ok", false}, {"error", "no answer"}});
@@ -88,6 +89,7 @@ class AdminTest : public ManagerTest {
         EXPECT_TRUE(answered);
     }
 
+    bool ebpf = false;  // set in a derived constructor: the fake datapath's wire
     core::IpamState state{30 * kSec};
     FakeCommitSink sink;
     FixedClock wall;

@@ -187,7 +187,7 @@ TEST_F(AdminTest, ReleaseIsVetoedByALiveNetnsAndForcedWhenAsked) {
 TEST_F(AdminTest, ReleaseOfADeadAllocationIsAnAdminReleaseOnceDurable) {
     const auto a = add("c1", "/run/netns/gone");
     std::optional<json> answer;
-    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}}, [&](const json& r) { answer = r; });
+    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}}, [&](std::string r) { answer = json::parse(r); });
     EXPECT_FALSE(answer) << "answered before the journal write completed";
     pump();
     ASSERT_TRUE(answer);
@@ -224,6 +224,37 @@ TEST_F(AdminTest, DryRunGcDecidesWithoutRecordingAndARealPassRecords) {
     auto listed = ok("list", {{"state", "stale-candidate"}})["entries"];
     ASSERT_EQ(listed.size(), 1u);
     EXPECT_EQ(listed[0]["reason"], "netns-gone");
+}
+
+class AdminWireTest : public AdminTest {
+  protected:
+    AdminWireTest() { ebpf = true; }
+};
+
+// A dry run decides on a copy of the policy: a conflict it reports is still new to the next real
+// pass, which reports (and logs as an event) it once.
+TEST_F(AdminWireTest, DryRunLeavesTheConflictMemoryAsItWas) {
+    prober->put("/run/netns/a", 77);  // alive: no GC decision, only the conflict
+    const auto a = ip(add("c1", "/run/netns/a").c_str());
+    ASSERT_TRUE(manager->watch(std::span(&a, 1)));
+    dp->maps.see(a, 5, 4'000'000'000);
+    dp->maps.see(a, 6, 4'100'000'000);  // a second link: a conflict
+
+    for (int i = 0; i < 2; ++i) {
+        auto dry = ok("gc", {{"dryRun", true}});
+        ASSERT_EQ(dry["conflicts"].size(), 1u) << dry.dump();
+        EXPECT_EQ(dry["conflicts"][0]["kind"], "two-links");
+        EXPECT_EQ(dry["conflicts"][0]["holder"], "net/c1/eth0");
+    }
+    EXPECT_EQ(gc->counters().conflicts, 0u);
+    auto real = ok("gc");
+    ASSERT_EQ(real["conflicts"].size(), 1u) << "the dry runs used up the conflict: " << real.dump();
+    EXPECT_EQ(events.events().back().kind, "conflict");
+    EXPECT_EQ(events.events().back().ip, a.str());
+    EXPECT_EQ(ok("gc")["conflicts"].size(), 0u) << "a real pass remembers what it reported";
+    EXPECT_EQ(gc->counters().conflicts, 1u);
+    auto row = ok("list")["entries"][0];
+    EXPECT_GT(row["lastSeenNs"].get<int64_t>(), 0) << "last seen comes from the last pass's wire";
 }
 
 TEST_F(AdminTest, EventsAreNumberedAndFollowedWithSince) {
@@ -287,11 +318,11 @@ TEST_F(AdminTest, UnknownCommandsAndMalformedRequestsSayWhat) {
     EXPECT_EQ(unknown["code"], static_cast<int>(Code::invalid_config));
     EXPECT_NE(unknown["error"].get<std::string>().find("unknown command 'frobnicate'"), std::string::npos);
     std::optional<json> no_command;
-    admin->handle(json{{"args", json::object()}}, [&](const json& r) { no_command = r; });
+    admin->handle(json{{"args", json::object()}}, [&](std::string r) { no_command = json::parse(r); });
     ASSERT_TRUE(no_command);
     EXPECT_EQ((*no_command)["code"], static_cast<int>(Code::invalid_config));
     std::optional<json> bad_args;
-    admin->handle(json{{"command", "list"}, {"args", json::array()}}, [&](const json& r) { bad_args = r; });
+    admin->handle(json{{"command", "list"}, {"args", json::array()}}, [&](std::string r) { bad_args = json::parse(r); });
     ASSERT_TRUE(bad_args);
     EXPECT_NE((*bad_args)["error"].get<std::string>().find("\"args\" must be an object"), std::string::npos);
     auto force_type = call("release", {{"ip", "10.1.0.2"}, {"force", "yes"}});

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "admin/event_log.hpp"
+#include "admin/json_text.hpp"
 
 namespace warren::admin {
 namespace {
@@ -45,6 +46,28 @@ TEST(EventLog, SeededFromJournalRecordsWithTheAddressesOfReleases) {
     EXPECT_EQ(log.events()[1].ip, "10.1.0.7") << "the address of a release comes from its allocation";
     EXPECT_EQ(log.events()[1].reason, "del");
     EXPECT_EQ(log.events()[1].time_ns, 200);
+}
+
+}  // namespace
+}  // namespace warren::admin
+
+namespace warren::admin {
+namespace {
+
+// list writes its rows as text; names come from clients, so every byte must stay valid JSON.
+TEST(JsonText, StringsFromClientsAreEscapedAndBadUtf8IsReplaced) {
+    const std::string nasty = std::string("a\"b\\c\n\t\x01") + "\xff" + "z";
+    std::string out;
+    ObjectWriter(out).str("id", nasty).str("plain", "ok").num("n", int64_t{-5}).num("u", uint64_t{1} << 63).close();
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << out;
+    EXPECT_EQ(j["id"], std::string("a\"b\\c\n\t\x01") + "\xef\xbf\xbd" + "z");
+    EXPECT_EQ(j["plain"], "ok");
+    EXPECT_EQ(j["n"], -5);
+    EXPECT_EQ(j["u"], uint64_t{1} << 63);
+    std::string ascii;
+    append_json_string(ascii, std::string("q\"\x1f", 3));
+    EXPECT_EQ(ascii, "\"q\\\"\\u001f\"");
 }
 
 }  // namespace
