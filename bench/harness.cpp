@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -116,6 +118,32 @@ void Agent::wait_ready() {
         ::usleep(10'000);
     }
     throw std::runtime_error("warrend did not answer a ping within 10 s:\n" + log_tail());
+}
+
+double process_cpu_s(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(in, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream ss(line.substr(close + 2));
+    std::string f;
+    unsigned long long ut = 0, st = 0;
+    for (int field = 3; ss >> f; ++field) {  // field numbers as in proc(5)
+        if (field == 14) ut = std::stoull(f);
+        if (field == 15) {
+            st = std::stoull(f);
+            break;
+        }
+    }
+    return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double children_cpu_s() {
+    rusage ru{};
+    ::getrusage(RUSAGE_CHILDREN, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 Env cni_env(const Peer& p, const char* command, const std::string& cid, int pod) {

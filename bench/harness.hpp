@@ -52,6 +52,11 @@ class Agent {
     int exit_code_ = -1;
 };
 
+// user+sys CPU seconds of every thread of `pid` (clock ticks resolution).
+double process_cpu_s(pid_t pid);
+// user+sys CPU seconds of this process's reaped children.
+double children_cpu_s();
+
 struct Peer {
     std::string name;     // column title
     std::string program;  // the IPAM plugin binary

@@ -268,26 +268,6 @@ struct LoadSummary {
     double client_cpu_us_per_req = 0;  // this client's CPU per answered request
 };
 
-// user+sys CPU seconds of every thread of `pid` (clock ticks resolution).
-double process_cpu_s(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(in, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream ss(line.substr(close + 2));
-    std::string f;
-    unsigned long long ut = 0, st = 0;
-    for (int field = 3; ss >> f; ++field) {  // field numbers as in proc(5)
-        if (field == 14) ut = std::stoull(f);
-        if (field == 15) {
-            st = std::stoull(f);
-            break;
-        }
-    }
-    return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 double self_thread_cpu_s() {
     timespec ts{};
     ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

@@ -13,6 +13,8 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+// The printed result, never freed: the process exits right after printing it.
+nlohmann::json* g_retired = nullptr;
 
 void on_signal(int) {
     g_stop.store(true);
@@ -29,6 +31,7 @@ int64_t wall_ns() {
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     warren::ctl::Io io{std::cout, std::cerr, warren::admin::call, wall_ns, &g_stop};
+    io.retire = [](nlohmann::json&& result) { g_retired = new nlohmann::json(std::move(result)); };
     io.on_follow = [] {
         struct sigaction sa {};
         sa.sa_handler = on_signal;

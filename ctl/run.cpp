@@ -151,6 +151,7 @@ int run(std::span<const std::string_view> args, const Io& io) {
             io.out << result.dump(2) << "\n";
         else
             io.out << command->render(result, io.now_ns());
+        if (io.retire) io.retire(std::move(result));
     } catch (const json::exception& e) {
         io.err << "warrenctl: warrend's answer to " << inv->command
                << " is not what this warrenctl understands (are they the same version?): "

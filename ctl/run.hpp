@@ -28,6 +28,9 @@ struct Io {
     // Called once before events --follow starts polling (main: catch SIGINT/SIGTERM there,
     // so they end the follow with exit 0; every other command keeps their default action).
     std::function<void()> on_follow;
+    // Takes the result once it is printed (main: keeps it until the process exits, since
+    // freeing a large answer, 10,000 list entries, costs more than rendering it). Null: freed.
+    std::function<void(nlohmann::json&&)> retire;
 };
 
 // `args` without argv[0].
