@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 
@@ -59,7 +60,7 @@ std::string format_rough_duration(int64_t s) {
 }
 
 std::string format_age(int64_t then_ns, int64_t now_ns) {
-    if (then_ns == 0) return "-";
+    if (then_ns <= 0) return "-";
     return format_duration((now_ns - then_ns) / 1'000'000'000) + " ago";
 }
 
@@ -147,8 +148,16 @@ int64_t as_int(const json& object, std::string_view key) {
     if (!object.is_object()) return 0;
     auto it = object.find(key);
     if (it == object.end()) return 0;
+    if (it->is_number_unsigned()) {
+        const auto v = it->get<uint64_t>();
+        return v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(v) : 0;
+    }
     if (it->is_number_integer()) return it->get<int64_t>();
-    if (it->is_number()) return static_cast<int64_t>(it->get<double>());
+    if (it->is_number()) {
+        // Outside int64's range the cast is undefined; such a value is no count or time.
+        const double d = it->get<double>();
+        return d > -9.2e18 && d < 9.2e18 ? static_cast<int64_t>(d) : 0;
+    }
     if (it->is_string()) {
         const auto& s = it->get_ref<const std::string&>();
         int64_t v = 0;

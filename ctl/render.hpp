@@ -29,7 +29,8 @@ class Table {
 std::string format_duration(int64_t seconds);
 // "~45s", "~12m", "~3h", "~2d": the nearest whole unit, for forecasts.
 std::string format_rough_duration(int64_t seconds);
-// "12s ago" from wall-clock nanoseconds; "-" for 0 (never); "0s ago" for a time ahead of now.
+// "12s ago" from wall-clock nanoseconds; "-" for 0 (never) or a negative time; "0s ago" for a
+// time ahead of now.
 std::string format_age(int64_t then_ns, int64_t now_ns);
 // "2026-11-30 20:41:02 UTC"; "-" for 0.
 std::string format_time(int64_t ns);
@@ -51,7 +52,8 @@ const json& object_at(const json& object, std::string_view key);
 // A container ID cut to 12 characters, as the tables show it (64 hex digits are usually
 // unique in the first 12; `show` takes a unique prefix); "-" when empty or missing.
 std::string short_id(const json& object, std::string_view key);
-// A number (or a numeric string, as pool sizes above 2^53 are sent) as int64; 0 when neither.
+// A number (or a numeric string, as pool sizes above 2^53 are sent) as int64; 0 when neither
+// or out of int64's range.
 int64_t as_int(const json& object, std::string_view key);
 
 // "label         value" lines under an indented block, labels padded to one width.
