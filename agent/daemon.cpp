@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -18,14 +18,14 @@
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
 #include "liveness/manager.hpp"
-#include "service/gc_runner.hpp"
-#include "service/ipam_service.hpp"
-#include "service/queue_drain.hpp"
-#include "service/recovery.hpp"
 #include "server/admin_frames.hpp"
 #include "server/cni_protocol.hpp"
 #include "server/systemd.hpp"
 #include "server/unix_server.hpp"
+#include "service/gc_runner.hpp"
+#include "service/ipam_service.hpp"
+#include "service/queue_drain.hpp"
+#include "service/recovery.hpp"
 #include "warren/admin_protocol.hpp"
 
 namespace warren {
@@ -37,7 +37,9 @@ namespace {
 using namespace server;
 using namespace service;
 
-bool is_admin_name(const std::string& name) { return name == "admin.sock" || name == "admin"; }
+bool is_admin_name(const std::string& name) {
+    return name == "admin.sock" || name == "admin";
+}
 
 // The CNI and admin sockets: passed by systemd (by name: "warren.sock"/"cni" and
 // "admin.sock"/"admin"; a single unnamed one is the CNI socket), else bound here.
@@ -51,7 +53,8 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
         if (is_admin_name(s.name)) {
             spdlog::info("using the admin socket passed by systemd (fd {})", s.fd.get());
             out.admin = std::move(s.fd);
-        } else if (!out.cni && (s.name.empty() || s.name == "warren.sock" || s.name == "cni" || activated.size() == 1)) {
+        } else if (!out.cni && (s.name.empty() || s.name == "warren.sock" || s.name == "cni" ||
+                                activated.size() == 1)) {
             spdlog::info("using the CNI socket passed by systemd (fd {})", s.fd.get());
             out.cni = std::move(s.fd);
         }
@@ -62,7 +65,8 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
         out.cni = std::move(*fd);
     }
     if (!out.admin) {
-        auto fd = listen_unix(cfg.effective_admin_socket(), cfg.admin_group.empty() ? 0600 : 0660, cfg.admin_group);
+        auto fd = listen_unix(cfg.effective_admin_socket(), cfg.admin_group.empty() ? 0600 : 0660,
+                              cfg.admin_group);
         if (!fd) {
             auto e = fd.error();
             e.message = "admin socket: " + e.message;
@@ -75,27 +79,38 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
 
 class Daemon {
 public:
-    Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& journal,
-           journal::GroupCommitter& committer, liveness::EbpfMode ebpf)
-        : cfg_(cfg),
-          state_(state),
-          journal_(journal),
-          committer_(committer),
-          sink_(committer),
-          service_(io_, state, sink_, clock_, journal.next_seq(),
-                   {cfg.snapshot_after_bytes, journal.journal_bytes()}),
-          drain_(io_, service_, cfg.effective_delete_queue_dir()),
-          liveness_(io_, liveness_config(cfg, ebpf), liveness::system_seams()),
-          gc_(io_, state, service_, liveness_, clock_,
-              {cfg.gc_interval_seconds * 1'000'000'000, cfg.gc_grace_seconds * 1'000'000'000}),
-          admin_(admin::AdminContext{state, service_, liveness_, gc_, clock_, events_, nullptr,
-                                     [this] { return journal_info(); }, {}, WARREN_VERSION, clock_.now_ns()}),
-          sweep_timer_(io_),
-          queue_timer_(io_),
-          signals_(io_, SIGTERM, SIGINT) {}
+  Daemon(const config::AgentConfig& cfg, core::IpamState& state, journal::Journal& journal,
+         journal::GroupCommitter& committer, liveness::EbpfMode ebpf)
+      : cfg_(cfg),
+        state_(state),
+        journal_(journal),
+        committer_(committer),
+        sink_(committer),
+        service_(io_, state, sink_, clock_, journal.next_seq(),
+                 {cfg.snapshot_after_bytes, journal.journal_bytes()}),
+        drain_(io_, service_, cfg.effective_delete_queue_dir()),
+        liveness_(io_, liveness_config(cfg, ebpf), liveness::system_seams()),
+        gc_(io_, state, service_, liveness_, clock_,
+            {cfg.gc_interval_seconds * 1'000'000'000, cfg.gc_grace_seconds * 1'000'000'000}),
+        admin_(admin::AdminContext{state,
+                                   service_,
+                                   liveness_,
+                                   gc_,
+                                   clock_,
+                                   events_,
+                                   nullptr,
+                                   [this] { return journal_info(); },
+                                   {},
+                                   WARREN_VERSION,
+                                   clock_.now_ns()}),
+        sweep_timer_(io_),
+        queue_timer_(io_),
+        signals_(io_, SIGTERM, SIGINT) {}
 
-    // The history `events` shows after a restart: what the journal replayed.
-    void seed_events(const journal::Recovered& rec) { admin::seed_from_records(events_, rec.records, state_); }
+  // The history `events` shows after a restart: what the journal replayed.
+  void seed_events(const journal::Recovered& rec) {
+      admin::seed_from_records(events_, rec.records, state_);
+  }
 
     Status run() {
         if (auto s = define_config_pools(); !s) return s;
@@ -104,8 +119,8 @@ public:
         if (auto s = start_liveness(); !s) return s;
         auto listeners = open_sockets(cfg_);
         if (!listeners) return std::unexpected(listeners.error());
-        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt, cfg_.socket_group,
-                         cfg_.max_connections, cfg_.max_buffered_bytes};
+        ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt,
+                         cfg_.socket_group,    cfg_.max_connections,    cfg_.max_buffered_bytes};
         if (!cfg_.socket_group.empty()) {
             auto g = group_id(cfg_.socket_group);
             if (!g) return std::unexpected(g.error());
@@ -118,8 +133,12 @@ public:
             }));
         server_->start();
         // The admin socket: its own group, large requests (an import), a generous timeout.
-        ServerOptions ao{static_cast<uint32_t>(warren::admin::kAdminMaxRequest), std::max(cfg_.request_timeout_ms, 30'000),
-                         std::nullopt, cfg_.admin_group, 128, warren::admin::kAdminMaxRequest * 2};
+        ServerOptions ao{static_cast<uint32_t>(warren::admin::kAdminMaxRequest),
+                         std::max(cfg_.request_timeout_ms, 30'000),
+                         std::nullopt,
+                         cfg_.admin_group,
+                         128,
+                         warren::admin::kAdminMaxRequest * 2};
         if (!cfg_.admin_group.empty()) {
             auto g = group_id(cfg_.admin_group);
             if (!g) return std::unexpected(g.error());
@@ -246,7 +265,8 @@ private:
         const auto cs = committer_.stats();
         admin::JournalInfo j;
         j.bytes = journal_.journal_bytes();
-        j.records = journal_.next_seq() - 1 - std::min(journal_.next_seq() - 1, journal_.snapshot_seq());
+        j.records =
+            journal_.next_seq() - 1 - std::min(journal_.next_seq() - 1, journal_.snapshot_seq());
         j.last_snapshot_ns = service_.stats().last_snapshot_ns;
         j.syncs = cs.batches;
         j.last_sync_ms = static_cast<double>(cs.last_sync_ns) / 1e6;

@@ -17,22 +17,26 @@ std::string seconds_ago(int64_t now, int64_t then) {
 }
 
 // The live signals of one allocation read now, each as a sentence; empty when none says alive.
-std::vector<std::string> live_signals(const core::Allocation& a, const liveness::AllocationObservation& o,
+std::vector<std::string> live_signals(const core::Allocation& a,
+                                      const liveness::AllocationObservation& o,
                                       int64_t traffic_after_ns, int64_t now_ns) {
     std::vector<std::string> out;
     const core::Observation obs = service::to_observation(o);
     if (obs.netns == core::Tri::yes)
-        out.push_back("its netns path still exists with the namespace recorded at ADD (" + a.netns + ")");
+        out.push_back("its netns path still exists with the namespace recorded at ADD (" + a.netns +
+                      ")");
     if (obs.held == core::Tri::yes)
-        out.push_back(o.holder_pid ? "a process still holds its network namespace (pid " +
-                                         std::to_string(o.holder_pid) + ")"
-                                   : "its network namespace is still mounted (" + o.holder_mount + ")");
+        out.push_back(o.holder_pid
+                          ? "a process still holds its network namespace (pid " +
+                                std::to_string(o.holder_pid) + ")"
+                          : "its network namespace is still mounted (" + o.holder_mount + ")");
     if (obs.link == core::Tri::yes)
-        out.push_back("its host-side link (ifindex " + std::to_string(o.host_ifindex) + ") still exists");
+        out.push_back("its host-side link (ifindex " + std::to_string(o.host_ifindex) +
+                      ") still exists");
     for (auto& s : o.addresses)
         if (s.wire == liveness::WireSignal::seen && s.last_seen_ns > traffic_after_ns)
-            out.push_back("the wire saw " + s.address.str() + " " + seconds_ago(now_ns, s.last_seen_ns) +
-                          ", after its last GC pass");
+            out.push_back("the wire saw " + s.address.str() + " " +
+                          seconds_ago(now_ns, s.last_seen_ns) + ", after its last GC pass");
     return out;
 }
 
@@ -52,16 +56,22 @@ void AdminService::release(const json& args, Done done) {
         }
         if (auto q = p.quarantine.find(*ip); q != p.quarantine.end())
             return done(fail(Code::unknown_container,
-                             ip->str() + " is already released and cooling down in pool '" + name + "' (released by " +
-                                 log_text(q->second.owner.str()) + ")",
+                             ip->str() + " is already released and cooling down in pool '" + name +
+                                 "' (released by " + log_text(q->second.owner.str()) + ")",
                              "it becomes free when its cooldown ends; nothing to release"));
     }
-    if (!al) return done(fail(Code::unknown_container, ip->str() + " is not allocated", "warrenctl list shows what is"));
+    if (!al)
+        return done(fail(Code::unknown_container, ip->str() + " is not allocated",
+                         "warrenctl list shows what is"));
 
     const int64_t now = ctx_.clock.now_ns();
     if (!*force) {
         const std::string key = al->key.str();
-        liveness::AllocationRef ref{key, al->netns, al->netns_inode, al->key.ifname, al->addresses,
+        liveness::AllocationRef ref{key,
+                                    al->netns,
+                                    al->netns_inode,
+                                    al->key.ifname,
+                                    al->addresses,
                                     ctx_.gc.learned_ifindex(key)};
         auto pass = ctx_.liveness.observe(std::span(&ref, 1));
         const auto& wire = ctx_.gc.last_wire();
@@ -70,26 +80,28 @@ void AdminService::release(const json& args, Done done) {
         if (!live.empty()) {
             std::string why;
             for (auto& s : live) why += (why.empty() ? "" : "; ") + s;
-            return done(fail(Code::unavailable, "refusing to release " + ip->str() + " of " + log_text(key) + ": " + why,
-                             "if the pod is gone for sure, release it with --force (journaled as admin-forced)"));
+            return done(
+                fail(Code::unavailable,
+                     "refusing to release " + ip->str() + " of " + log_text(key) + ": " + why,
+                     "if the pod is gone for sure, release it with --force (journaled as "
+                     "admin-forced)"));
         }
     }
-    json result{{"released", json::array()},
-                {"containerId", al->key.container_id},
-                {"ifname", al->key.ifname},
-                {"network", al->key.network},
-                {"forced", *force},
-                {"quarantineEndsNs", now + ctx_.state.cooldown_ns()}};
+    json result{{"released", json::array()}, {"containerId", al->key.container_id},
+                {"ifname", al->key.ifname},  {"network", al->key.network},
+                {"forced", *force},          {"quarantineEndsNs", now + ctx_.state.cooldown_ns()}};
     for (auto& x : al->addresses) result["released"].push_back(x.str());
     const auto key = al->key;
     core::Change change;
-    ctx_.state.release(key, *force ? core::ReleaseReason::admin_forced : core::ReleaseReason::admin, now, change);
+    ctx_.state.release(key, *force ? core::ReleaseReason::admin_forced : core::ReleaseReason::admin,
+                       now, change);
     spdlog::info("admin: releasing {} of {}{}", result["released"].dump(), log_text(key.str()),
                  *force ? " (forced: the liveness veto was skipped)" : "");
-    ctx_.service.submit(std::move(change), [done = std::move(done), result = std::move(result)](Status st) mutable {
-        if (!st) return done(std::unexpected(st.error()));
-        done(std::move(result));
-    });
+    ctx_.service.submit(std::move(change),
+                        [done = std::move(done), result = std::move(result)](Status st) mutable {
+                            if (!st) return done(std::unexpected(st.error()));
+                            done(std::move(result));
+                        });
 }
 
 void AdminService::gc(const json& args, Done done) {
@@ -123,7 +135,9 @@ void AdminService::gc(const json& args, Done done) {
         }
         json conflicts = json::array();
         for (auto& c : r->conflicts)
-            conflicts.push_back({{"ip", c.address.str()}, {"kind", core::conflict_kind_name(c.kind)}, {"holder", c.holder}});
+            conflicts.push_back({{"ip", c.address.str()},
+                                 {"kind", core::conflict_kind_name(c.kind)},
+                                 {"holder", c.holder}});
         done(json{{"dryRun", r->dry_run},
                   {"ms", r->ms},
                   {"allocations", r->allocations},

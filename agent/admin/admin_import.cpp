@@ -26,7 +26,8 @@ std::string str_field(const json& j, const char* k) {
 }
 
 // The pool that may hold `ip`: `named` when given, else the one whose ranges hold it.
-const core::Pool* pool_for(const core::IpamState& st, const core::Pool* named, const IpAddress& ip) {
+const core::Pool* pool_for(const core::IpamState& st, const core::Pool* named,
+                           const IpAddress& ip) {
     if (named) return named->set_of(ip) >= 0 ? named : nullptr;
     for (auto& [n, p] : st.pools())
         if (p.set_of(ip) >= 0) return &p;
@@ -44,9 +45,13 @@ void AdminService::import_host_local(const json& args, Done done) {
     auto dry = a.boolean("dryRun", false);
     if (!dry) return done(std::unexpected(dry.error()));
     const json* entries = args.contains("entries") ? &args["entries"] : nullptr;
-    if (!entries || !entries->is_array()) return done(a.bad("entries", "must be a list of {ip, containerId, ifname, file}"));
-    const json* last = args.contains("lastReserved") && !args["lastReserved"].is_null() ? &args["lastReserved"] : nullptr;
-    if (last && !last->is_array()) return done(a.bad("lastReserved", "must be a list of {set, ip}"));
+    if (!entries || !entries->is_array())
+        return done(a.bad("entries", "must be a list of {ip, containerId, ifname, file}"));
+    const json* last = args.contains("lastReserved") && !args["lastReserved"].is_null()
+                           ? &args["lastReserved"]
+                           : nullptr;
+    if (last && !last->is_array())
+        return done(a.bad("lastReserved", "must be a list of {set, ip}"));
     const core::Pool* named = nullptr;
     if (*pool_name) {
         named = ctx_.state.pool(**pool_name);
@@ -58,7 +63,8 @@ void AdminService::import_host_local(const json& args, Done done) {
         refused.push_back({{"ip", ip}, {"file", file}, {"reason", why}});
     };
     std::map<IpAddress, std::string> seen;  // ip -> file, for duplicates
-    std::map<std::string, std::pair<core::AttachmentKey, std::vector<Entry>>> groups;  // by key.str()
+    std::map<std::string, std::pair<core::AttachmentKey, std::vector<Entry>>>
+        groups;  // by key.str()
     for (auto& e : *entries) {
         const std::string ip_text = e.is_object() ? str_field(e, "ip") : std::string{};
         const std::string file = e.is_object() ? str_field(e, "file") : std::string{};
@@ -72,7 +78,8 @@ void AdminService::import_host_local(const json& args, Done done) {
             refuse(ip_text, file, "malformed: no container ID");
             continue;
         }
-        if (en.ifname.empty()) en.ifname = "eth0";  // host-local before CNI 0.4 kept only the container ID
+        if (en.ifname.empty())
+            en.ifname = "eth0";  // host-local before CNI 0.4 kept only the container ID
         if (auto [it, added] = seen.emplace(*ip, file); !added) {
             refuse(ip_text, file, "duplicate: " + ip_text + " is also in " + it->second);
             continue;
@@ -80,7 +87,8 @@ void AdminService::import_host_local(const json& args, Done done) {
         en.pool = pool_for(ctx_.state, named, *ip);
         if (!en.pool) {
             refuse(ip_text, file,
-                   named ? "out of range of pool '" + named->name + "'" : std::string("out of range of every pool"));
+                   named ? "out of range of pool '" + named->name + "'"
+                         : std::string("out of range of every pool"));
             continue;
         }
         const core::AttachmentKey key{*network, en.container_id, en.ifname};
@@ -92,7 +100,8 @@ void AdminService::import_host_local(const json& args, Done done) {
         }
         if (auto q = en.pool->quarantine.find(*ip); q != en.pool->quarantine.end()) {
             refuse(ip_text, file,
-                   "cooling down in pool '" + en.pool->name + "' (released by " + log_text(q->second.owner.str()) + ")");
+                   "cooling down in pool '" + en.pool->name + "' (released by " +
+                       log_text(q->second.owner.str()) + ")");
             continue;
         }
         auto& g = groups[key.str()];
@@ -110,8 +119,8 @@ void AdminService::import_host_local(const json& args, Done done) {
         for (auto& en : list) {
             if (en.pool != list.front().pool) {
                 refuse(en.ip.str(), en.file,
-                       "in pool '" + en.pool->name + "' while " + list.front().ip.str() + " of the same attachment is in '" +
-                           list.front().pool->name + "'");
+                       "in pool '" + en.pool->name + "' while " + list.front().ip.str() +
+                           " of the same attachment is in '" + list.front().pool->name + "'");
                 continue;
             }
             addrs.push_back(en.ip);
@@ -124,14 +133,17 @@ void AdminService::import_host_local(const json& args, Done done) {
         adopted.push_back(key);
         for (auto& x : (*r)->addresses) {
             watch.push_back(x);
-            imported.push_back({{"ip", x.str()}, {"containerId", key.container_id}, {"ifname", key.ifname},
+            imported.push_back({{"ip", x.str()},
+                                {"containerId", key.container_id},
+                                {"ifname", key.ifname},
                                 {"pool", (*r)->pool}});
         }
     }
     for (auto& l : last ? *last : json::array()) {
         const std::string ip_text = l.is_object() ? str_field(l, "ip") : std::string{};
         const std::string file =
-            "last_reserved_ip." + (l.is_object() && l.contains("set") ? l["set"].dump() : std::string("?"));
+            "last_reserved_ip." +
+            (l.is_object() && l.contains("set") ? l["set"].dump() : std::string("?"));
         auto ip = IpAddress::parse(ip_text);
         if (!ip) {
             refuse(ip_text, file, "malformed: '" + log_text(ip_text) + "' is not an IP address");
@@ -142,7 +154,8 @@ void AdminService::import_host_local(const json& args, Done done) {
             refuse(ip_text, file, "out of range: no pool holds it, the cursor stays");
             continue;
         }
-        if (auto s = ctx_.state.move_cursor(p->name, *ip, change); !s) refuse(ip_text, file, s.error().message);
+        if (auto s = ctx_.state.move_cursor(p->name, *ip, change); !s)
+            refuse(ip_text, file, s.error().message);
     }
 
     json result{{"imported", std::move(imported)}, {"refused", std::move(refused)}};
@@ -150,19 +163,21 @@ void AdminService::import_host_local(const json& args, Done done) {
         for (auto u = change.undo.rbegin(); u != change.undo.rend(); ++u) (*u)();
         return done(std::move(result));
     }
-    spdlog::info("admin: importing {} host-local address(es) of network {} ({} refused)", result["imported"].size(),
-                 log_text(*network), result["refused"].size());
+    spdlog::info("admin: importing {} host-local address(es) of network {} ({} refused)",
+                 result["imported"].size(), log_text(*network), result["refused"].size());
     for (auto& k : adopted) importing_.insert(k);
-    ctx_.service.submit(std::move(change), [this, done = std::move(done), result = std::move(result), adopted,
-                                            watch = std::move(watch)](Status st) mutable {
-        if (!st) {
-            for (auto& k : adopted) importing_.erase(k);
-            return done(std::unexpected(st.error()));
-        }
-        if (auto w = ctx_.liveness.watch(watch); !w)
-            spdlog::warn("admin: could not watch the imported addresses on the wire: {}", w.error().describe());
-        done(std::move(result));
-    });
+    ctx_.service.submit(
+        std::move(change), [this, done = std::move(done), result = std::move(result), adopted,
+                            watch = std::move(watch)](Status st) mutable {
+            if (!st) {
+                for (auto& k : adopted) importing_.erase(k);
+                return done(std::unexpected(st.error()));
+            }
+            if (auto w = ctx_.liveness.watch(watch); !w)
+                spdlog::warn("admin: could not watch the imported addresses on the wire: {}",
+                             w.error().describe());
+            done(std::move(result));
+        });
 }
 
 }  // namespace warren::admin

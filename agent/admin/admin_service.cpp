@@ -28,7 +28,9 @@ std::string_view family_of(const core::Pool& p) {
     return v4 && v6 ? "dual" : v6 ? "ipv6" : "ipv4";
 }
 
-json signal_json(const liveness::SignalState& s) { return {{"on", s.on}, {"why", s.why}}; }
+json signal_json(const liveness::SignalState& s) {
+    return {{"on", s.on}, {"why", s.why}};
+}
 
 constexpr std::string_view kStates[] = {"active", "stale-candidate", "zombie", "quarantined"};
 
@@ -43,7 +45,9 @@ AdminService::AdminService(AdminContext ctx) : ctx_(std::move(ctx)), translator_
 
 void AdminService::on_durable(std::vector<core::Event>& evs) {
     const int64_t now = ctx_.clock.now_ns();
-    const HoldingOf holding = [this](const core::AttachmentKey& k) { return holding_in(ctx_.state, k); };
+    const HoldingOf holding = [this](const core::AttachmentKey& k) {
+        return holding_in(ctx_.state, k);
+    };
     for (auto& e : evs) {
         bool imported = false;
         if (auto* a = std::get_if<core::Allocated>(&e)) imported = importing_.erase(a->key) > 0;
@@ -53,7 +57,9 @@ void AdminService::on_durable(std::vector<core::Event>& evs) {
 
 void AdminService::handle(const json& request, Reply reply) {
     auto answer_text = [reply](Result<std::string> r) {
-        if (!r) return reply(server::admin_error(r.error()).dump(-1, ' ', false, json::error_handler_t::replace));
+        if (!r)
+            return reply(server::admin_error(r.error()).dump(-1, ' ', false,
+                                                             json::error_handler_t::replace));
         reply("{\"ok\":true,\"result\":" + *r + "}");
     };
     auto answer = [answer_text](Result<json> r) {
@@ -68,7 +74,8 @@ void AdminService::handle(const json& request, Reply reply) {
     static const json kNoArgs = json::object();
     const json* args = &kNoArgs;
     if (auto a = request.find("args"); a != request.end() && !a->is_null()) {
-        if (!a->is_object()) return answer(fail(Code::invalid_config, command + ": \"args\" must be an object"));
+        if (!a->is_object())
+            return answer(fail(Code::invalid_config, command + ": \"args\" must be an object"));
         args = &*a;
     }
     if (command == "status") return answer(status());
@@ -97,7 +104,8 @@ Result<json> AdminService::status() const {
             used += s.used;
             quarantined += s.quarantined;
             const u128 taken = s.used + s.quarantined;
-            if (s.usable > 0) util = std::max(util, static_cast<double>(taken) / static_cast<double>(s.usable));
+            if (s.usable > 0)
+                util = std::max(util, static_cast<double>(taken) / static_cast<double>(s.usable));
             if (taken >= s.usable) exhausted = true;
             ranges.push_back(s.ranges);
         }
@@ -124,7 +132,8 @@ Result<json> AdminService::status() const {
 
     const auto ls = ctx_.liveness.status();
     json attached = json::array();
-    for (auto& [ifindex, name] : ls.attached) attached.push_back({{"ifindex", ifindex}, {"name", name}});
+    for (auto& [ifindex, name] : ls.attached)
+        attached.push_back({{"ifindex", ifindex}, {"name", name}});
     json liveness{{"ebpf",
                    {{"mode", liveness::to_string(ls.mode)},
                     {"on", ls.ebpf.on},
@@ -137,8 +146,12 @@ Result<json> AdminService::status() const {
                     {"wire", signal_json(ls.ebpf)}}}};
 
     const JournalInfo ji = ctx_.journal ? ctx_.journal() : JournalInfo{};
-    json journal{{"records", ji.records},       {"bytes", ji.bytes},           {"lastSnapshotNs", ji.last_snapshot_ns},
-                 {"syncs", ji.syncs},           {"lastSyncMs", ji.last_sync_ms}, {"maxSyncMs", ji.max_sync_ms}};
+    json journal{{"records", ji.records},
+                 {"bytes", ji.bytes},
+                 {"lastSnapshotNs", ji.last_snapshot_ns},
+                 {"syncs", ji.syncs},
+                 {"lastSyncMs", ji.last_sync_ms},
+                 {"maxSyncMs", ji.max_sync_ms}};
 
     size_t candidates = 0, zombies = 0;
     for (auto& [k, a] : ctx_.state.allocations()) {
@@ -175,11 +188,13 @@ Result<std::string> AdminService::list(const json& args) const {
     auto state = a.string("state");
     if (!state) return std::unexpected(state.error());
     if (*state && std::find(std::begin(kStates), std::end(kStates), **state) == std::end(kStates))
-        return a.bad("state", "must be active, stale-candidate, zombie or quarantined, not '" + log_text(**state) + "'");
+        return a.bad("state", "must be active, stale-candidate, zombie or quarantined, not '" +
+                                  log_text(**state) + "'");
     if (*pool && !ctx_.state.pool(**pool)) {
         std::string names;
         for (auto& [n, p] : ctx_.state.pools()) names += (names.empty() ? "" : ", ") + n;
-        return a.bad("pool", "names no pool: '" + log_text(**pool) + "' (pools: " + (names.empty() ? "none" : names) + ")");
+        return a.bad("pool", "names no pool: '" + log_text(**pool) +
+                                 "' (pools: " + (names.empty() ? "none" : names) + ")");
     }
     const auto& wire = ctx_.gc.last_wire();
     // Sorted by pool, then address, so that tables and diffs are stable.

@@ -75,7 +75,8 @@ class AdminService {
 
     AdminContext ctx_;
     EventTranslator translator_;
-    std::unordered_set<core::AttachmentKey> importing_;  // keys an import submitted, not yet durable
+    std::unordered_set<core::AttachmentKey>
+        importing_;  // keys an import submitted, not yet durable
 };
 
 }  // namespace warren::admin

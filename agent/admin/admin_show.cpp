@@ -15,9 +15,12 @@ namespace {
 
 std::string_view tri(core::Tri t) {
     switch (t) {
-        case core::Tri::yes: return "yes";
-        case core::Tri::no: return "no";
-        case core::Tri::unknown: break;
+        case core::Tri::yes:
+            return "yes";
+        case core::Tri::no:
+            return "no";
+        case core::Tri::unknown:
+            break;
     }
     return "unknown";
 }
@@ -29,15 +32,16 @@ struct Quarantine {
 };
 
 // What `target` names: an IP, a container ID (or a unique prefix), "namespace/name", a pod name.
-Result<std::pair<std::vector<const core::Allocation*>, std::vector<Quarantine>>> resolve(const core::IpamState& st,
-                                                                                         const std::string& target) {
+Result<std::pair<std::vector<const core::Allocation*>, std::vector<Quarantine>>> resolve(
+    const core::IpamState& st, const std::string& target) {
     std::vector<const core::Allocation*> allocs;
     std::vector<Quarantine> cooling;
     if (auto ip = IpAddress::parse(target)) {
         for (auto& [name, p] : st.pools()) {
             if (auto u = p.used.find(*ip); u != p.used.end())
                 if (auto* a = st.find(u->second)) allocs.push_back(a);
-            if (auto q = p.quarantine.find(*ip); q != p.quarantine.end()) cooling.push_back({&name, *ip, &q->second});
+            if (auto q = p.quarantine.find(*ip); q != p.quarantine.end())
+                cooling.push_back({&name, *ip, &q->second});
         }
         return std::pair{std::move(allocs), std::move(cooling)};
     }
@@ -64,8 +68,8 @@ Result<std::pair<std::vector<const core::Allocation*>, std::vector<Quarantine>>>
                 list += (list.empty() ? "" : ", ") + id;
             }
             return fail(Code::invalid_config,
-                        "show: '" + log_text(target) + "' is the prefix of " + std::to_string(ids.size()) +
-                            " container IDs: " + list,
+                        "show: '" + log_text(target) + "' is the prefix of " +
+                            std::to_string(ids.size()) + " container IDs: " + list,
                         "give more of the container ID");
         }
     }
@@ -74,7 +78,8 @@ Result<std::pair<std::vector<const core::Allocation*>, std::vector<Quarantine>>>
         for (auto& [k, a] : st.allocations()) {
             const bool hit = slash == std::string::npos
                                  ? a.pod.name == target
-                                 : a.pod.namespace_ == target.substr(0, slash) && a.pod.name == target.substr(slash + 1);
+                                 : a.pod.namespace_ == target.substr(0, slash) &&
+                                       a.pod.name == target.substr(slash + 1);
             if (hit) allocs.push_back(&a);
         }
     }
@@ -91,19 +96,20 @@ Result<json> AdminService::show(const json& args) const {
     if (!found) return std::unexpected(found.error());
     auto& [allocs, cooling] = *found;
     if (allocs.empty() && cooling.empty())
-        return fail(Code::unknown_container,
-                    "nothing matches '" + log_text(*target) +
-                        "': no allocation or quarantined address has that IP, container ID (or prefix), "
-                        "pod namespace/name or pod name",
-                    "warrenctl list shows what warrend holds");
+        return fail(
+            Code::unknown_container,
+            "nothing matches '" + log_text(*target) +
+                "': no allocation or quarantined address has that IP, container ID (or prefix), "
+                "pod namespace/name or pod name",
+            "warrenctl list shows what warrend holds");
     const auto& wire = ctx_.gc.last_wire();
     auto history = [this](const core::AttachmentKey* key, const std::vector<IpAddress>& addrs) {
         std::set<std::string> ips;
         for (auto& x : addrs) ips.insert(x.str());
         json h = json::array();
         for (auto& e : ctx_.events.events()) {
-            const bool mine = key && e.container_id == key->container_id && e.ifname == key->ifname &&
-                              e.network == key->network;
+            const bool mine = key && e.container_id == key->container_id &&
+                              e.ifname == key->ifname && e.network == key->network;
             if (mine || (!e.ip.empty() && ips.contains(e.ip))) h.push_back(to_json(e));
         }
         return h;
@@ -117,7 +123,9 @@ Result<json> AdminService::show(const json& args) const {
         m["hostIfindex"] = ctx_.gc.learned_ifindex(al->key.str());
         m["netnsInode"] = al->netns_inode;
         if (auto o = ctx_.gc.last_observation(*al))
-            m["signals"] = {{"netns", tri(o->netns)}, {"holders", tri(o->held)}, {"hostLink", tri(o->link)},
+            m["signals"] = {{"netns", tri(o->netns)},
+                            {"holders", tri(o->held)},
+                            {"hostLink", tri(o->link)},
                             {"kubernetes", tri(o->kube)}};
         m["history"] = history(&al->key, al->addresses);
         matches.push_back(std::move(m));

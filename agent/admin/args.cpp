@@ -36,10 +36,11 @@ Result<std::string> Args::required_string(const char* name) const {
 Result<std::optional<uint64_t>> Args::count(const char* name, uint64_t min, uint64_t max) const {
     auto* v = find(name);
     if (!v) return std::optional<uint64_t>{};
-    const bool negative = v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0;
+    const bool negative =
+        v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0;
     if (!v->is_number_integer() || negative || v->get<uint64_t>() < min || v->get<uint64_t>() > max)
-        return bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", not " +
-                             v->dump());
+        return bad(name, "must be an integer from " + std::to_string(min) + " to " +
+                             std::to_string(max) + ", not " + v->dump());
     return std::optional<uint64_t>{v->get<uint64_t>()};
 }
 
@@ -47,7 +48,9 @@ Result<IpAddress> Args::address(const char* name) const {
     auto s = required_string(name);
     if (!s) return std::unexpected(s.error());
     auto a = IpAddress::parse(*s);
-    if (!a) return bad(name, "is not an IP address: '" + *s + "' (give it without a prefix, e.g. 10.1.0.5)");
+    if (!a)
+        return bad(name,
+                   "is not an IP address: '" + *s + "' (give it without a prefix, e.g. 10.1.0.5)");
     return *a;
 }
 

@@ -13,7 +13,8 @@ namespace warren::admin {
 
 class Args {
   public:
-    Args(std::string command, const nlohmann::json& args) : command_(std::move(command)), args_(args) {}
+    Args(std::string command, const nlohmann::json& args)
+        : command_(std::move(command)), args_(args) {}
 
     Result<bool> boolean(const char* name, bool def) const;
     Result<std::optional<std::string>> string(const char* name) const;

@@ -7,7 +7,8 @@ namespace warren::admin {
 EntryState entry_state(const core::Allocation& a) {
     if (!a.candidate) return {"active", "", a.time_ns};
     if (a.candidate->zombie)
-        return {"zombie", core::gc_reason_name(a.candidate->zombie->reason), a.candidate->zombie->since_ns};
+        return {"zombie", core::gc_reason_name(a.candidate->zombie->reason),
+                a.candidate->zombie->since_ns};
     return {"stale-candidate", core::gc_reason_name(a.candidate->reason), a.candidate->since_ns};
 }
 
@@ -19,7 +20,8 @@ int64_t last_seen(const service::PassWire& wire, std::span<const IpAddress> addr
     return t;
 }
 
-void append_allocation_entry(std::string& out, const core::Allocation& a, const service::PassWire& wire) {
+void append_allocation_entry(std::string& out, const core::Allocation& a,
+                             const service::PassWire& wire) {
     const auto st = entry_state(a);
     ObjectWriter(out)
         .str("ip", a.addresses.empty() ? std::string{} : a.addresses.front().str())
@@ -39,8 +41,9 @@ void append_allocation_entry(std::string& out, const core::Allocation& a, const 
         .close();
 }
 
-void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr, const core::Cooling& c,
-                             const service::PassWire& wire, std::string_view release_reason) {
+void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr,
+                             const core::Cooling& c, const service::PassWire& wire,
+                             std::string_view release_reason) {
     ObjectWriter(out)
         .str("ip", addr.str())
         .str("pool", pool)
@@ -65,8 +68,9 @@ nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWi
     return nlohmann::json::parse(text);
 }
 
-nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr, const core::Cooling& c,
-                                const service::PassWire& wire, std::string_view release_reason) {
+nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr,
+                                const core::Cooling& c, const service::PassWire& wire,
+                                std::string_view release_reason) {
     std::string text;
     append_quarantine_entry(text, pool, addr, c, wire, release_reason);
     return nlohmann::json::parse(text);

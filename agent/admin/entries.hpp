@@ -23,13 +23,16 @@ EntryState entry_state(const core::Allocation& a);
 int64_t last_seen(const service::PassWire& wire, std::span<const IpAddress> addrs);
 
 // A row as JSON text appended to `out` (list writes 10,000 of them), or as a value (show).
-void append_allocation_entry(std::string& out, const core::Allocation& a, const service::PassWire& wire);
+void append_allocation_entry(std::string& out, const core::Allocation& a,
+                             const service::PassWire& wire);
 // `release_reason`: why it was released (a ReleaseReason name); "traffic" while traffic holds it.
-void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr, const core::Cooling& c,
-                             const service::PassWire& wire, std::string_view release_reason);
+void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr,
+                             const core::Cooling& c, const service::PassWire& wire,
+                             std::string_view release_reason);
 nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire);
-nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr, const core::Cooling& c,
-                                const service::PassWire& wire, std::string_view release_reason);
+nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr,
+                                const core::Cooling& c, const service::PassWire& wire,
+                                std::string_view release_reason);
 
 // The release reason of each attachment's latest release in the log (AttachmentKey::str()).
 std::unordered_map<std::string, std::string> release_reasons(const EventLog& log);

@@ -48,7 +48,8 @@ std::vector<const LoggedEvent*> EventLog::last(size_t limit) const {
 Holding holding_in(const core::IpamState& state, const core::AttachmentKey& key) {
     if (auto* a = state.find(key)) return {a->pool, a->addresses};
     for (auto& [name, p] : state.pools())
-        if (auto it = p.cooling_by_owner.find(key); it != p.cooling_by_owner.end()) return {name, it->second};
+        if (auto it = p.cooling_by_owner.find(key); it != p.cooling_by_owner.end())
+            return {name, it->second};
     return {};
 }
 
@@ -78,7 +79,8 @@ LoggedEvent keyed(std::string kind, int64_t t, const core::AttachmentKey& k, con
 
 }  // namespace
 
-void EventTranslator::add(core::Event&& ev, int64_t now_ns, const HoldingOf& holding, bool imported) {
+void EventTranslator::add(core::Event&& ev, int64_t now_ns, const HoldingOf& holding,
+                          bool imported) {
     using namespace core;
     if (auto* e = std::get_if<Allocated>(&ev)) {  // every ADD: no more copies than needed
         LoggedEvent le;
@@ -164,7 +166,8 @@ void EventTranslator::conflict(const core::Conflict& c, int64_t now_ns) {
     log_.add(std::move(le));
 }
 
-void seed_from_records(EventLog& log, const std::vector<journal::Record>& records, const core::IpamState& state) {
+void seed_from_records(EventLog& log, const std::vector<journal::Record>& records,
+                       const core::IpamState& state) {
     std::unordered_map<core::AttachmentKey, Holding> seen;
     const HoldingOf holding = [&](const core::AttachmentKey& k) {
         if (auto it = seen.find(k); it != seen.end()) return it->second;

@@ -6,11 +6,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/events.hpp"
 #include "core/gc_signals.hpp"
@@ -76,6 +75,7 @@ class EventTranslator {
 // Seeds `log` from the journal records recovered at start (in order; undecodable ones are
 // skipped, recovery has refused a damaged journal already). Addresses of released attachments
 // come from the allocations seen in the records, else from `state`.
-void seed_from_records(EventLog& log, const std::vector<journal::Record>& records, const core::IpamState& state);
+void seed_from_records(EventLog& log, const std::vector<journal::Record>& records,
+                       const core::IpamState& state);
 
 }  // namespace warren::admin

@@ -5,9 +5,8 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "warren/json_depth.hpp"
 #include "warren/protocol.hpp"
@@ -124,7 +123,8 @@ Status read_admin(const json& j, AgentConfig& c, const std::string& where) {
     auto ad = j.find("admin");
     if (ad == j.end()) return {};
     if (!ad->is_object()) return fail(Code::invalid_config, where + ": 'admin' must be an object");
-    for (auto s : {read_key(*ad, "socket", c.admin_socket, where), read_key(*ad, "group", c.admin_group, where)})
+    for (auto s : {read_key(*ad, "socket", c.admin_socket, where),
+                   read_key(*ad, "group", c.admin_group, where)})
         if (!s) return s;
     return {};
 }
@@ -311,8 +311,12 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             case kEbpf: cl.config.ebpf = f.value; break;
             case kBpffsDir: cl.config.bpffs_dir = f.value; break;
             case kDetachAll: cl.detach_all = true; break;
-            case kAdminSocket: cl.config.admin_socket = f.value; break;
-            case kAdminGroup: cl.config.admin_group = f.value; break;
+            case kAdminSocket:
+                cl.config.admin_socket = f.value;
+                break;
+            case kAdminGroup:
+                cl.config.admin_group = f.value;
+                break;
             case 'h': cl.help = true; break;
             case kCooldown: {
                 auto v = flag_number("--cooldown", f.value, kCooldownSeconds);

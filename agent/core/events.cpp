@@ -70,7 +70,8 @@ std::string_view reason_name(ReleaseReason r) {
         case ReleaseReason::queued_del: return "queued-del";
         case ReleaseReason::admin: return "admin";
         case ReleaseReason::stale: return "stale";
-        case ReleaseReason::admin_forced: return "admin-forced";
+        case ReleaseReason::admin_forced:
+            return "admin-forced";
     }
     return "unknown";
 }

@@ -23,7 +23,14 @@ struct PodInfo {
 };
 
 enum class PoolSource : uint8_t { config = 1, cni = 2 };
-enum class ReleaseReason : uint8_t { del = 1, gc = 2, queued_del = 3, admin = 4, stale = 5, admin_forced = 6 };
+enum class ReleaseReason : uint8_t {
+    del = 1,
+    gc = 2,
+    queued_del = 3,
+    admin = 4,
+    stale = 5,
+    admin_forced = 6
+};
 std::string_view reason_name(ReleaseReason r);
 
 struct PoolDefined {

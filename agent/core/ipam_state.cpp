@@ -520,33 +520,39 @@ Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change&
 }
 
 Result<const Allocation*> IpamState::adopt(const std::string& pool, const AttachmentKey& key,
-                                           std::vector<IpAddress> addresses, int64_t now_ns, Change& change) {
+                                           std::vector<IpAddress> addresses, int64_t now_ns,
+                                           Change& change) {
     auto pit = pools_.find(pool);
     if (pit == pools_.end()) return fail(Code::unknown_container, "no pool '" + pool + "'");
     const Pool& p = pit->second;
     if (auto* a = find(key))
-        return fail(Code::invalid_config, key.str() + " already holds addresses in pool '" + a->pool + "'");
+        return fail(Code::invalid_config,
+                    key.str() + " already holds addresses in pool '" + a->pool + "'");
     if (addresses.empty()) return fail(Code::invalid_config, "nothing to adopt for " + key.str());
     for (auto* s : {&key.network, &key.container_id, &key.ifname})
         if (s->size() > kMaxNameBytes)
-            return fail(Code::invalid_config, "a name of " + key.str().substr(0, 64) + "... is longer than " +
+            return fail(Code::invalid_config, "a name of " + key.str().substr(0, 64) +
+                                                  "... is longer than " +
                                                   std::to_string(kMaxNameBytes) + " bytes");
     std::vector<std::optional<IpAddress>> by_set(p.sets.size());
     for (auto& a : addresses) {
         const int s = p.set_of(a);
         if (s < 0) {
             const auto why = reserved_as(p, a);
-            return fail(Code::address_unavailable, a.str() + " is " +
-                                                       (why.empty() ? "out of range of pool '" + p.name + "'"
-                                                                    : why + " of pool '" + p.name + "'"));
+            return fail(Code::address_unavailable,
+                        a.str() + " is " +
+                            (why.empty() ? "out of range of pool '" + p.name + "'"
+                                         : why + " of pool '" + p.name + "'"));
         }
         if (auto u = p.used.find(a); u != p.used.end())
             return fail(Code::address_unavailable, a.str() + " is held by " + u->second.str());
         if (p.quarantine.contains(a))
-            return fail(Code::address_unavailable, a.str() + " is cooling down in pool '" + p.name + "'");
-        if (by_set[s])
             return fail(Code::address_unavailable,
-                        a.str() + " and " + by_set[s]->str() + " fall in the same range set of pool '" + p.name + "'");
+                        a.str() + " is cooling down in pool '" + p.name + "'");
+        if (by_set[s])
+            return fail(Code::address_unavailable, a.str() + " and " + by_set[s]->str() +
+                                                       " fall in the same range set of pool '" +
+                                                       p.name + "'");
         by_set[s] = a;
     }
     Allocated ev{key, pool, {}, {}, 0, {}, now_ns};
@@ -560,7 +566,9 @@ Status IpamState::move_cursor(const std::string& pool, const IpAddress& address,
     auto pit = pools_.find(pool);
     if (pit == pools_.end()) return fail(Code::unknown_container, "no pool '" + pool + "'");
     const int s = pit->second.set_of(address);
-    if (s < 0) return fail(Code::address_unavailable, address.str() + " is out of range of pool '" + pool + "'");
+    if (s < 0)
+        return fail(Code::address_unavailable,
+                    address.str() + " is out of range of pool '" + pool + "'");
     return push(change, CursorAt{pool, static_cast<uint64_t>(s), address});
 }
 

@@ -126,7 +126,8 @@ public:
     // is cooling down, or shares a range set with another; Code::unknown_container for an unknown
     // pool; Code::invalid_config when `key` already holds addresses.
     Result<const Allocation*> adopt(const std::string& pool, const AttachmentKey& key,
-                                    std::vector<IpAddress> addresses, int64_t now_ns, Change& change);
+                                    std::vector<IpAddress> addresses, int64_t now_ns,
+                                    Change& change);
     // Moves the cursor of the range set holding `address` there (CursorAt): the next allocation
     // in that set starts after it. Code::address_unavailable when no set of the pool holds it.
     Status move_cursor(const std::string& pool, const IpAddress& address, Change& change);

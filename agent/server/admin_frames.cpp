@@ -5,7 +5,10 @@
 namespace warren::server {
 
 nlohmann::json admin_error(const Error& e) {
-    return {{"ok", false}, {"code", static_cast<int>(e.code)}, {"error", e.describe()}, {"details", e.details}};
+    return {{"ok", false},
+            {"code", static_cast<int>(e.code)},
+            {"error", e.describe()},
+            {"details", e.details}};
 }
 
 void AdminFrames::serve(proto::Kind, std::string_view payload, Answer answer) {
@@ -14,9 +17,12 @@ void AdminFrames::serve(proto::Kind, std::string_view payload, Answer answer) {
     if (req.is_discarded() || !req.is_object())
         return answer.refuse(Error{Code::decode, "an admin request must be a JSON object",
                                    "send {\"command\": \"status\", \"args\": {}}"});
-    handler_(std::move(req), [answer = std::move(answer)](std::string r) { answer.send(std::move(r)); });
+    handler_(std::move(req),
+             [answer = std::move(answer)](std::string r) { answer.send(std::move(r)); });
 }
 
-std::string AdminFrames::encode_error(const Error& e) const { return admin_error(e).dump(); }
+std::string AdminFrames::encode_error(const Error& e) const {
+    return admin_error(e).dump();
+}
 
 }  // namespace warren::server

@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <unordered_set>
-#include <vector>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -19,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
+#include <vector>
 
 #include "warren/fs.hpp"
 #include "warren/log_text.hpp"
@@ -37,14 +37,18 @@ struct Words {
     const char* one;   // {name} {detail}
     const char* many;  // {name} {count} {seconds} {last detail}
 };
-constexpr Words kBadFrameWords{"refusing a malformed request on the {} socket: {}",
-                               "refused {} malformed requests on the {} socket in the last {} s; last: {}"};
-constexpr Words kPeerWords{"refusing a connection to the {} socket from {}",
-                           "refused {} connections to the {} socket from peers not allowed in the last {} s; last: {}"};
-constexpr Words kConnectionCapWords{"refusing a connection to the {} socket: {}",
-                                    "refused {} connections to the {} socket over maxConnections in the last {} s; last: {}"};
-constexpr Words kBufferCapWords{"refusing a request on the {} socket: {}",
-                                "refused {} requests on the {} socket over maxBufferedBytes in the last {} s; last: {}"};
+constexpr Words kBadFrameWords{
+    "refusing a malformed request on the {} socket: {}",
+    "refused {} malformed requests on the {} socket in the last {} s; last: {}"};
+constexpr Words kPeerWords{
+    "refusing a connection to the {} socket from {}",
+    "refused {} connections to the {} socket from peers not allowed in the last {} s; last: {}"};
+constexpr Words kConnectionCapWords{
+    "refusing a connection to the {} socket: {}",
+    "refused {} connections to the {} socket over maxConnections in the last {} s; last: {}"};
+constexpr Words kBufferCapWords{
+    "refusing a request on the {} socket: {}",
+    "refused {} requests on the {} socket over maxBufferedBytes in the last {} s; last: {}"};
 
 void log_burst(std::string_view name, const LogThrottle::Burst& b, const Words& w) {
     if (b.count == 1) {
@@ -65,7 +69,8 @@ struct ServerShared {
     LogThrottle bad_frames_log, peers_log, connection_cap_log, buffer_cap_log;
 
     void note(LogThrottle& throttle, const Words& w, std::string detail) {
-        if (auto b = throttle.note(LogThrottle::Clock::now(), std::move(detail))) log_burst(protocol->name(), *b, w);
+        if (auto b = throttle.note(LogThrottle::Clock::now(), std::move(detail)))
+            log_burst(protocol->name(), *b, w);
     }
     void flush_logs(LogThrottle::Clock::time_point now) {
         const auto name = protocol->name();
@@ -77,7 +82,7 @@ struct ServerShared {
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
-public:
+  public:
     Connection(std::shared_ptr<ServerShared> shared, stream::socket sock)
         : server_(std::move(shared)), sock_(std::move(sock)) {
         server_->sessions.insert(this);
@@ -142,7 +147,8 @@ private:
     void on_bytes(size_t n) {
         have_ += n;
         if (need_ == proto::kHeaderSize && have_ >= proto::kHeaderSize) {
-            auto len = proto::decode_header(buf_.data(), server_->protocol->request_kind(), server_->opts.max_payload);
+            auto len = proto::decode_header(buf_.data(), server_->protocol->request_kind(),
+                                            server_->opts.max_payload);
             if (!len) return refuse(len.error());
             need_ = proto::kHeaderSize + *len;
         }
@@ -160,7 +166,8 @@ private:
         }
         server_->protocol->serve(
             kind,
-            std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize, need_ - proto::kHeaderSize),
+            std::string_view(reinterpret_cast<const char*>(buf_.data()) + proto::kHeaderSize,
+                             need_ - proto::kHeaderSize),
             Answer(shared_from_this()));
     }
 
@@ -185,7 +192,9 @@ private:
                                     std::to_string(cap) + ")";
             server_->note(server_->buffer_cap_log, kBufferCapWords, why);
             deadline_.reset();
-            send(server_->protocol->encode_error(Error{Code::try_again, why + "; try again", {}, 0}), false);
+            send(
+                server_->protocol->encode_error(Error{Code::try_again, why + "; try again", {}, 0}),
+                false);
             return false;
         }
         set_buffer(size);
@@ -225,10 +234,15 @@ private:
     std::string out_;
 };
 
-void Answer::send(std::string payload) const { c_->answer(std::move(payload)); }
-void Answer::refuse(const Error& e) const { c_->refuse(e); }
+void Answer::send(std::string payload) const {
+    c_->answer(std::move(payload));
+}
+void Answer::refuse(const Error& e) const {
+    c_->refuse(e);
+}
 
-UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, std::shared_ptr<Protocol> protocol)
+UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts,
+                       std::shared_ptr<Protocol> protocol)
     : io_(io), acceptor_(io), reaper_(io), backoff_(io), shared_(std::make_shared<ServerShared>()) {
     shared_->opts = std::move(opts);
     shared_->protocol = std::move(protocol);
@@ -237,7 +251,9 @@ UnixServer::UnixServer(asio::io_context& io, Fd listener, ServerOptions opts, st
 
 UnixServer::~UnixServer() = default;
 
-const ServerStats& UnixServer::stats() const { return shared_->stats; }
+const ServerStats& UnixServer::stats() const {
+    return shared_->stats;
+}
 
 void UnixServer::start() {
     accept_next();
@@ -282,8 +298,8 @@ void UnixServer::accept_next() {
         // Out of descriptors (or another accept error): retrying at once would spin and flood
         // the log; wait a little, warn at most once per backoff.
         ++shared_->stats.accept_errors;
-        spdlog::warn("accept on the {} socket failed: {} ({} so far); retrying in 100 ms", shared_->protocol->name(), ec.message(),
-                     shared_->stats.accept_errors);
+        spdlog::warn("accept on the {} socket failed: {} ({} so far); retrying in 100 ms",
+                     shared_->protocol->name(), ec.message(), shared_->stats.accept_errors);
         backoff_.expires_after(std::chrono::milliseconds(100));
         backoff_.async_wait([this](boost::system::error_code e) {
             if (!e && acceptor_.is_open()) accept_next();
@@ -314,10 +330,11 @@ std::string allowed_hint(const ServerOptions& o, std::string_view name) {
         return "only " + who + " may use the " + std::string(name) +
                " socket; run as root (sudo), or configure a group for it and add the user to it";
     }
-    const std::string group = o.allowed_group.empty() ? std::to_string(*o.allowed_gid) : o.allowed_group;
+    const std::string group =
+        o.allowed_group.empty() ? std::to_string(*o.allowed_gid) : o.allowed_group;
     return "only " + who + " or members of group '" + group + "' may use the " + std::string(name) +
-           " socket; run as root (sudo), or add the user to group '" + group + "' (usermod -aG " + group +
-           " USER, then log in again)";
+           " socket; run as root (sudo), or add the user to group '" + group + "' (usermod -aG " +
+           group + " USER, then log in again)";
 }
 
 // Writes one frame without waiting (a refusal: the peer may not read it) and closes.
@@ -334,7 +351,8 @@ bool UnixServer::peer_allowed(stream::socket& sock) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-        spdlog::warn("refusing a connection to the {} socket: SO_PEERCRED failed: {}", name, std::strerror(errno));
+        spdlog::warn("refusing a connection to the {} socket: SO_PEERCRED failed: {}", name,
+                     std::strerror(errno));
         return false;
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
@@ -342,13 +360,14 @@ bool UnixServer::peer_allowed(stream::socket& sock) {
     if (gid && (cred.gid == *gid || pid_in_group(cred.pid, *gid)))
         return true;
     shared_->note(shared_->peers_log, kPeerWords,
-                  fmt::format("pid {} uid {} gid {}: not root and not in the socket's group", cred.pid, cred.uid,
-                              cred.gid));
+                  fmt::format("pid {} uid {} gid {}: not root and not in the socket's group",
+                              cred.pid, cred.uid, cred.gid));
     if (shared_->protocol->explain_refused_peers()) {
-        const Error e{Code::io,
-                      fmt::format("permission denied: uid {} (pid {}) may not use warrend's {} socket", cred.uid,
-                                  cred.pid, name),
-                      allowed_hint(shared_->opts, name), 0};
+        const Error e{
+            Code::io,
+            fmt::format("permission denied: uid {} (pid {}) may not use warrend's {} socket",
+                        cred.uid, cred.pid, name),
+            allowed_hint(shared_->opts, name), 0};
         write_and_close(std::move(sock), proto::encode_frame(shared_->protocol->response_kind(),
                                                              shared_->protocol->encode_error(e)));
     }
@@ -363,9 +382,10 @@ void UnixServer::refuse_connection(stream::socket sock) {
                             " connections are open, as many as maxConnections allows";
     shared_->note(shared_->connection_cap_log, kConnectionCapWords, why);
     write_and_close(std::move(sock),
-                    proto::encode_frame(shared_->protocol->response_kind(),
-                                        shared_->protocol->encode_error(
-                                            Error{Code::try_again, "warrend is busy: " + why + "; try again", {}, 0})));
+                    proto::encode_frame(
+                        shared_->protocol->response_kind(),
+                        shared_->protocol->encode_error(Error{
+                            Code::try_again, "warrend is busy: " + why + "; try again", {}, 0})));
 }
 
 Result<gid_t> group_id(const std::string& group) {

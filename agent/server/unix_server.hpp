@@ -5,9 +5,9 @@
 //
 // Each connection is checked once with SO_PEERCRED (root, warrend's own euid, or the configured
 // group, primary or supplementary); a peer not allowed is closed, told why first when the
-// protocol says so. A connection must deliver each request within the request timeout; a frame with a bad
-// header, an oversized length or an undecodable payload gets an error answer and the connection
-// is closed. One request is served at a time per connection; up to max_connections run
+// protocol says so. A connection must deliver each request within the request timeout; a frame
+// with a bad header, an oversized length or an undecodable payload gets an error answer and the
+// connection is closed. One request is served at a time per connection; up to max_connections run
 // concurrently on the one I/O thread.
 //
 // Memory follows the bytes that arrive, not what a header claims: a connection's buffer starts
@@ -52,7 +52,8 @@ public:
     using Stats = ServerStats;
 
     // Takes ownership of a bound, listening socket.
-    UnixServer(boost::asio::io_context& io, Fd listener, ServerOptions opts, std::shared_ptr<Protocol> protocol);
+    UnixServer(boost::asio::io_context& io, Fd listener, ServerOptions opts,
+               std::shared_ptr<Protocol> protocol);
     ~UnixServer();
     void start();
     void stop();  // closes the listener; open connections finish their current exchange

@@ -110,7 +110,8 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++passes_;
     count(result_, pass.now_ns, report.ms);
-    if (on_conflicts_ && !result_.new_conflicts.empty()) on_conflicts_(result_.new_conflicts, pass.now_ns);
+    if (on_conflicts_ && !result_.new_conflicts.empty())
+        on_conflicts_(result_.new_conflicts, pass.now_ns);
     last_probes_.emplace(std::move(probes));
     spdlog::debug("gc pass: {} allocations, {} quarantined, {} decisions in {:.1f} ms",
                   report.allocations, report.quarantined, report.decisions, report.ms);
@@ -212,7 +213,8 @@ void GcRunner::run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>
     if (!dry_run) {
         run_pass([this, done = std::move(done)](const GcPassReport& r) {
             if (!r.durable)
-                return done(fail(Code::try_again, "the pass's decisions could not be made durable; try again"));
+                return done(fail(Code::try_again,
+                                 "the pass's decisions could not be made durable; try again"));
             AdminPass a;
             a.ms = r.ms;
             a.allocations = r.allocations;
@@ -227,7 +229,8 @@ void GcRunner::run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>
     std::vector<liveness::AllocationRef> refs;
     refs.reserve(state_.allocations().size());
     for (auto& [key, a] : state_.allocations())
-        refs.push_back({key.str(), a.netns, a.netns_inode, key.ifname, a.addresses, learned_ifindex(key.str())});
+        refs.push_back({key.str(), a.netns, a.netns_inode, key.ifname, a.addresses,
+                        learned_ifindex(key.str())});
     std::vector<IpAddress> quarantined;
     for (auto& [name, p] : state_.pools())
         for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);

@@ -20,7 +20,9 @@ namespace {
 
 constexpr const char* kV4 = "10.198.0.0/24";
 
-std::string admin_socket(const Agent& a) { return a.dir() + "/admin.sock"; }
+std::string admin_socket(const Agent& a) {
+    return a.dir() + "/admin.sock";
+}
 
 std::string admin_frame(const json& request) {
     return proto::encode_frame(proto::Kind::admin_request, request.dump());
@@ -29,8 +31,8 @@ std::string admin_frame(const json& request) {
 // Whole admin response frames: Kind 5 and its JSON, or null.
 json admin_response_of(const std::string& bytes) {
     if (bytes.size() < proto::kHeaderSize) return nullptr;
-    auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(bytes.data()), proto::Kind::admin_response,
-                                    admin::kAdminMaxResponse);
+    auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    proto::Kind::admin_response, admin::kAdminMaxResponse);
     if (!len || bytes.size() != proto::kHeaderSize + *len) return nullptr;
     auto j = json::parse(bytes.substr(proto::kHeaderSize), nullptr, false);
     return j.is_discarded() ? json(nullptr) : j;
@@ -39,8 +41,8 @@ json admin_response_of(const std::string& bytes) {
 RawConn::Got read_admin_frame(RawConn& c) {
     return c.read_until(10s, [](const std::string& b) {
         if (b.size() < proto::kHeaderSize) return false;
-        auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(b.data()), proto::Kind::admin_response,
-                                        admin::kAdminMaxResponse);
+        auto len = proto::decode_header(reinterpret_cast<const uint8_t*>(b.data()),
+                                        proto::Kind::admin_response, admin::kAdminMaxResponse);
         return !len || b.size() >= proto::kHeaderSize + *len;
     });
 }
@@ -70,8 +72,8 @@ TEST_F(AdminSocketTest, StatusAndListShowPodsAddedThroughTheBridgePlugin) {
         ASSERT_TRUE(ns.ok());
         const std::string cid = "adm-pod-" + std::to_string(i);
         auto c = call("ADD", cid, ns.path());
-        c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-" + std::to_string(i) + ";K8S_POD_UID=uid-" +
-                 std::to_string(i);
+        c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-" + std::to_string(i) +
+                 ";K8S_POD_UID=uid-" + std::to_string(i);
         auto r = bridge(conf(), c);
         ASSERT_TRUE(r.ok()) << r.describe() << "\nagent log:\n" << agent().log();
         ASSERT_EQ(r.addresses().size(), 1u);
@@ -79,16 +81,19 @@ TEST_F(AdminSocketTest, StatusAndListShowPodsAddedThroughTheBridgePlugin) {
     }
 
     auto status = admin_call(admin_socket(agent()), {{"command", "status"}});
-    ASSERT_EQ(status.value("ok", false), true) << status.dump() << "\nagent log:\n" << agent().log();
+    ASSERT_EQ(status.value("ok", false), true) << status.dump() << "\nagent log:\n"
+                                               << agent().log();
     auto& pools = status["result"]["pools"];
     ASSERT_EQ(pools.size(), 1u) << status.dump();
     EXPECT_EQ(pools[0]["name"], "default");
     EXPECT_EQ(pools[0]["size"], 253);
     EXPECT_EQ(pools[0]["inUse"], 2);
     EXPECT_EQ(pools[0]["free"], 251);
-    EXPECT_GE(status["result"]["journal"]["records"].get<uint64_t>(), 3u) << "a pool and two allocations";
+    EXPECT_GE(status["result"]["journal"]["records"].get<uint64_t>(), 3u)
+        << "a pool and two allocations";
     EXPECT_GE(status["result"]["journal"]["syncs"].get<uint64_t>(), 1u);
-    EXPECT_GE(status["result"]["gc"]["passes"].get<uint64_t>(), 1u) << "the first pass runs at start";
+    EXPECT_GE(status["result"]["gc"]["passes"].get<uint64_t>(), 1u)
+        << "the first pass runs at start";
 
     auto list = admin_call(admin_socket(agent()), {{"command", "list"}});
     ASSERT_EQ(list.value("ok", false), true) << list.dump();
@@ -105,7 +110,8 @@ TEST_F(AdminSocketTest, StatusAndListShowPodsAddedThroughTheBridgePlugin) {
         EXPECT_EQ(e["podName"], "web-" + cid.substr(cid.size() - 1));
         EXPECT_FALSE(e["netns"].get<std::string>().empty());
     }
-    auto show = admin_call(admin_socket(agent()), {{"command", "show"}, {"args", {{"target", "shop/web-1"}}}});
+    auto show = admin_call(admin_socket(agent()),
+                           {{"command", "show"}, {"args", {{"target", "shop/web-1"}}}});
     ASSERT_EQ(show.value("ok", false), true) << show.dump();
     ASSERT_EQ(show["result"]["matches"].size(), 1u);
     EXPECT_EQ(show["result"]["matches"][0]["ip"], ip_of["adm-pod-1"]);
@@ -134,7 +140,8 @@ TEST_F(AdminSocketTest, FramesOfTheOtherProtocolAndOversizedOnesAreRefusedCleanl
         auto got = adm.read_until_close(10s);
         EXPECT_TRUE(got.eof) << "the admin socket closes after refusing a CNI frame";
         auto r = admin_response_of(got.bytes);
-        ASSERT_TRUE(r.is_object()) << "an admin response frame, got " << got.bytes.size() << " bytes";
+        ASSERT_TRUE(r.is_object())
+            << "an admin response frame, got " << got.bytes.size() << " bytes";
         EXPECT_EQ(r["ok"], false);
         EXPECT_EQ(r["code"], static_cast<int>(Code::decode));
         EXPECT_EQ(r["error"], "bad frame: unexpected message kind");
@@ -149,7 +156,8 @@ TEST_F(AdminSocketTest, FramesOfTheOtherProtocolAndOversizedOnesAreRefusedCleanl
         auto r = admin_response_of(got.bytes);
         ASSERT_TRUE(r.is_object()) << got.bytes.size() << " bytes";
         EXPECT_EQ(r["code"], static_cast<int>(Code::decode));
-        EXPECT_EQ(r["error"], "frame of " + std::to_string(admin::kAdminMaxRequest + 1) + " bytes exceeds the cap of " +
+        EXPECT_EQ(r["error"], "frame of " + std::to_string(admin::kAdminMaxRequest + 1) +
+                                  " bytes exceeds the cap of " +
                                   std::to_string(admin::kAdminMaxRequest));
     }
     {
@@ -186,9 +194,11 @@ TEST_F(AdminSocketTest, CallerNotAllowedIsToldWhyAndTheAgentServesOn) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         ::close(pipefd[0]);
-        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
+            ::_exit(2);
         const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(3);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+            ::_exit(3);
         (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
         static char buf[65536];
         for (;;) {
@@ -201,7 +211,8 @@ TEST_F(AdminSocketTest, CallerNotAllowedIsToldWhyAndTheAgentServesOn) {
     ::close(pipefd[1]);
     std::string got;
     char buf[4096];
-    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;)
+        got.append(buf, static_cast<size_t>(n));
     ::close(pipefd[0]);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
@@ -214,10 +225,14 @@ TEST_F(AdminSocketTest, CallerNotAllowedIsToldWhyAndTheAgentServesOn) {
     EXPECT_EQ(r["code"], 5);
     const std::string error = r["error"];
     EXPECT_TRUE(error.starts_with("permission denied: uid 65534 ")) << error;
-    EXPECT_NE(r["details"].get<std::string>().find("run as root (sudo)"), std::string::npos) << r.dump();
+    EXPECT_NE(r["details"].get<std::string>().find("run as root (sudo)"), std::string::npos)
+        << r.dump();
     EXPECT_EQ(r.contains("result"), false);
-    EXPECT_NE(agent().log().find("refusing a connection to the admin socket from pid"), std::string::npos) << agent().log();
-    EXPECT_EQ(admin_call(path, {{"command", "status"}}).value("ok", false), true) << "root is still served";
+    EXPECT_NE(agent().log().find("refusing a connection to the admin socket from pid"),
+              std::string::npos)
+        << agent().log();
+    EXPECT_EQ(admin_call(path, {{"command", "status"}}).value("ok", false), true)
+        << "root is still served";
 }
 
 // `events` after a restart still shows what happened before it (seeded from the journal).

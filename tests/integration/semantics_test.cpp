@@ -305,7 +305,8 @@ TEST_F(SemanticsTest, SocketIsGroupRestrictedAndPeerCredentialsAreChecked) {
     prev["prevResult"] = {{"cniVersion", "1.0.0"}, {"ips", json::array()}};
     auto held = warren_plugin(prev, call("CHECK", "grp-sneaky", netns_path_));
     EXPECT_EQ(held.code(), 3) << "an outsider got an allocation: " << held.describe();
-    EXPECT_NE(agent().log().find("refusing a connection to the CNI socket"), std::string::npos) << agent().log();
+    EXPECT_NE(agent().log().find("refusing a connection to the CNI socket"), std::string::npos)
+        << agent().log();
 }
 
 

@@ -23,18 +23,28 @@ class AdminTest : public ManagerTest {
         liveness::LivenessConfig lc;
         lc.ebpf = ebpf ? liveness::EbpfMode::on : liveness::EbpfMode::off;
         manager = started({}, lc);
-        gc = std::make_unique<service::GcRunner>(io, state, svc, *manager, wall,
-                                                 service::GcRunnerSettings{30 * kSec, 60 * kSec, kSec});
+        gc = std::make_unique<service::GcRunner>(
+            io, state, svc, *manager, wall, service::GcRunnerSettings{30 * kSec, 60 * kSec, kSec});
         make_admin();
     }
     void TearDown() override {
         gc->stop();
         pump();
     }
-    void make_admin(const service::PoolHealthSource* health = nullptr, std::function<std::string()> metrics = {}) {
+    void make_admin(const service::PoolHealthSource* health = nullptr,
+                    std::function<std::string()> metrics = {}) {
         admin.reset();
-        admin = std::make_unique<admin::AdminService>(admin::AdminContext{
-            state, svc, *manager, *gc, wall, events, health, {}, std::move(metrics), "9.9.9", wall.t - 5 * kSec});
+        admin = std::make_unique<admin::AdminService>(admin::AdminContext{state,
+                                                                          svc,
+                                                                          *manager,
+                                                                          *gc,
+                                                                          wall,
+                                                                          events,
+                                                                          health,
+                                                                          {},
+                                                                          std::move(metrics),
+                                                                          "9.9.9",
+                                                                          wall.t - 5 * kSec});
     }
 
     // Completes every journal write and runs what they posted.
@@ -47,7 +57,8 @@ class AdminTest : public ManagerTest {
     }
 
     // One command, answered (asserted) after the journal writes complete.
-    nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object()) {
+    nlohmann::json call(const std::string& command,
+                        nlohmann::json args = nlohmann::json::object()) {
         std::optional<nlohmann::json> out;
         admin->handle({{"command", command}, {"args", std::move(args)}},
                       [&](std::string r) { out = nlohmann::json::parse(r); });
@@ -93,7 +104,8 @@ class AdminTest : public ManagerTest {
     core::IpamState state{30 * kSec};
     FakeCommitSink sink;
     FixedClock wall;
-    service::IpamService svc{io, state, sink, wall, 1, {}, [](const std::string&) { return uint64_t{77}; }};
+    service::IpamService svc{
+        io, state, sink, wall, 1, {}, [](const std::string&) { return uint64_t{77}; }};
     std::unique_ptr<liveness::LivenessManager> manager;
     std::unique_ptr<service::GcRunner> gc;
     admin::EventLog events;

@@ -7,7 +7,8 @@ namespace {
 using nlohmann::json;
 
 json entry(const std::string& ip, const std::string& cid, const std::string& file = "") {
-    return {{"ip", ip}, {"containerId", cid}, {"ifname", "eth0"}, {"file", file.empty() ? ip : file}};
+    return {
+        {"ip", ip}, {"containerId", cid}, {"ifname", "eth0"}, {"file", file.empty() ? ip : file}};
 }
 
 std::string reason_of(const json& refused, const std::string& ip) {
@@ -20,22 +21,27 @@ TEST_F(AdminTest, ImportAdoptsHostLocalEntriesAndRefusesEachBadOneSayingWhy) {
     const auto held = add("warren-pod", "/run/netns/a");  // 10.1.0.2
     add("leaver", "/run/netns/b");                        // 10.1.0.3
     del("leaver");                                        // cooling down
-    json args{{"network", "net"},
-              {"entries", json::array({entry("10.1.0.50", "hl1"), entry("10.1.0.51", "hl2"),
-                                       entry("10.9.0.5", "hl3"), entry(held, "hl4"), entry("10.1.0.3", "hl5"),
-                                       entry("10.1.0.51", "hl6", "copy-of-51"), entry("not-an-ip", "hl7"),
-                                       entry("10.1.0.1", "hl8")})},
-              {"lastReserved", json::array({{{"set", 0}, {"ip", "10.1.0.51"}}})}};
+    json args{
+        {"network", "net"},
+        {"entries", json::array({entry("10.1.0.50", "hl1"), entry("10.1.0.51", "hl2"),
+                                 entry("10.9.0.5", "hl3"), entry(held, "hl4"),
+                                 entry("10.1.0.3", "hl5"), entry("10.1.0.51", "hl6", "copy-of-51"),
+                                 entry("not-an-ip", "hl7"), entry("10.1.0.1", "hl8")})},
+        {"lastReserved", json::array({{{"set", 0}, {"ip", "10.1.0.51"}}})}};
     auto r = ok("import-host-local", args);
     ASSERT_EQ(r["imported"].size(), 2u) << r.dump();
-    EXPECT_EQ(r["imported"][0], (json{{"ip", "10.1.0.50"}, {"containerId", "hl1"}, {"ifname", "eth0"}, {"pool", "default"}}));
+    EXPECT_EQ(
+        r["imported"][0],
+        (json{
+            {"ip", "10.1.0.50"}, {"containerId", "hl1"}, {"ifname", "eth0"}, {"pool", "default"}}));
     EXPECT_EQ(r["imported"][1]["ip"], "10.1.0.51");
     EXPECT_EQ(reason_of(r["refused"], "10.9.0.5"), "out of range of every pool");
     EXPECT_EQ(reason_of(r["refused"], held), "held by net/warren-pod/eth0");
     EXPECT_NE(reason_of(r["refused"], "10.1.0.3").find("cooling down"), std::string::npos);
     EXPECT_EQ(reason_of(r["refused"], "10.1.0.51"), "duplicate: 10.1.0.51 is also in 10.1.0.51");
     EXPECT_NE(reason_of(r["refused"], "not-an-ip").find("malformed"), std::string::npos);
-    EXPECT_EQ(reason_of(r["refused"], "10.1.0.1"), "out of range of every pool") << "the gateway is never adopted";
+    EXPECT_EQ(reason_of(r["refused"], "10.1.0.1"), "out of range of every pool")
+        << "the gateway is never adopted";
     EXPECT_EQ(r["refused"].size(), 6u) << r.dump();
 
     const auto* a = state.find({"net", "hl1", "eth0"});
@@ -45,16 +51,19 @@ TEST_F(AdminTest, ImportAdoptsHostLocalEntriesAndRefusesEachBadOneSayingWhy) {
     // warren continues where host-local stopped.
     EXPECT_EQ(add("next", "/run/netns/n"), "10.1.0.52");
 
-    auto again = ok("import-host-local", {{"network", "net"}, {"entries", json::array({entry("10.1.0.50", "hl1")})}});
+    auto again = ok("import-host-local",
+                    {{"network", "net"}, {"entries", json::array({entry("10.1.0.50", "hl1")})}});
     EXPECT_TRUE(again["imported"].empty());
-    EXPECT_EQ(reason_of(again["refused"], "10.1.0.50"), "already held by net/hl1/eth0 (imported before)");
+    EXPECT_EQ(reason_of(again["refused"], "10.1.0.50"),
+              "already held by net/hl1/eth0 (imported before)");
 }
 
 TEST_F(AdminTest, ImportDryRunReportsWithoutChangingAnything) {
-    auto r = ok("import-host-local", {{"network", "net"},
-                                      {"dryRun", true},
-                                      {"entries", json::array({entry("10.1.0.60", "hl1")})},
-                                      {"lastReserved", json::array({{{"set", 0}, {"ip", "10.1.0.60"}}})}});
+    auto r = ok("import-host-local",
+                {{"network", "net"},
+                 {"dryRun", true},
+                 {"entries", json::array({entry("10.1.0.60", "hl1")})},
+                 {"lastReserved", json::array({{{"set", 0}, {"ip", "10.1.0.60"}}})}});
     ASSERT_EQ(r["imported"].size(), 1u);
     EXPECT_EQ(state.find({"net", "hl1", "eth0"}), nullptr);
     EXPECT_TRUE(sink.jobs.empty());
@@ -62,12 +71,14 @@ TEST_F(AdminTest, ImportDryRunReportsWithoutChangingAnything) {
 }
 
 TEST_F(AdminTest, ImportIntoANamedPoolRefusesAddressesOutsideIt) {
-    auto missing = call("import-host-local", {{"network", "net"}, {"pool", "nope"}, {"entries", json::array()}});
+    auto missing = call("import-host-local",
+                        {{"network", "net"}, {"pool", "nope"}, {"entries", json::array()}});
     EXPECT_EQ(missing["code"], static_cast<int>(Code::invalid_config));
     auto no_entries = call("import-host-local", {{"network", "net"}});
     EXPECT_NE(no_entries["error"].get<std::string>().find("arg 'entries'"), std::string::npos);
-    auto r = ok("import-host-local",
-                {{"network", "net"}, {"pool", "default"}, {"entries", json::array({entry("10.7.0.9", "x")})}});
+    auto r = ok("import-host-local", {{"network", "net"},
+                                      {"pool", "default"},
+                                      {"entries", json::array({entry("10.7.0.9", "x")})}});
     EXPECT_EQ(reason_of(r["refused"], "10.7.0.9"), "out of range of pool 'default'");
 }
 
@@ -80,7 +91,8 @@ TEST(IpamStateAdopt, RefusesWhatIsNotFreeAndJournalsAnAllocatedWithoutNetns) {
     core::Change ch;
     auto two = st.adopt("p", {"n", "c", "eth0"}, {ip("fd00::9"), ip("10.1.0.9")}, 5, ch);
     ASSERT_TRUE(two) << two.error().message;
-    EXPECT_EQ((*two)->addresses, (std::vector<IpAddress>{ip("10.1.0.9"), ip("fd00::9")})) << "range-set order";
+    EXPECT_EQ((*two)->addresses, (std::vector<IpAddress>{ip("10.1.0.9"), ip("fd00::9")}))
+        << "range-set order";
     ASSERT_EQ(ch.events.size(), 1u);
     EXPECT_EQ(std::get<core::Allocated>(ch.events[0]).netns, "");
     core::Change ch2;

@@ -58,10 +58,12 @@ TEST_F(AdminTest, StatusTakesAlertAndForecastFromThePoolHealthSource) {
 }
 
 TEST_F(AdminTest, ExhaustedPoolIsSaidWithoutAHealthSource) {
-    auto sets = core::range_sets_from_cidrs({"10.2.0.0/30"});  // one usable address (.2; .1 is the gateway)
+    auto sets =
+        core::range_sets_from_cidrs({"10.2.0.0/30"});  // one usable address (.2; .1 is the gateway)
     ASSERT_TRUE(sets);
     bool defined = false;
-    svc.define_pool("tiny", *sets, core::PoolSource::config, [&](Status st) { defined = st.has_value(); });
+    svc.define_pool("tiny", *sets, core::PoolSource::config,
+                    [&](Status st) { defined = st.has_value(); });
     pump();
     ASSERT_TRUE(defined);
     for (auto cid : {"t1"}) {
@@ -116,17 +118,19 @@ TEST_F(AdminTest, ListShowsAllocationsAndQuarantineSortedAndFiltered) {
     auto bad_state = call("list", {{"state", "sleeping"}});
     EXPECT_EQ(bad_state["ok"], false);
     EXPECT_EQ(bad_state["code"], static_cast<int>(Code::invalid_config));
-    EXPECT_NE(bad_state["error"].get<std::string>().find("arg 'state'"), std::string::npos) << bad_state.dump();
+    EXPECT_NE(bad_state["error"].get<std::string>().find("arg 'state'"), std::string::npos)
+        << bad_state.dump();
     auto bad_pool = call("list", {{"pool", "nope"}});
     EXPECT_EQ(bad_pool["ok"], false);
-    EXPECT_NE(bad_pool["error"].get<std::string>().find("pools: default"), std::string::npos) << bad_pool.dump();
+    EXPECT_NE(bad_pool["error"].get<std::string>().find("pools: default"), std::string::npos)
+        << bad_pool.dump();
 }
 
 TEST_F(AdminTest, ShowFindsByIpContainerPrefixAndPodWithHistory) {
     const auto a = add("abc123", "/run/netns/a", "web-0");
     add("abd999", "/run/netns/b", "web-1");
-    for (std::string target : {a, std::string("abc123"), std::string("abc"), std::string("ns/web-0"),
-                               std::string("web-0")}) {
+    for (std::string target : {a, std::string("abc123"), std::string("abc"),
+                               std::string("ns/web-0"), std::string("web-0")}) {
         auto m = ok("show", {{"target", target}})["matches"];
         ASSERT_EQ(m.size(), 1u) << target;
         EXPECT_EQ(m[0]["containerId"], "abc123") << target;
@@ -137,7 +141,8 @@ TEST_F(AdminTest, ShowFindsByIpContainerPrefixAndPodWithHistory) {
     }
     auto ambiguous = call("show", {{"target", "ab"}});
     EXPECT_EQ(ambiguous["ok"], false);
-    EXPECT_NE(ambiguous["error"].get<std::string>().find("prefix of 2 container IDs"), std::string::npos)
+    EXPECT_NE(ambiguous["error"].get<std::string>().find("prefix of 2 container IDs"),
+              std::string::npos)
         << ambiguous.dump();
     auto none = call("show", {{"target", "zzz"}});
     EXPECT_EQ(none["ok"], false);
@@ -159,7 +164,8 @@ TEST_F(AdminTest, ReleaseIsVetoedByALiveNetnsAndForcedWhenAsked) {
     auto vetoed = call("release", {{"ip", a}});
     EXPECT_EQ(vetoed["ok"], false);
     EXPECT_EQ(vetoed["code"], static_cast<int>(Code::unavailable));
-    EXPECT_NE(vetoed["error"].get<std::string>().find("its netns path still exists"), std::string::npos)
+    EXPECT_NE(vetoed["error"].get<std::string>().find("its netns path still exists"),
+              std::string::npos)
         << vetoed.dump();
     EXPECT_NE(vetoed["details"].get<std::string>().find("--force"), std::string::npos);
     ASSERT_NE(state.find({"net", "c1", "eth0"}), nullptr) << "a vetoed release changes nothing";
@@ -177,7 +183,8 @@ TEST_F(AdminTest, ReleaseIsVetoedByALiveNetnsAndForcedWhenAsked) {
 
     auto again = call("release", {{"ip", a}});
     EXPECT_EQ(again["code"], static_cast<int>(Code::unknown_container));
-    EXPECT_NE(again["error"].get<std::string>().find("cooling down"), std::string::npos) << again.dump();
+    EXPECT_NE(again["error"].get<std::string>().find("cooling down"), std::string::npos)
+        << again.dump();
     auto free_one = call("release", {{"ip", "10.1.0.200"}});
     EXPECT_EQ(free_one["code"], static_cast<int>(Code::unknown_container));
     auto not_ip = call("release", {{"ip", "10.1.0.300"}});
@@ -187,7 +194,8 @@ TEST_F(AdminTest, ReleaseIsVetoedByALiveNetnsAndForcedWhenAsked) {
 TEST_F(AdminTest, ReleaseOfADeadAllocationIsAnAdminReleaseOnceDurable) {
     const auto a = add("c1", "/run/netns/gone");
     std::optional<json> answer;
-    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}}, [&](std::string r) { answer = json::parse(r); });
+    admin->handle({{"command", "release"}, {"args", {{"ip", a}}}},
+                  [&](std::string r) { answer = json::parse(r); });
     EXPECT_FALSE(answer) << "answered before the journal write completed";
     pump();
     ASSERT_TRUE(answer);
@@ -282,7 +290,8 @@ TEST_F(AdminTest, EventsAreNumberedAndFollowedWithSince) {
     EXPECT_EQ(follow["events"][0]["kind"], "released");
     EXPECT_EQ(follow["next"], 4);
 
-    for (json bad : {json{{"limit", 0}}, json{{"limit", 10001}}, json{{"since", -1}}, json{{"limit", "5"}}}) {
+    for (json bad :
+         {json{{"limit", 0}}, json{{"limit", 10001}}, json{{"since", -1}}, json{{"limit", "5"}}}) {
         auto r = call("events", bad);
         EXPECT_EQ(r["ok"], false) << bad.dump();
         EXPECT_EQ(r["code"], static_cast<int>(Code::invalid_config)) << bad.dump();
@@ -316,17 +325,22 @@ TEST_F(AdminTest, UnknownCommandsAndMalformedRequestsSayWhat) {
     auto unknown = call("frobnicate");
     EXPECT_EQ(unknown["ok"], false);
     EXPECT_EQ(unknown["code"], static_cast<int>(Code::invalid_config));
-    EXPECT_NE(unknown["error"].get<std::string>().find("unknown command 'frobnicate'"), std::string::npos);
+    EXPECT_NE(unknown["error"].get<std::string>().find("unknown command 'frobnicate'"),
+              std::string::npos);
     std::optional<json> no_command;
-    admin->handle(json{{"args", json::object()}}, [&](std::string r) { no_command = json::parse(r); });
+    admin->handle(json{{"args", json::object()}},
+                  [&](std::string r) { no_command = json::parse(r); });
     ASSERT_TRUE(no_command);
     EXPECT_EQ((*no_command)["code"], static_cast<int>(Code::invalid_config));
     std::optional<json> bad_args;
-    admin->handle(json{{"command", "list"}, {"args", json::array()}}, [&](std::string r) { bad_args = json::parse(r); });
+    admin->handle(json{{"command", "list"}, {"args", json::array()}},
+                  [&](std::string r) { bad_args = json::parse(r); });
     ASSERT_TRUE(bad_args);
-    EXPECT_NE((*bad_args)["error"].get<std::string>().find("\"args\" must be an object"), std::string::npos);
+    EXPECT_NE((*bad_args)["error"].get<std::string>().find("\"args\" must be an object"),
+              std::string::npos);
     auto force_type = call("release", {{"ip", "10.1.0.2"}, {"force", "yes"}});
-    EXPECT_NE(force_type["error"].get<std::string>().find("arg 'force' must be true or false"), std::string::npos)
+    EXPECT_NE(force_type["error"].get<std::string>().find("arg 'force' must be true or false"),
+              std::string::npos)
         << force_type.dump();
 }
 

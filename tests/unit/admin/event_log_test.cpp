@@ -1,7 +1,8 @@
 // EventLog (issue 8): a numbered ring, and its seed from the journal records recovered.
+#include "admin/event_log.hpp"
+
 #include <gtest/gtest.h>
 
-#include "admin/event_log.hpp"
 #include "admin/json_text.hpp"
 
 namespace warren::admin {
@@ -9,7 +10,8 @@ namespace {
 
 TEST(EventLog, KeepsTheLastCapacityEventsNumberedFromOne) {
     EventLog log(3);
-    for (int i = 0; i < 5; ++i) log.add({.kind = "allocated", .container_id = "c" + std::to_string(i)});
+    for (int i = 0; i < 5; ++i)
+        log.add({.kind = "allocated", .container_id = "c" + std::to_string(i)});
     ASSERT_EQ(log.events().size(), 3u);
     EXPECT_EQ(log.events().front().seq, 3u);
     EXPECT_EQ(log.events().back().seq, 5u);
@@ -32,8 +34,9 @@ TEST(EventLog, SeededFromJournalRecordsWithTheAddressesOfReleases) {
     const auto a = *IpAddress::parse("10.1.0.7");
     std::vector<journal::Record> records;
     uint64_t seq = 1;
-    for (const core::Event& e : std::vector<core::Event>{core::Allocated{k, "default", {a}, "/n", 1, {"ns", "web", "u"}, 100},
-                                                          core::Released{k, 200, core::ReleaseReason::del}})
+    for (const core::Event& e : std::vector<core::Event>{
+             core::Allocated{k, "default", {a}, "/n", 1, {"ns", "web", "u"}, 100},
+             core::Released{k, 200, core::ReleaseReason::del}})
         records.push_back({seq++, core::encode_event(e)});
     records.push_back({seq++, "not an event"});
     EventLog log;
@@ -43,7 +46,8 @@ TEST(EventLog, SeededFromJournalRecordsWithTheAddressesOfReleases) {
     EXPECT_EQ(log.events()[0].ip, "10.1.0.7");
     EXPECT_EQ(log.events()[0].detail, "pod ns/web");
     EXPECT_EQ(log.events()[1].kind, "released");
-    EXPECT_EQ(log.events()[1].ip, "10.1.0.7") << "the address of a release comes from its allocation";
+    EXPECT_EQ(log.events()[1].ip, "10.1.0.7")
+        << "the address of a release comes from its allocation";
     EXPECT_EQ(log.events()[1].reason, "del");
     EXPECT_EQ(log.events()[1].time_ns, 200);
 }
@@ -58,7 +62,12 @@ namespace {
 TEST(JsonText, StringsFromClientsAreEscapedAndBadUtf8IsReplaced) {
     const std::string nasty = std::string("a\"b\\c\n\t\x01") + "\xff" + "z";
     std::string out;
-    ObjectWriter(out).str("id", nasty).str("plain", "ok").num("n", int64_t{-5}).num("u", uint64_t{1} << 63).close();
+    ObjectWriter(out)
+        .str("id", nasty)
+        .str("plain", "ok")
+        .num("n", int64_t{-5})
+        .num("u", uint64_t{1} << 63)
+        .close();
     auto j = nlohmann::json::parse(out, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << out;
     EXPECT_EQ(j["id"], std::string("a\"b\\c\n\t\x01") + "\xef\xbf\xbd" + "z");

@@ -342,7 +342,8 @@ TEST(Config, AdminSocketDefaultsNextToTheCniSocketAndComesFromFileAndFlags) {
     EXPECT_EQ(file->config.effective_admin_socket(), "/srv/a.sock");
     EXPECT_EQ(file->config.admin_group, "ops");
 
-    auto flags = parse({"--admin-socket", "/srv/b.sock", "--config", f.path, "--admin-group", "wheel"});
+    auto flags =
+        parse({"--admin-socket", "/srv/b.sock", "--config", f.path, "--admin-group", "wheel"});
     ASSERT_TRUE(flags) << flags.error().message;
     EXPECT_EQ(flags->config.effective_admin_socket(), "/srv/b.sock");
     EXPECT_EQ(flags->config.admin_group, "wheel");
@@ -351,19 +352,22 @@ TEST(Config, AdminSocketDefaultsNextToTheCniSocketAndComesFromFileAndFlags) {
 TEST(Config, AdminSocketMistakesAreRefusedWithTheKey) {
     auto same = parse({"--socket", "/run/w/w.sock", "--admin-socket", "/run/w/./w.sock"});
     ASSERT_FALSE(same);
-    EXPECT_NE(same.error().message.find("admin socket (admin.socket, --admin-socket) is the CNI socket"),
-              std::string::npos)
+    EXPECT_NE(
+        same.error().message.find("admin socket (admin.socket, --admin-socket) is the CNI socket"),
+        std::string::npos)
         << same.error().message;
 
     TempFile not_object(R"({"admin":"/srv/a.sock"})");
     auto a = parse({"--config", not_object.path});
     ASSERT_FALSE(a);
-    EXPECT_NE(a.error().message.find("'admin' must be an object"), std::string::npos) << a.error().message;
+    EXPECT_NE(a.error().message.find("'admin' must be an object"), std::string::npos)
+        << a.error().message;
 
     TempFile wrong_type(R"({"admin":{"group":7}})");
     auto b = parse({"--config", wrong_type.path});
     ASSERT_FALSE(b);
-    EXPECT_NE(b.error().message.find("'group' must be a string"), std::string::npos) << b.error().message;
+    EXPECT_NE(b.error().message.find("'group' must be a string"), std::string::npos)
+        << b.error().message;
 
     EXPECT_NE(warren::config::usage().find("--admin-socket PATH"), std::string::npos);
     EXPECT_NE(warren::config::usage().find("--admin-group GROUP"), std::string::npos);

@@ -217,7 +217,8 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
         bytes.back() = bad;
         EXPECT_FALSE(decode_event(bytes)) << "release reason " << int(uint8_t(bad));
     }
-    EXPECT_EQ(std::get<Released>(*decode_event(encode_event(Released{{"n", "c", "i"}, 1, ReleaseReason::admin_forced})))
+    EXPECT_EQ(std::get<Released>(*decode_event(encode_event(
+                                     Released{{"n", "c", "i"}, 1, ReleaseReason::admin_forced})))
                   .reason,
               ReleaseReason::admin_forced);
     for (Event e : {Event{CandidateMarked{{"n", "c", "i"}, 1, GcReason::netns_gone}},
