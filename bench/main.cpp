@@ -34,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "admin_rows.hpp"
+#include "harness.hpp"
 #include "load.hpp"
 #include "spawn.hpp"
 #include "stats.hpp"
@@ -61,6 +63,9 @@ struct Options {
     std::string ebpf;         // liveness.ebpf for warrend ("": off)
     int gc_pass = 0;          // > 0: only the GC pass timing over this many allocations
     int ebpf_ab = 0;          // > 0: only the ADD p50 of liveness.ebpf off vs on, this many rounds
+    bool admin_list_load = false;  // only ADD p50 idle vs while `warrenctl list` loops
+    int list_time = 0;        // > 0: only `warrenctl list` over this many allocations
+    std::string warrenctl;
 };
 
 void usage() {
@@ -89,6 +94,11 @@ Runs host-local and warren side by side on this machine and prints one markdown 
   --ebpf-ab R          only this: two warrends, liveness.ebpf off and on, their plugins exec'd
                        alternately call by call, -n ADDs per round, R rounds; one row with the
                        ADD p50 ratio on/off (median and range of the rounds) [off]
+  --admin-list-load    only this: the exec'd plugin's ADD p50 idle and while `warrenctl list`
+                       runs in a loop (-n ADDs each), one row           [off]
+  --list-time N        only this: `warrenctl list` over N allocations, table and --json,
+                       median of 10 runs                                 [off]
+  --warrenctl PATH     warrenctl binary                 [next to warren-bench]
   --quick              smaller runs (smoke test): -n 100, 3 bursts, 1 s loads
   --strict             exit 3 when a target is missed
   --keep               keep the temp dir (agent log, journal) for inspection
@@ -97,128 +107,11 @@ Runs host-local and warren side by side on this machine and prints one markdown 
                stdout);
 }
 
-void progress(const std::string& s) {
-    std::fprintf(stderr, "warren-bench: %s\n", s.c_str());
-    std::fflush(stderr);
-}
-
 std::string self_dir() {
     std::error_code ec;
     auto p = fs::read_symlink("/proc/self/exe", ec);
     return ec ? std::string(".") : p.parent_path().string();
 }
-
-void write_file(const std::string& path, const std::string& data) {
-    std::ofstream out(path, std::ios::trunc);
-    out << data;
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-// ---------------------------------------------------------------- cleanup guards
-
-class TempDir {
-public:
-    explicit TempDir(const std::string& parent, bool keep) : keep_(keep) {
-        std::string tmpl = parent + "/warren-bench.XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        if (keep_) {
-            progress("kept " + path_);
-            return;
-        }
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-    bool keep_;
-};
-
-class Agent {
-public:
-    Agent(const std::string& binary, const std::string& config, const std::string& log, const std::string& socket)
-        : socket_(socket), log_(log) {
-        int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (logfd < 0) throw std::runtime_error("cannot create " + log);
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-        if (pid_ == 0) {
-            // Never outlive the bench, even when it is killed -9.
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            ::dup2(logfd, 1);
-            ::dup2(logfd, 2);
-            // Metrics off: two bench agents (--ebpf-ab) or a node's own warrend would share a port.
-            ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--metrics-address", "off",
-                    static_cast<char*>(nullptr));
-            std::fprintf(stderr, "exec %s: %s\n", binary.c_str(), std::strerror(errno));
-            ::_exit(127);
-        }
-        ::close(logfd);
-        try {
-            wait_ready();
-        } catch (...) {
-            stop();
-            throw;
-        }
-    }
-    ~Agent() { stop(); }
-
-    pid_t pid() const { return pid_; }
-
-    // SIGTERM, then SIGKILL after 5 s. Returns the exit code (-1 when killed or not running).
-    int stop() {
-        if (pid_ <= 0) return exit_code_;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        for (int i = 0; i < 500; ++i) {
-            pid_t r = ::waitpid(pid_, &status, WNOHANG);
-            if (r == pid_) {
-                pid_ = 0;
-                exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                return exit_code_;
-            }
-            ::usleep(10'000);
-        }
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = 0;
-        return exit_code_ = -1;
-    }
-
-    std::string log_tail(size_t lines = 15) const {
-        std::ifstream in(log_);
-        std::vector<std::string> all;
-        for (std::string l; std::getline(in, l);) all.push_back(l);
-        std::string out;
-        for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "    " + all[i] + "\n";
-        return out;
-    }
-
-private:
-    void wait_ready() {
-        warren::proto::Request ping;
-        ping.op = warren::proto::Op::ping;
-        for (int i = 0; i < 1000; ++i) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = 0;
-                throw std::runtime_error("warrend exited during start-up:\n" + log_tail());
-            }
-            auto r = warren::proto::call(socket_, ping, {.timeout_ms = 500});
-            if (r && r->ok) return;
-            ::usleep(10'000);
-        }
-        throw std::runtime_error("warrend did not answer a ping within 10 s:\n" + log_tail());
-    }
-
-    std::string socket_, log_;
-    pid_t pid_ = 0;
-    int exit_code_ = -1;
-};
 
 long rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -258,30 +151,6 @@ Summary fsync_floor(const std::string& dir, int runs) {
     }
     ::unlink(path.c_str());
     return summarize_ns(std::move(t));
-}
-
-struct Peer {
-    std::string name;     // column title
-    std::string program;  // the IPAM plugin binary
-    std::string cni_path;
-    std::string conf;     // network config on stdin
-};
-
-Env cni_env(const Peer& p, const char* command, const std::string& cid, int pod) {
-    char uid[64];
-    std::snprintf(uid, sizeof uid, "0b5e3f7a-0000-4000-8000-%012d", pod);
-    return Env({std::string("CNI_COMMAND=") + command, "CNI_CONTAINERID=" + cid, "CNI_NETNS=/proc/self/ns/net",
-                "CNI_IFNAME=eth0", "CNI_PATH=" + p.cni_path,
-                "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-" + std::to_string(pod) +
-                    ";K8S_POD_INFRA_CONTAINER_ID=" + cid + ";K8S_POD_UID=" + uid,
-                "PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
-}
-
-void expect_ok(const Peer& p, const Slot& slot, const RunResult& r, const char* command, const std::string& cid) {
-    if (r.exit_code == 0 && (std::strcmp(command, "ADD") != 0 || slot.stdout_text().find("\"ips\"") != std::string::npos))
-        return;
-    throw std::runtime_error(p.name + " " + command + " " + cid + " failed (exit " + std::to_string(r.exit_code) +
-                             "): " + slot.stdout_text() + slot.stderr_text());
 }
 
 struct SeqResult {
@@ -405,26 +274,6 @@ struct LoadSummary {
     double agent_cpu_us_per_req = 0;   // warrend user+sys CPU (all threads) per answered request
     double client_cpu_us_per_req = 0;  // this client's CPU per answered request
 };
-
-// user+sys CPU seconds of every thread of `pid` (clock ticks resolution).
-double process_cpu_s(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(in, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream ss(line.substr(close + 2));
-    std::string f;
-    unsigned long long ut = 0, st = 0;
-    for (int field = 3; ss >> f; ++field) {  // field numbers as in proc(5)
-        if (field == 14) ut = std::stoull(f);
-        if (field == 15) {
-            st = std::stoull(f);
-            break;
-        }
-    }
-    return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 double self_thread_cpu_s() {
     timespec ts{};
@@ -842,9 +691,15 @@ int run_ebpf_ab(const Options& o) {
     return 0;
 }
 
+int run_admin_rows(const Options& o) {
+    AdminRowOptions a{o.warrend, o.plugin, o.warrenctl, o.dir, o.keep, o.n, o.list_time};
+    return o.admin_list_load ? run_admin_list_load(a, o.strict) : run_list_time(a, o.strict);
+}
+
 int run(const Options& o) {
     if (o.gc_pass > 0) return run_gc_pass(o);
     if (o.ebpf_ab > 0) return run_ebpf_ab(o);
+    if (o.admin_list_load || o.list_time > 0) return run_admin_rows(o);
     const bool do_cni = o.only.empty() || o.only == "cni", do_load = o.only.empty() || o.only == "load";
     for (auto* p : {&o.warrend, &o.plugin, &o.host_local})
         if (::access(p->c_str(), X_OK) != 0) throw std::runtime_error(*p + " is not an executable file");
@@ -929,8 +784,9 @@ int main(int argc, char** argv) {
     std::string here = self_dir();
     o.warrend = here + "/warrend";
     o.plugin = here + "/warren";
+    o.warrenctl = here + "/warrenctl";
 
-    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf, kGcPass, kEbpfAb };
+    enum { kBurst = 1000, kRepeats, kSeconds, kConns, kDir, kWarrend, kPlugin, kHostLocal, kQuick, kStrict, kKeep, kOnly, kInterleave, kEbpf, kGcPass, kEbpfAb, kAdminListLoad, kListTime, kWarrenctl };
     static const option opts[] = {{"burst", required_argument, nullptr, kBurst},
                                   {"burst-repeats", required_argument, nullptr, kRepeats},
                                   {"load-seconds", required_argument, nullptr, kSeconds},
@@ -947,6 +803,9 @@ int main(int argc, char** argv) {
                                   {"ebpf", required_argument, nullptr, kEbpf},
                                   {"gc-pass", required_argument, nullptr, kGcPass},
                                   {"ebpf-ab", required_argument, nullptr, kEbpfAb},
+                                  {"admin-list-load", no_argument, nullptr, kAdminListLoad},
+                                  {"list-time", required_argument, nullptr, kListTime},
+                                  {"warrenctl", required_argument, nullptr, kWarrenctl},
                                   {"help", no_argument, nullptr, 'h'},
                                   {nullptr, 0, nullptr, 0}};
     try {
@@ -976,6 +835,9 @@ int main(int argc, char** argv) {
                 case kEbpf: o.ebpf = optarg; break;
                 case kGcPass: o.gc_pass = std::stoi(optarg); break;
                 case kEbpfAb: o.ebpf_ab = std::stoi(optarg); break;
+                case kAdminListLoad: o.admin_list_load = true; break;
+                case kListTime: o.list_time = std::stoi(optarg); break;
+                case kWarrenctl: o.warrenctl = optarg; break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
             }
@@ -998,6 +860,10 @@ int main(int argc, char** argv) {
     }
     if (o.ebpf_ab < 0 || o.ebpf_ab > 1000) {
         std::fprintf(stderr, "warren-bench: --ebpf-ab wants a number of rounds from 1 to 1000\n");
+        return 2;
+    }
+    if (o.list_time < 0 || o.list_time > 1'000'000) {
+        std::fprintf(stderr, "warren-bench: --list-time wants a number of allocations from 1 to 1000000\n");
         return 2;
     }
     if (o.n < 1 || o.burst < 1 || o.burst_repeats < 1 || o.load_conns < 1 || o.load_seconds <= 0) {

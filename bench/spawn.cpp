@@ -49,12 +49,15 @@ void Env::rebuild() {
     ptrs_.push_back(nullptr);
 }
 
-Slot::Slot(std::string program, const std::string& stdin_data)
+Slot::Slot(std::string program, const std::string& stdin_data, std::vector<std::string> args)
     : program_(std::move(program)),
+      args_(std::move(args)),
       in_(make_memfd("bench-stdin")),
       out_(make_memfd("bench-stdout")),
       err_(make_memfd("bench-stderr")) {
-    argv_ = {program_.data(), nullptr};
+    argv_ = {program_.data()};
+    for (auto& a : args_) argv_.push_back(a.data());
+    argv_.push_back(nullptr);
     size_t off = 0;
     while (off < stdin_data.size()) {
         ssize_t n = ::write(in_.get(), stdin_data.data() + off, stdin_data.size() - off);

@@ -43,8 +43,8 @@ struct RunResult {
 
 class Slot {
 public:
-    // `program` is exec'd with argv {program}; `stdin_data` is what every run reads.
-    Slot(std::string program, const std::string& stdin_data);
+    // `program` is exec'd with argv {program, args...}; `stdin_data` is what every run reads.
+    Slot(std::string program, const std::string& stdin_data, std::vector<std::string> args = {});
 
     // Starts the child; throws std::runtime_error when posix_spawn fails.
     pid_t start(const Env& env);
@@ -58,6 +58,7 @@ public:
 
 private:
     std::string program_;
+    std::vector<std::string> args_;
     std::vector<char*> argv_;
     Fd in_, out_, err_;
 };

@@ -14,7 +14,7 @@ if [[ ! -x /usr/lib/cni/host-local ]]; then
   echo "bench: /usr/lib/cni/host-local is missing; run scripts/install-deps.sh first" >&2
   exit 1
 fi
-TARGETS=(warrend warren warren-bench warren-bpf-bench warren-tc-hold)
+TARGETS=(warrend warren warrenctl warren-bench warren-bpf-bench warren-tc-hold)
 build "${TARGETS[@]}" >/dev/null || build "${TARGETS[@]}"
 # The eBPF liveness rows (root): ADD p50 with the agent's watch insert against without
 # (warren-bench --ebpf-ab: two agents, liveness.ebpf off and on, their plugins exec'd alternately
@@ -34,9 +34,22 @@ liveness_rows() {
   "$BUILD_DIR/bin/warren-bench" --gc-pass 10000 --ebpf on
 }
 
+# The admin socket's rows: the exec'd plugin's ADD p50 while `warrenctl list` runs in a loop
+# against idle, and `warrenctl list` over 10,000 allocations.
+admin_rows() {
+  local n=500
+  [[ $1 == quick ]] && n=100
+  echo "| measurement | host-local | warren | warren / host-local | target | result |"
+  echo "|---|---:|---:|---:|---|---|"
+  "$BUILD_DIR/bin/warren-bench" --admin-list-load -n "$n" &&
+    "$BUILD_DIR/bin/warren-bench" --list-time 10000
+}
+
 rc=0
 "$BUILD_DIR/bin/warren-bench" "$@" || rc=$?
 case " $* " in *" --help "* | *" -h "*) exit $rc ;; esac
+echo
+admin_rows "$([[ " $* " == *" --quick "* ]] && echo quick)" || rc=$?
 # The eBPF liveness classifier's cost per packet (BPF_PROG_TEST_RUN) needs root: its own table.
 echo
 if (( EUID == 0 )); then

@@ -21,7 +21,7 @@ shift || true
 [[ $SECONDS_EACH =~ ^[0-9]+$ && $SECONDS_EACH -gt 0 ]] || { echo "fuzz.sh: SECONDS must be a positive integer, not '$SECONDS_EACH'" >&2; exit 2; }
 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$WARREN_ROOT/build-fuzz}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
-ALL_TARGETS=(request_json request_binary frame response client cni_invocation journal delete_queue)
+ALL_TARGETS=(request_json request_binary frame response client cni_invocation journal delete_queue ctl_render)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 for t in "${TARGETS[@]}"; do
   [[ -d tests/fuzz/corpus/$t ]] || { echo "fuzz.sh: unknown target '$t' (have: ${ALL_TARGETS[*]})" >&2; exit 2; }
