@@ -4,9 +4,10 @@
 # `"ipam": {"type": "warren"}`, pings between them over IPv4 and IPv6, shows the agent's log,
 # deletes one pod and shows its address cooling down, then lets one pod vanish without a DEL
 # (warren reclaims its address: candidate, release stale, quarantine ended) and keeps a zombie
-# (netns path gone, a process in it still sending: reported, never released). Then warrend
-# keeps running (its log follows) until Ctrl-C; on exit the namespaces, the bridge, the
-# agent and its eBPF hooks and pins are removed.
+# (netns path gone, a process in it still sending: reported, never released), and shows the
+# node through warrenctl (status, list, show, a refused release, gc --dry-run, events, metrics).
+# Then warrend keeps running (its log follows) until Ctrl-C; on exit the namespaces, the bridge,
+# the agent and its eBPF hooks and pins are removed.
 #
 #   sudo ./scripts/demo.sh               # the tour, then wait for Ctrl-C
 #   sudo ./scripts/demo.sh --no-wait     # the tour, then clean up and exit (CI, scripted runs)
@@ -18,7 +19,7 @@ WAIT=1
 for a in "$@"; do
   case $a in
     --no-wait) WAIT=0 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument '$a' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +35,8 @@ GC_INTERVAL=1
 GC_GRACE=3
 BPFFS_DIR=/sys/fs/bpf/warren-demo
 SOCKET=/run/warren/warren.sock
+ADMIN_SOCKET=/run/warren/admin.sock
+METRICS=127.0.0.1:9464
 BRIDGE=warren-demo0
 NETWORK=warren-demo
 PODS=(a b c)
@@ -46,7 +49,7 @@ if [[ ${SKIP_DEPS:-0} != 1 ]]; then
   "$WARREN_ROOT/scripts/install-deps.sh"
 fi
 heading "build ($BUILD_TYPE, $BUILD_DIR)"
-build warrend warren
+build warrend warren warrenctl
 BIN=$BUILD_DIR/bin
 CNI_PATH="$BIN:/usr/lib/cni"
 for need in /usr/lib/cni/bridge "$BIN/warrend" "$BIN/warren"; do
@@ -94,7 +97,7 @@ cleanup() {
     rm -rf "$BPFFS_DIR" 2>/dev/null || true
     echo "detached warren's eBPF hooks, removed $BPFFS_DIR"
   fi
-  rm -f "$SOCKET"
+  rm -f "$SOCKET" "$ADMIN_SOCKET"
   rmdir /run/warren/delete-queue 2>/dev/null || true
   if (( CREATED_RUN_DIR )); then rmdir /run/warren 2>/dev/null || true; fi
   rm -rf "$WORK"
@@ -117,7 +120,8 @@ if ss -xlH 2>/dev/null | awk '{print $5}' | grep -qx "$SOCKET"; then
 fi
 ARGS=(--state-dir "$STATE" --socket "$SOCKET" --pod-cidr "$POOL_V4" --pod-cidr "$POOL_V6"
       --cooldown "$COOLDOWN" --gc-interval "$GC_INTERVAL" --gc-grace "$GC_GRACE"
-      --ebpf auto --bpffs-dir "$BPFFS_DIR" --log-level debug)
+      --ebpf auto --bpffs-dir "$BPFFS_DIR" --log-level debug
+      --admin-socket "$ADMIN_SOCKET" --metrics-address "$METRICS")
 note "$BIN/warrend ${ARGS[*]}"
 "$BIN/warrend" "${ARGS[@]}" 2>"$LOG" &
 AGENT_PID=$!
@@ -288,6 +292,22 @@ if ((rc == 0)); then
   exit 1
 fi
 echo "exit $rc (refused: the zombie still holds it)"
+
+# ------------------------------------------------------------------ operations
+heading "operating the node: warrenctl over the admin socket ($ADMIN_SOCKET)"
+ctl() { note "warrenctl $*"; "$BIN/warrenctl" --admin-socket "$ADMIN_SOCKET" "$@"; }
+ctl status
+ctl list
+ctl show demo/pod-a
+rc=0
+ctl release "${V4[z]}" || rc=$?
+echo "exit $rc (refused: a process still holds the zombie's namespace; --force would release it)"
+ctl gc --dry-run
+ctl events --limit 8
+heading "metrics (GET http://$METRICS/metrics; the same text as warrenctl metrics)"
+"$BIN/warrenctl" --admin-socket "$ADMIN_SOCKET" metrics |
+  grep -E '^warren_(pool_(size|in_use|free)_addresses|pool_alert_level|cni_request_duration_seconds_count|gc_decisions_total)' |
+  sed 's/^/  /'
 
 # ------------------------------------------------------------------ wait
 if (( WAIT )); then
