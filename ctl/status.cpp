@@ -60,10 +60,18 @@ std::string pool_block(const json& p) {
         "pool " + cell(p, "name") + " (" + cell(p, "source") + ", " + cell(p, "family");
     if (std::string ranges = join(list(p, "ranges"), "; "); !ranges.empty()) head += ": " + ranges;
     head += ")\n";
-    return head + fields({{"size", cell(p, "size")},
-                          {"in use", cell(p, "inUse")},
-                          {"quarantined", cell(p, "quarantined")},
-                          {"free", cell(p, "free")},
+    // A pool of several range sets (dual-stack) counts each set apart: "253 | 18446744073709551616".
+    const json sets = p.contains("sets") && p["sets"].is_array() ? p["sets"] : json::array();
+    auto per_set = [&](const char* key) {
+        if (sets.size() < 2) return cell(p, key);
+        std::string out;
+        for (auto& s : sets) out += (out.empty() ? "" : " | ") + cell(s, key);
+        return out;
+    };
+    return head + fields({{"size", per_set("size")},
+                          {"in use", per_set("inUse")},
+                          {"quarantined", per_set("quarantined")},
+                          {"free", per_set("free")},
                           {"utilization", format_percent(p.value("utilization", 0.0))},
                           {"alert", cell(p, "alert")},
                           {"forecast", forecast(object_at(p, "forecast"))}});

@@ -98,16 +98,23 @@ Result<json> AdminService::status() const {
         u128 size = 0, used = 0, quarantined = 0;
         double util = 0;
         bool exhausted = false;
-        json ranges = json::array();
+        json ranges = json::array(), sets = json::array();
         for (auto& s : u.sets) {
             size += s.usable;
             used += s.used;
             quarantined += s.quarantined;
             const u128 taken = s.used + s.quarantined;
-            if (s.usable > 0)
-                util = std::max(util, static_cast<double>(taken) / static_cast<double>(s.usable));
+            const double set_util =
+                s.usable > 0 ? static_cast<double>(taken) / static_cast<double>(s.usable) : 1.0;
+            util = std::max(util, set_util);
             if (taken >= s.usable) exhausted = true;
             ranges.push_back(s.ranges);
+            sets.push_back({{"ranges", s.ranges},
+                            {"size", count_json(s.usable)},
+                            {"inUse", count_json(s.used)},
+                            {"quarantined", count_json(s.quarantined)},
+                            {"free", count_json(s.usable - std::min(s.usable, taken))},
+                            {"utilization", set_util}});
         }
         json pj{{"name", u.name},
                 {"source", p && p->source == core::PoolSource::cni ? "cni" : "config"},
@@ -117,7 +124,8 @@ Result<json> AdminService::status() const {
                 {"inUse", count_json(used)},
                 {"quarantined", count_json(quarantined)},
                 {"free", count_json(size - std::min(size, used + quarantined))},
-                {"utilization", util}};
+                {"utilization", util},
+                {"sets", std::move(sets)}};
         if (ctx_.health) {
             const auto h = ctx_.health->health(u.name);
             pj["alert"] = service::to_string(h.level);

@@ -23,6 +23,8 @@
 //    "pools": [{"name", "source": "config"|"cni", "ranges": [<host-local ranges text per set>],
 //               "family": "ipv4"|"ipv6"|"dual", "size", "inUse", "quarantined", "free",
 //               "utilization" (0..1, of the fullest set), "alert": "ok"|"warn"|"crit"|"exhausted",
+//               "sets": [{"ranges", "size", "inUse", "quarantined", "free", "utilization"}]
+//               (the counts above are the sum over the sets),
 //               "forecast" (optional: absent while no exhaustion monitor runs; "alert" is then
 //                           only "ok" or "exhausted", from the usage):
 //                          {"netPerHour" (allocations per hour, net of releases, recent),

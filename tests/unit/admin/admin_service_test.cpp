@@ -34,6 +34,12 @@ TEST_F(AdminTest, StatusReportsPoolsLivenessJournalAndGc) {
     EXPECT_DOUBLE_EQ(p["utilization"].get<double>(), 2.0 / 253);
     EXPECT_EQ(p["alert"], "ok");
     EXPECT_FALSE(p.contains("forecast")) << "no forecast is made up without a PoolHealthSource";
+    ASSERT_EQ(p["sets"].size(), 1u);
+    EXPECT_EQ(p["sets"][0]["ranges"], "10.1.0.0/24");
+    EXPECT_EQ(p["sets"][0]["size"], 253);
+    EXPECT_EQ(p["sets"][0]["inUse"], 1);
+    EXPECT_EQ(p["sets"][0]["quarantined"], 1);
+    EXPECT_EQ(p["sets"][0]["free"], 251);
     EXPECT_EQ(s["liveness"]["ebpf"]["mode"], "off");
     EXPECT_EQ(s["liveness"]["ebpf"]["on"], false);
     EXPECT_EQ(s["liveness"]["signals"]["netns"]["on"], true);

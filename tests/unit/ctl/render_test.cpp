@@ -197,6 +197,31 @@ TEST(CtlRender, StatusWithEbpfOffAndNoPools) {
     EXPECT_NE(out.find("  last pass   -\n"), std::string::npos) << out;
 }
 
+TEST(CtlRender, StatusCountsEachSetOfADualStackPoolApart) {
+    json s = status_fixture();
+    s["pools"] = json::array({{{"name", "default"},
+                               {"source", "config"},
+                               {"family", "dual"},
+                               {"ranges", {"10.1.0.0/24", "fd00::/64"}},
+                               {"size", "18446744073709551868"},
+                               {"inUse", 6},
+                               {"quarantined", 0},
+                               {"free", "18446744073709551862"},
+                               {"utilization", 0.012},
+                               {"alert", "ok"},
+                               {"sets",
+                                {{{"ranges", "10.1.0.0/24"}, {"size", 254}, {"inUse", 3}, {"quarantined", 0}, {"free", 251}},
+                                 {{"ranges", "fd00::/64"},
+                                  {"size", "18446744073709551614"},
+                                  {"inUse", 3},
+                                  {"quarantined", 0},
+                                  {"free", "18446744073709551611"}}}}}});
+    const std::string out = render_status(s, kNow);
+    EXPECT_NE(out.find("  size         254 | 18446744073709551614\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("  in use       3 | 3\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("  free         251 | 18446744073709551611\n"), std::string::npos) << out;
+}
+
 json entry(std::string ip, std::string state, std::string reason) {
     return {{"ip", ip},
             {"pool", "default"},
