@@ -98,6 +98,8 @@ std::string_view gc_reason_name(GcReason r) {
             return "unconfirmed";
         case GcReason::listed:
             return "listed";
+        case GcReason::readded:
+            return "readded";
     }
     return "unknown";
 }
@@ -293,14 +295,14 @@ Result<Event> decode_event(std::string_view payload) {
             CandidateMarked ev;
             ev.key = get_key(r);
             ev.since_ns = get_time(r);
-            ev.reason = get_enum<GcReason>(r, 1, 9);
+            ev.reason = get_enum<GcReason>(r, 1, 10);
             e = std::move(ev);
             break;
         }
         case kCandidateCleared: {
             CandidateCleared ev;
             ev.key = get_key(r);
-            ev.reason = get_enum<GcReason>(r, 1, 9);
+            ev.reason = get_enum<GcReason>(r, 1, 10);
             e = std::move(ev);
             break;
         }
@@ -308,7 +310,7 @@ Result<Event> decode_event(std::string_view payload) {
             ZombieMarked ev;
             ev.key = get_key(r);
             ev.since_ns = get_time(r);
-            ev.reason = get_enum<GcReason>(r, 1, 9);
+            ev.reason = get_enum<GcReason>(r, 1, 10);
             e = std::move(ev);
             break;
         }

@@ -113,6 +113,7 @@ enum class GcReason : uint8_t {
     k8s_running = 7,      // veto: Kubernetes says the pod runs on this node
     unconfirmed = 8,      // kept: no signal besides the reason it became a candidate says dead
     listed = 9,           // cleared: a later CNI GC listed it as valid
+    readded = 10,         // cleared: the runtime ADDed the attachment again (a cni_gc candidate)
 };
 std::string_view gc_reason_name(GcReason r);
 

@@ -488,7 +488,13 @@ Result<IpAddress> IpamState::pick(Pool& p, size_t si, const std::optional<IpAddr
 }
 
 Result<const Allocation*> IpamState::add(AddRequest req, int64_t now_ns, Change& change) {
-    if (auto it = allocations_.find(req.key); it != allocations_.end()) return &it->second;
+    if (auto it = allocations_.find(req.key); it != allocations_.end()) {
+        // The runtime's GC left it out, and now it ADDs it again: it is alive after all.
+        if (it->second.candidate && it->second.candidate->reason == GcReason::cni_gc)
+            if (auto s = push(change, CandidateCleared{req.key, GcReason::readded}); !s)
+                return std::unexpected(s.error());
+        return &it->second;
+    }
     const std::pair<const char*, const std::string*> names[] = {
         {"network name", &req.key.network},  {"container ID", &req.key.container_id},
         {"interface name", &req.key.ifname}, {"pool name", req.pool ? &*req.pool : nullptr},

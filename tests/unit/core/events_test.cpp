@@ -122,7 +122,7 @@ std::vector<Event> samples() {
         out.push_back(Released{small, 99, static_cast<ReleaseReason>(r)});
         out.push_back(Released{beyond, 0, static_cast<ReleaseReason>(r)});
     }
-    for (uint8_t r = 1; r <= 9; ++r) {
+    for (uint8_t r = 1; r <= 10; ++r) {
         const auto why = static_cast<GcReason>(r);
         out.push_back(CandidateMarked{small, 99, why});
         out.push_back(CandidateCleared{at_limit, why});
@@ -231,7 +231,7 @@ TEST(EventsProperty, CountsAndLengthsBeyondThePayloadAreDamage) {
     for (Event e : {Event{CandidateMarked{{"n", "c", "i"}, 1, GcReason::netns_gone}},
                     Event{CandidateCleared{{"n", "c", "i"}, GcReason::listed}},
                     Event{ZombieMarked{{"n", "c", "i"}, 1, GcReason::traffic}}})
-        for (char bad : {'\0', '\x0a', '\xff'}) {
+        for (char bad : {'\0', '\x0b', '\xff'}) {
             auto bytes = encode_event(e);
             bytes.back() = bad;
             EXPECT_FALSE(decode_event(bytes)) << e.index() << " reason " << int(uint8_t(bad));

@@ -207,6 +207,43 @@ TEST_F(StateTest, GcMarksOnlyThisNetworksUnlistedAttachmentsAsCandidates) {
     EXPECT_EQ(state.find({"net", "drop2", "eth0"})->candidate->since_ns, 5 * kSec);
 }
 
+// A runtime whose GC left an attachment out and then ADDs it again says it is alive: the
+// cni_gc candidacy ends (journaled, so a replay agrees); other candidacies are the GC's to end.
+TEST_F(StateTest, AnAddAgainClearsACniGcCandidacyOnly) {
+    define(R"([[{"subnet":"10.1.0.0/24"}]])");
+    auto first = add("back");
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(add("gone"));
+    Change gc;
+    ASSERT_EQ(state.gc("net", {{"gone", "eth0"}}, 5 * kSec, gc), 1u);
+    log.insert(log.end(), gc.events.begin(), gc.events.end());
+    Change stale;
+    ASSERT_TRUE(state.record(
+        Decision{CandidateMarked{{"net", "gone", "eth0"}, 6 * kSec, GcReason::netns_gone}, "path gone"},
+        stale));
+    log.insert(log.end(), stale.events.begin(), stale.events.end());
+
+    const size_t before = log.size();
+    auto again = add("back", 7 * kSec);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *first) << "the same addresses";
+    ASSERT_EQ(log.size(), before + 1);
+    EXPECT_EQ(std::get<CandidateCleared>(log.back()),
+              (CandidateCleared{{"net", "back", "eth0"}, GcReason::readded}));
+    EXPECT_FALSE(state.find({"net", "back", "eth0"})->candidate);
+
+    ASSERT_TRUE(add("back", 8 * kSec));
+    ASSERT_TRUE(add("gone", 8 * kSec));
+    EXPECT_EQ(log.size(), before + 1) << "an ADD of a non-candidate or a netns_gone one changes nothing";
+    ASSERT_TRUE(state.find({"net", "gone", "eth0"})->candidate);
+    EXPECT_EQ(state.find({"net", "gone", "eth0"})->candidate->reason, GcReason::netns_gone);
+
+    IpamState replayed(state.cooldown_ns());
+    for (auto& e : log) ASSERT_TRUE(replayed.replay(e));
+    EXPECT_FALSE(replayed.find({"net", "back", "eth0"})->candidate);
+    ASSERT_TRUE(replayed.find({"net", "gone", "eth0"})->candidate);
+}
+
 TEST_F(StateTest, CheckReportsMissingAndMismatchedReservations) {
     define(R"([[{"subnet":"10.1.0.0/24"}]])");
     auto a = add("a");
