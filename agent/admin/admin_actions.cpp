@@ -74,7 +74,7 @@ void AdminService::release(const json& args, Done done) {
                                     al->addresses,
                                     al->host_ifindex,
                                     al->netns_cookie};
-        auto pass = ctx_.liveness.observe(std::span(&ref, 1));
+        auto pass = ctx_.liveness.check(std::span(&ref, 1));
         const auto& wire = ctx_.gc.last_wire();
         const int64_t after = std::max(al->time_ns, wire.available() ? wire.read_ns() : 0);
         auto live = live_signals(*al, pass.allocations.at(0), after, pass.now_ns);

@@ -139,6 +139,12 @@ class LivenessManager {
     // so a pass over an unchanged set of allocations allocates nothing per allocation).
     void observe(std::span<const AllocationRef> allocations, std::span<const IpAddress> quarantined,
                  ObservePass& pass);
+    // The same signals for a few allocations on demand (an admin release, a dry-run GC), leaving
+    // what the passes remember as it was: host links learned and looked up for every other
+    // allocation, and the stranger counts (so the next pass still reports a new stranger).
+    // `strangers` in the result stays empty; status().passes does not count it.
+    ObservePass check(std::span<const AllocationRef> allocations,
+                      std::span<const IpAddress> quarantined = {});
 
     LivenessStatus status() const;
     bool ebpf_on() const { return datapath_ != nullptr; }
@@ -160,7 +166,10 @@ class LivenessManager {
         HostIfindexSource source = HostIfindexSource::none;
     };
     std::optional<HolderScan> scan_holders(ObservePass& pass);
-    WireView read_wire(const WireClock& clock, ObservePass& pass);
+    WireView read_wire(const WireClock& clock, ObservePass& pass, bool strangers);
+    // observe() (whole: one pass over every allocation) and check() (not whole).
+    void observe_into(std::span<const AllocationRef> allocations,
+                      std::span<const IpAddress> quarantined, ObservePass& pass, bool whole);
     // From the holder scan when it read the path's link (/proc/<pid>/ns/net), else the prober.
     void probe_netns(const HolderScan* scan, const AllocationRef& ref,
                      AllocationObservation& out) const;

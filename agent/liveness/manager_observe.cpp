@@ -117,7 +117,20 @@ void reuse(AllocationObservation& o) {
 
 void LivenessManager::observe(std::span<const AllocationRef> allocations,
                               std::span<const IpAddress> quarantined, ObservePass& pass) {
-    ++status_.passes;
+    observe_into(allocations, quarantined, pass, true);
+}
+
+ObservePass LivenessManager::check(std::span<const AllocationRef> allocations,
+                                   std::span<const IpAddress> quarantined) {
+    ObservePass pass;
+    observe_into(allocations, quarantined, pass, false);
+    return pass;
+}
+
+void LivenessManager::observe_into(std::span<const AllocationRef> allocations,
+                                   std::span<const IpAddress> quarantined, ObservePass& pass,
+                                   bool whole) {
+    if (whole) ++status_.passes;
     apply_link_events();  // the table as of now, not as of the last loop turn
     {
         std::vector<AllocationObservation> kept = std::move(pass.allocations);
@@ -135,7 +148,7 @@ void LivenessManager::observe(std::span<const AllocationRef> allocations,
     const WireClock clock = seams_.read_clock();
     pass.now_ns = clock.realtime_ns;
     const std::optional<HolderScan> scan = scan_holders(pass);
-    const WireView wire = read_wire(clock, pass);
+    const WireView wire = read_wire(clock, pass, whole);
 
     std::unordered_map<std::string, Learned> learned;
     std::unordered_set<std::string> looked;
@@ -150,8 +163,13 @@ void LivenessManager::observe(std::span<const AllocationRef> allocations,
         out.addresses.reserve(ref.addresses.size());
         for (const IpAddress& a : ref.addresses) out.addresses.push_back(sight(a, wire, pass));
     }
-    learned_ = std::move(learned);  // forget allocations that are gone
-    looked_ = std::move(looked);
+    if (whole) {
+        learned_ = std::move(learned);  // forget allocations that are gone
+        looked_ = std::move(looked);
+    } else {
+        for (auto& [key, l] : learned) learned_.insert_or_assign(key, l);
+        looked_.insert(looked.begin(), looked.end());
+    }
     pass.quarantined.reserve(quarantined.size());
     for (const IpAddress& a : quarantined) pass.quarantined.push_back(sight(a, wire, pass));
 
@@ -183,13 +201,14 @@ std::optional<HolderScan> LivenessManager::scan_holders(ObservePass& pass) {
     return std::move(*scan);
 }
 
-LivenessManager::WireView LivenessManager::read_wire(const WireClock& clock, ObservePass& pass) {
+LivenessManager::WireView LivenessManager::read_wire(const WireClock& clock, ObservePass& pass,
+                                                     bool strangers_too) {
     WireView view;
     view.clock = clock;
     if (!datapath_) return view;
     auto& maps = datapath_->maps();
     auto watched = maps.watched();
-    auto strangers = maps.strangers();
+    auto strangers = strangers_too ? maps.strangers() : Result<std::vector<Entry>>{};
     const Error* failed = !watched ? &watched.error() : !strangers ? &strangers.error() : nullptr;
     if (failed) {
         pass.wire_error = "reading the liveness maps failed: " + failed->describe();
@@ -201,6 +220,7 @@ LivenessManager::WireView LivenessManager::read_wire(const WireClock& clock, Obs
     view.watched.reserve(watched->size());
     for (const Entry& e : *watched) view.watched.emplace(e.address, e.observation);
 
+    if (!strangers_too) return view;
     std::unordered_map<IpAddress, uint64_t> packets;
     packets.reserve(strangers->size());
     for (const Entry& e : *strangers) {

@@ -274,7 +274,7 @@ void GcRunner::run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>
     std::vector<IpAddress> quarantined;
     for (auto& [name, p] : state_.pools())
         for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);
-    auto pass = manager_.observe(refs, quarantined);
+    auto pass = manager_.check(refs, quarantined);  // the passes' memory stays theirs
     PassProbes probes(pass);
     core::GcPolicy policy = policy_;  // its conflict memory is the real passes'
     core::PassResult result;

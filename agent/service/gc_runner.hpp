@@ -92,11 +92,12 @@ class GcRunner {
     using OnDecided = std::function<void(const std::vector<core::Decision>&, const std::vector<core::Conflict>&)>;
     void set_on_decided(OnDecided f) { on_decided_ = std::move(f); }
 
-    // One pass now for the admin socket. A dry run reads the signals and decides on a copy of
-    // the policy (its conflict memory stays as it was) without recording anything or arming
-    // timers; the manager's own memory (host links learned, the strangers' counts since its
-    // last read, addresses rewatched) does move on, as with any read of the signals. A real pass
-    // answers once its decisions are durable. Code::try_again while a pass is in flight.
+    // One pass now for the admin socket. A dry run reads the signals through
+    // LivenessManager::check() (the passes' memory of host links and strangers stays theirs;
+    // an address missing from `watch` is still watched again) and decides on a copy of the
+    // policy (its conflict memory stays as it was) without recording anything or arming timers.
+    // A real pass answers once its decisions are durable. Code::try_again while a pass is in
+    // flight.
     void run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>)> done);
 
     const GcCounters& counters() const { return counters_; }

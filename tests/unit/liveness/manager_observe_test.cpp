@@ -483,6 +483,26 @@ TEST_F(ManagerTest, StrangersAreReportedWhenSeenSinceTheLastPass) {
     EXPECT_EQ(seen, (std::set<IpAddress>{ip("10.9.0.1"), ip("fd00::99")}));
 }
 
+// An admin release or a dry-run GC looks at a few allocations between passes; the next pass must
+// still report what changed since the last pass, and the pass count is the passes'.
+TEST_F(ManagerTest, ACheckBetweenPassesLeavesWhatThePassesRemember) {
+    auto m = started({veth(5, "veth-a")});
+    dp->maps.see(ip("10.9.0.1"), 5, 1'000'000'000);
+    ASSERT_EQ(m->observe({}).strangers.size(), 1u);
+    const size_t passes = m->status().passes;
+
+    dp->maps.see(ip("10.9.0.1"), 5, 2'000'000'000);
+    auto checked = m->check(std::vector<AllocationRef>{alloc("a", 100, {})});
+    EXPECT_TRUE(checked.strangers.empty()) << "a check reports no strangers";
+    ASSERT_EQ(checked.allocations.size(), 1u);
+    EXPECT_EQ(checked.allocations[0].key, "a");
+    EXPECT_EQ(m->status().passes, passes);
+
+    auto next = m->observe({});
+    ASSERT_EQ(next.strangers.size(), 1u) << "the stranger's new packet is the next pass's news";
+    EXPECT_EQ(next.strangers[0].packets, 2u);
+}
+
 TEST_F(ManagerTest, AnAddressMissingFromWatchIsWatchedAgainAndUnknown) {
     CapturedLog log;
     auto m = started();
