@@ -208,6 +208,67 @@ std::optional<ListAnswer> parse_list_answer(std::string_view text) {
     return std::move(sax.answer);
 }
 
+std::string indent_json(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() + in.size() / 2);
+    size_t level = 0;
+    auto newline = [&] {
+        out.push_back('\n');
+        out.append(2 * level, ' ');
+    };
+    auto next_token = [&](size_t i) {
+        while (i < in.size() && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')) ++i;
+        return i;
+    };
+    for (size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        switch (c) {
+            case '"': {
+                size_t end = i + 1;
+                while (end < in.size() && in[end] != '"') end += in[end] == '\\' ? 2 : 1;
+                out.append(in.substr(i, end - i + 1));
+                i = end;
+                break;
+            }
+            case '{':
+            case '[': {
+                const size_t next = next_token(i + 1);
+                if (next < in.size() && (in[next] == '}' || in[next] == ']')) {
+                    out.push_back(c);
+                    out.push_back(in[next]);
+                    i = next;
+                    break;
+                }
+                out.push_back(c);
+                ++level;
+                newline();
+                break;
+            }
+            case '}':
+            case ']':
+                --level;
+                newline();
+                out.push_back(c);
+                break;
+            case ',':
+                out.push_back(',');
+                newline();
+                break;
+            case ':':
+                out.append(": ");
+                break;
+            case ' ':
+            case '\t':
+            case '\n':
+            case '\r':
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
 std::vector<ListRow> list_rows(const json& result) {
     std::vector<ListRow> rows;
     const json& entries = list(result, "entries");

@@ -35,6 +35,11 @@ std::optional<ListAnswer> parse_list_answer(std::string_view text);
 // json::type_error where it would: a non-string pod name, a non-object entry).
 std::vector<ListRow> list_rows(const nlohmann::json& result);
 
+// `compact`, a JSON text as nlohmann's dump() writes it (valid, no whitespace outside strings),
+// as dump(2) would write the same value: byte for byte, without building the value. Whitespace
+// outside strings is dropped, so any valid JSON text comes out indented the same way.
+std::string indent_json(std::string_view compact);
+
 // The list table (render_list's text) in one pre-sized string.
 std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns);
 

@@ -52,7 +52,8 @@ Answer exchange(const Invocation& inv, const json& request, const Io& io) {
     return settle(inv, io.call(inv.global.admin_socket, request, inv.global.timeout_ms), io);
 }
 
-// `list` read without a DOM: the table or the result's own text (--json) in one write.
+// `list` read without a DOM: the table, or the result's text indented as dump(2) would
+// (--json), in one write.
 // nullopt when the answer is for the DOM path (a failure, or a shape parse_list_answer leaves
 // to it), with `answer` set to the checked answer.
 std::optional<int> list_fast(const Invocation& inv, const json& request, const Io& io,
@@ -63,8 +64,8 @@ std::optional<int> list_fast(const Invocation& inv, const json& request, const I
         if (auto a = parse_list_answer(*text); a && (!inv.global.json || a->result_text)) {
             std::string out;
             if (inv.global.json) {
-                out.reserve(a->result_text->size() + 1);
-                out.append(*a->result_text).push_back('\n');
+                out = indent_json(*a->result_text);
+                out.push_back('\n');
             } else {
                 out = render_list_rows(a->rows, io.now_ns());
             }
