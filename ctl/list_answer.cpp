@@ -34,7 +34,8 @@ class ListSax final : public nlohmann::json_sax<json> {
     }
     bool number_integer(number_integer_t v) override { return scalar(Scalar::number, v); }
     bool number_unsigned(number_unsigned_t v) override {
-        return scalar(Scalar::number, v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(v) : 0);
+        return scalar(Scalar::number,
+                      v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(v) : 0);
     }
     bool number_float(number_float_t v, const string_t&) override {
         // As as_int: outside int64's range the value is no time.
@@ -158,7 +159,9 @@ std::string_view dash(const std::string& s) {
 // A cell as up to four pieces, so that none is built as a string of its own.
 struct Cell {
     std::array<std::string_view, 4> parts{};
-    size_t size() const { return parts[0].size() + parts[1].size() + parts[2].size() + parts[3].size(); }
+    size_t size() const {
+        return parts[0].size() + parts[1].size() + parts[2].size() + parts[3].size();
+    }
     void append_to(std::string& out) const {
         for (auto p : parts) out.append(p);
     }
@@ -217,7 +220,8 @@ std::string indent_json(std::string_view in) {
         out.append(2 * level, ' ');
     };
     auto next_token = [&](size_t i) {
-        while (i < in.size() && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')) ++i;
+        while (i < in.size() && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r'))
+            ++i;
         return i;
     };
     for (size_t i = 0; i < in.size(); ++i) {
@@ -305,7 +309,8 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     std::vector<std::array<std::string, 2>> ages(rows.size());
     size_t bytes = 0;
     for (size_t n = 0; n < rows.size(); ++n) {
-        ages[n] = {format_age(rows[n].allocated_ns, now_ns), format_age(rows[n].last_seen_ns, now_ns)};
+        ages[n] = {format_age(rows[n].allocated_ns, now_ns),
+                   format_age(rows[n].last_seen_ns, now_ns)};
         Cells c = cells(rows[n], ages[n][0], ages[n][1]);
         for (size_t i = 0; i < kColumns; ++i) width[i] = std::max(width[i], c[i].size());
     }
@@ -313,7 +318,8 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     std::string out;
     out.reserve(bytes * (rows.size() + 1));
     append_line(out, header, width);
-    for (size_t n = 0; n < rows.size(); ++n) append_line(out, cells(rows[n], ages[n][0], ages[n][1]), width);
+    for (size_t n = 0; n < rows.size(); ++n)
+        append_line(out, cells(rows[n], ages[n][0], ages[n][1]), width);
     return out;
 }
 

@@ -71,7 +71,8 @@ TEST(CtlListAnswer, MissingFieldsAreDashes) {
 }
 
 TEST(CtlListAnswer, NoEntriesIsNoAllocations) {
-    for (std::string text : {R"({"ok":true,"result":{"entries":[]}})", R"({"ok":true,"result":{}})"}) {
+    for (std::string text :
+         {R"({"ok":true,"result":{"entries":[]}})", R"({"ok":true,"result":{}})"}) {
         auto a = parse_list_answer(text);
         ASSERT_TRUE(a.has_value()) << text;
         EXPECT_EQ(render_list_rows(a->rows, kNow), "no allocations\n") << text;
@@ -96,7 +97,8 @@ TEST(CtlListAnswer, UnicodeEscapesAreDecoded) {
 TEST(CtlListAnswer, BigNumbersAndNumericStrings) {
     const std::string text =
         R"({"ok":true,"result":{"entries":[)"
-        R"({"ip":"a","allocatedNs":")" + std::to_string(kNow - 3 * kSec) +
+        R"({"ip":"a","allocatedNs":")" +
+        std::to_string(kNow - 3 * kSec) +
         R"(","lastSeenNs":18446744073709551615},)"
         R"({"ip":"b","allocatedNs":1.7960688e18,"lastSeenNs":"12x"},)"
         R"({"ip":"c","allocatedNs":-5,"lastSeenNs":true},)"
@@ -224,8 +226,9 @@ TEST(CtlListAnswer, RunReportsWhatTheDomPathReports) {
 
     Ran shape = run_text({"list"}, R"({"ok":true,"result":{"entries":[{"podName":5}]}})");
     EXPECT_EQ(shape.code, 1);
-    EXPECT_TRUE(shape.err.starts_with("warrenctl: warrend's answer to list is not what this "
-                                      "warrenctl understands"))
+    EXPECT_TRUE(
+        shape.err.starts_with("warrenctl: warrend's answer to list is not what this "
+                              "warrenctl understands"))
         << shape.err;
 
     // Not the agent's layout: --json still prints the result, from the DOM.
@@ -242,8 +245,9 @@ TEST(CtlListAnswer, RunUnreachableExitsThree) {
     };
     const std::string_view args[] = {"list", "--admin-socket", "/x.sock"};
     EXPECT_EQ(run(args, io), 3);
-    EXPECT_TRUE(err.str().starts_with("warrenctl: cannot reach warrend: there is no admin socket "
-                                      "at /x.sock"))
+    EXPECT_TRUE(
+        err.str().starts_with("warrenctl: cannot reach warrend: there is no admin socket "
+                              "at /x.sock"))
         << err.str();
 }
 
