@@ -28,8 +28,23 @@ Status check_response(const nlohmann::json& r, const std::string& socket_path) {
 
 }  // namespace
 
+Result<nlohmann::json> decode_answer(std::string_view payload, const std::string& socket_path) {
+    auto r = nlohmann::json::parse(payload, nullptr, false);
+    if (r.is_discarded())
+        return fail(Code::decode, "malformed answer from warrend at " + socket_path + ": not JSON");
+    if (auto s = check_response(r, socket_path); !s) return std::unexpected(s.error());
+    return r;
+}
+
 Result<nlohmann::json> call(const std::string& socket_path, const nlohmann::json& request,
                             int timeout_ms) {
+    auto text = call_text(socket_path, request, timeout_ms);
+    if (!text) return std::unexpected(text.error());
+    return decode_answer(*text, socket_path);
+}
+
+Result<std::string> call_text(const std::string& socket_path, const nlohmann::json& request,
+                              int timeout_ms) {
     const int64_t deadline = proto::detail::now_ms() + timeout_ms;
     std::string payload = request.dump();
     if (payload.size() > kAdminMaxRequest)
@@ -47,11 +62,7 @@ Result<nlohmann::json> call(const std::string& socket_path, const nlohmann::json
     auto answer = proto::detail::read_frame(fd->get(), proto::Kind::admin_response,
                                             kAdminMaxResponse, socket_path, deadline);
     if (!answer) return std::unexpected(sent ? answer.error() : sent.error());
-    auto r = nlohmann::json::parse(*answer, nullptr, false);
-    if (r.is_discarded())
-        return fail(Code::decode, "malformed answer from warrend at " + socket_path + ": not JSON");
-    if (auto s = check_response(r, socket_path); !s) return std::unexpected(s.error());
-    return r;
+    return answer;
 }
 
 }  // namespace warren::admin

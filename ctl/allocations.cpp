@@ -3,6 +3,7 @@
 #include <array>
 
 #include "commands.hpp"
+#include "list_answer.hpp"
 #include "render.hpp"
 
 namespace warren::ctl {
@@ -92,15 +93,7 @@ Prepare prepare_list(const Invocation& inv) {
 }
 
 std::string render_list(const json& r, int64_t now_ns) {
-    const json& entries = list(r, "entries");
-    if (entries.empty()) return "no allocations\n";
-    Table t(
-        {"IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"});
-    for (auto& e : entries)
-        t.add({cell(e, "ip"), cell(e, "pool"), pod(e), short_id(e, "containerId"),
-               cell(e, "ifname"), cell(e, "netns"), format_age(as_int(e, "allocatedNs"), now_ns),
-               format_age(as_int(e, "lastSeenNs"), now_ns), state(e)});
-    return t.str();
+    return render_list_rows(list_rows(r), now_ns);
 }
 
 Prepare prepare_show(const Invocation& inv) {

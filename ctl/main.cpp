@@ -31,6 +31,7 @@ int64_t wall_ns() {
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     warren::ctl::Io io{std::cout, std::cerr, warren::admin::call, wall_ns, &g_stop};
+    io.call_text = warren::admin::call_text;
     io.retire = [](nlohmann::json&& result) { g_retired = new nlohmann::json(std::move(result)); };
     io.on_follow = [] {
         struct sigaction sa {};

@@ -3,10 +3,13 @@
 #include <time.h>
 
 #include <cstring>
+#include <optional>
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "list_answer.hpp"
 #include "render.hpp"
+#include "warren/admin_protocol.hpp"
 
 namespace warren::ctl {
 
@@ -15,9 +18,9 @@ namespace {
 // The agent's answer, or the exit code after the failure has been reported.
 using Answer = std::expected<json, int>;
 
-Answer exchange(const Invocation& inv, const json& request, const Io& io) {
+// Reports a failed call or an ok:false answer.
+Answer settle(const Invocation& inv, Result<json> answer, const Io& io) {
     const std::string& socket = inv.global.admin_socket;
-    auto answer = io.call(socket, request, inv.global.timeout_ms);
     if (!answer) {
         const Error& e = answer.error();
         if (e.code == Code::try_again) {
@@ -43,6 +46,38 @@ Answer exchange(const Invocation& inv, const json& request, const Io& io) {
     io.err << "warrenctl: " << error << " (code " << code << ")\n";
     if (!details.empty()) io.err << "  " << details << "\n";
     return std::unexpected(static_cast<int>(Exit::failed));
+}
+
+Answer exchange(const Invocation& inv, const json& request, const Io& io) {
+    return settle(inv, io.call(inv.global.admin_socket, request, inv.global.timeout_ms), io);
+}
+
+// `list` read without a DOM: the table, or the result's text indented as dump(2) would
+// (--json), in one write.
+// nullopt when the answer is for the DOM path (a failure, or a shape parse_list_answer leaves
+// to it), with `answer` set to the checked answer.
+std::optional<int> list_fast(const Invocation& inv, const json& request, const Io& io,
+                             Answer& answer) {
+    const std::string& socket = inv.global.admin_socket;
+    auto text = io.call_text(socket, request, inv.global.timeout_ms);
+    if (text) {
+        if (auto a = parse_list_answer(*text); a && (!inv.global.json || a->result_text)) {
+            std::string out;
+            if (inv.global.json) {
+                out = indent_json(*a->result_text);
+                out.push_back('\n');
+            } else {
+                out = render_list_rows(a->rows, io.now_ns());
+            }
+            io.out.write(out.data(), static_cast<std::streamsize>(out.size()));
+            return static_cast<int>(Exit::ok);
+        }
+    }
+    if (text)
+        answer = settle(inv, admin::decode_answer(*text, socket), io);
+    else
+        answer = settle(inv, std::unexpected(text.error()), io);
+    return std::nullopt;
 }
 
 // The command's result with what warrenctl found itself (import's local refusals) and the
@@ -143,7 +178,12 @@ int run(std::span<const std::string_view> args, const Io& io) {
     if (inv->command == "events" && inv->has("--follow"))
         return follow_events(*inv, prepared->request, io);
 
-    auto answer = exchange(*inv, prepared->request, io);
+    Answer answer;
+    if (inv->command == "list" && io.call_text) {
+        if (auto done = list_fast(*inv, prepared->request, io, answer)) return *done;
+    } else {
+        answer = exchange(*inv, prepared->request, io);
+    }
     if (!answer) return answer.error();
     try {
         json result = complete(std::move((*answer)["result"]), *prepared);

@@ -16,6 +16,10 @@ namespace warren::ctl {
 using Caller = std::function<Result<nlohmann::json>(const std::string& socket,
                                                     const nlohmann::json& request, int timeout_ms)>;
 
+// admin::call_text's shape: the answer's payload, unparsed.
+using TextCaller = std::function<Result<std::string>(
+    const std::string& socket, const nlohmann::json& request, int timeout_ms)>;
+
 struct Io {
     std::ostream& out;
     std::ostream& err;
@@ -31,6 +35,9 @@ struct Io {
     // Takes the result once it is printed (main: keeps it until the process exits, since
     // freeing a large answer, 10,000 list entries, costs more than rendering it). Null: freed.
     std::function<void(nlohmann::json&&)> retire;
+    // When set, `list` takes its answer as text and reads it without a DOM (list_answer.hpp);
+    // answers it does not read that way go through the same checks as `call`'s.
+    TextCaller call_text;
 };
 
 // `args` without argv[0].

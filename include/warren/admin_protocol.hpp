@@ -96,6 +96,7 @@
 //   that leaves it out does). The pool's cursor moves to each lastReserved address.
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -112,5 +113,14 @@ inline constexpr size_t kAdminMaxResponse = 256u << 20;
 // EACCES: not allowed to connect), ETIMEDOUT past timeout_ms; Code::decode for a malformed answer.
 Result<nlohmann::json> call(const std::string& socket_path, const nlohmann::json& request,
                             int timeout_ms = 30000);
+
+// call() without the JSON parse: the response payload as text, unchecked (large answers are
+// read without a DOM, `warrenctl list`). The same errors as call() but for Code::decode.
+Result<std::string> call_text(const std::string& socket_path, const nlohmann::json& request,
+                              int timeout_ms = 30000);
+
+// What call() makes of a payload: the response object, or Code::decode naming the socket when it
+// is not JSON or not of the shape above.
+Result<nlohmann::json> decode_answer(std::string_view payload, const std::string& socket_path);
 
 }  // namespace warren::admin
