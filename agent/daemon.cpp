@@ -62,11 +62,8 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
             out.cni = std::move(s.fd);
         }
     }
-    if (!out.cni) {
-        auto fd = listen_unix(cfg.socket, 0660, cfg.socket_group);
-        if (!fd) return std::unexpected(fd.error());
-        out.cni = std::move(*fd);
-    }
+    // The admin socket first: whoever waits for the CNI socket to accept (a probe, a script)
+    // then finds the admin socket ready too, not a stale file from the last run.
     if (!out.admin) {
         auto fd = listen_unix(cfg.effective_admin_socket(), cfg.admin_group.empty() ? 0600 : 0660,
                               cfg.admin_group);
@@ -76,6 +73,11 @@ Result<Listeners> open_sockets(const config::AgentConfig& cfg) {
             return std::unexpected(e);
         }
         out.admin = std::move(*fd);
+    }
+    if (!out.cni) {
+        auto fd = listen_unix(cfg.socket, 0660, cfg.socket_group);
+        if (!fd) return std::unexpected(fd.error());
+        out.cni = std::move(*fd);
     }
     return out;
 }
