@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::TempDir;
 
-struct Run {
+struct Outcome {
     int rc = -1;
     std::string out, err;
 };
@@ -38,10 +38,10 @@ std::string drain(std::FILE* f) {
     return s;
 }
 
-Run run(const std::vector<std::string>& args) {
+Outcome run(const std::vector<std::string>& args) {
     std::FILE* out = std::tmpfile();
     std::FILE* err = std::tmpfile();
-    Run r;
+    Outcome r;
     r.rc = run_install_cni(args, out, err);
     r.out = drain(out);
     r.err = drain(err);
@@ -50,7 +50,7 @@ Run run(const std::vector<std::string>& args) {
 
 // Runs the command in a child (so it may give up root or lower its file size limit first);
 // the child's stderr text comes back through a pipe.
-Run run_in_child(const std::vector<std::string>& args, bool drop_root, rlim_t fsize_limit) {
+Outcome run_in_child(const std::vector<std::string>& args, bool drop_root, rlim_t fsize_limit) {
     int fds[2];
     EXPECT_EQ(::pipe(fds), 0);
     const pid_t pid = ::fork();
@@ -69,7 +69,7 @@ Run run_in_child(const std::vector<std::string>& args, bool drop_root, rlim_t fs
         ::_exit(rc);
     }
     ::close(fds[1]);
-    Run r;
+    Outcome r;
     char buf[4096];
     ssize_t n;
     while ((n = ::read(fds[0], buf, sizeof buf)) > 0) r.err.append(buf, static_cast<size_t>(n));
@@ -136,7 +136,7 @@ class InstallCni : public ::testing::Test {
 };
 
 TEST_F(InstallCni, FreshNodeGetsThePluginAndABridgeConflist) {
-    const Run r = run(args());
+    const Outcome r = run(args());
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_EQ(r.err, "");
     EXPECT_EQ(r.out, "installed " + plugin + " from " + source + " (204800 bytes, mode 0755)\n" + "wrote " +
@@ -165,7 +165,7 @@ TEST_F(InstallCni, FreshNodeGetsThePluginAndABridgeConflist) {
 }
 
 TEST_F(InstallCni, PtpAndANetworkNameAndTheDefaultSocket) {
-    const Run r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin=" + source,
+    const Outcome r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin=" + source,
                        "--main-plugin=ptp", "--network", "pods.v4"});
     ASSERT_EQ(r.rc, 0) << r.err;
     const json c = json::parse(read_text(conflist));
@@ -181,7 +181,7 @@ TEST_F(InstallCni, SecondRunRewritesNothing) {
     const ino_t plugin_ino = inode_of(plugin);
     const ino_t conflist_ino = inode_of(conflist);
 
-    const Run again = run(args());
+    const Outcome again = run(args());
     ASSERT_EQ(again.rc, 0) << again.err;
     EXPECT_EQ(again.out, plugin + " is identical to " + source + "; left alone\n" + conflist +
                              " is up to date; left alone\n");
@@ -197,7 +197,7 @@ TEST_F(InstallCni, NewPluginAndNewSocketReplaceTheOldFiles) {
     const ino_t plugin_ino = inode_of(plugin);
     write_text(source, plugin_bytes(100 * 1024, 7));
 
-    const Run r = run(args({"--socket", "/run/other.sock"}));
+    const Outcome r = run(args({"--socket", "/run/other.sock"}));
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(inode_of(plugin), plugin_ino);
     EXPECT_EQ(read_text(plugin), plugin_bytes(100 * 1024, 7));
@@ -214,7 +214,7 @@ TEST_F(InstallCni, ANodesOwnConfigIsKept) {
         write_text(own, "{\"mine\": true}");
         write_text(dir / "zz-later.conf", "{}");  // not the first: the message names the first
 
-        const Run r = run({"--cni-bin-dir", dir / "bin", "--cni-conf-dir", dir.path(), "--plugin", source});
+        const Outcome r = run({"--cni-bin-dir", dir / "bin", "--cni-conf-dir", dir.path(), "--plugin", source});
         ASSERT_EQ(r.rc, 0) << r.err;
         EXPECT_NE(r.out.find("kept the node's own network config " + own + "; wrote no conflist\n"),
                   std::string::npos)
@@ -230,7 +230,7 @@ TEST_F(InstallCni, FilesThatAreNotConfigsDoNotCount) {
     write_text(conf_dir + "/.hidden.conflist", "{}");
     write_text(conf_dir + "/backup.conflist.bak", "{}");
 
-    const Run r = run(args());
+    const Outcome r = run(args());
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_EQ(json::parse(read_text(conflist)).at("name"), "warren");
 }
@@ -240,7 +240,7 @@ TEST_F(InstallCni, UnwritableBinDirFailsClearlyAndLeavesNothing) {
     fs::create_directories(bin_dir);
     fs::permissions(bin_dir, fs::perms(0555));
 
-    const Run r = run_in_child(args(), /*drop_root=*/true, RLIM_INFINITY);
+    const Outcome r = run_in_child(args(), /*drop_root=*/true, RLIM_INFINITY);
     EXPECT_EQ(r.rc, 1);
     const std::string temp_prefix = "warrend install-cni: cannot create " + bin_dir + "/.warren.tmp.";
     EXPECT_EQ(r.err.substr(0, temp_prefix.size()), temp_prefix);
@@ -256,7 +256,7 @@ TEST_F(InstallCni, AWriteFailingHalfwayLeavesTheOldPluginAndNoTempFile) {
     fs::create_directories(bin_dir);
     write_text(plugin, "old plugin", 0755);
 
-    const Run r = run_in_child(args(), /*drop_root=*/false, 64 * 1024);  // the source is 200 KiB
+    const Outcome r = run_in_child(args(), /*drop_root=*/false, 64 * 1024);  // the source is 200 KiB
     EXPECT_EQ(r.rc, 1);
     EXPECT_NE(r.err.find("cannot write " + bin_dir + "/.warren.tmp."), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("File too large (errno 27)\n  raise the file size limit"), std::string::npos) << r.err;
@@ -265,7 +265,7 @@ TEST_F(InstallCni, AWriteFailingHalfwayLeavesTheOldPluginAndNoTempFile) {
 }
 
 TEST_F(InstallCni, AMissingSourceSaysToPassPlugin) {
-    const Run r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin", tmp / "nope"});
+    const Outcome r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin", tmp / "nope"});
     EXPECT_EQ(r.rc, 1);
     EXPECT_EQ(r.err, "warrend install-cni: cannot open plugin " + tmp / "nope" +
                          ": No such file or directory (errno 2)\n  pass the warren plugin binary with --plugin PATH\n");
@@ -273,29 +273,29 @@ TEST_F(InstallCni, AMissingSourceSaysToPassPlugin) {
 }
 
 TEST(InstallCniArgs, HelpAndUsageErrors) {
-    const Run help = run({"--help"});
+    const Outcome help = run({"--help"});
     EXPECT_EQ(help.rc, 0);
     EXPECT_EQ(help.out, install_usage());
     EXPECT_NE(help.out.find("usage: warrend install-cni"), std::string::npos);
 
-    const Run unknown = run({"--cni-dir", "/x"});
+    const Outcome unknown = run({"--cni-dir", "/x"});
     EXPECT_EQ(unknown.rc, 2);
     EXPECT_EQ(unknown.err, "warrend install-cni: unknown argument '--cni-dir'\n  see warrend install-cni --help\n");
 
-    const Run missing = run({"--plugin"});
+    const Outcome missing = run({"--plugin"});
     EXPECT_EQ(missing.rc, 2);
     EXPECT_EQ(missing.err, "warrend install-cni: --plugin needs a value\n  see warrend install-cni --help\n");
 
-    const Run empty = run({"--network="});
+    const Outcome empty = run({"--network="});
     EXPECT_EQ(empty.rc, 2);
     EXPECT_EQ(empty.err, "warrend install-cni: --network must not be empty\n");
 
-    const Run main = run({"--main-plugin", "macvlan"});
+    const Outcome main = run({"--main-plugin", "macvlan"});
     EXPECT_EQ(main.rc, 2);
     EXPECT_NE(main.err.find("--main-plugin 'macvlan' is not supported\n  use bridge or ptp"), std::string::npos)
         << main.err;
 
-    const Run net = run({"--network", "-bad name"});
+    const Outcome net = run({"--network", "-bad name"});
     EXPECT_EQ(net.rc, 2);
     EXPECT_NE(net.err.find("--network '-bad name' is not a valid CNI network name"), std::string::npos) << net.err;
 }
