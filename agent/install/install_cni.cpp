@@ -24,13 +24,19 @@ std::string fix_for(int err, const std::string& dir) {
     switch (err) {
         case EACCES:
         case EPERM:
-            return "run as root, or make " + dir + " writable (a DaemonSet mounts it as a hostPath without readOnly)";
-        case EROFS: return dir + " is on a read-only filesystem: mount it read-write";
+            return "run as root, or make " + dir +
+                   " writable (a DaemonSet mounts it as a hostPath without readOnly)";
+        case EROFS:
+            return dir + " is on a read-only filesystem: mount it read-write";
         case ENOSPC:
-        case EDQUOT: return "free space on the filesystem holding " + dir;
-        case EFBIG: return "raise the file size limit (ulimit -f)";
-        case ENOTDIR: return "a component of " + dir + " is not a directory: give a directory";
-        default: return "check " + dir + " and rerun";
+        case EDQUOT:
+            return "free space on the filesystem holding " + dir;
+        case EFBIG:
+            return "raise the file size limit (ulimit -f)";
+        case ENOTDIR:
+            return "a component of " + dir + " is not a directory: give a directory";
+        default:
+            return "check " + dir + " and rerun";
     }
 }
 
@@ -59,7 +65,8 @@ Result<std::string> read_file(const std::string& path, const std::string& what) 
 // True when `path` is a regular file with mode `mode` and exactly `data` in it.
 bool same_file(const std::string& path, const std::string& data, mode_t mode) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode) return false;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode)
+        return false;
     if (static_cast<size_t>(st.st_size) != data.size()) return false;
     auto existing = read_file(path, "file");
     return existing && *existing == data;
@@ -67,7 +74,8 @@ bool same_file(const std::string& path, const std::string& data, mode_t mode) {
 
 // `dir`/`name` gets `data` with `mode`, atomically: a temp name in `dir` (O_EXCL), write, fsync,
 // rename over `name`, fsync `dir`. The temp file is removed on every failure before the rename.
-Status write_atomically(const std::string& dir, const std::string& name, const std::string& data, mode_t mode) {
+Status write_atomically(const std::string& dir, const std::string& name, const std::string& data,
+                        mode_t mode) {
     const std::string target = dir + "/" + name;
     const std::string temp = dir + "/." + name + ".tmp." + std::to_string(::getpid());
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
@@ -81,20 +89,23 @@ Status write_atomically(const std::string& dir, const std::string& name, const s
         ::unlink(temp.c_str());
         return fail_at(std::move(what), dir, err);
     };
-    if (::fchmod(fd.get(), mode) != 0) return fail_removing("cannot set the mode of " + temp);  // whatever the umask
+    if (::fchmod(fd.get(), mode) != 0)
+        return fail_removing("cannot set the mode of " + temp);  // whatever the umask
     if (auto w = write_all(fd.get(), data, temp); !w) {
         errno = w.error().sys_errno;
         return fail_removing("cannot write " + temp);
     }
     if (::fsync(fd.get()) != 0) return fail_removing("cannot fsync " + temp);
     if (::close(fd.release()) != 0) return fail_removing("cannot close " + temp);
-    if (::rename(temp.c_str(), target.c_str()) != 0) return fail_removing("cannot rename " + temp + " to " + target);
+    if (::rename(temp.c_str(), target.c_str()) != 0)
+        return fail_removing("cannot rename " + temp + " to " + target);
     if (auto s = sync_dir(dir); !s) return fail_at(s.error().message, dir, s.error().sys_errno);
     return {};
 }
 
 Status ensure_dir(const std::string& dir, const char* what) {
-    if (auto s = make_dirs(dir, kMode, what); !s) return fail_at(s.error().message, dir, s.error().sys_errno);
+    if (auto s = make_dirs(dir, kMode, what); !s)
+        return fail_at(s.error().message, dir, s.error().sys_errno);
     return {};
 }
 
@@ -132,10 +143,13 @@ Result<std::string> install_plugin(const std::string& source, const std::string&
         return std::unexpected(data.error());
     }
     const std::string target = bin_dir + "/" + kPluginName;
-    if (same_file(target, *data, kMode)) return target + " is identical to " + source + "; left alone";
+    if (same_file(target, *data, kMode))
+        return target + " is identical to " + source + "; left alone";
     if (auto s = ensure_dir(bin_dir, "CNI bin directory"); !s) return std::unexpected(s.error());
-    if (auto s = write_atomically(bin_dir, kPluginName, *data, kMode); !s) return std::unexpected(s.error());
-    return "installed " + target + " from " + source + " (" + std::to_string(data->size()) + " bytes, mode 0755)";
+    if (auto s = write_atomically(bin_dir, kPluginName, *data, kMode); !s)
+        return std::unexpected(s.error());
+    return "installed " + target + " from " + source + " (" + std::to_string(data->size()) +
+           " bytes, mode 0755)";
 }
 
 nlohmann::ordered_json make_conflist(const InstallOptions& o) {
@@ -174,13 +188,17 @@ Result<std::string> find_foreign_config(const std::string& conf_dir) {
 Result<std::string> install_conflist(const InstallOptions& o) {
     auto foreign = find_foreign_config(o.cni_conf_dir);
     if (!foreign) return std::unexpected(foreign.error());
-    if (!foreign->empty()) return "kept the node's own network config " + *foreign + "; wrote no conflist";
+    if (!foreign->empty())
+        return "kept the node's own network config " + *foreign + "; wrote no conflist";
     const std::string target = o.cni_conf_dir + "/" + kConflistName;
     const std::string text = make_conflist(o).dump(2) + "\n";
     if (same_file(target, text, 0644)) return target + " is up to date; left alone";
-    if (auto s = ensure_dir(o.cni_conf_dir, "CNI config directory"); !s) return std::unexpected(s.error());
-    if (auto s = write_atomically(o.cni_conf_dir, kConflistName, text, 0644); !s) return std::unexpected(s.error());
-    return "wrote " + target + " (network " + o.network + ": " + o.main_plugin + " with warren IPAM, then portmap)";
+    if (auto s = ensure_dir(o.cni_conf_dir, "CNI config directory"); !s)
+        return std::unexpected(s.error());
+    if (auto s = write_atomically(o.cni_conf_dir, kConflistName, text, 0644); !s)
+        return std::unexpected(s.error());
+    return "wrote " + target + " (network " + o.network + ": " + o.main_plugin +
+           " with warren IPAM, then portmap)";
 }
 
 int run_install_cni(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {

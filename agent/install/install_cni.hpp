@@ -4,10 +4,9 @@
 // that uses it. Both writes are atomic (temp file in the same dir, fsync, rename, dir fsync), so
 // a runtime reading the dirs concurrently sees the old file or the new one, never a torn one.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "warren/error.hpp"
 
@@ -22,7 +21,7 @@ struct InstallOptions {
     std::string plugin;  // the binary to install; empty: `warren` beside this executable
     std::string network = "warren";
     std::string main_plugin = "bridge";  // bridge or ptp
-    std::string socket;  // empty: the default CNI socket
+    std::string socket;                  // empty: the default CNI socket
 };
 
 struct InstallArgs {

@@ -28,7 +28,8 @@ class ForwardingRestore {
   private:
     std::vector<std::pair<std::string, std::string>> saved_{
         {"/proc/sys/net/ipv4/ip_forward", slurp("/proc/sys/net/ipv4/ip_forward")},
-        {"/proc/sys/net/ipv6/conf/all/forwarding", slurp("/proc/sys/net/ipv6/conf/all/forwarding")}};
+        {"/proc/sys/net/ipv6/conf/all/forwarding",
+         slurp("/proc/sys/net/ipv6/conf/all/forwarding")}};
 };
 
 class InstallCniPriv : public IntegrationTest {};
@@ -39,15 +40,17 @@ TEST_F(InstallCniPriv, TheWrittenConflistsBridgeServesAnAddThroughTheInstalledPl
     ASSERT_TRUE(agent().start({.pod_cidrs = {kV4}}));
     const std::string bin = tmp("cni-bin"), conf_dir = tmp("net.d");
     std::FILE* out = std::tmpfile();
-    ASSERT_EQ(install::run_install_cni({"--cni-bin-dir", bin, "--cni-conf-dir", conf_dir, "--plugin",
-                                        plugin_path(), "--socket", agent().socket(), "--network", "wrn-install"},
-                                       out, stderr),
+    ASSERT_EQ(install::run_install_cni(
+                  {"--cni-bin-dir", bin, "--cni-conf-dir", conf_dir, "--plugin", plugin_path(),
+                   "--socket", agent().socket(), "--network", "wrn-install"},
+                  out, stderr),
               0);
     std::fclose(out);
 
     // The main plugin's config as libcni hands it to the plugin: the list's cniVersion and name
     // added. Only two fields differ from what was written: this test's own bridge instead of the
-    // host-wide cni0, and no ipMasq (its iptables rules are host-wide and would outlive a failed test).
+    // host-wide cni0, and no ipMasq (its iptables rules are host-wide and would outlive a failed
+    // test).
     const json list = json::parse(slurp(conf_dir + "/10-warren.conflist"));
     json conf = list.at("plugins").at(0);
     conf["cniVersion"] = list.at("cniVersion");

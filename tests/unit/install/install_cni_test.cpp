@@ -56,7 +56,8 @@ Outcome run_in_child(const std::vector<std::string>& args, bool drop_root, rlim_
     const pid_t pid = ::fork();
     if (pid == 0) {
         ::close(fds[0]);
-        if (drop_root && ::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(90);
+        if (drop_root && ::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            ::_exit(90);
         if (fsize_limit != RLIM_INFINITY) {
             ::signal(SIGXFSZ, SIG_IGN);
             rlimit lim{fsize_limit, fsize_limit};
@@ -114,7 +115,8 @@ ino_t inode_of(const std::string& path) {
 // A plugin-sized binary blob with every byte value in it.
 std::string plugin_bytes(size_t size, char salt = 0) {
     std::string s(size, '\0');
-    for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 31 + static_cast<size_t>(salt)) & 0xff);
+    for (size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>((i * 31 + static_cast<size_t>(salt)) & 0xff);
     return s;
 }
 
@@ -122,8 +124,9 @@ class InstallCni : public ::testing::Test {
   protected:
     void SetUp() override { write_text(source, plugin_bytes(200 * 1024), 0644); }
     std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a{"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin", source,
-                                   "--socket",      "/run/test/warren.sock"};
+        std::vector<std::string> a{
+            "--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir,
+            "--plugin",      source,  "--socket",       "/run/test/warren.sock"};
         a.insert(a.end(), extra.begin(), extra.end());
         return a;
     }
@@ -139,8 +142,9 @@ TEST_F(InstallCni, FreshNodeGetsThePluginAndABridgeConflist) {
     const Outcome r = run(args());
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.out, "installed " + plugin + " from " + source + " (204800 bytes, mode 0755)\n" + "wrote " +
-                         conflist + " (network warren: bridge with warren IPAM, then portmap)\n");
+    EXPECT_EQ(r.out, "installed " + plugin + " from " + source + " (204800 bytes, mode 0755)\n" +
+                         "wrote " + conflist +
+                         " (network warren: bridge with warren IPAM, then portmap)\n");
 
     EXPECT_EQ(read_text(plugin), read_text(source));
     EXPECT_EQ(mode_of(plugin), 0755u);
@@ -161,18 +165,20 @@ TEST_F(InstallCni, FreshNodeGetsThePluginAndABridgeConflist) {
     EXPECT_EQ(main.at("isGateway"), true);
     EXPECT_EQ(main.at("ipMasq"), true);
     EXPECT_EQ(main.at("ipam"), (json{{"type", "warren"}, {"socket", "/run/test/warren.sock"}}));
-    EXPECT_EQ(c["plugins"][1], (json{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}));
+    EXPECT_EQ(c["plugins"][1],
+              (json{{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}));
 }
 
 TEST_F(InstallCni, PtpAndANetworkNameAndTheDefaultSocket) {
-    const Outcome r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin=" + source,
-                       "--main-plugin=ptp", "--network", "pods.v4"});
+    const Outcome r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir,
+                           "--plugin=" + source, "--main-plugin=ptp", "--network", "pods.v4"});
     ASSERT_EQ(r.rc, 0) << r.err;
     const json c = json::parse(read_text(conflist));
     EXPECT_EQ(c.at("name"), "pods.v4");
-    EXPECT_EQ(c["plugins"][0], (json{{"type", "ptp"},
-                                     {"ipMasq", true},
-                                     {"ipam", {{"type", "warren"}, {"socket", "/run/warren/warren.sock"}}}}));
+    EXPECT_EQ(c["plugins"][0],
+              (json{{"type", "ptp"},
+                    {"ipMasq", true},
+                    {"ipam", {{"type", "warren"}, {"socket", "/run/warren/warren.sock"}}}}));
     EXPECT_EQ(c["plugins"][1].at("type"), "portmap");
 }
 
@@ -214,7 +220,8 @@ TEST_F(InstallCni, ANodesOwnConfigIsKept) {
         write_text(own, "{\"mine\": true}");
         write_text(dir / "zz-later.conf", "{}");  // not the first: the message names the first
 
-        const Outcome r = run({"--cni-bin-dir", dir / "bin", "--cni-conf-dir", dir.path(), "--plugin", source});
+        const Outcome r =
+            run({"--cni-bin-dir", dir / "bin", "--cni-conf-dir", dir.path(), "--plugin", source});
         ASSERT_EQ(r.rc, 0) << r.err;
         EXPECT_NE(r.out.find("kept the node's own network config " + own + "; wrote no conflist\n"),
                   std::string::npos)
@@ -242,7 +249,8 @@ TEST_F(InstallCni, UnwritableBinDirFailsClearlyAndLeavesNothing) {
 
     const Outcome r = run_in_child(args(), /*drop_root=*/true, RLIM_INFINITY);
     EXPECT_EQ(r.rc, 1);
-    const std::string temp_prefix = "warrend install-cni: cannot create " + bin_dir + "/.warren.tmp.";
+    const std::string temp_prefix =
+        "warrend install-cni: cannot create " + bin_dir + "/.warren.tmp.";
     EXPECT_EQ(r.err.substr(0, temp_prefix.size()), temp_prefix);
     EXPECT_NE(r.err.find(": Permission denied (errno 13)\n  run as root, or make " + bin_dir +
                          " writable (a DaemonSet mounts it as a hostPath without readOnly)\n"),
@@ -256,19 +264,24 @@ TEST_F(InstallCni, AWriteFailingHalfwayLeavesTheOldPluginAndNoTempFile) {
     fs::create_directories(bin_dir);
     write_text(plugin, "old plugin", 0755);
 
-    const Outcome r = run_in_child(args(), /*drop_root=*/false, 64 * 1024);  // the source is 200 KiB
+    const Outcome r =
+        run_in_child(args(), /*drop_root=*/false, 64 * 1024);  // the source is 200 KiB
     EXPECT_EQ(r.rc, 1);
     EXPECT_NE(r.err.find("cannot write " + bin_dir + "/.warren.tmp."), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("File too large (errno 27)\n  raise the file size limit"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("File too large (errno 27)\n  raise the file size limit"),
+              std::string::npos)
+        << r.err;
     EXPECT_EQ(entries(bin_dir), std::set<std::string>{"warren"});
     EXPECT_EQ(read_text(plugin), "old plugin");
 }
 
 TEST_F(InstallCni, AMissingSourceSaysToPassPlugin) {
-    const Outcome r = run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin", tmp / "nope"});
+    const Outcome r =
+        run({"--cni-bin-dir", bin_dir, "--cni-conf-dir", conf_dir, "--plugin", tmp / "nope"});
     EXPECT_EQ(r.rc, 1);
     EXPECT_EQ(r.err, "warrend install-cni: cannot open plugin " + tmp / "nope" +
-                         ": No such file or directory (errno 2)\n  pass the warren plugin binary with --plugin PATH\n");
+                         ": No such file or directory (errno 2)\n  pass the warren plugin binary "
+                         "with --plugin PATH\n");
     EXPECT_FALSE(fs::exists(bin_dir));
 }
 
@@ -280,11 +293,14 @@ TEST(InstallCniArgs, HelpAndUsageErrors) {
 
     const Outcome unknown = run({"--cni-dir", "/x"});
     EXPECT_EQ(unknown.rc, 2);
-    EXPECT_EQ(unknown.err, "warrend install-cni: unknown argument '--cni-dir'\n  see warrend install-cni --help\n");
+    EXPECT_EQ(
+        unknown.err,
+        "warrend install-cni: unknown argument '--cni-dir'\n  see warrend install-cni --help\n");
 
     const Outcome missing = run({"--plugin"});
     EXPECT_EQ(missing.rc, 2);
-    EXPECT_EQ(missing.err, "warrend install-cni: --plugin needs a value\n  see warrend install-cni --help\n");
+    EXPECT_EQ(missing.err,
+              "warrend install-cni: --plugin needs a value\n  see warrend install-cni --help\n");
 
     const Outcome empty = run({"--network="});
     EXPECT_EQ(empty.rc, 2);
@@ -292,12 +308,15 @@ TEST(InstallCniArgs, HelpAndUsageErrors) {
 
     const Outcome main = run({"--main-plugin", "macvlan"});
     EXPECT_EQ(main.rc, 2);
-    EXPECT_NE(main.err.find("--main-plugin 'macvlan' is not supported\n  use bridge or ptp"), std::string::npos)
+    EXPECT_NE(main.err.find("--main-plugin 'macvlan' is not supported\n  use bridge or ptp"),
+              std::string::npos)
         << main.err;
 
     const Outcome net = run({"--network", "-bad name"});
     EXPECT_EQ(net.rc, 2);
-    EXPECT_NE(net.err.find("--network '-bad name' is not a valid CNI network name"), std::string::npos) << net.err;
+    EXPECT_NE(net.err.find("--network '-bad name' is not a valid CNI network name"),
+              std::string::npos)
+        << net.err;
 }
 
 int exit_code_of(const std::string& command) {
