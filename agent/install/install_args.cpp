@@ -19,11 +19,12 @@ bool valid_network_name(const std::string& n) {
 
 std::string install_usage() {
     return "usage: warrend install-cni [options]\n"
-           "Installs the warren CNI plugin into the CNI bin dir and, when the node has no network\n"
-           "config of its own, writes " +
+           "What the DaemonSet's init container runs. Installs the warren CNI plugin into the\n"
+           "CNI bin dir and, when the node has no network config (*.conf, *.conflist, *.json) of\n"
+           "its own, writes " +
            std::string(kConflistName) +
-           " that uses it (what the\n"
-           "DaemonSet's init container runs). Both writes are atomic; rerunning changes nothing.\n"
+           " there: the main plugin with warren as its IPAM, then\n"
+           "portmap. Both writes are atomic; rerunning changes nothing.\n"
            "\n"
            "  --cni-bin-dir DIR     where runtimes look for plugins (default /opt/cni/bin)\n"
            "  --cni-conf-dir DIR    where runtimes look for network configs (default "

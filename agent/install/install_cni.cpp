@@ -33,6 +33,9 @@ std::string fix_for(int err, const std::string& dir) {
             return "free space on the filesystem holding " + dir;
         case EFBIG:
             return "raise the file size limit (ulimit -f)";
+        case ENOENT:
+            return "a parent of " + dir +
+                   " is missing and cannot be made: give a directory that exists";
         case ENOTDIR:
             return "a component of " + dir + " is not a directory: give a directory";
         default:
