@@ -4,12 +4,18 @@
 
 #include <csignal>
 #include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "daemon.hpp"
+#include "install/install_cni.hpp"
 #include "liveness/detach_command.hpp"
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "install-cni")
+        return warren::install::run_install_cni(std::vector<std::string>(argv + 2, argv + argc), stdout, stderr);
     auto cl = warren::config::parse_command_line(argc, argv);
     if (!cl) {
         std::fprintf(stderr, "warrend: %s\n", cl.error().describe().c_str());
