@@ -23,6 +23,7 @@ struct ListAnswer {
     std::vector<ListRow> rows;
     // The "result" value's text as the agent sent it, when the answer is exactly
     // {"ok":true,"result":<result>} (how warrend writes it): --json prints it as it is.
+    // A view into the text given to parse_list_answer(), which must outlive it.
     std::optional<std::string_view> result_text;
 };
 

@@ -140,8 +140,9 @@ TEST(CtlListAnswer, OtherAnswersAreLeftToTheDomPath) {
 
 TEST(CtlListAnswer, ResultTextOnlyInTheAgentsLayout) {
     const json result = {{"entries", {{{"ip", "10.1.0.5"}, {"state", "active"}}}}};
-    const std::string text = json{{"ok", true}, {"result", result}}.dump();
-    auto a = parse_list_answer(text + "\n");
+    // result_text views the answer's text, so the text must outlive it.
+    const std::string text = json{{"ok", true}, {"result", result}}.dump() + "\n";
+    auto a = parse_list_answer(text);
     ASSERT_TRUE(a.has_value());
     ASSERT_TRUE(a->result_text.has_value());
     EXPECT_EQ(*a->result_text, result.dump());
