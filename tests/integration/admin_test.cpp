@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fixture.hpp"
+#include "support/as_nobody.hpp"
 #include "raw_conn.hpp"
 #include "warren/admin_protocol.hpp"
 
@@ -182,42 +183,11 @@ TEST_F(AdminSocketTest, CallerNotAllowedIsToldWhyAndTheAgentServesOn) {
     const std::string path = admin_socket(agent());
     ASSERT_EQ(::chmod(path.c_str(), 0666), 0);
 
-    // Everything the child needs is prepared here: after fork it only makes system calls.
     const std::string frame = admin_frame({{"command", "status"}});
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    ASSERT_LT(path.size(), sizeof addr.sun_path);
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    int pipefd[2];
-    ASSERT_EQ(::pipe(pipefd), 0);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        ::close(pipefd[0]);
-        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
-            ::_exit(2);
-        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            ::_exit(3);
-        (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
-        static char buf[65536];
-        for (;;) {
-            const ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n <= 0) break;
-            if (::write(pipefd[1], buf, static_cast<size_t>(n)) != n) ::_exit(4);
-        }
-        ::_exit(0);
-    }
-    ::close(pipefd[1]);
-    std::string got;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;)
-        got.append(buf, static_cast<size_t>(n));
-    ::close(pipefd[0]);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 0) << "the child could not drop to uid 65534 or connect";
+    ASSERT_LT(path.size(), sizeof(sockaddr_un{}.sun_path));
+    const auto answer = warren::testing::exchange_as_nobody(path, frame);
+    ASSERT_TRUE(answer) << "the child could not drop to uid 65534 or connect";
+    const std::string& got = *answer;
 
     auto r = admin_response_of(got);
     ASSERT_TRUE(r.is_object()) << got.size() << " bytes: " << got;

@@ -21,6 +21,7 @@
 #include "integration/raw_conn.hpp"
 #include "server/admin_frames.hpp"
 #include "server/cni_protocol.hpp"
+#include "support/as_nobody.hpp"
 #include "support/privileged.hpp"
 #include "support/temp_dir.hpp"
 #include "warren/admin_protocol.hpp"
@@ -85,40 +86,6 @@ class UnixServerTest : public ::testing::Test {
         });
     }
 
-    // What a process running as uid/gid 65534 reads after sending `frame` to `path` (the child
-    // only makes system calls after fork). Empty optional when it could not connect.
-    static std::optional<std::string> as_nobody(const std::string& path, const std::string& frame) {
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::memcpy(addr.sun_path, path.data(), std::min(path.size(), sizeof addr.sun_path - 1));
-        int p[2];
-        if (::pipe(p) != 0) return std::nullopt;
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            ::close(p[0]);
-            if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
-                ::_exit(2);
-            const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-            if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-                ::_exit(3);
-            (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
-            static char buf[65536];
-            for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
-                if (::write(p[1], buf, static_cast<size_t>(n)) != n) ::_exit(4);
-            ::_exit(0);
-        }
-        ::close(p[1]);
-        std::string got;
-        char buf[4096];
-        for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;)
-            got.append(buf, static_cast<size_t>(n));
-        ::close(p[0]);
-        int status = 0;
-        if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-            WEXITSTATUS(status) != 0)
-            return std::nullopt;
-        return got;
-    }
 
     TempDir tmp;
     const std::string cni_path = tmp / "warren.sock";
@@ -194,7 +161,7 @@ TEST_F(UnixServerTest, PeerNotAllowedIsToldWhyOnTheAdminSocketAndJustClosedOnThe
     WARREN_REQUIRE_ROOT();
     ASSERT_EQ(::chmod(admin_path.c_str(), 0666), 0);
     ASSERT_EQ(::chmod(cni_path.c_str(), 0666), 0);
-    auto got = as_nobody(
+    auto got = warren::testing::exchange_as_nobody(
         admin_path, proto::encode_frame(proto::Kind::admin_request, R"({"command":"status"})"));
     ASSERT_TRUE(got) << "the child could not drop to uid 65534 or connect";
     auto a = admin_answer(*got);
@@ -211,7 +178,7 @@ TEST_F(UnixServerTest, PeerNotAllowedIsToldWhyOnTheAdminSocketAndJustClosedOnThe
                   "group for it and add the user to it");
 
     auto cni_got =
-        as_nobody(cni_path, proto::encode_frame(proto::Kind::request, R"({"op":"ping"})"));
+        warren::testing::exchange_as_nobody(cni_path, proto::encode_frame(proto::Kind::request, R"({"op":"ping"})"));
     ASSERT_TRUE(cni_got);
     EXPECT_EQ(*cni_got, "") << "the CNI socket closes on a refused peer without an answer";
 
