@@ -1,0 +1,70 @@
+#pragma once
+// Kubernetes seen from one node (DESIGN §7 signal 5, §9): the Node's spec.podCIDRs and the pods
+// scheduled on it, from the API server over HTTPS (list + watch). The agent turns the CIDRs into
+// its pool and asks pod_running() during GC; it never writes to the API.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gc_signals.hpp"
+#include "warren/error.hpp"
+
+namespace warren::kube {
+
+struct Settings {
+    std::string node;        // --kube-node / kubernetes.node; empty: Kubernetes is off
+    std::string kubeconfig;  // --kubeconfig / kubernetes.kubeconfig; empty: in-cluster config
+    std::string pool = "default";  // kubernetes.pool: the pool the node's CIDRs define
+    int request_timeout_ms = 10'000;  // connect + TLS + one non-watch request; also a watch's idle limit
+    int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server for each watch
+};
+
+// The Node as the agent needs it.
+struct NodeState {
+    std::string name;
+    // spec.podCIDRs in the API's order (or [spec.podCIDR] from an old API); empty until the
+    // controller manager assigns them. Strings as the API gives them ("10.244.1.0/24").
+    std::vector<std::string> pod_cidrs;
+    std::string resource_version;
+};
+
+// Where the view of the API stands, for logs, `warrenctl status` and metrics.
+struct SourceStatus {
+    bool node_seen = false;    // the Node was read at least once
+    bool pods_synced = false;  // the pod list is complete and its watch is running
+    size_t pods = 0;           // pods on the node the view holds
+    int64_t last_ok_ns = 0;    // wall clock of the last successful list or watch event; 0: never
+    std::string error;         // the last API error while not synced (empty when synced)
+};
+
+// Thread-safety: start() and stop() from one thread (the agent's); the handler runs on the
+// source's own thread, one call at a time; pod_running() and status() from any thread.
+class Source {
+  public:
+    virtual ~Source() = default;
+    using NodeHandler = std::function<void(const NodeState&)>;
+    // Begins list + watch of the Node and of the pods with spec.nodeName = the node. `on_node`
+    // hears every version of the Node: after each list, and each ADDED/MODIFIED event, also
+    // ones without pod CIDRs. Errors only for what cannot work at all (no node name); API
+    // errors are retried with back-off and show in status().
+    virtual Status start(NodeHandler on_node) = 0;
+    // Stops watching; no handler runs after it returns. Idempotent.
+    virtual void stop() = 0;
+    // Signal 5 for the pod with this UID: yes when the view holds it in a phase other than
+    // Succeeded/Failed, or when the view is not synced (an API error or a stale watch counts as
+    // alive); no when the synced view has no such pod or it finished; unknown for an empty uid.
+    virtual core::Tri pod_running(std::string_view uid) const = 0;
+    virtual SourceStatus status() const = 0;
+};
+
+// The real source: HTTPS (Boost.Beast + OpenSSL, CA verified, bearer token re-read from its file
+// before each request so rotation is picked up) to the API server of `settings.kubeconfig`, or of
+// the in-cluster config (KUBERNETES_SERVICE_HOST/PORT and /var/run/secrets/kubernetes.io/
+// serviceaccount/{token,ca.crt}). Code::invalid_config, naming the file or variable, when that
+// configuration cannot be read.
+Result<std::unique_ptr<Source>> make_api_source(const Settings& settings);
+
+}  // namespace warren::kube
