@@ -25,7 +25,7 @@ fi
 command -v podman >/dev/null || { echo "FAIL: podman not found; install it (scripts/install-deps.sh)" >&2; exit 1; }
 
 TMP=$(mktemp -d /tmp/warren-image-test.XXXXXX)
-ID=$(tr 'A-Z' 'a-z' <<<"${TMP##*.}")
+ID=$(tr '[:upper:]' '[:lower:]' <<<"${TMP##*.}")
 BPFFS_DIR=/sys/fs/bpf/warren-img-$ID
 NETNS=warren-img-$ID
 CGROUP=warren-image-test-$ID
@@ -93,7 +93,7 @@ fi
 expect_eq "the image carries its version label" \
   "$(pm image inspect --format '{{index .Labels "org.opencontainers.image.version"}}' "$TAG")" "$VERSION"
 expect_eq "the image's warrenctl runs" \
-  "$(pm run --rm --cgroup-parent "/$CGROUP" --entrypoint /usr/bin/warrenctl "$TAG" --version)" "warrenctl $VERSION"
+  "$(run_in_image --entrypoint /usr/bin/warrenctl "$TAG" --version)" "warrenctl $VERSION"
 
 echo "== warrend --version"
 expect_eq "podman run IMAGE --version" "$(run_in_image "$TAG" --version)" "warrend $VERSION"
