@@ -105,6 +105,17 @@ def check_capabilities(m):
     return errors
 
 
+def check_apparmor(m):
+    annotations = m.one("DaemonSet")["spec"]["template"].get("metadata", {}).get("annotations") or {}
+    prefix = "container.apparmor.security.beta.kubernetes.io/"
+    profiles = {k[len(prefix):]: v for k, v in annotations.items() if k.startswith(prefix)}
+    if profiles != {AGENT: "unconfined"}:
+        return [f"the pod template must annotate {prefix}{AGENT}: unconfined and nothing else (the "
+                "default profile denies the pins under /sys/fs/bpf and reading other processes' "
+                f"namespaces; the init container stays confined), it has {profiles}"]
+    return []
+
+
 def check_not_privileged(m):
     return [f"container {c.get('name')} must not be privileged (it gets the least capabilities instead)"
             for c in m.all_containers() if _sc(c).get("privileged") is True]
@@ -315,6 +326,7 @@ CHECKS = [
     ("hostNetwork", check_host_network),
     ("hostPID", check_host_pid),
     ("capabilities", check_capabilities),
+    ("AppArmor", check_apparmor),
     ("not privileged", check_not_privileged),
     ("tolerations", check_tolerations),
     ("priorityClassName", check_priority_class),

@@ -160,6 +160,11 @@ BREAKAGES = {
         lambda d: agent(d)["securityContext"]["capabilities"].update(drop=["NET_RAW"]),
         lambda d: init(d)["securityContext"]["capabilities"].update(add=["NET_ADMIN"]),
     ],
+    "AppArmor": [
+        lambda d: of_kind(d, "DaemonSet")["spec"]["template"]["metadata"].pop("annotations"),
+        lambda d: of_kind(d, "DaemonSet")["spec"]["template"]["metadata"]["annotations"].update(
+            {"container.apparmor.security.beta.kubernetes.io/install-cni": "unconfined"}),
+    ],
     "not privileged": [lambda d: agent(d)["securityContext"].update(privileged=True),
                        lambda d: init(d)["securityContext"].update(privileged=True)],
     "tolerations": [
