@@ -10,6 +10,7 @@ import os
 import sys
 
 try:
+    import kubernetes
     import yaml
     import k8s_schema
     import policy
@@ -40,6 +41,8 @@ def main(argv):
     except (OSError, yaml.YAMLError) as e:
         print(f"validate_manifests: {e}", file=sys.stderr)
         return 1
+    print(f"validate_manifests: the API models of python3-kubernetes {kubernetes.__version__} "
+          f"(fields newer than its Kubernetes release count as unknown)")
     failed = 0
     for name, doc in docs:
         errors = k8s_schema.validate_document(doc)
