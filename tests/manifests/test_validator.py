@@ -155,8 +155,9 @@ BREAKAGES = {
     "hostNetwork": [lambda d: pod(d).update(hostNetwork=False)],
     "hostPID": [lambda d: _drop(pod(d), "hostPID")],
     "capabilities": [
-        lambda d: agent(d)["securityContext"]["capabilities"]["add"].append("SYS_PTRACE"),
+        lambda d: agent(d)["securityContext"]["capabilities"]["add"].append("NET_RAW"),
         lambda d: agent(d)["securityContext"]["capabilities"]["add"].remove("PERFMON"),
+        lambda d: agent(d)["securityContext"]["capabilities"]["add"].remove("SYS_PTRACE"),
         lambda d: agent(d)["securityContext"]["capabilities"].update(drop=["NET_RAW"]),
         lambda d: init(d)["securityContext"]["capabilities"].update(add=["NET_ADMIN"]),
     ],
