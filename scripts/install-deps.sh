@@ -24,6 +24,8 @@ PACKAGES=(
   containerd podman runc conmon busybox-static
   # metrics test: parses GET /metrics with the Prometheus text parser
   python3-prometheus-client
+  # manifests test: packaging/kubernetes/ against the Kubernetes API models
+  python3-kubernetes python3-yaml
   # benchmark: TCP throughput between two pods with and without the liveness classifier
   iperf3
   # fuzzing (scripts/fuzz.sh): clang 16 with its libFuzzer and sanitizer runtimes
