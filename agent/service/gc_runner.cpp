@@ -43,6 +43,11 @@ GcRunner::GcRunner(boost::asio::io_context& io, core::IpamState& state, IpamServ
       pass_timer_(io),
       sweep_timer_(io) {}
 
+void GcRunner::set_kube(KubeProbe f) {
+    kube_ = std::move(f);
+    policy_ = core::GcPolicy(core::GcSettings{settings_.grace_ns, static_cast<bool>(kube_)});
+}
+
 void GcRunner::start() {
     run_pass();
     arm_sweep();

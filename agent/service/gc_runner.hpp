@@ -87,8 +87,8 @@ class GcRunner {
     void sweep();
 
     // Signal 5 (DESIGN §7): asked for each allocation's pod UID in every pass (and by
-    // last_observation); without it the kube signal is unknown.
-    void set_kube(KubeProbe f) { kube_ = std::move(f); }
+    // last_observation); without it the kube signal is unknown ("off" in the log). Before start().
+    void set_kube(KubeProbe f);
 
     size_t passes() const { return passes_; }
     // Hears every batch of decisions (passes and sweeps) and the new conflicts, as logged (the

@@ -6,6 +6,7 @@
 #include "admin_fixture.hpp"
 #include "support/captured_log.hpp"
 #include "support/fake_kube_source.hpp"
+#include "support/requests.hpp"
 
 using namespace warren;
 using namespace warren::testing;
@@ -131,4 +132,31 @@ TEST_F(KubeStatusTest, StatusHasAKubernetesSectionWhileWaitingAndAfterTheCidrsAr
 
 TEST_F(AdminTest, StatusHasNoKubernetesSectionWithoutKubernetes) {
     EXPECT_FALSE(ok("status").contains("kubernetes"));
+}
+
+// A pod the runtime added without K8S_POD_UID: Kubernetes cannot say, and the log says so
+// instead of calling the signal off.
+TEST_F(KubeGcTest, APodWithoutAUidIsUnknownToKubernetesInTheLog) {
+    proto::Request r = warren::testing::add_request("c1");
+    r.netns = "/run/netns/gone";
+    std::optional<proto::Response> resp;
+    svc.handle(std::move(r), [&](proto::Response x) { resp = std::move(x); });
+    pump();
+    ASSERT_TRUE(resp && resp->ok);
+    std::vector<core::Decision> got;
+    gc->set_on_decided([&](auto& d, auto&) { got.insert(got.end(), d.begin(), d.end()); });
+    gc->run_pass();
+    pump();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0].why.find("kubernetes unknown"), std::string::npos) << got[0].why;
+}
+
+TEST_F(AdminTest, WithoutKubernetesTheLogSaysTheSignalIsOff) {
+    add("c1", "/run/netns/gone", "web");
+    std::vector<core::Decision> got;
+    gc->set_on_decided([&](auto& d, auto&) { got.insert(got.end(), d.begin(), d.end()); });
+    gc->run_pass();
+    pump();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0].why.find("kubernetes off"), std::string::npos) << got[0].why;
 }
