@@ -188,7 +188,8 @@ public:
     // GET /metrics's text (also for the admin socket's `metrics`); on the I/O thread.
     std::string render_metrics() const {
         const auto st = liveness_.status();
-        return metrics::render_all(metrics_, {state_, monitor_, liveness_.ebpf_on(), st.attached.size()});
+        return metrics::render_all(metrics_,
+                                   {state_, monitor_, liveness_.ebpf_on(), st.attached.size(), kube_view()});
     }
     const PoolHealthSource& pool_health() const { return monitor_; }
 
@@ -291,6 +292,11 @@ private:
             spdlog::info("kubernetes: serving pool '{}' ({}) from the journal until Node {} is read", st.pool,
                          join_cidrs(st.cidrs), st.node);
         return kube_source_->start(kube_pools_->handler());
+    }
+    std::optional<metrics::KubeView> kube_view() const {
+        if (!kube_pools_ || !kube_source_) return std::nullopt;
+        const auto src = kube_source_->status();
+        return metrics::KubeView{kube_pools_->status().waiting, src.pods_synced, src.pods, src.last_ok_ns};
     }
     void stop_kube() {
         if (kube_source_) kube_source_->stop();
