@@ -189,7 +189,8 @@ public:
     std::string render_metrics() const {
         const auto st = liveness_.status();
         return metrics::render_all(metrics_,
-                                   {state_, monitor_, liveness_.ebpf_on(), st.attached.size(), kube_view()});
+                                   {state_, monitor_, liveness_.ebpf_on(), st.attached.size(),
+                                    kube_view()});
     }
     const PoolHealthSource& pool_health() const { return monitor_; }
 
@@ -280,23 +281,26 @@ private:
             return std::unexpected(e);
         }
         kube_source_ = std::move(*src);
-        kube_pools_ = std::make_unique<KubePools>(io_, state_, service_, cfg_.kubernetes.node, cfg_.kubernetes.pool);
+        kube_pools_ = std::make_unique<KubePools>(io_, state_, service_, cfg_.kubernetes.node,
+                                                  cfg_.kubernetes.pool);
         service_.set_pool_gate([this](std::string_view pool) { return kube_pools_->gate(pool); });
-        gc_.set_kube([src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
+        gc_.set_kube(
+            [src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
         kube_pools_->set_on_change([this] { notify_systemd("STATUS=" + systemd_status()); });
         const auto st = kube_pools_->status();
         if (st.waiting)
             spdlog::info("kubernetes: {}; CNI ADD and STATUS of pool '{}' answer that until then",
                          kube_pools_->waiting_message(), st.pool);
         else
-            spdlog::info("kubernetes: serving pool '{}' ({}) from the journal until Node {} is read", st.pool,
-                         join_cidrs(st.cidrs), st.node);
+            spdlog::info("kubernetes: serving pool '{}' ({}) from the journal until Node {} is read",
+                         st.pool, join_cidrs(st.cidrs), st.node);
         return kube_source_->start(kube_pools_->handler());
     }
     std::optional<metrics::KubeView> kube_view() const {
         if (!kube_pools_ || !kube_source_) return std::nullopt;
         const auto src = kube_source_->status();
-        return metrics::KubeView{kube_pools_->status().waiting, src.pods_synced, src.pods, src.last_ok_ns};
+        return metrics::KubeView{kube_pools_->status().waiting, src.pods_synced, src.pods,
+                                 src.last_ok_ns};
     }
     void stop_kube() {
         if (kube_source_) kube_source_->stop();

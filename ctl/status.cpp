@@ -102,19 +102,25 @@ std::string ebpf_line(const json& e) {
 
 // The "kubernetes" section: where the pool and the liveness signal 5 stand.
 std::string kube_block(const json& k) {
-    std::string cidrs = k.value("waiting", false)
-                            ? "waiting for Node " + cell(k, "node") +
-                                  "'s spec.podCIDRs (kube-controller-manager --allocate-node-cidrs assigns them)"
-                            : join(list(k, "podCidrs"), ", ");
-    std::string pods = cell(k, "pods") + (k.value("podsSynced", false) ? " (synced)"
-                                                                          : " (not synced: every pod counts as running)");
+    std::string cidrs =
+        k.value("waiting", false)
+            ? "waiting for Node " + cell(k, "node") +
+                  "'s spec.podCIDRs (kube-controller-manager --allocate-node-cidrs assigns them)"
+            : join(list(k, "podCidrs"), ", ");
+    std::string pods =
+        cell(k, "pods") +
+        (k.value("podsSynced", false) ? " (synced)" : " (not synced: every pod counts as running)");
     std::vector<std::pair<std::string, std::string>> rows = {
         {"node", cell(k, "node") + (k.value("nodeSeen", false) ? "" : " (not read yet)")},
         {"pool", cell(k, "pool") + ": " + cidrs},
         {"pods", pods},
-        {"last ok", k.contains("lastOkSecondsAgo") ? format_duration(as_int(k, "lastOkSecondsAgo")) + " ago" : "never"}};
-    if (std::string e = k.value("poolError", std::string()); !e.empty()) rows.emplace_back("pool error", e);
-    if (std::string e = k.value("error", std::string()); !e.empty()) rows.emplace_back("API error", e);
+        {"last ok", k.contains("lastOkSecondsAgo")
+                        ? format_duration(as_int(k, "lastOkSecondsAgo")) + " ago"
+                        : "never"}};
+    if (std::string e = k.value("poolError", std::string()); !e.empty())
+        rows.emplace_back("pool error", e);
+    if (std::string e = k.value("error", std::string()); !e.empty())
+        rows.emplace_back("API error", e);
     return "\nkubernetes\n" + fields(rows);
 }
 

@@ -182,10 +182,12 @@ Status read_observability(const json& j, AgentConfig& c, const std::string& wher
 Status read_kubernetes(const json& j, AgentConfig& c, const std::string& where) {
     auto k = j.find("kubernetes");
     if (k == j.end() || k->is_null()) return {};
-    if (!k->is_object()) return bad(where, "'kubernetes' must be an object with 'node', 'kubeconfig' and 'pool'");
+    if (!k->is_object())
+        return bad(where, "'kubernetes' must be an object with 'node', 'kubeconfig' and 'pool'");
     for (auto& [key, v] : k->items())
         if (key != "node" && key != "kubeconfig" && key != "pool")
-            return bad(where, "unknown key 'kubernetes." + key + "' (known: node, kubeconfig, pool)");
+            return bad(where,
+                       "unknown key 'kubernetes." + key + "' (known: node, kubeconfig, pool)");
     for (auto s : {read_key(*k, "node", c.kubernetes.node, where),
                    read_key(*k, "kubeconfig", c.kubernetes.kubeconfig, where),
                    read_key(*k, "pool", c.kubernetes.pool, where)})
@@ -197,7 +199,8 @@ Status read_kubernetes(const json& j, AgentConfig& c, const std::string& where) 
 bool valid_node_name(const std::string& n) {
     if (n.empty() || n.size() > 253) return false;
     for (char ch : n)
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.')) return false;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            return false;
     auto alnum = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); };
     return alnum(n.front()) && alnum(n.back());
 }
@@ -206,30 +209,34 @@ Status validate_kubernetes(const AgentConfig& c) {
     const auto& k = c.kubernetes;
     if (k.node.empty()) {
         if (!k.kubeconfig.empty())
-            return fail(Code::invalid_config,
-                        "a kubeconfig (kubernetes.kubeconfig, --kubeconfig) is given but no node "
-                        "(kubernetes.node, --kube-node)",
-                        "name this node with --kube-node NAME (in a DaemonSet: spec.nodeName from the "
-                        "downward API), or drop the kubeconfig");
+            return fail(
+                Code::invalid_config,
+                "a kubeconfig (kubernetes.kubeconfig, --kubeconfig) is given but no node "
+                "(kubernetes.node, --kube-node)",
+                "name this node with --kube-node NAME (in a DaemonSet: spec.nodeName from the "
+                "downward API), or drop the kubeconfig");
         return {};
     }
     if (!valid_node_name(k.node))
-        return fail(Code::invalid_config,
-                    "the Kubernetes node name (kubernetes.node, --kube-node) '" + k.node +
-                        "' is not a valid Node name",
-                    "use the Node's name as `kubectl get nodes` shows it: lowercase letters, digits, "
-                    "'-' and '.', at most 253 characters");
+        return fail(
+            Code::invalid_config,
+            "the Kubernetes node name (kubernetes.node, --kube-node) '" + k.node +
+                "' is not a valid Node name",
+            "use the Node's name as `kubectl get nodes` shows it: lowercase letters, digits, "
+            "'-' and '.', at most 253 characters");
     if (k.pool.empty())
-        return fail(Code::invalid_config, "the Kubernetes pool name (kubernetes.pool, --kube-pool) must not be empty",
+        return fail(Code::invalid_config,
+                    "the Kubernetes pool name (kubernetes.pool, --kube-pool) must not be empty",
                     "leave it out for \"default\"");
     for (auto& p : c.pools)
         if (p.name == k.pool)
-            return fail(Code::invalid_config,
-                        "pool '" + p.name +
-                            "' is defined by the configuration (pools or --pod-cidr) and also taken from "
-                            "Kubernetes (kubernetes.pool, --kube-pool)",
-                        "a pool has one owner: drop it from 'pools' / --pod-cidr, or give the Kubernetes pool "
-                        "another name with --kube-pool");
+            return fail(
+                Code::invalid_config,
+                "pool '" + p.name +
+                    "' is defined by the configuration (pools or --pod-cidr) and also taken from "
+                    "Kubernetes (kubernetes.pool, --kube-pool)",
+                "a pool has one owner: drop it from 'pools' / --pod-cidr, or give the Kubernetes "
+                "pool another name with --kube-pool");
     return {};
 }
 
@@ -438,9 +445,15 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                 cl.config.admin_group = f.value;
                 break;
             case kMetricsAddress: cl.config.metrics_address = f.value; break;
-            case kKubeNode: cl.config.kubernetes.node = f.value; break;
-            case kKubeconfig: cl.config.kubernetes.kubeconfig = f.value; break;
-            case kKubePool: cl.config.kubernetes.pool = f.value; break;
+            case kKubeNode:
+                cl.config.kubernetes.node = f.value;
+                break;
+            case kKubeconfig:
+                cl.config.kubernetes.kubeconfig = f.value;
+                break;
+            case kKubePool:
+                cl.config.kubernetes.pool = f.value;
+                break;
             case kAlertWarn:
             case kAlertCrit: {
                 const bool warn = f.id == kAlertWarn;

@@ -36,7 +36,8 @@ const char* tri(Tri t, const char* yes, const char* no) {
 }
 
 std::string signals(const Observation& o, bool watching, bool traffic, bool kube_on) {
-    const char* kube = kube_on && o.kube == Tri::unknown ? "unknown" : tri(o.kube, "running", "not running");
+    const char* kube =
+        kube_on && o.kube == Tri::unknown ? "unknown" : tri(o.kube, "running", "not running");
     return std::string("netns path ") + tri(o.netns, "present", "gone") + ", holders " +
            tri(o.held, "present", "none") + ", host link " + tri(o.link, "present", "gone") +
            ", kubernetes " + kube + ", wire " +
@@ -123,7 +124,8 @@ void GcPolicy::decide(const Allocation& a, const Observation& o, const Wire& wir
         out.decisions.push_back({CandidateMarked{a.key, now, GcReason::netns_gone},
                                  named(a) + " is a stale candidate: its netns path " + a.netns +
                                      " is gone; released after " + seconds(grace) +
-                                     " if still dead (" + signals(o, watching, false, settings_.kube) + ")"});
+                                     " if still dead (" +
+                                     signals(o, watching, false, settings_.kube) + ")"});
     }
 
     // The wire: conflicts for every allocation, traffic since the candidacy for candidates.

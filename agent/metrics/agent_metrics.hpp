@@ -50,7 +50,7 @@ struct KubeView {
     bool waiting = true;       // the Node's pool has no CIDRs yet
     bool pods_synced = false;  // the pod view is complete (signal 5 answers no for absent pods)
     size_t pods = 0;
-    int64_t last_ok_ns = 0;    // wall clock of the last good API answer; 0: never
+    int64_t last_ok_ns = 0;  // wall clock of the last good API answer; 0: never
 };
 
 struct StateView {

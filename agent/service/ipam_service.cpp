@@ -80,7 +80,8 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
             if (pool_gate_ && !state_.find(key))
-                if (auto s = pool_gate_(pool_of(req, key.network)); !s) return proto::Response::failure(s.error());
+                if (auto s = pool_gate_(pool_of(req, key.network)); !s)
+                    return proto::Response::failure(s.error());
             auto ranges = core::parse_optional_range_sets(req.ranges);
             // A repeated ADD gets what the key holds, whatever ranges it names (as the core does).
             if (!ranges && !state_.find(key)) return proto::Response::failure(ranges.error());
@@ -137,7 +138,8 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         }
         case Op::status: {
             if (pool_gate_)
-                if (auto s = pool_gate_(pool_of(req, key.network)); !s) return proto::Response::failure(s.error());
+                if (auto s = pool_gate_(pool_of(req, key.network)); !s)
+                    return proto::Response::failure(s.error());
             auto ranges = core::parse_optional_range_sets(req.ranges);
             if (!ranges) return proto::Response::failure(ranges.error());
             if (auto s = state_.status(req.pool, *ranges, key.network); !s) {

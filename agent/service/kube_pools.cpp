@@ -21,12 +21,15 @@ std::vector<std::string> cidrs_of(const core::Pool& p) {
 // every pod two addresses of it.
 Result<std::vector<core::RangeSet>> sets_from_node(const std::vector<std::string>& cidrs) {
     if (cidrs.size() > 2)
-        return fail(Code::invalid_config, std::to_string(cidrs.size()) +
-                                              " CIDRs where Kubernetes assigns at most one per family (IPv4, IPv6)");
+        return fail(Code::invalid_config,
+                    std::to_string(cidrs.size()) +
+                        " CIDRs where Kubernetes assigns at most one per family (IPv4, IPv6)");
     auto sets = core::range_sets_from_cidrs(cidrs);
     if (!sets) return std::unexpected(sets.error());
-    if (sets->size() == 2 && (*sets)[0].front().subnet.family() == (*sets)[1].front().subnet.family())
-        return fail(Code::invalid_config, "two CIDRs of one family; Kubernetes assigns at most one per family");
+    if (sets->size() == 2 &&
+        (*sets)[0].front().subnet.family() == (*sets)[1].front().subnet.family())
+        return fail(Code::invalid_config,
+                    "two CIDRs of one family; Kubernetes assigns at most one per family");
     return sets;
 }
 
@@ -38,8 +41,8 @@ std::string join_cidrs(const std::vector<std::string>& cidrs) {
     return out.empty() ? "none" : out;
 }
 
-KubePools::KubePools(boost::asio::io_context& io, core::IpamState& state, IpamService& service, std::string node,
-                     std::string pool)
+KubePools::KubePools(boost::asio::io_context& io, core::IpamState& state, IpamService& service,
+                     std::string node, std::string pool)
     : io_(io), state_(state), service_(service), node_(std::move(node)), pool_(std::move(pool)) {}
 
 kube::Source::NodeHandler KubePools::handler() {
@@ -53,9 +56,11 @@ std::string KubePools::waiting_message() const {
 
 Status KubePools::gate(std::string_view pool) const {
     if (pool != pool_ || state_.pool(pool_)) return {};
-    return fail(Code::unavailable, "warrend is " + waiting_message() + " and cannot serve pool '" + pool_ + "' yet",
+    return fail(Code::unavailable,
+                "warrend is " + waiting_message() + " and cannot serve pool '" + pool_ + "' yet",
                 "check `kubectl get node " + node_ +
-                    " -o jsonpath='{.spec.podCIDRs}'` and `warrenctl status`; the pool is served as soon as "
+                    " -o jsonpath='{.spec.podCIDRs}'` and `warrenctl status`; the pool is served "
+                    "as soon as "
                     "the Node has CIDRs");
 }
 
@@ -74,7 +79,8 @@ void KubePools::changed() {
 
 void KubePools::refuse(const std::vector<std::string>& cidrs, const std::string& why) {
     const std::string msg = "Node " + node_ + "'s spec.podCIDRs [" + join_cidrs(cidrs) +
-                            "] cannot be served as pool '" + pool_ + "': " + why + "; the pool is left as it was";
+                            "] cannot be served as pool '" + pool_ + "': " + why +
+                            "; the pool is left as it was";
     if (msg == refused_) return;
     refused_ = msg;
     spdlog::error("kubernetes: {}", msg);
@@ -90,8 +96,8 @@ void KubePools::apply(const kube::NodeState& node) {
             spdlog::info("kubernetes: {}", waiting_message());
         } else if (p && !said_empty_) {
             said_empty_ = true;
-            spdlog::warn("kubernetes: Node {} has no spec.podCIDRs; pool '{}' keeps {}", node_, pool_,
-                         join_cidrs(cidrs_of(*p)));
+            spdlog::warn("kubernetes: Node {} has no spec.podCIDRs; pool '{}' keeps {}", node_,
+                         pool_, join_cidrs(cidrs_of(*p)));
         }
         return;
     }
@@ -108,19 +114,22 @@ void KubePools::apply(const kube::NodeState& node) {
         return;
     }
     if (p)
-        spdlog::warn("kubernetes: Node {}'s pod CIDRs changed from {} to {}: pool '{}' redefined; allocations "
-                     "outside the new ranges keep their addresses until released",
-                     node_, join_cidrs(cidrs_of(*p)), join_cidrs(node.pod_cidrs), pool_);
+        spdlog::warn(
+            "kubernetes: Node {}'s pod CIDRs changed from {} to {}: pool '{}' redefined; "
+            "allocations "
+            "outside the new ranges keep their addresses until released",
+            node_, join_cidrs(cidrs_of(*p)), join_cidrs(node.pod_cidrs), pool_);
     else
         spdlog::info("kubernetes: Node {}'s pod CIDRs are {}: serving them as pool '{}'", node_,
                      join_cidrs(node.pod_cidrs), pool_);
-    service_.define_pool(pool_, *sets, core::PoolSource::config, [this, cidrs = node.pod_cidrs](Status st) {
-        if (!st) return refuse(cidrs, st.error().describe());
-        error_.clear();
-        refused_.clear();
-        said_waiting_ = false;
-        changed();
-    });
+    service_.define_pool(pool_, *sets, core::PoolSource::config,
+                         [this, cidrs = node.pod_cidrs](Status st) {
+                             if (!st) return refuse(cidrs, st.error().describe());
+                             error_.clear();
+                             refused_.clear();
+                             said_waiting_ = false;
+                             changed();
+                         });
 }
 
 }  // namespace warren::service

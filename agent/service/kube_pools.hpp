@@ -29,15 +29,16 @@ namespace warren::service {
 
 struct KubePoolStatus {
     std::string node, pool;
-    std::vector<std::string> cidrs;  // the pool's subnets as served now (from the journal or the Node)
-    bool waiting = true;             // the pool is not defined yet
-    std::string error;               // the last refused update ("" after one is served)
+    std::vector<std::string>
+        cidrs;            // the pool's subnets as served now (from the journal or the Node)
+    bool waiting = true;  // the pool is not defined yet
+    std::string error;    // the last refused update ("" after one is served)
 };
 
 class KubePools {
   public:
-    KubePools(boost::asio::io_context& io, core::IpamState& state, IpamService& service, std::string node,
-              std::string pool);
+    KubePools(boost::asio::io_context& io, core::IpamState& state, IpamService& service,
+              std::string node, std::string pool);
 
     // For kube::Source::start: hands each NodeState to apply() on the io_context.
     kube::Source::NodeHandler handler();

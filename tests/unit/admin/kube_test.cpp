@@ -95,16 +95,31 @@ class KubeStatusTest : public AdminTest {
     void SetUp() override {
         AdminTest::SetUp();
         pools = std::make_unique<service::KubePools>(io, state, svc, "node-1", "k8s");
-        admin = std::make_unique<admin::AdminService>(admin::AdminContext{
-            state, svc, *manager, *gc, wall, events, nullptr, {}, {}, "9.9.9", wall.t - 5 * kSec,
-            [this] { return admin::KubeInfo{pools->status(), source.status()}; }});
+        admin = std::make_unique<admin::AdminService>(
+            admin::AdminContext{state,
+                                svc,
+                                *manager,
+                                *gc,
+                                wall,
+                                events,
+                                nullptr,
+                                {},
+                                {},
+                                "9.9.9",
+                                wall.t - 5 * kSec,
+                                [this] {
+                                    return admin::KubeInfo{pools->status(), source.status()};
+                                }});
     }
     FakeKubeSource source;
     std::unique_ptr<service::KubePools> pools;
 };
 
 TEST_F(KubeStatusTest, StatusHasAKubernetesSectionWhileWaitingAndAfterTheCidrsArrive) {
-    source.source_status = {.node_seen = true, .pods_synced = false, .pods = 0, .last_ok_ns = 0,
+    source.source_status = {.node_seen = true,
+                            .pods_synced = false,
+                            .pods = 0,
+                            .last_ok_ns = 0,
                             .error = "GET /api/v1/pods: 403 Forbidden"};
     auto k = ok("status")["kubernetes"];
     EXPECT_EQ(k["node"], "node-1");
@@ -118,7 +133,10 @@ TEST_F(KubeStatusTest, StatusHasAKubernetesSectionWhileWaitingAndAfterTheCidrsAr
 
     pools->apply({"node-1", {"10.244.1.0/24", "fd00:10:244:1::/64"}, "7"});
     pump();
-    source.source_status = {.node_seen = true, .pods_synced = true, .pods = 12, .last_ok_ns = wall.t - 4 * kSec,
+    source.source_status = {.node_seen = true,
+                            .pods_synced = true,
+                            .pods = 12,
+                            .last_ok_ns = wall.t - 4 * kSec,
                             .error = ""};
     k = ok("status")["kubernetes"];
     EXPECT_EQ(k["waiting"], false);

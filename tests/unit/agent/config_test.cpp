@@ -443,7 +443,8 @@ TEST(Config, KubernetesIsOffByDefaultAndComesFromFileAndFlags) {
     EXPECT_EQ(d->config.kubernetes.node, "");
     EXPECT_EQ(d->config.kubernetes.pool, "default");
 
-    TempFile f(R"({"kubernetes": {"node": "worker-1", "kubeconfig": "/etc/kube.conf", "pool": "k8s"}})");
+    TempFile f(
+        R"({"kubernetes": {"node": "worker-1", "kubeconfig": "/etc/kube.conf", "pool": "k8s"}})");
     auto file = parse({"--config", f.path});
     ASSERT_TRUE(file) << file.error().message;
     EXPECT_EQ(file->config.kubernetes.node, "worker-1");
@@ -451,8 +452,8 @@ TEST(Config, KubernetesIsOffByDefaultAndComesFromFileAndFlags) {
     EXPECT_EQ(file->config.kubernetes.pool, "k8s");
     EXPECT_TRUE(file->config.pools.empty()) << "no configured pool is needed with a node";
 
-    auto flags = parse({"--kube-node", "worker-2", "--config", f.path, "--kubeconfig", "/root/.kube/config",
-                        "--kube-pool", "pods"});
+    auto flags = parse({"--kube-node", "worker-2", "--config", f.path, "--kubeconfig",
+                        "/root/.kube/config", "--kube-pool", "pods"});
     ASSERT_TRUE(flags) << flags.error().message;
     EXPECT_EQ(flags->config.kubernetes.node, "worker-2");
     EXPECT_EQ(flags->config.kubernetes.kubeconfig, "/root/.kube/config");
@@ -468,11 +469,18 @@ TEST(Config, KubernetesMistakesAreRefusedNamingTheKey) {
         std::string json, needle;
     };
     const std::vector<Case> cases = {
-        {{"--kube-node", "worker-1", "--pod-cidr", "10.244.0.0/24"}, "", "pool 'default' is defined by the configuration"},
-        {{"--kube-node", "worker-1", "--kube-pool", "p"}, R"({"pools": {"p": {"cidrs": ["10.9.0.0/24"]}}})",
+        {{"--kube-node", "worker-1", "--pod-cidr", "10.244.0.0/24"},
+         "",
+         "pool 'default' is defined by the configuration"},
+        {{"--kube-node", "worker-1", "--kube-pool", "p"},
+         R"({"pools": {"p": {"cidrs": ["10.9.0.0/24"]}}})",
          "(kubernetes.pool, --kube-pool)"},
-        {{"--kube-node", "Worker_1"}, "", "(kubernetes.node, --kube-node) 'Worker_1' is not a valid Node name"},
-        {{"--kube-node", "worker-1", "--kube-pool", ""}, "", "(kubernetes.pool, --kube-pool) must not be empty"},
+        {{"--kube-node", "Worker_1"},
+         "",
+         "(kubernetes.node, --kube-node) 'Worker_1' is not a valid Node name"},
+        {{"--kube-node", "worker-1", "--kube-pool", ""},
+         "",
+         "(kubernetes.pool, --kube-pool) must not be empty"},
         {{"--kubeconfig", "/etc/kube.conf"}, "", "no node (kubernetes.node, --kube-node)"},
         {{}, R"({"kubernetes": {"nodeName": "worker-1"}})", "unknown key 'kubernetes.nodeName'"},
         {{}, R"({"kubernetes": {"node": 7}})", "'node' must be a string"},

@@ -200,14 +200,16 @@ TEST(CtlRender, StatusWithEbpfOffAndNoPools) {
 TEST(CtlRender, StatusShowsTheKubernetesSectionOnlyWhenTheAgentSendsOne) {
     EXPECT_EQ(render_status(status_fixture(), kNow).find("kubernetes"), std::string::npos);
     json s = status_fixture();
-    s["kubernetes"] = {{"node", "worker-1"},     {"pool", "default"},   {"podCidrs", json::array()},
-                       {"waiting", true},        {"poolError", ""},     {"nodeSeen", true},
-                       {"podsSynced", false},    {"pods", 0},           {"error", "GET pods: 403 Forbidden"},
-                       {"lastOkNs", 0}};
+    s["kubernetes"] = {
+        {"node", "worker-1"},  {"pool", "default"}, {"podCidrs", json::array()},
+        {"waiting", true},     {"poolError", ""},   {"nodeSeen", true},
+        {"podsSynced", false}, {"pods", 0},         {"error", "GET pods: 403 Forbidden"},
+        {"lastOkNs", 0}};
     std::string out = render_status(s, kNow);
     EXPECT_NE(out.find("\nkubernetes\n"
                        "  node       worker-1\n"
-                       "  pool       default: waiting for Node worker-1's spec.podCIDRs (kube-controller-manager "
+                       "  pool       default: waiting for Node worker-1's spec.podCIDRs "
+                       "(kube-controller-manager "
                        "--allocate-node-cidrs assigns them)\n"
                        "  pods       0 (not synced: every pod counts as running)\n"
                        "  last ok    never\n"

@@ -96,7 +96,8 @@ TEST_F(KubePoolsTest, ADualStackNodeGetsOneRangeSetPerFamilyInTheApisOrder) {
     ASSERT_EQ(r.ips.size(), 2u);
     EXPECT_EQ(r.ips[0].address, "fd00:10:244:1::2/64");
     EXPECT_EQ(r.ips[1].address, "10.244.1.2/24");
-    EXPECT_EQ(pools.status().cidrs, (std::vector<std::string>{"fd00:10:244:1::/64", "10.244.1.0/24"}));
+    EXPECT_EQ(pools.status().cidrs,
+              (std::vector<std::string>{"fd00:10:244:1::/64", "10.244.1.0/24"}));
 }
 
 TEST_F(KubePoolsTest, WaitingForCidrsRefusesStatusAndAddClearlyThenServes) {
@@ -134,8 +135,9 @@ TEST_F(KubePoolsTest, ACidrChangeRedefinesThePoolAndKeepsEveryAllocation) {
     node({"10.244.2.0/24"});
     EXPECT_EQ(subnets(), std::vector<std::string>{"10.244.2.0/24"});
     ASSERT_EQ(defined.size(), 2u);
-    EXPECT_NE(log.text().find("Node node-1's pod CIDRs changed from 10.244.1.0/24 to 10.244.2.0/24"),
-              std::string::npos)
+    EXPECT_NE(
+        log.text().find("Node node-1's pod CIDRs changed from 10.244.1.0/24 to 10.244.2.0/24"),
+        std::string::npos)
         << log.text();
     const core::Allocation* kept = state.find({"net", "a", "eth0"});
     ASSERT_NE(kept, nullptr) << "an allocation outside the new ranges is kept";
@@ -169,7 +171,8 @@ TEST_F(KubePoolsTest, TheSameCidrsAgainWriteNothing) {
 TEST_F(KubePoolsTest, MalformedCidrsAreLoggedOnceAndLeaveThePoolAsItWas) {
     node({"10.244.1.0/24"});
     CapturedLog log;
-    for (auto bad : {std::vector<std::string>{"10.244.300.0/24"}, std::vector<std::string>{"10.244.2.0/24", "10.244.3.0/24"},
+    for (auto bad : {std::vector<std::string>{"10.244.300.0/24"},
+                     std::vector<std::string>{"10.244.2.0/24", "10.244.3.0/24"},
                      std::vector<std::string>{"10.244.2.0/24", "fd00::/64", "fd01::/64"}}) {
         node(bad);
         node(bad);
