@@ -17,6 +17,7 @@
 #include "journal/file_storage.hpp"
 #include "journal/group_commit.hpp"
 #include "journal/journal.hpp"
+#include "kube/source.hpp"
 #include "liveness/manager.hpp"
 #include "server/admin_frames.hpp"
 #include "server/cni_protocol.hpp"
@@ -26,6 +27,7 @@
 #include "metrics/http_server.hpp"
 #include "service/gc_runner.hpp"
 #include "service/ipam_service.hpp"
+#include "service/kube_pools.hpp"
 #include "service/pool_monitor.hpp"
 #include "service/queue_drain.hpp"
 #include "service/recovery.hpp"
@@ -107,7 +109,8 @@ public:
                                    [this] { return journal_info(); },
                                    [this] { return render_metrics(); },
                                    WARREN_VERSION,
-                                   clock_.now_ns()}),
+                                   clock_.now_ns(),
+                                   kube_info()}),
         sweep_timer_(io_),
         queue_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
@@ -118,6 +121,8 @@ public:
           [this](auto& decisions, auto& conflicts) { metrics_.on_gc(decisions, conflicts); });
   }
 
+  ~Daemon() { stop_kube(); }  // no Node handler may run once the members go
+
   // The history `events` shows after a restart: what the journal replayed.
   void seed_events(const journal::Recovered& rec) {
       admin::seed_from_records(events_, rec.records, state_);
@@ -125,6 +130,7 @@ public:
 
     Status run() {
         if (auto s = define_config_pools(); !s) return s;
+        if (auto s = start_kube(); !s) return s;
         log_pools(state_);
         if (auto s = drain_.check_dir(); !s) return s;
         if (auto s = start_liveness(); !s) return s;
@@ -173,7 +179,7 @@ public:
         });
         spdlog::info("serving CNI requests on {} and the admin socket on {}", cfg_.socket,
                      cfg_.effective_admin_socket());
-        notify_systemd("READY=1\nSTATUS=serving " + cfg_.socket);
+        notify_systemd("READY=1\nSTATUS=" + systemd_status());
         drain_.start_pass();  // served first: the queue never delays serving
         io_.run();
         return {};
@@ -182,7 +188,9 @@ public:
     // GET /metrics's text (also for the admin socket's `metrics`); on the I/O thread.
     std::string render_metrics() const {
         const auto st = liveness_.status();
-        return metrics::render_all(metrics_, {state_, monitor_, liveness_.ebpf_on(), st.attached.size()});
+        return metrics::render_all(metrics_,
+                                   {state_, monitor_, liveness_.ebpf_on(), st.attached.size(),
+                                    kube_view()});
     }
     const PoolHealthSource& pool_health() const { return monitor_; }
 
@@ -252,6 +260,60 @@ private:
         });
         return {};
     }
+    // --- Kubernetes (DESIGN §9, §7 signal 5): the pool from the Node, pods as a GC signal ---
+    std::function<admin::KubeInfo()> kube_info() {
+        if (cfg_.kubernetes.node.empty()) return {};
+        return [this] {
+            admin::KubeInfo k;
+            if (kube_pools_) k.pool = kube_pools_->status();
+            if (kube_source_) k.source = kube_source_->status();
+            return k;
+        };
+    }
+    // With kubernetes.node: the API source, whose Node versions define the pool (a journaled pool
+    // is served at once) and whose pods answer signal 5 in every GC pass.
+    Status start_kube() {
+        if (cfg_.kubernetes.node.empty()) return {};
+        auto src = kube::make_api_source(cfg_.kubernetes);
+        if (!src) {
+            auto e = src.error();
+            e.message = "kubernetes (--kube-node " + cfg_.kubernetes.node + "): " + e.message;
+            return std::unexpected(e);
+        }
+        kube_source_ = std::move(*src);
+        kube_pools_ = std::make_unique<KubePools>(io_, state_, service_, cfg_.kubernetes.node,
+                                                  cfg_.kubernetes.pool);
+        service_.set_pool_gate([this](std::string_view pool) { return kube_pools_->gate(pool); });
+        gc_.set_kube(
+            [src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
+        kube_pools_->set_on_change([this] { notify_systemd("STATUS=" + systemd_status()); });
+        const auto st = kube_pools_->status();
+        if (st.waiting)
+            spdlog::info("kubernetes: {}; CNI ADD and STATUS of pool '{}' answer that until then",
+                         kube_pools_->waiting_message(), st.pool);
+        else
+            spdlog::info("kubernetes: serving pool '{}' ({}) from the journal until Node {} is read",
+                         st.pool, join_cidrs(st.cidrs), st.node);
+        return kube_source_->start(kube_pools_->handler());
+    }
+    std::optional<metrics::KubeView> kube_view() const {
+        if (!kube_pools_ || !kube_source_) return std::nullopt;
+        const auto src = kube_source_->status();
+        return metrics::KubeView{kube_pools_->status().waiting, src.pods_synced, src.pods,
+                                 src.last_ok_ns};
+    }
+    void stop_kube() {
+        if (kube_source_) kube_source_->stop();
+    }
+    std::string systemd_status() const {
+        if (kube_pools_) {
+            const auto st = kube_pools_->status();
+            if (st.waiting) return kube_pools_->waiting_message();
+            return "serving " + cfg_.socket + "; pool " + st.pool + " from Node " + st.node + ": " +
+                   join_cidrs(st.cidrs);
+        }
+        return "serving " + cfg_.socket;
+    }
     // Submits the configured pools through the service and runs the I/O loop until they are
     // durable, before anything is served.
     Status define_config_pools() {
@@ -273,6 +335,7 @@ private:
     }
     void shutdown() {
         stopping_ = true;
+        stop_kube();
         drain_.stop();
         server_->stop();
         admin_server_->stop();
@@ -334,6 +397,8 @@ private:
     metrics::AgentMetrics& metrics_;
     PoolMonitor monitor_;
     std::unique_ptr<metrics::MetricsHttpServer> metrics_server_;
+    std::unique_ptr<KubePools> kube_pools_;
+    std::unique_ptr<kube::Source> kube_source_;  // declared after kube_pools_: gone (stopped) first
 };
 
 }  // namespace

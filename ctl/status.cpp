@@ -100,6 +100,30 @@ std::string ebpf_line(const json& e) {
     return names.empty() ? out : out + " (" + names + ")";
 }
 
+// The "kubernetes" section: where the pool and the liveness signal 5 stand.
+std::string kube_block(const json& k) {
+    std::string cidrs =
+        k.value("waiting", false)
+            ? "waiting for Node " + cell(k, "node") +
+                  "'s spec.podCIDRs (kube-controller-manager --allocate-node-cidrs assigns them)"
+            : join(list(k, "podCidrs"), ", ");
+    std::string pods =
+        cell(k, "pods") +
+        (k.value("podsSynced", false) ? " (synced)" : " (not synced: every pod counts as running)");
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {"node", cell(k, "node") + (k.value("nodeSeen", false) ? "" : " (not read yet)")},
+        {"pool", cell(k, "pool") + ": " + cidrs},
+        {"pods", pods},
+        {"last ok", k.contains("lastOkSecondsAgo")
+                        ? format_duration(as_int(k, "lastOkSecondsAgo")) + " ago"
+                        : "never"}};
+    if (std::string e = k.value("poolError", std::string()); !e.empty())
+        rows.emplace_back("pool error", e);
+    if (std::string e = k.value("error", std::string()); !e.empty())
+        rows.emplace_back("API error", e);
+    return "\nkubernetes\n" + fields(rows);
+}
+
 }  // namespace
 
 Prepare prepare_status(const Invocation&) {
@@ -144,6 +168,7 @@ std::string render_status(const json& r, int64_t now_ns) {
                               {"conflicts", cell(gc, "conflicts")},
                               {"released", counts(object_at(gc, "released"))},
                               {"decisions", counts(object_at(gc, "decisions"))}});
+    if (r.contains("kubernetes")) out += kube_block(object_at(r, "kubernetes"));
     return out;
 }
 

@@ -90,6 +90,27 @@ void AdminService::handle(const json& request, Reply reply) {
                 "commands: status, list, show, release, gc, events, metrics, import-host-local"));
 }
 
+namespace {
+
+json kubernetes_json(const KubeInfo& k, int64_t now_ns) {
+    json j{{"node", k.pool.node},
+           {"pool", k.pool.pool},
+           {"podCidrs", k.pool.cidrs},
+           {"waiting", k.pool.waiting},
+           {"poolError", k.pool.error},
+           {"nodeSeen", k.source.node_seen},
+           {"podsSynced", k.source.pods_synced},
+           {"pods", k.source.pods},
+           {"error", k.source.error},
+           {"lastOkNs", k.source.last_ok_ns}};
+    if (k.source.last_ok_ns > 0)
+        j["lastOkSecondsAgo"] =
+            std::max<int64_t>(0, (now_ns - k.source.last_ok_ns) / 1'000'000'000);
+    return j;
+}
+
+}  // namespace
+
 Result<json> AdminService::status() const {
     const int64_t now = ctx_.clock.now_ns();
     json pools = json::array();
@@ -180,13 +201,15 @@ Result<json> AdminService::status() const {
              {"decisions", gc.decisions},
              {"conflicts", gc.conflicts}};
 
-    return json{{"version", ctx_.version},
-                {"startedNs", ctx_.started_ns},
-                {"uptimeSeconds", ctx_.started_ns ? (now - ctx_.started_ns) / 1'000'000'000 : 0},
-                {"pools", std::move(pools)},
-                {"liveness", std::move(liveness)},
-                {"journal", std::move(journal)},
-                {"gc", std::move(gcj)}};
+    json out{{"version", ctx_.version},
+             {"startedNs", ctx_.started_ns},
+             {"uptimeSeconds", ctx_.started_ns ? (now - ctx_.started_ns) / 1'000'000'000 : 0},
+             {"pools", std::move(pools)},
+             {"liveness", std::move(liveness)},
+             {"journal", std::move(journal)},
+             {"gc", std::move(gcj)}};
+    if (ctx_.kubernetes) out["kubernetes"] = kubernetes_json(ctx_.kubernetes(), now);
+    return out;
 }
 
 Result<std::string> AdminService::list(const json& args) const {

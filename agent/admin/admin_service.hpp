@@ -15,9 +15,11 @@
 #include "admin/event_log.hpp"
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
+#include "kube/source.hpp"
 #include "liveness/manager.hpp"
 #include "service/gc_runner.hpp"
 #include "service/ipam_service.hpp"
+#include "service/kube_pools.hpp"
 #include "service/pool_health.hpp"
 #include "warren/error.hpp"
 
@@ -33,6 +35,12 @@ struct JournalInfo {
     double last_sync_ms = 0, max_sync_ms = 0;
 };
 
+// The Kubernetes side of "status" (DESIGN §9): the pool from the Node and the API source's view.
+struct KubeInfo {
+    service::KubePoolStatus pool;
+    kube::SourceStatus source;
+};
+
 struct AdminContext {
     core::IpamState& state;
     service::IpamService& service;
@@ -46,6 +54,7 @@ struct AdminContext {
     std::function<std::string()> metrics;  // empty: "metrics" answers Code::unavailable
     std::string version;
     int64_t started_ns = 0;
+    std::function<KubeInfo()> kubernetes;  // empty: Kubernetes is off, "status" has no section
 };
 
 class AdminService {

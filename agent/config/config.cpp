@@ -178,6 +178,68 @@ Status read_observability(const json& j, AgentConfig& c, const std::string& wher
     return {};
 }
 
+// kubernetes.{node,kubeconfig,pool} (DESIGN §9).
+Status read_kubernetes(const json& j, AgentConfig& c, const std::string& where) {
+    auto k = j.find("kubernetes");
+    if (k == j.end() || k->is_null()) return {};
+    if (!k->is_object())
+        return bad(where, "'kubernetes' must be an object with 'node', 'kubeconfig' and 'pool'");
+    for (auto& [key, v] : k->items())
+        if (key != "node" && key != "kubeconfig" && key != "pool")
+            return bad(where,
+                       "unknown key 'kubernetes." + key + "' (known: node, kubeconfig, pool)");
+    for (auto s : {read_key(*k, "node", c.kubernetes.node, where),
+                   read_key(*k, "kubeconfig", c.kubernetes.kubeconfig, where),
+                   read_key(*k, "pool", c.kubernetes.pool, where)})
+        if (!s) return s;
+    return {};
+}
+
+// A Node's name is a DNS subdomain (RFC 1123): it goes into the API's paths and field selectors.
+bool valid_node_name(const std::string& n) {
+    if (n.empty() || n.size() > 253) return false;
+    for (char ch : n)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            return false;
+    auto alnum = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); };
+    return alnum(n.front()) && alnum(n.back());
+}
+
+Status validate_kubernetes(const AgentConfig& c) {
+    const auto& k = c.kubernetes;
+    if (k.node.empty()) {
+        if (!k.kubeconfig.empty())
+            return fail(
+                Code::invalid_config,
+                "a kubeconfig (kubernetes.kubeconfig, --kubeconfig) is given but no node "
+                "(kubernetes.node, --kube-node)",
+                "name this node with --kube-node NAME (in a DaemonSet: spec.nodeName from the "
+                "downward API), or drop the kubeconfig");
+        return {};
+    }
+    if (!valid_node_name(k.node))
+        return fail(
+            Code::invalid_config,
+            "the Kubernetes node name (kubernetes.node, --kube-node) '" + k.node +
+                "' is not a valid Node name",
+            "use the Node's name as `kubectl get nodes` shows it: lowercase letters, digits, "
+            "'-' and '.', at most 253 characters");
+    if (k.pool.empty())
+        return fail(Code::invalid_config,
+                    "the Kubernetes pool name (kubernetes.pool, --kube-pool) must not be empty",
+                    "leave it out for \"default\"");
+    for (auto& p : c.pools)
+        if (p.name == k.pool)
+            return fail(
+                Code::invalid_config,
+                "pool '" + p.name +
+                    "' is defined by the configuration (pools or --pod-cidr) and also taken from "
+                    "Kubernetes (kubernetes.pool, --kube-pool)",
+                "a pool has one owner: drop it from 'pools' / --pod-cidr, or give the Kubernetes "
+                "pool another name with --kube-pool");
+    return {};
+}
+
 Result<double> flag_ratio(const std::string& flag, const std::string& text) {
     double v = 0;
     const char* end = text.data() + text.size();
@@ -226,6 +288,7 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     if (auto s = read_liveness(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_admin(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_observability(j, c, where); !s) return std::unexpected(s.error());
+    if (auto s = read_kubernetes(j, c, where); !s) return std::unexpected(s.error());
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {
@@ -278,6 +341,11 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
                          the alert metric                      [0.80]
   --alert-crit F         critical utilization (above --alert-warn, at most 1)
                                                                [0.95]
+  --kube-node NAME       Kubernetes: serve this Node's spec.podCIDRs as a pool and
+                         ask the API which pods run here (GC)   [off]
+  --kubeconfig PATH      the API server and credentials for --kube-node
+                                                               [in-cluster service account]
+  --kube-pool NAME       the pool the Node's CIDRs define      [default]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
   --version              print the version
   -h, --help             this text
@@ -304,7 +372,10 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
         kAdminGroup,
         kMetricsAddress,
         kAlertWarn,
-        kAlertCrit
+        kAlertCrit,
+        kKubeNode,
+        kKubeconfig,
+        kKubePool
     };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
@@ -322,6 +393,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                                   {"metrics-address", required_argument, nullptr, kMetricsAddress},
                                   {"alert-warn", required_argument, nullptr, kAlertWarn},
                                   {"alert-crit", required_argument, nullptr, kAlertCrit},
+                                  {"kube-node", required_argument, nullptr, kKubeNode},
+                                  {"kubeconfig", required_argument, nullptr, kKubeconfig},
+                                  {"kube-pool", required_argument, nullptr, kKubePool},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -371,6 +445,15 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                 cl.config.admin_group = f.value;
                 break;
             case kMetricsAddress: cl.config.metrics_address = f.value; break;
+            case kKubeNode:
+                cl.config.kubernetes.node = f.value;
+                break;
+            case kKubeconfig:
+                cl.config.kubernetes.kubeconfig = f.value;
+                break;
+            case kKubePool:
+                cl.config.kubernetes.pool = f.value;
+                break;
             case kAlertWarn:
             case kAlertCrit: {
                 const bool warn = f.id == kAlertWarn;
@@ -452,6 +535,7 @@ Status validate(const AgentConfig& c) {
                     "give the admin socket its own path, e.g. " + std::string(kDefaultAdminSocket));
     if (!metrics::metrics_disabled(c.metrics_address))
         if (auto ep = metrics::parse_listen_address(c.metrics_address); !ep) return std::unexpected(ep.error());
+    if (auto s = validate_kubernetes(c); !s) return s;
     for (size_t i = 0; i < c.pools.size(); ++i)
         for (size_t k = i + 1; k < c.pools.size(); ++k) {
             if (c.pools[i].name == c.pools[k].name)

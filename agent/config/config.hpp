@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/range.hpp"
+#include "kube/source.hpp"
 #include "warren/default_paths.hpp"
 #include "warren/error.hpp"
 
@@ -40,6 +41,9 @@ struct AgentConfig {
     std::string metrics_address{kDefaultMetricsAddress};  // metrics.address: HOST:PORT, "" or "off"
     double alert_warn = 0.80;  // alerts.warnUtilization: 0 < warn < crit <= 1
     double alert_crit = 0.95;  // alerts.critUtilization
+    // kubernetes.{node,kubeconfig,pool}, --kube-node/--kubeconfig/--kube-pool: with a node, the
+    // pool kubernetes.pool is the Node's spec.podCIDRs (no configured pool may have its name).
+    kube::Settings kubernetes;
 
     std::string effective_delete_queue_dir() const;
     // admin_socket, or admin.sock in the CNI socket's directory (kDefaultAdminSocket by default).
@@ -77,7 +81,9 @@ inline constexpr Bounds kMaxConnections{1, 65'536, "connections"};
 inline constexpr Bounds kMaxBufferedBytes{64 << 10, 4ll << 30, "bytes"};
 
 // Cross-checks: pools do not overlap each other, every number in its range, maxBufferedBytes
-// holds a frame of maxFrameBytes, the admin socket is not the CNI socket.
+// holds a frame of maxFrameBytes, the admin socket is not the CNI socket, a Kubernetes node name
+// is a DNS subdomain, its pool is named and no configured pool has that name, and a kubeconfig
+// is given only with a node.
 Status validate(const AgentConfig& c);
 
 }  // namespace warren::config

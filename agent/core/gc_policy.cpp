@@ -35,10 +35,12 @@ const char* tri(Tri t, const char* yes, const char* no) {
     return t == Tri::yes ? yes : t == Tri::no ? no : "off";
 }
 
-std::string signals(const Observation& o, bool watching, bool traffic) {
+std::string signals(const Observation& o, bool watching, bool traffic, bool kube_on) {
+    const char* kube =
+        kube_on && o.kube == Tri::unknown ? "unknown" : tri(o.kube, "running", "not running");
     return std::string("netns path ") + tri(o.netns, "present", "gone") + ", holders " +
            tri(o.held, "present", "none") + ", host link " + tri(o.link, "present", "gone") +
-           ", kubernetes " + tri(o.kube, "running", "not running") + ", wire " +
+           ", kubernetes " + kube + ", wire " +
            (!watching ? "off"
             : traffic ? "traffic"
                       : "silent");
@@ -122,7 +124,8 @@ void GcPolicy::decide(const Allocation& a, const Observation& o, const Wire& wir
         out.decisions.push_back({CandidateMarked{a.key, now, GcReason::netns_gone},
                                  named(a) + " is a stale candidate: its netns path " + a.netns +
                                      " is gone; released after " + seconds(grace) +
-                                     " if still dead (" + signals(o, watching, false) + ")"});
+                                     " if still dead (" +
+                                     signals(o, watching, false, settings_.kube) + ")"});
     }
 
     // The wire: conflicts for every allocation, traffic since the candidacy for candidates.
@@ -175,7 +178,7 @@ void GcPolicy::decide(const Allocation& a, const Observation& o, const Wire& wir
         out.decisions.push_back({ZombieMarked{a.key, now, *veto},
                                  named(a) + " is kept (" + std::string(gc_reason_name(*veto)) +
                                      "): " + veto_text(*veto) + "; rechecked every pass (" +
-                                     signals(o, watching, traffic) + ")"});
+                                     signals(o, watching, traffic, settings_.kube) + ")"});
         return;
     }
     if (c->zombie) {
@@ -183,7 +186,7 @@ void GcPolicy::decide(const Allocation& a, const Observation& o, const Wire& wir
             {CandidateMarked{a.key, now, c->reason},
              named(a) + " is no longer kept (" + std::string(gc_reason_name(c->zombie->reason)) +
                  " gone): a stale candidate again from now, released after " + seconds(grace) +
-                 " if still dead (" + signals(o, watching, false) + ")"});
+                 " if still dead (" + signals(o, watching, false, settings_.kube) + ")"});
         return;
     }
     if (!due) return;
@@ -193,7 +196,7 @@ void GcPolicy::decide(const Allocation& a, const Observation& o, const Wire& wir
          named(a) + " released (" + (by_runtime ? "gc" : "stale") + "): a stale candidate (" +
              std::string(gc_reason_name(c->reason)) + ") for " + seconds(now - c->since_ns) +
              " and dead on " + std::to_string(dead) + " signals, no live one (" +
-             signals(o, watching, false) + ")"});
+             signals(o, watching, false, settings_.kube) + ")"});
 }
 
 }  // namespace warren::core

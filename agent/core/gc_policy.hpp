@@ -41,6 +41,9 @@ namespace warren::core {
 
 struct GcSettings {
     int64_t grace_ns = 0;
+    // Kubernetes is on: an unknown kube signal (a pod without a UID) is logged as "unknown",
+    // not "off".
+    bool kube = false;
 };
 
 // The runner's probes for one pass. Thread-safety: called on the runner's thread during pass().

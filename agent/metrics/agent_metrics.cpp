@@ -157,6 +157,24 @@ void render_state(const StateView& v, std::string& out) {
     r.gauge("warren_ebpf_attached_links", "Host links the eBPF classifier is attached to")
         .with({})
         .set(double(v.ebpf_attached_links));
+    if (v.kube) {
+        r.gauge("warren_kube_pool_waiting",
+                "1 while the Node has no spec.podCIDRs and its pool is not served")
+            .with({})
+            .set(v.kube->waiting ? 1 : 0);
+        r.gauge("warren_kube_pods_synced",
+                "1 when the API's pod list is complete and watched; 0: every pod counts as running")
+            .with({})
+            .set(v.kube->pods_synced ? 1 : 0);
+        r.gauge("warren_kube_pods", "Pods on this node in the agent's view of the API")
+            .with({})
+            .set(double(v.kube->pods));
+        if (v.kube->last_ok_ns > 0)
+            r.gauge("warren_kube_last_ok_timestamp_seconds",
+                    "Unix time of the last successful API list or watch event")
+                .with({})
+                .set(double(v.kube->last_ok_ns) / 1e9);
+    }
     r.render(out);
 }
 

@@ -5,6 +5,7 @@
 // - gauges read from the state at scrape time (render_state): pool counts, utilization, alert
 //   level and forecast, eBPF attach state. Read on the I/O thread, which owns the state.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,11 +45,20 @@ class AgentMetrics {
 // quarantine_ended, quarantine_held) and reason (the journal's reason name).
 std::pair<std::string_view, std::string_view> decision_labels(const core::Decision& d);
 
+// Kubernetes as the scrape sees it (absent when Kubernetes is off).
+struct KubeView {
+    bool waiting = true;       // the Node's pool has no CIDRs yet
+    bool pods_synced = false;  // the pod view is complete (signal 5 answers no for absent pods)
+    size_t pods = 0;
+    int64_t last_ok_ns = 0;  // wall clock of the last good API answer; 0: never
+};
+
 struct StateView {
     const core::IpamState& state;
     const service::PoolHealthSource& health;
     bool ebpf_enabled = false;
     size_t ebpf_attached_links = 0;
+    std::optional<KubeView> kube;
 };
 // Appends the scrape-time gauges.
 void render_state(const StateView& v, std::string& out);

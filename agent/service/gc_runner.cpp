@@ -43,6 +43,11 @@ GcRunner::GcRunner(boost::asio::io_context& io, core::IpamState& state, IpamServ
       pass_timer_(io),
       sweep_timer_(io) {}
 
+void GcRunner::set_kube(KubeProbe f) {
+    kube_ = std::move(f);
+    policy_ = core::GcPolicy(core::GcSettings{settings_.grace_ns, static_cast<bool>(kube_)});
+}
+
 void GcRunner::start() {
     run_pass();
     arm_sweep();
@@ -120,7 +125,7 @@ void GcRunner::run_pass(std::function<void(const GcPassReport&)> done) {
             spdlog::error("gc: cannot record what was learned about {}: {}", o.key,
                           s.error().describe());
     }
-    PassProbes probes(pass_, order_);
+    PassProbes probes(pass_, order_, kube_);
     result_.clear();
     policy_.pass(state_, probes, pass_.now_ns, result_);
     const auto t_decided = std::chrono::steady_clock::now();
@@ -244,7 +249,11 @@ std::optional<core::Observation> GcRunner::last_observation(const core::Allocati
     if (!passed_) return std::nullopt;
     const std::string key = a.key.str();
     for (auto& o : pass_.allocations)  // rare (warrenctl show): a scan beats a per-pass index
-        if (o.key == key) return to_observation(o);
+        if (o.key == key) {
+            auto out = to_observation(o);
+            if (kube_) out.kube = kube_(a.pod.uid);
+            return out;
+        }
     return std::nullopt;
 }
 
@@ -275,7 +284,7 @@ void GcRunner::run_admin_pass(bool dry_run, std::function<void(Result<AdminPass>
     for (auto& [name, p] : state_.pools())
         for (auto& [addr, c] : p.quarantine) quarantined.push_back(addr);
     auto pass = manager_.check(refs, quarantined);  // the passes' memory stays theirs
-    PassProbes probes(pass);
+    PassProbes probes(pass, {}, kube_);
     core::GcPolicy policy = policy_;  // its conflict memory is the real passes'
     core::PassResult result;
     policy.pass(state_, probes, pass.now_ns, result);

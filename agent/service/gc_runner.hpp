@@ -86,6 +86,10 @@ class GcRunner {
     // One quarantine sweep now.
     void sweep();
 
+    // Signal 5 (DESIGN §7): asked for each allocation's pod UID in every pass (and by
+    // last_observation); without it the kube signal is unknown ("off" in the log). Before start().
+    void set_kube(KubeProbe f);
+
     size_t passes() const { return passes_; }
     // Hears every batch of decisions (passes and sweeps) and the new conflicts, as logged (the
     // metrics' counters). Must not block.
@@ -142,6 +146,7 @@ class GcRunner {
     GcCounters counters_;
     OnConflicts on_conflicts_;
     OnDecided on_decided_;
+    KubeProbe kube_;
     boost::asio::steady_timer pass_timer_, sweep_timer_;
 };
 

@@ -73,14 +73,21 @@ std::optional<core::Sighting> PassWire::seen(const IpAddress& a) const {
 }
 
 PassProbes::PassProbes(const liveness::ObservePass& pass,
-                       std::span<const core::Allocation* const> order)
+                       std::span<const core::Allocation* const> order, KubeProbe kube)
     : pass_(pass),
       wire_(pass),
+      kube_(std::move(kube)),
       order_(order.size() == pass.allocations.size() ? order
                                                      : std::span<const core::Allocation* const>{}) {
 }
 
 core::Observation PassProbes::observe(const core::Allocation& a) const {
+    core::Observation o = observe_liveness(a);
+    if (kube_) o.kube = kube_(a.pod.uid);
+    return o;
+}
+
+core::Observation PassProbes::observe_liveness(const core::Allocation& a) const {
     if (next_ < order_.size() && order_[next_] == &a)
         return to_observation(pass_.allocations[next_++]);
     if (by_key_.empty()) {

@@ -6,9 +6,11 @@
 // unknown -> unknown. held: held -> yes, not_held -> no, except that a holder not checked by
 // cookie counts as no when the path and the learned host link are both gone (inode reuse).
 // host link: present -> yes, gone -> no.
-// Kubernetes: unknown (no API source yet). The wire: available when the pass read the maps;
+// Kubernetes: the KubeProbe's answer for the allocation's pod UID (kube::Source::pod_running);
+// unknown without one (Kubernetes off). The wire: available when the pass read the maps;
 // a sighting per address the classifier saw (wall clock, two_links when on a second link).
 // Thread-safety: none; built and used on the runner's thread during one pass.
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@
 namespace warren::service {
 
 core::Observation to_observation(const liveness::AllocationObservation& o);
+
+// Signal 5 for a pod UID (empty when the runtime passed none): kube::Source::pod_running.
+using KubeProbe = std::function<core::Tri(std::string_view pod_uid)>;
 
 class PassWire final : public core::Wire {
   public:
@@ -43,11 +48,12 @@ class PassWire final : public core::Wire {
 // (the AllocationRef key); one the pass did not observe gets all-unknown signals. With `order`
 // (order[i] is the allocation pass.allocations[i] observed, as the runner built the refs from
 // the state the policy walks in the same order), observe() takes the next one by position and
-// builds no key; an allocation out of that order is still found by key.
+// builds no key; an allocation out of that order is still found by key. With `kube`, each
+// observation's kube signal is its answer for the allocation's pod UID.
 class PassProbes final : public core::Probes {
   public:
     explicit PassProbes(const liveness::ObservePass& pass,
-                        std::span<const core::Allocation* const> order = {});
+                        std::span<const core::Allocation* const> order = {}, KubeProbe kube = {});
     core::Observation observe(const core::Allocation& a) const override;
     const core::Wire& wire() const override { return wire_; }
     const PassWire& pass_wire() const { return wire_; }
@@ -55,8 +61,10 @@ class PassProbes final : public core::Probes {
     PassWire take_wire() && { return std::move(wire_); }
 
   private:
+    core::Observation observe_liveness(const core::Allocation& a) const;
     const liveness::ObservePass& pass_;
     PassWire wire_;
+    KubeProbe kube_;
     std::span<const core::Allocation* const> order_;
     mutable size_t next_ = 0;                                      // in order_
     mutable std::unordered_map<std::string_view, size_t> by_key_;  // built on the first miss

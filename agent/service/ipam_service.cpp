@@ -22,6 +22,12 @@ uint64_t stat_inode(const std::string& path) {
     return st.st_ino;
 }
 
+// The pool a request without its own pool name would use (as IpamState resolves it).
+std::string_view pool_of(const proto::Request& req, const std::string& network) {
+    if (req.pool) return *req.pool;
+    return req.ranges ? std::string_view(network) : std::string_view("default");
+}
+
 Result<std::vector<IpAddress>> parse_ips(const std::vector<std::string>& in) {
     std::vector<IpAddress> out;
     for (auto& s : in) {
@@ -73,6 +79,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
+            if (pool_gate_ && !state_.find(key))
+                if (auto s = pool_gate_(pool_of(req, key.network)); !s)
+                    return proto::Response::failure(s.error());
             auto ranges = core::parse_optional_range_sets(req.ranges);
             // A repeated ADD gets what the key holds, whatever ranges it names (as the core does).
             if (!ranges && !state_.find(key)) return proto::Response::failure(ranges.error());
@@ -128,6 +137,9 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             return proto::Response{true};
         }
         case Op::status: {
+            if (pool_gate_)
+                if (auto s = pool_gate_(pool_of(req, key.network)); !s)
+                    return proto::Response::failure(s.error());
             auto ranges = core::parse_optional_range_sets(req.ranges);
             if (!ranges) return proto::Response::failure(ranges.error());
             if (auto s = state_.status(req.pool, *ranges, key.network); !s) {

@@ -73,6 +73,12 @@ public:
     using OnAnswered = std::function<void(proto::Op, int64_t ns)>;
     void set_on_answered(OnAnswered f) { on_answered_ = std::move(f); }
 
+    // Asked before an ADD that allocates and before a STATUS, with the pool the request would use
+    // (its "pool", else the network's name when it gives ranges, else "default"): an error is
+    // the answer (a pool Kubernetes has not assigned yet). Must not block.
+    using PoolGate = std::function<Status(std::string_view pool)>;
+    void set_pool_gate(PoolGate f) { pool_gate_ = std::move(f); }
+
     // Called on the I/O thread with the events of each change once it is durable, in journal
     // order (changes rolled back never reach it); it may move from them. Must not submit or block.
     using OnDurable = std::function<void(std::vector<core::Event>&)>;
@@ -129,6 +135,7 @@ private:
     OnAllocated on_allocated_;
     OnDurable on_durable_;
     OnAnswered on_answered_;
+    PoolGate pool_gate_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;

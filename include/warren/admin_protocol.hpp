@@ -35,7 +35,16 @@
 //    "journal": {"records", "bytes", "lastSnapshotNs", "syncs", "lastSyncMs", "maxSyncMs"},
 //    "gc": {"passes", "lastPassNs", "lastPassMs", "intervalSeconds", "graceSeconds",
 //           "cooldownSeconds", "candidates", "zombies",
-//           "released": {"<reason>": n}, "decisions": {"<reason>": n}, "conflicts"}}
+//           "released": {"<reason>": n}, "decisions": {"<reason>": n}, "conflicts"},
+//    "kubernetes" (optional: absent unless warrend runs with --kube-node / kubernetes.node):
+//                 {"node", "pool" (the pool the Node's CIDRs define),
+//                  "podCidrs": [CIDR per range set, as served now; [] while waiting],
+//                  "waiting" (no CIDRs yet: ADD and STATUS of the pool answer Code::unavailable),
+//                  "poolError" (the last Node CIDR update refused, "" after one is served),
+//                  "nodeSeen", "podsSynced" (the pod list is complete and watched; until then
+//                  every pod counts as running), "pods" (on the node, in the view),
+//                  "error" (the last API error while not synced, "" when synced),
+//                  "lastOkNs" (0 = never), "lastOkSecondsAgo" (optional: absent when never)}}
 //
 // "list" {"pool"?: name, "state"?: "active"|"stale-candidate"|"zombie"|"quarantined"} ->
 //   {"entries": [{"ip", "pool", "state", "containerId", "ifname", "network",

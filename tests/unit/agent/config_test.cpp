@@ -436,3 +436,66 @@ TEST(Config, MetricsAddressIsCheckedWithAdvice) {
     ASSERT_FALSE(num);
     EXPECT_NE(num.error().message.find("'address' must be a string"), std::string::npos) << num.error().message;
 }
+
+TEST(Config, KubernetesIsOffByDefaultAndComesFromFileAndFlags) {
+    auto d = parse({});
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(d->config.kubernetes.node, "");
+    EXPECT_EQ(d->config.kubernetes.pool, "default");
+
+    TempFile f(
+        R"({"kubernetes": {"node": "worker-1", "kubeconfig": "/etc/kube.conf", "pool": "k8s"}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->config.kubernetes.node, "worker-1");
+    EXPECT_EQ(file->config.kubernetes.kubeconfig, "/etc/kube.conf");
+    EXPECT_EQ(file->config.kubernetes.pool, "k8s");
+    EXPECT_TRUE(file->config.pools.empty()) << "no configured pool is needed with a node";
+
+    auto flags = parse({"--kube-node", "worker-2", "--config", f.path, "--kubeconfig",
+                        "/root/.kube/config", "--kube-pool", "pods"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->config.kubernetes.node, "worker-2");
+    EXPECT_EQ(flags->config.kubernetes.kubeconfig, "/root/.kube/config");
+    EXPECT_EQ(flags->config.kubernetes.pool, "pods");
+    EXPECT_NE(usage().find("--kube-node NAME"), std::string::npos);
+    EXPECT_NE(usage().find("--kubeconfig PATH"), std::string::npos);
+    EXPECT_NE(usage().find("--kube-pool NAME"), std::string::npos);
+}
+
+TEST(Config, KubernetesMistakesAreRefusedNamingTheKey) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string json, needle;
+    };
+    const std::vector<Case> cases = {
+        {{"--kube-node", "worker-1", "--pod-cidr", "10.244.0.0/24"},
+         "",
+         "pool 'default' is defined by the configuration"},
+        {{"--kube-node", "worker-1", "--kube-pool", "p"},
+         R"({"pools": {"p": {"cidrs": ["10.9.0.0/24"]}}})",
+         "(kubernetes.pool, --kube-pool)"},
+        {{"--kube-node", "Worker_1"},
+         "",
+         "(kubernetes.node, --kube-node) 'Worker_1' is not a valid Node name"},
+        {{"--kube-node", "worker-1", "--kube-pool", ""},
+         "",
+         "(kubernetes.pool, --kube-pool) must not be empty"},
+        {{"--kubeconfig", "/etc/kube.conf"}, "", "no node (kubernetes.node, --kube-node)"},
+        {{}, R"({"kubernetes": {"nodeName": "worker-1"}})", "unknown key 'kubernetes.nodeName'"},
+        {{}, R"({"kubernetes": {"node": 7}})", "'node' must be a string"},
+        {{}, R"({"kubernetes": "worker-1"})", "'kubernetes' must be an object"},
+    };
+    for (auto& c : cases) {
+        std::optional<TempFile> f;
+        auto args = c.args;
+        if (!c.json.empty()) {
+            f.emplace(c.json);
+            args.insert(args.begin(), {"--config", f->path});
+        }
+        auto r = parse(args);
+        ASSERT_FALSE(r) << c.needle;
+        EXPECT_EQ(r.error().code, Code::invalid_config);
+        EXPECT_NE(r.error().message.find(c.needle), std::string::npos) << r.error().message;
+    }
+}

@@ -197,6 +197,44 @@ TEST(CtlRender, StatusWithEbpfOffAndNoPools) {
     EXPECT_NE(out.find("  last pass   -\n"), std::string::npos) << out;
 }
 
+TEST(CtlRender, StatusShowsTheKubernetesSectionOnlyWhenTheAgentSendsOne) {
+    EXPECT_EQ(render_status(status_fixture(), kNow).find("kubernetes"), std::string::npos);
+    json s = status_fixture();
+    s["kubernetes"] = {
+        {"node", "worker-1"},  {"pool", "default"}, {"podCidrs", json::array()},
+        {"waiting", true},     {"poolError", ""},   {"nodeSeen", true},
+        {"podsSynced", false}, {"pods", 0},         {"error", "GET pods: 403 Forbidden"},
+        {"lastOkNs", 0}};
+    std::string out = render_status(s, kNow);
+    EXPECT_NE(out.find("\nkubernetes\n"
+                       "  node       worker-1\n"
+                       "  pool       default: waiting for Node worker-1's spec.podCIDRs "
+                       "(kube-controller-manager "
+                       "--allocate-node-cidrs assigns them)\n"
+                       "  pods       0 (not synced: every pod counts as running)\n"
+                       "  last ok    never\n"
+                       "  API error  GET pods: 403 Forbidden\n"),
+              std::string::npos)
+        << out;
+
+    s["kubernetes"]["waiting"] = false;
+    s["kubernetes"]["podCidrs"] = {"10.244.1.0/24", "fd00:10:244:1::/64"};
+    s["kubernetes"]["podsSynced"] = true;
+    s["kubernetes"]["pods"] = 12;
+    s["kubernetes"]["error"] = "";
+    s["kubernetes"]["lastOkNs"] = kNow - 4 * kSec;
+    s["kubernetes"]["lastOkSecondsAgo"] = 4;
+    out = render_status(s, kNow);
+    EXPECT_NE(out.find("\nkubernetes\n"
+                       "  node     worker-1\n"
+                       "  pool     default: 10.244.1.0/24, fd00:10:244:1::/64\n"
+                       "  pods     12 (synced)\n"
+                       "  last ok  4s ago\n"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("API error"), std::string::npos) << out;
+}
+
 TEST(CtlRender, StatusCountsEachSetOfADualStackPoolApart) {
     json s = status_fixture();
     s["pools"] = json::array({{{"name", "default"},

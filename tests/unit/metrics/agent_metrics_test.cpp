@@ -124,5 +124,24 @@ TEST(AgentMetrics, CountsRequestsDecisionsAndConflicts) {
               "warren_process_start_time_seconds 1700000000.5");
 }
 
+TEST(AgentMetrics, KubernetesGaugesOnlyWithKubernetes) {
+    auto state = dual_stack_state();
+    FakeHealth health;
+    std::string off;
+    render_state({state, health, false, 0}, off);
+    EXPECT_EQ(off.find("warren_kube_"), std::string::npos) << off;
+    std::string on;
+    render_state({state, health, false, 0, KubeView{false, true, 7, 1'700'000'000 * kSec}}, on);
+    EXPECT_EQ(line_of(on, "warren_kube_pool_waiting "), "warren_kube_pool_waiting 0");
+    EXPECT_EQ(line_of(on, "warren_kube_pods_synced "), "warren_kube_pods_synced 1");
+    EXPECT_EQ(line_of(on, "warren_kube_pods "), "warren_kube_pods 7");
+    EXPECT_EQ(line_of(on, "warren_kube_last_ok_timestamp_seconds "),
+              "warren_kube_last_ok_timestamp_seconds 1700000000");
+    std::string waiting;
+    render_state({state, health, false, 0, KubeView{}}, waiting);
+    EXPECT_EQ(line_of(waiting, "warren_kube_pool_waiting "), "warren_kube_pool_waiting 1");
+    EXPECT_EQ(waiting.find("warren_kube_last_ok_timestamp_seconds"), std::string::npos) << waiting;
+}
+
 }  // namespace
 }  // namespace warren::metrics

@@ -1,0 +1,48 @@
+#pragma once
+// A kube::Source the test drives: start() keeps the handler, push() hands it a NodeState (on the
+// test's thread, as the real source does on its own), pod_running() answers from `running`
+// (uid -> yes/no), else `otherwise` (yes: not synced, as the real source says then).
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "kube/source.hpp"
+
+namespace warren::testing {
+
+struct FakeKubeSource final : kube::Source {
+    Status start(NodeHandler on_node) override {
+        ++starts;
+        handler = std::move(on_node);
+        return {};
+    }
+    void stop() override {
+        ++stops;
+        handler = {};
+    }
+    core::Tri pod_running(std::string_view uid) const override {
+        std::lock_guard lock(mutex);
+        ++asked;
+        if (uid.empty()) return core::Tri::unknown;
+        auto it = running.find(std::string(uid));
+        return it == running.end() ? otherwise : it->second;
+    }
+    kube::SourceStatus status() const override {
+        std::lock_guard lock(mutex);
+        return source_status;
+    }
+    // Hands `cidrs` to the handler as a version of Node `name`.
+    void push(const std::string& name, std::vector<std::string> cidrs) {
+        if (handler) handler(kube::NodeState{name, std::move(cidrs), std::to_string(++version)});
+    }
+
+    NodeHandler handler;
+    mutable std::mutex mutex;
+    std::map<std::string, core::Tri> running;
+    core::Tri otherwise = core::Tri::no;
+    kube::SourceStatus source_status;
+    mutable int asked = 0;
+    int starts = 0, stops = 0, version = 0;
+};
+
+}  // namespace warren::testing
