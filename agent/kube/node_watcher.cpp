@@ -10,8 +10,10 @@ namespace warren::kube {
 namespace net = boost::asio;
 
 std::string watch_query(const Settings& settings, const std::string& resource_version) {
-    return fmt::format("watch=1&resourceVersion={}&allowWatchBookmarks=true&timeoutSeconds={}",
-                       url_encode(resource_version), settings.watch_timeout_seconds);
+    const std::string from =
+        resource_version.empty() ? "" : "&resourceVersion=" + url_encode(resource_version);
+    return fmt::format("watch=1{}&allowWatchBookmarks=true&timeoutSeconds={}", from,
+                       settings.watch_timeout_seconds);
 }
 
 namespace {
@@ -37,6 +39,10 @@ net::awaitable<void> run_node_watcher(Transport& transport, const Settings& sett
                                       SourceView& view, Source::NodeHandler on_node) {
     const std::string name = url_encode(settings.node);
     Backoff backoff;
+    // After a 410 the Node's own resourceVersion may be older than the API's watch window
+    // (a Node that has not changed for a while): watch from "now", which starts with the
+    // Node as ADDED, instead of GET's version.
+    bool after_gone = false;
     for (;;) {
         std::string rv;
         auto body = co_await transport.get(fmt::format("/api/v1/nodes/{}", name));
@@ -59,6 +65,7 @@ net::awaitable<void> run_node_watcher(Transport& transport, const Settings& sett
             co_await sleep_for(backoff.next());
             continue;
         }
+        if (after_gone) rv.clear();
         for (;;) {
             const std::string target =
                 fmt::format("/api/v1/nodes?fieldSelector=metadata.name%3D{}&{}", name,
@@ -90,11 +97,15 @@ net::awaitable<void> run_node_watcher(Transport& transport, const Settings& sett
                 return {};
             });
             if (watched) {
+                after_gone = false;
                 backoff.reset();
                 continue;
             }
             if (watched.error().gone()) {
                 spdlog::info("kube: node: the watch expired (410 Gone); reading the Node again");
+                // 410 twice in a row: the server refuses even a watch from "now"; slow down.
+                if (after_gone) co_await sleep_for(backoff.next());
+                after_gone = true;
                 break;
             }
             report_error(view, Watcher::node, watched.error().message);
