@@ -298,6 +298,9 @@ net::awaitable<void> FakeKubeApi::State::stream_watch(Stream& stream, Kind kind,
             if (ec) break;
         }
         if (ec || end) break;
+        // Look again before waiting: a wake-up posted while we were writing is gone. Between
+        // that look and async_wait nothing else runs on this thread, so none is lost there.
+        if (!lines.empty()) continue;
         if (hang_now) {
             watch->wake.expires_at(net::steady_timer::time_point::max());
         } else {
