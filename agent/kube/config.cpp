@@ -1,17 +1,16 @@
 #include "kube/config.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace warren::kube {
 
@@ -61,8 +60,9 @@ std::optional<std::string> base64_decode(std::string_view in) {
 // https://host[:port][/path]; host may be [v6].
 Status parse_server(const std::string& url, ApiConfig& out, const std::string& where) {
     auto bad = [&](const std::string& why) {
-        return fail(Code::invalid_config,
-                    fmt::format("{}: server \"{}\" {}; expected https://HOST[:PORT]", where, url, why));
+        return fail(
+            Code::invalid_config,
+            fmt::format("{}: server \"{}\" {}; expected https://HOST[:PORT]", where, url, why));
     };
     constexpr std::string_view scheme = "https://";
     if (!url.starts_with(scheme)) return bad("is not an https:// URL (warren only talks TLS)");
@@ -87,9 +87,10 @@ Status parse_server(const std::string& url, ApiConfig& out, const std::string& w
         if (colon != std::string::npos) port = authority.substr(colon + 1);
     }
     if (host.empty()) return bad("has no host");
-    if (port.empty() || !std::all_of(port.begin(), port.end(), [](char c) {
-            return std::isdigit(static_cast<unsigned char>(c));
-        }) || std::atoi(port.c_str()) < 1 || std::atoi(port.c_str()) > 65535) {
+    if (port.empty() ||
+        !std::all_of(port.begin(), port.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+        std::atoi(port.c_str()) < 1 || std::atoi(port.c_str()) > 65535) {
         return bad("has an invalid port");
     }
     out.host = host;
@@ -145,9 +146,10 @@ Result<ApiConfig> load_kubeconfig(const std::string& path) {
     try {
         root = YAML::Load(*text);
     } catch (const YAML::Exception& e) {
-        return fail(Code::invalid_config,
-                    fmt::format("{}: not valid YAML: {}; give a kubeconfig (kubectl config view --raw)",
-                                path, e.what()));
+        return fail(
+            Code::invalid_config,
+            fmt::format("{}: not valid YAML: {}; give a kubeconfig (kubectl config view --raw)",
+                        path, e.what()));
     }
     if (!root.IsMap()) {
         return fail(Code::invalid_config,
@@ -217,7 +219,8 @@ Result<ApiConfig> load_kubeconfig(const std::string& path) {
     out.token = scalar(user, "token");
     const std::string token_file = scalar(user, "tokenFile");
     if (!token_file.empty()) {
-        out.token_file = fs::path(token_file).is_absolute() ? token_file : (dir / token_file).string();
+        out.token_file =
+            fs::path(token_file).is_absolute() ? token_file : (dir / token_file).string();
     }
     auto cert = pem_from(user, "client-certificate", dir, where, nullptr);
     if (!cert) return std::unexpected(cert.error());

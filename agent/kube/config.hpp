@@ -10,8 +10,8 @@
 namespace warren::kube {
 
 struct ApiConfig {
-    std::string host;  // DNS name or IP address, IPv6 without brackets
-    std::string port;  // "443" when the server URL names none
+    std::string host;       // DNS name or IP address, IPv6 without brackets
+    std::string port;       // "443" when the server URL names none
     std::string base_path;  // the server URL's path without the trailing '/', usually empty
     // The CA that must have signed the server's certificate, PEM; `ca_origin` names where it
     // came from in errors ("/path/ca.crt", "certificate-authority-data of /path/kubeconfig").
@@ -32,7 +32,8 @@ struct ApiConfig {
 // file, the key and what to do.
 Result<ApiConfig> load_kubeconfig(const std::string& path);
 
-inline constexpr const char* kDefaultServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
+inline constexpr const char* kDefaultServiceAccountDir =
+    "/var/run/secrets/kubernetes.io/serviceaccount";
 
 // KUBERNETES_SERVICE_HOST/PORT from `env` (std::getenv when empty), `sa_dir`/token (as
 // token_file, so rotation is picked up) and `sa_dir`/ca.crt. Code::invalid_config naming the

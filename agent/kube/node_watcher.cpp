@@ -23,8 +23,8 @@ ApiResult<void> take_node(const nlohmann::json& object, const Settings& settings
                           const Source::NodeHandler& on_node, SourceView& view, std::string& rv) {
     auto node = parse_node(object);
     if (!node) {
-        return std::unexpected(ApiError{0, fmt::format("Node {} from the API: {}", settings.node,
-                                                       node.error().message)});
+        return std::unexpected(ApiError{
+            0, fmt::format("Node {} from the API: {}", settings.node, node.error().message)});
     }
     rv = node->resource_version;
     view.node_seen();
@@ -70,32 +70,34 @@ net::awaitable<void> run_node_watcher(Transport& transport, const Settings& sett
             const std::string target =
                 fmt::format("/api/v1/nodes?fieldSelector=metadata.name%3D{}&{}", name,
                             watch_query(settings, rv));
-            auto watched = co_await transport.watch(target, [&](std::string_view line) -> ApiResult<void> {
-                auto event = parse_watch_line(line);
-                if (!event) return std::unexpected(ApiError{0, event.error().message});
-                switch (event->type) {
-                    case EventType::added:
-                    case EventType::modified:
-                        return take_node(event->object, settings, on_node, view, rv);
-                    case EventType::deleted:
-                        spdlog::warn("kube: the Node {} was deleted from the API; keeping its "
-                                     "last pod CIDRs",
-                                     settings.node);
-                        rv = resource_version_of(event->object);
-                        return {};
-                    case EventType::bookmark:
-                        rv = resource_version_of(event->object);
-                        view.touch();
-                        return {};
-                    case EventType::error: {
-                        const auto st = parse_status(event->object);
-                        return std::unexpected(ApiError{
-                            st.code, fmt::format("watch of Node {}: ERROR {}: {}", settings.node,
-                                                 st.code, st.message)});
+            auto watched =
+                co_await transport.watch(target, [&](std::string_view line) -> ApiResult<void> {
+                    auto event = parse_watch_line(line);
+                    if (!event) return std::unexpected(ApiError{0, event.error().message});
+                    switch (event->type) {
+                        case EventType::added:
+                        case EventType::modified:
+                            return take_node(event->object, settings, on_node, view, rv);
+                        case EventType::deleted:
+                            spdlog::warn(
+                                "kube: the Node {} was deleted from the API; keeping its "
+                                "last pod CIDRs",
+                                settings.node);
+                            rv = resource_version_of(event->object);
+                            return {};
+                        case EventType::bookmark:
+                            rv = resource_version_of(event->object);
+                            view.touch();
+                            return {};
+                        case EventType::error: {
+                            const auto st = parse_status(event->object);
+                            return std::unexpected(
+                                ApiError{st.code, fmt::format("watch of Node {}: ERROR {}: {}",
+                                                              settings.node, st.code, st.message)});
+                        }
                     }
-                }
-                return {};
-            });
+                    return {};
+                });
             if (watched) {
                 after_gone = false;
                 backoff.reset();

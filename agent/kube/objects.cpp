@@ -54,7 +54,8 @@ Result<NodeState> parse_node(const json& node) {
     auto cidrs = spec->find("podCIDRs");
     if (cidrs != spec->end() && !cidrs->is_null()) {
         if (!cidrs->is_array()) {
-            return fail(Code::decode, fmt::format("Node {}: spec.podCIDRs is not a list", out.name));
+            return fail(Code::decode,
+                        fmt::format("Node {}: spec.podCIDRs is not a list", out.name));
         }
         for (const auto& c : *cidrs) {
             if (!c.is_string()) {

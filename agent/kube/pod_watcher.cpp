@@ -56,33 +56,34 @@ net::awaitable<void> run_pod_watcher(Transport& transport, const Settings& setti
         for (;;) {
             const std::string target = fmt::format("/api/v1/pods?fieldSelector={}&{}", selector,
                                                    watch_query(settings, rv));
-            auto watched = co_await transport.watch(target, [&](std::string_view line) -> ApiResult<void> {
-                auto event = parse_watch_line(line);
-                if (!event) return std::unexpected(ApiError{0, event.error().message});
-                switch (event->type) {
-                    case EventType::added:
-                    case EventType::modified:
-                    case EventType::deleted: {
-                        auto pod = parse_pod(event->object);
-                        if (!pod) return std::unexpected(ApiError{0, pod.error().message});
-                        rv = resource_version_of(event->object);
-                        view.apply(event->type, std::move(*pod));
-                        view.touch();
-                        return {};
+            auto watched =
+                co_await transport.watch(target, [&](std::string_view line) -> ApiResult<void> {
+                    auto event = parse_watch_line(line);
+                    if (!event) return std::unexpected(ApiError{0, event.error().message});
+                    switch (event->type) {
+                        case EventType::added:
+                        case EventType::modified:
+                        case EventType::deleted: {
+                            auto pod = parse_pod(event->object);
+                            if (!pod) return std::unexpected(ApiError{0, pod.error().message});
+                            rv = resource_version_of(event->object);
+                            view.apply(event->type, std::move(*pod));
+                            view.touch();
+                            return {};
+                        }
+                        case EventType::bookmark:
+                            rv = resource_version_of(event->object);
+                            view.touch();
+                            return {};
+                        case EventType::error: {
+                            const auto st = parse_status(event->object);
+                            return std::unexpected(ApiError{
+                                st.code, fmt::format("watch of the pods on {}: ERROR {}: {}",
+                                                     settings.node, st.code, st.message)});
+                        }
                     }
-                    case EventType::bookmark:
-                        rv = resource_version_of(event->object);
-                        view.touch();
-                        return {};
-                    case EventType::error: {
-                        const auto st = parse_status(event->object);
-                        return std::unexpected(ApiError{
-                            st.code, fmt::format("watch of the pods on {}: ERROR {}: {}",
-                                                 settings.node, st.code, st.message)});
-                    }
-                }
-                return {};
-            });
+                    return {};
+                });
             if (watched) {
                 backoff.reset();
                 continue;

@@ -1,6 +1,9 @@
 #pragma once
 // The watchers' shared retry policy: exponential back-off, and errors logged once per change.
-#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange without it (Boost 1.74)
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -9,8 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #include "kube/view.hpp"
 
@@ -38,7 +39,9 @@ inline boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
     co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
 }
 
-inline const char* watcher_name(Watcher w) { return w == Watcher::node ? "node" : "pods"; }
+inline const char* watcher_name(Watcher w) {
+    return w == Watcher::node ? "node" : "pods";
+}
 
 // Records the error; logs it only when it differs from this watcher's last one.
 inline void report_error(SourceView& view, Watcher w, const std::string& text) {

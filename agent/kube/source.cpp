@@ -1,12 +1,13 @@
-#include <utility>  // before Boost.Asio (see transport.hpp)
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "kube/api_source.hpp"
 #include "kube/transport.hpp"
@@ -32,6 +33,9 @@ class ApiSource final : public Source {
                         "DaemonSet from the downward API's spec.nodeName");
         }
         if (thread_.joinable()) return {};
+        if (stopped_) {
+            return fail(Code::internal, "Kubernetes source: start() after stop(); make a new one");
+        }
         spdlog::info("kube: watching Node {} and its pods on {} ({})", settings_.node,
                      server_text(transport_->config()), transport_->config().origin);
         net::co_spawn(io_, run_node_watcher(*transport_, settings_, view_, std::move(on_node)),
@@ -42,6 +46,7 @@ class ApiSource final : public Source {
     }
 
     void stop() override {
+        stopped_ = true;
         if (!thread_.joinable()) return;
         io_.stop();
         thread_.join();
@@ -57,6 +62,7 @@ class ApiSource final : public Source {
     // Last: destroyed first, with the suspended watchers that use the members above.
     net::io_context io_{1};
     std::thread thread_;
+    bool stopped_ = false;
 };
 
 }  // namespace
@@ -82,7 +88,8 @@ Result<std::unique_ptr<Source>> make_api_source(const Settings& settings, ApiCon
 }
 
 Result<std::unique_ptr<Source>> make_api_source(const Settings& settings) {
-    auto config = settings.kubeconfig.empty() ? load_in_cluster() : load_kubeconfig(settings.kubeconfig);
+    auto config =
+        settings.kubeconfig.empty() ? load_in_cluster() : load_kubeconfig(settings.kubeconfig);
     if (!config) return std::unexpected(config.error());
     return make_api_source(settings, std::move(*config));
 }

@@ -1,5 +1,6 @@
 #include "kube/transport.hpp"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -14,8 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <limits>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "kube/objects.hpp"
@@ -35,6 +34,12 @@ constexpr size_t kMaxBody = 256 * 1024 * 1024;
 
 std::unexpected<ApiError> api_fail(std::string message, int status = 0) {
     return std::unexpected(ApiError{status, std::move(message)});
+}
+
+// The target without its query (resourceVersion, continue tokens): an error's text stays the
+// same from one retry to the next, so it is logged once.
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
 }
 
 bool is_ip(const std::string& host) {
@@ -68,10 +73,10 @@ ApiError status_error(const ApiConfig& config, int status, const std::string& ta
         return ApiError{status, fmt::format("the API server {} forbids GET {} (403: {}); the "
                                             "account needs get/watch on nodes and list/watch on "
                                             "pods (the warren ClusterRole)",
-                                            server_text(config), target, reason)};
+                                            server_text(config), path_of(target), reason)};
     }
-    return ApiError{status, fmt::format("GET {} on {}: HTTP {}: {}", target, server_text(config),
-                                        status, reason)};
+    return ApiError{status, fmt::format("GET {} on {}: HTTP {}: {}", path_of(target),
+                                        server_text(config), status, reason)};
 }
 
 std::string io_message(const ApiConfig& config, const TransportOptions& options,
@@ -223,9 +228,9 @@ net::awaitable<ApiResult<void>> Transport::watch(std::string target, LineHandler
         if (ec == http::error::end_of_stream) break;
         if (ec == beast::error::timeout) {
             co_return api_fail(fmt::format(
-                "the watch {} on the API server {} sent nothing for {} s (the server should end "
-                "it after timeoutSeconds); reconnecting",
-                target, server_text(config_), options_.watch_idle.count() / 1000));
+                "the watch of {} on the API server {} sent nothing for {} s (the server should "
+                "end it after timeoutSeconds)",
+                path_of(target), server_text(config_), options_.watch_idle.count() / 1000));
         }
         if (ec) co_return api_fail(io_message(config_, options_, ec, "reading the watch"));
         size_t start = 0;

@@ -4,7 +4,8 @@
 // names, the bearer token re-read before each request. Coroutines on the caller's executor.
 //
 // Thread-safety: a Transport is immutable after create(); requests may run concurrently.
-#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange without it (Boost 1.74)
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
@@ -29,7 +30,7 @@ using ApiResult = std::expected<T, ApiError>;
 
 struct TransportOptions {
     std::chrono::milliseconds request_timeout{10'000};  // connect + TLS + request + answer header
-    std::chrono::milliseconds watch_idle{310'000};       // longest silence inside a watch body
+    std::chrono::milliseconds watch_idle{310'000};      // longest silence inside a watch body
 };
 
 class Transport {

@@ -1,6 +1,7 @@
 #pragma once
 // The two list + watch loops of the source; each runs until its io_context stops.
-#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange without it (Boost 1.74)
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
 #include <boost/asio/awaitable.hpp>
 
 #include "kube/source.hpp"

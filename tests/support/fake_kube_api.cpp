@@ -1,7 +1,9 @@
 #include "support/fake_kube_api.hpp"
 
-#include <utility>  // before Boost.Asio (Boost 1.74's awaitable.hpp needs std::exchange)
-
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -26,9 +28,6 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace warren::testing {
 
@@ -152,7 +151,7 @@ std::string query_param(const std::string& target, const std::string& key) {
 }
 
 json status_object(int code, const std::string& reason, const std::string& message) {
-    return {{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", json::object()},
+    return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
             {"status", "Failure"}, {"message", message}, {"reason", reason},
             {"code", code}};
 }
@@ -189,7 +188,7 @@ struct FakeKubeApi::State {
 
     mutable std::mutex mu;
     std::string valid_token;
-    json node;  // null until set_node
+    json node;                         // null until set_node
     std::map<std::string, json> pods;  // by uid
     int64_t rv = 100;
     int64_t compacted_before = 0;  // watches from an older resourceVersion get 410
@@ -239,7 +238,8 @@ struct FakeKubeApi::State {
 net::awaitable<void> FakeKubeApi::State::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
-        tcp::socket socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+        tcp::socket socket =
+            co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
         if (ec) co_return;
         {
             std::lock_guard lock(mu);
@@ -335,7 +335,8 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
 
     const std::string target(req.target());
     const std::string auth(req[http::field::authorization]);
-    const bool watch = query_param(target, "watch") == "1" || query_param(target, "watch") == "true";
+    const bool watch =
+        query_param(target, "watch") == "1" || query_param(target, "watch") == "true";
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "application/json");
     res.keep_alive(false);
@@ -353,7 +354,8 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
             on_node = selector.substr(std::string("spec.nodeName%3D").size());
         }
         if (!rv_param.empty()) from = std::atoll(rv_param.c_str());
-        const std::string node_name = node.is_null() ? "" : node["metadata"]["name"].get<std::string>();
+        const std::string node_name =
+            node.is_null() ? "" : node["metadata"]["name"].get<std::string>();
         auto answer = [&](http::status s, const json& body) {
             res.result(s);
             res.body() = body.dump();
@@ -388,18 +390,23 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
                     items.push_back(std::move(item));
                 }
             }
-            const size_t limit = static_cast<size_t>(std::atoll(query_param(target, "limit").c_str()));
-            const size_t offset = static_cast<size_t>(std::atoll(query_param(target, "continue").c_str()));
+            const size_t limit =
+                static_cast<size_t>(std::atoll(query_param(target, "limit").c_str()));
+            const size_t offset =
+                static_cast<size_t>(std::atoll(query_param(target, "continue").c_str()));
             json list = {{"apiVersion", "v1"},
                          {"kind", "PodList"},
                          {"metadata", {{"resourceVersion", std::to_string(rv)}}},
                          {"items", json::array()}};
             const size_t end = limit == 0 ? items.size() : std::min(items.size(), offset + limit);
-            for (size_t i = std::min(offset, items.size()); i < end; ++i) list["items"].push_back(items[i]);
+            for (size_t i = std::min(offset, items.size()); i < end; ++i)
+                list["items"].push_back(items[i]);
             if (end < items.size()) list["metadata"]["continue"] = std::to_string(end);
             answer(http::status::ok, list);
         } else {
-            answer(http::status::not_found, status_object(404, "NotFound", "the server could not find the requested resource"));
+            answer(
+                http::status::not_found,
+                status_object(404, "NotFound", "the server could not find the requested resource"));
         }
         if (stream_it && from && *from < compacted_before && gone_as_http) {
             stream_it = false;
@@ -433,7 +440,9 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
             "\n";
         co_await net::async_write(stream, http::make_chunk(net::buffer(line)),
                                   net::redirect_error(net::use_awaitable, ec));
-        if (!ec) co_await net::async_write(stream, http::make_chunk_last(), net::redirect_error(net::use_awaitable, ec));
+        if (!ec)
+            co_await net::async_write(stream, http::make_chunk_last(),
+                                      net::redirect_error(net::use_awaitable, ec));
         co_return;
     }
     int timeout_s = std::atoi(query_param(target, "timeoutSeconds").c_str());
@@ -486,12 +495,24 @@ FakeKubeApi::~FakeKubeApi() {
     if (state_->thread.joinable()) state_->thread.join();
 }
 
-uint16_t FakeKubeApi::port() const { return state_->port; }
-std::string FakeKubeApi::server_url() const { return fmt::format("https://127.0.0.1:{}", port()); }
-std::string FakeKubeApi::kubeconfig_path() const { return state_->dir + "/kubeconfig"; }
-std::string FakeKubeApi::ca_path() const { return state_->dir + "/ca.crt"; }
-std::string FakeKubeApi::token_path() const { return state_->dir + "/token"; }
-std::string FakeKubeApi::foreign_ca_pem() const { return state_->pki.foreign_ca_pem; }
+uint16_t FakeKubeApi::port() const {
+    return state_->port;
+}
+std::string FakeKubeApi::server_url() const {
+    return fmt::format("https://127.0.0.1:{}", port());
+}
+std::string FakeKubeApi::kubeconfig_path() const {
+    return state_->dir + "/kubeconfig";
+}
+std::string FakeKubeApi::ca_path() const {
+    return state_->dir + "/ca.crt";
+}
+std::string FakeKubeApi::token_path() const {
+    return state_->dir + "/token";
+}
+std::string FakeKubeApi::foreign_ca_pem() const {
+    return state_->pki.foreign_ca_pem;
+}
 
 void FakeKubeApi::write_service_account(const std::string& sa_dir) const {
     write_file(sa_dir + "/ca.crt", state_->pki.ca_pem);
@@ -500,32 +521,31 @@ void FakeKubeApi::write_service_account(const std::string& sa_dir) const {
 }
 
 json FakeKubeApi::make_node(const std::string& name, const std::vector<std::string>& pod_cidrs) {
-    json node = {
-        {"apiVersion", "v1"},
-        {"kind", "Node"},
-        {"metadata",
-         {{"name", name},
-          {"uid", "5b0c9a3e-" + name},
-          {"resourceVersion", "1"},
-          {"creationTimestamp", "2026-11-30T08:00:00Z"},
-          {"labels",
-           {{"kubernetes.io/arch", "amd64"},
-            {"kubernetes.io/hostname", name},
-            {"kubernetes.io/os", "linux"}}},
-          {"annotations", {{"node.alpha.kubernetes.io/ttl", "0"}}}}},
-        {"spec", json::object()},
-        {"status",
-         {{"addresses", json::array({{{"type", "InternalIP"}, {"address", "192.0.2.10"}},
-                                     {{"type", "Hostname"}, {"address", name}}})},
-          {"conditions", json::array({{{"type", "Ready"},
-                                       {"status", "True"},
-                                       {"reason", "KubeletReady"},
-                                       {"lastHeartbeatTime", "2026-11-30T08:00:00Z"}}})},
-          {"nodeInfo",
-           {{"kubeletVersion", "v1.29.0"},
-            {"containerRuntimeVersion", "containerd://1.6.20"},
-            {"operatingSystem", "linux"},
-            {"architecture", "amd64"}}}}}};
+    json node = {{"apiVersion", "v1"},
+                 {"kind", "Node"},
+                 {"metadata",
+                  {{"name", name},
+                   {"uid", "5b0c9a3e-" + name},
+                   {"resourceVersion", "1"},
+                   {"creationTimestamp", "2026-11-30T08:00:00Z"},
+                   {"labels",
+                    {{"kubernetes.io/arch", "amd64"},
+                     {"kubernetes.io/hostname", name},
+                     {"kubernetes.io/os", "linux"}}},
+                   {"annotations", {{"node.alpha.kubernetes.io/ttl", "0"}}}}},
+                 {"spec", json::object()},
+                 {"status",
+                  {{"addresses", json::array({{{"type", "InternalIP"}, {"address", "192.0.2.10"}},
+                                              {{"type", "Hostname"}, {"address", name}}})},
+                   {"conditions", json::array({{{"type", "Ready"},
+                                                {"status", "True"},
+                                                {"reason", "KubeletReady"},
+                                                {"lastHeartbeatTime", "2026-11-30T08:00:00Z"}}})},
+                   {"nodeInfo",
+                    {{"kubeletVersion", "v1.29.0"},
+                     {"containerRuntimeVersion", "containerd://1.6.20"},
+                     {"operatingSystem", "linux"},
+                     {"architecture", "amd64"}}}}}};
     if (!pod_cidrs.empty()) {
         node["spec"]["podCIDR"] = pod_cidrs.front();
         node["spec"]["podCIDRs"] = pod_cidrs;
@@ -609,7 +629,8 @@ void FakeKubeApi::expire_watches(Expiry how) {
     s.history.clear();
     const std::string line =
         json{{"type", "ERROR"},
-             {"object", status_object(410, "Expired", "The resourceVersion for the provided watch is too old.")}}
+             {"object", status_object(410, "Expired",
+                                      "The resourceVersion for the provided watch is too old.")}}
             .dump() +
         "\n";
     for (auto& w : s.watches) {

@@ -15,6 +15,8 @@
 // GET /api/v1/pods?fieldSelector=spec.nodeName%3DNAME[&limit=N&continue=T][&watch=1]. A request
 // without "Authorization: Bearer <valid token>" gets 401 with a Status body.
 //
+// CMake: link `warren_fake_kube_api` (tests/unit/kube/CMakeLists.txt defines it).
+//
 // Thread-safety: every member may be called from any thread. The destructor stops the server
 // and closes every connection.
 #include <cstdint>
@@ -45,7 +47,8 @@ class FakeKubeApi {
     void write_service_account(const std::string& sa_dir) const;
 
     // Objects shaped like the API's (kubectl get -o json). `pod_cidrs` empty: not assigned yet.
-    static nlohmann::json make_node(const std::string& name, const std::vector<std::string>& pod_cidrs);
+    static nlohmann::json make_node(const std::string& name,
+                                    const std::vector<std::string>& pod_cidrs);
     static nlohmann::json make_pod(const std::string& name, const std::string& uid,
                                    const std::string& node, const std::string& phase = "Running");
 

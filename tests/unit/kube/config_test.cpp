@@ -47,9 +47,10 @@ class KubeconfigTest : public ::testing::Test {
 
 TEST_F(KubeconfigTest, CaFileRelativeToTheKubeconfigAndInlineToken) {
     write(dir_ / "ca.crt", kPem);
-    auto c = load(kubeconfig("    server: https://api.example.com:6443\n"
-                             "    certificate-authority: ca.crt\n",
-                             "    token: abc.def\n"));
+    auto c =
+        load(kubeconfig("    server: https://api.example.com:6443\n"
+                        "    certificate-authority: ca.crt\n",
+                        "    token: abc.def\n"));
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->host, "api.example.com");
     EXPECT_EQ(c->port, "6443");
@@ -66,7 +67,8 @@ TEST_F(KubeconfigTest, CaFileRelativeToTheKubeconfigAndInlineToken) {
 
 TEST_F(KubeconfigTest, InlineDataForCaAndClientCertificate) {
     auto c = load(kubeconfig(std::string("    server: https://10.0.0.1\n"
-                                         "    certificate-authority-data: ") + kPemB64 + "\n",
+                                         "    certificate-authority-data: ") +
+                                 kPemB64 + "\n",
                              std::string("    client-certificate-data: ") + kPemB64 +
                                  "\n    client-key-data: " + kPemB64 + "\n"));
     ASSERT_TRUE(c) << c.error().message;
@@ -84,10 +86,12 @@ TEST_F(KubeconfigTest, ClientCertificateFilesAndTokenFileRelative) {
     write(dir_ / "client.crt", "CERT");
     write(dir_ / "client.key", "KEY");
     write(dir_ / "tok", "  secret-1 \n");
-    auto c = load(kubeconfig("    server: https://[fd00::1]:8443/prefix/\n"
-                             "    certificate-authority: " + (dir_ / "ca.crt") + "\n",
-                             "    client-certificate: client.crt\n    client-key: client.key\n"
-                             "    tokenFile: tok\n"));
+    auto c =
+        load(kubeconfig("    server: https://[fd00::1]:8443/prefix/\n"
+                        "    certificate-authority: " +
+                            (dir_ / "ca.crt") + "\n",
+                        "    client-certificate: client.crt\n    client-key: client.key\n"
+                        "    tokenFile: tok\n"));
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->host, "fd00::1");
     EXPECT_EQ(c->port, "8443");
@@ -125,20 +129,24 @@ TEST_F(KubeconfigTest, EachErrorNamesWhatIsWrong) {
         {"a: [unclosed", "not valid YAML"},
         {"- a\n- b\n", "not a kubeconfig"},
         {kubeconfig(ok_server + ca, token, "\"\""), "current-context is not set"},
-        {kubeconfig(ok_server + ca, token, "other"), "current-context \"other\" is not in contexts"},
-        {"current-context: ctx\ncontexts:\n- name: ctx\n  context:\n    cluster: gone\n    user: u\n",
+        {kubeconfig(ok_server + ca, token, "other"),
+         "current-context \"other\" is not in contexts"},
+        {"current-context: ctx\ncontexts:\n- name: ctx\n  context:\n    cluster: gone\n    user: "
+         "u\n",
          "cluster \"gone\", which is not in clusters"},
         {kubeconfig(ca, token), "has no server"},
         {kubeconfig("    server: http://h:1\n" + ca, token), "is not an https:// URL"},
         {kubeconfig("    server: https://h:99999\n" + ca, token), "invalid port"},
         {kubeconfig("    server: https://[::1\n" + ca, token), "unclosed '['"},
-        {kubeconfig(ok_server, token), "neither certificate-authority nor certificate-authority-data"},
+        {kubeconfig(ok_server, token),
+         "neither certificate-authority nor certificate-authority-data"},
         {kubeconfig(ok_server + "    certificate-authority: missing.crt\n", token), "missing.crt"},
         {kubeconfig(ok_server + "    certificate-authority-data: '@@@'\n", token),
          "certificate-authority-data is not valid base64"},
         {kubeconfig(ok_server + ca + "    insecure-skip-tls-verify: true\n", token),
          "insecure-skip-tls-verify"},
-        {kubeconfig(ok_server + ca, "    username: admin\n"), "has no token, tokenFile or client certificate"},
+        {kubeconfig(ok_server + ca, "    username: admin\n"),
+         "has no token, tokenFile or client certificate"},
         {kubeconfig(ok_server + ca, "    client-certificate: ca.crt\n"), "without its key"},
         {kubeconfig(ok_server + ca, "    tokenFile: nofile\n"), "nofile"},
     };
@@ -154,7 +162,8 @@ TEST_F(KubeconfigTest, UserMissingIsNamed) {
     write(dir_ / "ca.crt", kPem);
     const std::string text =
         "current-context: ctx\ncontexts:\n- name: ctx\n  context:\n    cluster: c\n    user: who\n"
-        "clusters:\n- name: c\n  cluster:\n    server: https://h\n    certificate-authority: ca.crt\n";
+        "clusters:\n- name: c\n  cluster:\n    server: https://h\n    certificate-authority: "
+        "ca.crt\n";
     EXPECT_NE(error_of(text).find("user \"who\", which is not in users"), std::string::npos);
 }
 
@@ -211,7 +220,8 @@ TEST_F(InClusterTest, MissingCaOrTokenIsNamed) {
     write(sa_ / "token", "t");
     auto no_ca = load_in_cluster(sa_.path(), env());
     ASSERT_FALSE(no_ca);
-    EXPECT_NE(no_ca.error().message.find(sa_ / "ca.crt"), std::string::npos) << no_ca.error().message;
+    EXPECT_NE(no_ca.error().message.find(sa_ / "ca.crt"), std::string::npos)
+        << no_ca.error().message;
 
     write(sa_ / "ca.crt", kPem);
     write(sa_ / "token", " \n");

@@ -37,10 +37,12 @@ TEST(KubeObjects, NodeWithoutCidrsYet) {
 TEST(KubeObjects, BadNodesAreDecodeErrors) {
     EXPECT_EQ(parse_node(json::array()).error().code, Code::decode);
     EXPECT_EQ(parse_node(json{{"kind", "Pod"}}).error().code, Code::decode);
-    EXPECT_NE(parse_node(json{{"kind", "Node"}}).error().message.find("metadata.name"), std::string::npos);
+    EXPECT_NE(parse_node(json{{"kind", "Node"}}).error().message.find("metadata.name"),
+              std::string::npos);
     json node = FakeKubeApi::make_node("n1", {});
     node["spec"]["podCIDRs"] = "10.0.0.0/24";
-    EXPECT_NE(parse_node(node).error().message.find("spec.podCIDRs is not a list"), std::string::npos);
+    EXPECT_NE(parse_node(node).error().message.find("spec.podCIDRs is not a list"),
+              std::string::npos);
 }
 
 TEST(KubeObjects, PodPhaseAndDeletion) {
@@ -87,25 +89,32 @@ TEST(KubeObjects, WatchLines) {
         EventType expect;
     };
     for (const auto& c : {Case{"ADDED", EventType::added}, Case{"MODIFIED", EventType::modified},
-                          Case{"DELETED", EventType::deleted}, Case{"BOOKMARK", EventType::bookmark},
-                          Case{"ERROR", EventType::error}}) {
-        const std::string line = json{{"type", c.type}, {"object", {{"metadata", {{"resourceVersion", "5"}}}}}}.dump();
+                          Case{"DELETED", EventType::deleted},
+                          Case{"BOOKMARK", EventType::bookmark}, Case{"ERROR", EventType::error}}) {
+        const std::string line =
+            json{{"type", c.type}, {"object", {{"metadata", {{"resourceVersion", "5"}}}}}}.dump();
         auto e = parse_watch_line(line);
         ASSERT_TRUE(e) << c.type << ": " << e.error().message;
         EXPECT_EQ(e->type, c.expect) << c.type;
         EXPECT_EQ(resource_version_of(e->object), "5");
     }
-    EXPECT_NE(parse_watch_line("{\"type\":\"ADDED\"").error().message.find("not valid JSON"), std::string::npos);
-    EXPECT_NE(parse_watch_line("{\"type\":\"FOO\",\"object\":{}}").error().message.find("unknown type \"FOO\""),
+    EXPECT_NE(parse_watch_line("{\"type\":\"ADDED\"").error().message.find("not valid JSON"),
+              std::string::npos);
+    EXPECT_NE(parse_watch_line("{\"type\":\"FOO\",\"object\":{}}")
+                  .error()
+                  .message.find("unknown type \"FOO\""),
               std::string::npos);
     EXPECT_NE(parse_watch_line("{\"type\":\"ADDED\"}").error().message.find("without an object"),
               std::string::npos);
-    EXPECT_NE(parse_watch_line("{\"object\":{}}").error().message.find("without a type"), std::string::npos);
-    EXPECT_NE(parse_watch_line(std::string(100, '[')).error().message.find("nested deeper"), std::string::npos);
+    EXPECT_NE(parse_watch_line("{\"object\":{}}").error().message.find("without a type"),
+              std::string::npos);
+    EXPECT_NE(parse_watch_line(std::string(100, '[')).error().message.find("nested deeper"),
+              std::string::npos);
 }
 
 TEST(KubeObjects, StatusOfAnErrorEvent) {
-    auto st = parse_status(json{{"kind", "Status"}, {"code", 410}, {"message", "too old resource version"}});
+    auto st = parse_status(
+        json{{"kind", "Status"}, {"code", 410}, {"message", "too old resource version"}});
     EXPECT_EQ(st.code, 410);
     EXPECT_EQ(st.message, "too old resource version");
     EXPECT_EQ(parse_status(json::array()).code, 0);

@@ -112,7 +112,8 @@ TEST_F(KubeSourceTest, ReadsTheNodeAndFollowsCidrChangesThroughTheWatch) {
         EXPECT_EQ(r.authorization, "Bearer " + api_.valid_token());
         if (r.target.starts_with("/api/v1/nodes?")) {
             saw_watch = true;
-            EXPECT_NE(r.target.find("fieldSelector=metadata.name%3Dnode-a"), std::string::npos) << r.target;
+            EXPECT_NE(r.target.find("fieldSelector=metadata.name%3Dnode-a"), std::string::npos)
+                << r.target;
             EXPECT_NE(r.target.find("watch=1"), std::string::npos) << r.target;
             EXPECT_NE(r.target.find("allowWatchBookmarks=true"), std::string::npos) << r.target;
             EXPECT_NE(r.target.find("timeoutSeconds=60"), std::string::npos) << r.target;
@@ -180,7 +181,8 @@ TEST_F(KubeSourceTest, PodsListThenWatchAddedModifiedDeleted) {
     const auto reqs = api_.requests();
     bool saw_list = false;
     for (const auto& r : reqs) {
-        if (r.target.starts_with("/api/v1/pods?") && r.target.find("watch=1") == std::string::npos) {
+        if (r.target.starts_with("/api/v1/pods?") &&
+            r.target.find("watch=1") == std::string::npos) {
             saw_list = true;
             EXPECT_NE(r.target.find("fieldSelector=spec.nodeName%3Dnode-a"), std::string::npos);
             EXPECT_NE(r.target.find("limit=500"), std::string::npos);
@@ -327,16 +329,16 @@ TEST_F(KubeSourceTest, HangingWatchIsDetectedAndStopReturns) {
     api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
     api_.add_pod(FakeKubeApi::make_pod("a", "uid-a", kNode, "Succeeded"));
     Settings s = settings();
-    s.request_timeout_ms = 300;
-    s.watch_timeout_seconds = 1;  // idle limit: 1.3 s
+    s.request_timeout_ms = 1000;
+    s.watch_timeout_seconds = 1;  // idle limit: 2 s
     start(s);
     ASSERT_TRUE(eventually([&] { return synced() && api_.open_watches() == 2; }));
     EXPECT_EQ(source_->pod_running("uid-a"), Tri::no);
     api_.hang(true);
-    ASSERT_TRUE(eventually([&] { return !synced(); }, 10s));
+    ASSERT_TRUE(eventually([&] { return !synced(); }));
     const auto st = source_->status();
-    EXPECT_TRUE(st.error.find("sent nothing for 1 s") != std::string::npos ||
-                st.error.find("within 300 ms") != std::string::npos)
+    EXPECT_TRUE(st.error.find("sent nothing for 2 s") != std::string::npos ||
+                st.error.find("within 1000 ms") != std::string::npos)
         << st.error;
     EXPECT_EQ(source_->pod_running("uid-a"), Tri::yes);
     source_->stop();
@@ -346,11 +348,11 @@ TEST_F(KubeSourceTest, HangingWatchIsDetectedAndStopReturns) {
 TEST_F(KubeSourceTest, ServerThatNeverAnswersTimesOut) {
     api_.hang(true);
     Settings s = settings();
-    s.request_timeout_ms = 300;
+    s.request_timeout_ms = 1000;
     start(s);
-    ASSERT_TRUE(eventually([&] { return !source_->status().error.empty(); }, 10s));
+    ASSERT_TRUE(eventually([&] { return !source_->status().error.empty(); }));
     EXPECT_NE(source_->status().error.find("no answer from the API server 127.0.0.1:" +
-                                           std::to_string(api_.port()) + " within 300 ms"),
+                                           std::to_string(api_.port()) + " within 1000 ms"),
               std::string::npos)
         << source_->status().error;
     EXPECT_EQ(source_->pod_running("uid-a"), Tri::yes);
@@ -362,7 +364,8 @@ TEST_F(KubeSourceTest, ServerThatNeverAnswersTimesOut) {
 TEST_F(KubeSourceTest, ListIsReadInPagesOf500) {
     api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
     for (int i = 0; i < 1203; ++i) {
-        api_.add_pod(FakeKubeApi::make_pod("p" + std::to_string(i), "uid-" + std::to_string(i), kNode));
+        api_.add_pod(
+            FakeKubeApi::make_pod("p" + std::to_string(i), "uid-" + std::to_string(i), kNode));
     }
     start(settings());
     ASSERT_TRUE(eventually([&] { return synced(); }));
@@ -381,12 +384,14 @@ TEST_F(KubeSourceTest, InClusterConfigReachesTheServer) {
     api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.7.0/24"}));
     TempDir sa;
     api_.write_service_account(sa.path());
-    const std::map<std::string, std::string> env = {{"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
-                                                    {"KUBERNETES_SERVICE_PORT", std::to_string(api_.port())}};
-    auto config = load_in_cluster(sa.path(), [&](const std::string& k) -> std::optional<std::string> {
-        auto it = env.find(k);
-        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-    });
+    const std::map<std::string, std::string> env = {
+        {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
+        {"KUBERNETES_SERVICE_PORT", std::to_string(api_.port())}};
+    auto config =
+        load_in_cluster(sa.path(), [&](const std::string& k) -> std::optional<std::string> {
+            auto it = env.find(k);
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+        });
     ASSERT_TRUE(config) << config.error().message;
     Settings s = settings();
     s.kubeconfig.clear();
@@ -411,6 +416,13 @@ TEST_F(KubeSourceTest, BadSettingsAndConfigAreClearErrors) {
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, Code::invalid_config);
     EXPECT_NE(missing.error().message.find(dir_ / "missing"), std::string::npos);
+
+    auto once = make_api_source(settings());
+    ASSERT_TRUE(once);
+    (*once)->stop();
+    auto restarted = (*once)->start([](const NodeState&) {});
+    ASSERT_FALSE(restarted);
+    EXPECT_NE(restarted.error().message.find("start() after stop()"), std::string::npos);
 
     auto config = load_kubeconfig(api_.kubeconfig_path());
     ASSERT_TRUE(config);

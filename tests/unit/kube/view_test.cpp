@@ -7,7 +7,9 @@ namespace {
 
 using core::Tri;
 
-PodInfo pod(const std::string& uid, const std::string& phase) { return PodInfo{uid, phase, false}; }
+PodInfo pod(const std::string& uid, const std::string& phase) {
+    return PodInfo{uid, phase, false};
+}
 
 TEST(KubeView, NotSyncedCountsEveryPodAsRunning) {
     SourceView view;
