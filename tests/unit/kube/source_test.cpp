@@ -1,5 +1,6 @@
 // The whole client against FakeKubeApi: a real TLS handshake, CA and host verification, bearer
 // tokens, chunked watch streams, 410 Gone, pagination and a server that hangs.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -364,8 +365,7 @@ TEST_F(KubeSourceTest, ServerThatNeverAnswersTimesOut) {
 TEST_F(KubeSourceTest, ListIsReadInPagesOf500) {
     api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
     for (int i = 0; i < 1203; ++i) {
-        api_.add_pod(
-            FakeKubeApi::make_pod("p" + std::to_string(i), "uid-" + std::to_string(i), kNode));
+        api_.add_pod(FakeKubeApi::make_pod(fmt::format("p{}", i), fmt::format("uid-{}", i), kNode));
     }
     start(settings());
     ASSERT_TRUE(eventually([&] { return synced(); }));
