@@ -163,6 +163,7 @@ std::string url_encode(std::string_view value) {
 Result<std::unique_ptr<Transport>> Transport::create(ApiConfig config, TransportOptions options) {
     std::unique_ptr<Transport> t(new Transport(std::move(config), options));
     boost::system::error_code ec;
+    SSL_CTX_set_min_proto_version(t->ssl_.native_handle(), TLS1_2_VERSION);
     t->ssl_.set_verify_mode(net::ssl::verify_peer, ec);
     t->ssl_.add_certificate_authority(net::buffer(t->config_.ca_pem), ec);
     if (ec) {
