@@ -71,7 +71,8 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // Signed by (issuer, issuer_key), or self-signed when issuer is null.
-CertPtr new_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca) {
+CertPtr new_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca,
+                 const std::string& san = {}) {
     static long serial = 1;
     CertPtr cert(X509_new(), X509_free);
     X509_set_version(cert.get(), 2);
@@ -91,7 +92,7 @@ CertPtr new_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_k
         add_ext(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
         add_ext(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
         add_ext(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-        add_ext(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+        add_ext(cert.get(), signer, NID_subject_alt_name, san.c_str());
     }
     check(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0, "X509_sign");
     return cert;
@@ -106,12 +107,13 @@ std::string to_pem(Write write) {
     return std::string(data, static_cast<size_t>(n));
 }
 
-Pki make_pki() {
+Pki make_pki(const std::string& san) {
     Pki out;
     KeyPtr ca_key = new_key();
     CertPtr ca = new_cert(ca_key.get(), "warren-test-ca", nullptr, nullptr, true);
     KeyPtr server_key = new_key();
-    CertPtr server = new_cert(server_key.get(), "kube-apiserver", ca.get(), ca_key.get(), false);
+    CertPtr server =
+        new_cert(server_key.get(), "kube-apiserver", ca.get(), ca_key.get(), false, san);
     KeyPtr foreign_key = new_key();
     CertPtr foreign = new_cert(foreign_key.get(), "warren-test-ca", nullptr, nullptr, true);
     out.ca_pem = to_pem([&](BIO* b) { return PEM_write_bio_X509(b, ca.get()); });
@@ -327,6 +329,8 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
     co_await stream.async_handshake(net::ssl::stream_base::server,
                                     net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
+    const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+    const std::string server_name = sni ? sni : "";
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
     co_await http::async_read(stream, buffer, req, net::redirect_error(net::use_awaitable, ec));
@@ -346,7 +350,7 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
     bool stream_it = false;
     {
         std::lock_guard lock(mu);
-        log.push_back({std::string(req.method_string()), target, auth});
+        log.push_back({std::string(req.method_string()), target, auth, server_name});
         const std::string path = target.substr(0, target.find('?'));
         const std::string rv_param = query_param(target, "resourceVersion");
         const std::string selector = query_param(target, "fieldSelector");
@@ -452,10 +456,11 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
 
 // ---- the control API ----
 
-FakeKubeApi::FakeKubeApi(std::string dir) : state_(std::make_shared<State>()) {
+FakeKubeApi::FakeKubeApi(std::string dir, std::string server_san)
+    : state_(std::make_shared<State>()) {
     State& s = *state_;
     s.dir = std::move(dir);
-    s.pki = make_pki();
+    s.pki = make_pki(server_san);
     s.valid_token = random_token();
     s.ssl.use_certificate_chain(net::buffer(s.pki.server_cert_pem));
     s.ssl.use_private_key(net::buffer(s.pki.server_key_pem), net::ssl::context::pem);

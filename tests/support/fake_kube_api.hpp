@@ -6,10 +6,10 @@
 // MODIFIED / DELETED / BOOKMARK / ERROR), each ended after the request's timeoutSeconds.
 //
 // At construction it generates a CA and a server certificate (IP SAN 127.0.0.1, DNS SAN
-// localhost) in memory, listens on 127.0.0.1 on an ephemeral port on its own thread, and writes
-// into `dir`: ca.crt, token (the bearer token it accepts) and kubeconfig (server, CA file and
-// tokenFile, all absolute). Every object change gets the next resourceVersion, and watches
-// started from an older resourceVersion replay what they missed, as the real API does.
+// localhost, unless told otherwise) in memory, listens on 127.0.0.1 on an ephemeral port on its own
+// thread, and writes into `dir`: ca.crt, token (the bearer token it accepts) and kubeconfig
+// (server, CA file and tokenFile, all absolute). Every object change gets the next resourceVersion,
+// and watches started from an older resourceVersion replay what they missed, as the real API does.
 //
 // Routes: GET /api/v1/nodes/NAME, GET /api/v1/nodes?fieldSelector=metadata.name%3DNAME&watch=1,
 // GET /api/v1/pods?fieldSelector=spec.nodeName%3DNAME[&limit=N&continue=T][&watch=1]. A request
@@ -29,8 +29,11 @@ namespace warren::testing {
 
 class FakeKubeApi {
   public:
-    // Starts serving; aborts the test (ADD_FAILURE + throw) if it cannot.
-    explicit FakeKubeApi(std::string dir);
+    // The server certificate's subjectAltName, in OpenSSL's syntax.
+    static constexpr const char* kDefaultSan = "IP:127.0.0.1,DNS:localhost";
+    // Starts serving; throws std::runtime_error if it cannot. `server_san` other than the
+    // default makes a certificate that does not match 127.0.0.1 (host verification tests).
+    explicit FakeKubeApi(std::string dir, std::string server_san = kDefaultSan);
     ~FakeKubeApi();
     FakeKubeApi(const FakeKubeApi&) = delete;
     FakeKubeApi& operator=(const FakeKubeApi&) = delete;
@@ -82,6 +85,7 @@ class FakeKubeApi {
         std::string method;
         std::string target;
         std::string authorization;  // the Authorization header as sent, "" when absent
+        std::string server_name;    // the TLS SNI the client sent, "" when none
     };
     std::vector<Request> requests() const;
     // Requests whose target starts with `prefix` and whose watch-ness is `watch`

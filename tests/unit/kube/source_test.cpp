@@ -283,6 +283,47 @@ TEST_F(KubeSourceTest, WrongCaFailsClearlyAndPodsCountAsRunning) {
     EXPECT_TRUE(api_.requests().empty());
 }
 
+TEST_F(KubeSourceTest, HostNameIsVerifiedAndSentAsSni) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    std::ifstream in(api_.kubeconfig_path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t at = text.find(api_.server_url());
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, api_.server_url().size(), fmt::format("https://localhost:{}", api_.port()));
+    write(dir_ / "by-name.kubeconfig", text);
+    Settings s = settings();
+    s.kubeconfig = dir_ / "by-name.kubeconfig";
+    start(s);
+    ASSERT_TRUE(eventually([&] { return !nodes().empty() && synced(); }));
+    source_->stop();
+    const auto reqs = api_.requests();
+    ASSERT_FALSE(reqs.empty());
+    for (const auto& r : reqs) EXPECT_EQ(r.server_name, "localhost") << r.target;
+}
+
+TEST(KubeTls, CertificateForAnotherHostIsRefused) {
+    TempDir dir;
+    FakeKubeApi api(dir.path(), "DNS:other.example");
+    api.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    Settings s;
+    s.node = kNode;
+    s.kubeconfig = api.kubeconfig_path();
+    auto made = make_api_source(s);
+    ASSERT_TRUE(made) << made.error().message;
+    std::unique_ptr<Source> source = std::move(*made);
+    size_t calls = 0;
+    ASSERT_TRUE(source->start([&](const NodeState&) { ++calls; }));
+    ASSERT_TRUE(eventually([&] { return !source->status().error.empty(); }));
+    const std::string error = source->status().error;
+    source->stop();
+    EXPECT_NE(
+        error.find("certificate did not verify against " + api.ca_path() + ": IP address mismatch"),
+        std::string::npos)
+        << error;
+    EXPECT_EQ(calls, 0u);
+    EXPECT_TRUE(api.requests().empty());
+}
+
 TEST_F(KubeSourceTest, RejectedTokenIsReportedOnceAndRecovers) {
     api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
     const std::string good = api_.valid_token();
