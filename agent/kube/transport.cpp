@@ -114,11 +114,13 @@ net::awaitable<ApiResult<void>> open(Connection& c, const ApiConfig& config,
 
     SSL* ssl = c.stream.native_handle();
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    if (is_ip(config.host)) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, config.host.c_str());
-    } else {
-        X509_VERIFY_PARAM_set1_host(param, config.host.c_str(), 0);
-        SSL_set_tlsext_host_name(ssl, config.host.c_str());
+    const bool pinned = is_ip(config.host)
+                            ? X509_VERIFY_PARAM_set1_ip_asc(param, config.host.c_str()) == 1
+                            : X509_VERIFY_PARAM_set1_host(param, config.host.c_str(), 0) == 1 &&
+                                  SSL_set_tlsext_host_name(ssl, config.host.c_str()) == 1;
+    if (!pinned) {
+        co_return api_fail(
+            fmt::format("cannot ask OpenSSL to verify the API server's name {}", config.host));
     }
     co_await c.stream.async_handshake(net::ssl::stream_base::client,
                                       net::redirect_error(net::use_awaitable, ec));
