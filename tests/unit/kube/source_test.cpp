@@ -2,6 +2,7 @@
 // tokens, chunked watch streams, 410 Gone, pagination and a server that hangs.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -365,6 +366,20 @@ TEST_F(KubeSourceTest, RotatedTokenFileIsUsedForTheNextRequest) {
         EXPECT_EQ(reqs[i].authorization, "Bearer rotated-token-2") << reqs[i].target;
     }
     EXPECT_EQ(source_->status().error, "");
+}
+
+TEST_F(KubeSourceTest, TokenFileGoneIsReportedByName) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    start(settings());
+    ASSERT_TRUE(eventually([&] { return synced() && api_.open_watches() == 2; }));
+    ASSERT_EQ(::unlink(api_.token_path().c_str()), 0);
+    api_.expire_watches();
+    ASSERT_TRUE(eventually([&] { return !synced(); }));
+    ASSERT_TRUE(eventually([&] { return !source_->status().error.empty(); }));
+    EXPECT_NE(source_->status().error.find("cannot read token file " + api_.token_path()),
+              std::string::npos)
+        << source_->status().error;
+    EXPECT_EQ(source_->pod_running("uid-anything"), Tri::yes);
 }
 
 TEST_F(KubeSourceTest, HangingWatchIsDetectedAndStopReturns) {
