@@ -11,6 +11,8 @@ PACKAGES=(
   cmake make g++ pkg-config ca-certificates
   # libraries (headers): agent, plugin, tests
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  # Kubernetes API client: TLS and kubeconfig (YAML)
+  libssl-dev libyaml-cpp-dev
   libgtest-dev googletest libgmock-dev
   # eBPF liveness: libbpf + skeleton generation + the BPF compiler
   libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool clang llvm

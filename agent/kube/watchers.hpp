@@ -1,0 +1,27 @@
+#pragma once
+// The two list + watch loops of the source; each runs until its io_context stops.
+#include <utility>
+// <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
+#include <boost/asio/awaitable.hpp>
+
+#include "kube/source.hpp"
+#include "kube/transport.hpp"
+#include "kube/view.hpp"
+
+namespace warren::kube {
+
+// GET the Node, then watch it from that resourceVersion; `on_node` hears every version. A 410
+// (answer or ERROR event) re-reads it at once; other errors after a back-off.
+boost::asio::awaitable<void> run_node_watcher(Transport& transport, const Settings& settings,
+                                              SourceView& view, Source::NodeHandler on_node);
+
+// List the pods with spec.nodeName = the node (pages of 500), then watch from the list's
+// resourceVersion into `view`. A 410 re-lists at once; other errors unsync the view and re-list
+// after a back-off. A watch the server ends normally is resumed from the last resourceVersion.
+boost::asio::awaitable<void> run_pod_watcher(Transport& transport, const Settings& settings,
+                                             SourceView& view);
+
+// The query parameters of a watch from `resource_version`.
+std::string watch_query(const Settings& settings, const std::string& resource_version);
+
+}  // namespace warren::kube

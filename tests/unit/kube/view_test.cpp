@@ -1,0 +1,64 @@
+#include "kube/view.hpp"
+
+#include <gtest/gtest.h>
+
+namespace warren::kube {
+namespace {
+
+using core::Tri;
+
+PodInfo pod(const std::string& uid, const std::string& phase) {
+    return PodInfo{uid, phase, false};
+}
+
+TEST(KubeView, NotSyncedCountsEveryPodAsRunning) {
+    SourceView view;
+    EXPECT_EQ(view.pod_running("anything"), Tri::yes);
+    EXPECT_EQ(view.pod_running(""), Tri::unknown);
+    EXPECT_FALSE(view.status().pods_synced);
+}
+
+TEST(KubeView, SyncedViewAnswersPerPod) {
+    SourceView view;
+    view.replace_pods({pod("run", "Running"), pod("pend", "Pending"), pod("done", "Succeeded"),
+                       pod("failed", "Failed"), pod("new", "")});
+    EXPECT_EQ(view.pod_running("run"), Tri::yes);
+    EXPECT_EQ(view.pod_running("pend"), Tri::yes);
+    EXPECT_EQ(view.pod_running("new"), Tri::yes);
+    EXPECT_EQ(view.pod_running("done"), Tri::no);
+    EXPECT_EQ(view.pod_running("failed"), Tri::no);
+    EXPECT_EQ(view.pod_running("absent"), Tri::no);
+    EXPECT_EQ(view.pod_running(""), Tri::unknown);
+    EXPECT_EQ(view.status().pods, 5u);
+    EXPECT_TRUE(view.status().pods_synced);
+}
+
+TEST(KubeView, EventsUpdateAndUnsyncAnswersYes) {
+    SourceView view;
+    view.replace_pods({pod("a", "Running")});
+    view.apply(EventType::added, pod("b", "Pending"));
+    view.apply(EventType::modified, pod("a", "Failed"));
+    EXPECT_EQ(view.pod_running("a"), Tri::no);
+    EXPECT_EQ(view.pod_running("b"), Tri::yes);
+    view.apply(EventType::deleted, pod("b", "Running"));
+    EXPECT_EQ(view.pod_running("b"), Tri::no);
+    view.unsync_pods();
+    EXPECT_EQ(view.pod_running("b"), Tri::yes);
+    EXPECT_EQ(view.pod_running("a"), Tri::yes);
+}
+
+TEST(KubeView, ErrorsChangeOnlyWhenTheTextChanges) {
+    SourceView view;
+    EXPECT_TRUE(view.set_error(Watcher::pods, "boom"));
+    EXPECT_FALSE(view.set_error(Watcher::pods, "boom"));
+    EXPECT_TRUE(view.set_error(Watcher::pods, "bang"));
+    EXPECT_EQ(view.status().error, "bang");
+    EXPECT_TRUE(view.set_error(Watcher::node, "node boom"));
+    EXPECT_EQ(view.status().error, "node boom; bang");
+    EXPECT_TRUE(view.clear_error(Watcher::pods));
+    EXPECT_FALSE(view.clear_error(Watcher::pods));
+    EXPECT_EQ(view.status().error, "node boom");
+}
+
+}  // namespace
+}  // namespace warren::kube
