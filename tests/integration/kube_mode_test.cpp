@@ -1,0 +1,138 @@
+// warrend --kube-node end to end (issue 9 items 1 and 2): the real agent as a child process
+// against an in-process HTTPS fake of the Kubernetes API (tests/support/fake_kube_api.hpp: a real
+// TLS handshake, the CA from the kubeconfig, a bearer token), the real plugin exec'd per call.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "fixture.hpp"
+#include "support/fake_kube_api.hpp"
+
+using namespace warren::it;
+using namespace std::chrono_literals;
+using warren::testing::FakeKubeApi;
+
+namespace {
+
+constexpr const char* kNode = "node-a";
+
+class KubeModeTest : public IntegrationTest {
+  protected:
+    void SetUp() override {
+        WARREN_REQUIRE_ROOT();
+        api_.emplace(tmp("api"));
+    }
+    void TearDown() override {
+        for (auto& [n, a] : agents_) a->kill9();
+        api_.reset();
+    }
+
+    AgentSpec spec() const {
+        AgentSpec s;
+        s.extra_args = {"--kube-node", kNode, "--kubeconfig", api_->kubeconfig_path()};
+        s.gc_interval = 1;
+        s.gc_grace = 2;
+        s.cooldown = 2;
+        return s;
+    }
+    json conf() { return plugin_conf("kubenet", warren_ipam(agent().socket())); }
+    CniResult cni(const std::string& cmd, const std::string& cid, const std::string& netns = "",
+                  const std::string& args = "") {
+        auto c = call(cmd, cid, netns);
+        c.args = args;
+        return warren_plugin(conf(), c);
+    }
+    // Polls `what` every 100 ms until it holds or `timeout` passes; the caller asserts the result.
+    template <class F>
+    static bool eventually(F what, std::chrono::milliseconds timeout = 15s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        do {
+            if (what()) return true;
+            std::this_thread::sleep_for(100ms);
+        } while (std::chrono::steady_clock::now() < deadline);
+        return false;
+    }
+    bool log_has(const std::string& text, std::chrono::milliseconds timeout = 15s, size_t from = 0) {
+        return eventually([&] { return agent().log().find(text, from) != std::string::npos; }, timeout);
+    }
+
+    std::optional<FakeKubeApi> api_;
+};
+
+TEST_F(KubeModeTest, WaitsForThePodCidrsThenServesThemAndKeepsAllocationsAcrossAChange) {
+    api_->set_node(FakeKubeApi::make_node(kNode, {}));
+    ASSERT_TRUE(agent().start(spec()));
+
+    // No CIDRs yet: STATUS and ADD are refused, saying what the agent waits for.
+    ASSERT_TRUE(log_has(std::string("waiting for Node ") + kNode)) << agent().log();
+    auto st = cni("STATUS", "");
+    EXPECT_FALSE(st.ok()) << st.describe();
+    EXPECT_NE(st.out.find("spec.podCIDRs"), std::string::npos) << st.describe();
+    auto early = cni("ADD", "pod-early", "/proc/self/ns/net");
+    EXPECT_FALSE(early.ok()) << early.describe();
+    EXPECT_NE(early.out.find("waiting for Node"), std::string::npos) << early.describe();
+
+    // The controller manager assigns a dual-stack pair: one range set per family.
+    api_->set_node(FakeKubeApi::make_node(kNode, {"10.77.1.0/24", "fd00:77:1::/64"}));
+    ASSERT_TRUE(eventually([&] { return cni("STATUS", "").ok(); })) << agent().log();
+    auto first = cni("ADD", "pod-1", "/proc/self/ns/net");
+    ASSERT_TRUE(first.ok()) << first.describe();
+    auto addrs = first.addresses();
+    ASSERT_EQ(addrs.size(), 2u) << first.describe();
+    EXPECT_TRUE(in_prefix(addrs[0], "10.77.1.0/24")) << addrs[0];
+    EXPECT_TRUE(in_prefix(addrs[1], "fd00:77:1::/64")) << addrs[1];
+
+    // A CIDR change: logged, new pods get the new range, the old allocation is kept.
+    const size_t before_change = agent().log().size();
+    api_->set_node(FakeKubeApi::make_node(kNode, {"10.77.2.0/24", "fd00:77:2::/64"}));
+    ASSERT_TRUE(log_has("10.77.2.0/24", 15s, before_change)) << agent().log();
+    std::optional<CniResult> second;
+    ASSERT_TRUE(eventually([&] {
+        second = cni("ADD", "pod-2", "/proc/self/ns/net");
+        return second->ok();
+    })) << second->describe();
+    ASSERT_EQ(second->addresses().size(), 2u) << second->describe();
+    EXPECT_TRUE(in_prefix(second->addresses()[0], "10.77.2.0/24")) << second->describe();
+    auto check = warren_plugin(conf(), [&] {
+        auto c = call("CHECK", "pod-1", "/proc/self/ns/net");
+        return c;
+    }());
+    EXPECT_TRUE(check.ok()) << "the allocation from the old CIDR was dropped: " << check.describe();
+
+    // A restart while the API hangs: the journal's pool is served at once.
+    api_->hang(true);
+    agent().kill9();
+    ASSERT_TRUE(agent().restart());
+    auto third = cni("ADD", "pod-3", "/proc/self/ns/net");
+    ASSERT_TRUE(third.ok()) << third.describe() << agent().log();
+    EXPECT_TRUE(in_prefix(third.addresses()[0], "10.77.2.0/24")) << third.describe();
+    api_->hang(false);
+}
+
+TEST_F(KubeModeTest, APodTheApiSaysRunsHereIsKeptAndReleasedOnceTheApiDeletesIt) {
+    api_->set_node(FakeKubeApi::make_node(kNode, {"10.78.0.0/24"}));
+    api_->add_pod(FakeKubeApi::make_pod("web-0", "uid-web-0", kNode));
+    ASSERT_TRUE(agent().start(spec()));
+    ASSERT_TRUE(eventually([&] { return cni("STATUS", "").ok(); })) << agent().log();
+
+    std::optional<Netns> pod(std::in_place);
+    ASSERT_TRUE(pod->ok()) << pod->error();
+    auto add = cni("ADD", "web-0", pod->path(),
+                   "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_UID=uid-web-0");
+    ASSERT_TRUE(add.ok()) << add.describe();
+    const auto ip = strip_prefix(add.addresses().at(0));
+    pod.reset();  // the netns is gone without a DEL, but the API still lists the pod
+
+    const std::string key = "kubenet/web-0/eth0 (" + ip + ")";
+    ASSERT_TRUE(log_has(key + " is kept (k8s-running)")) << agent().log();
+    EXPECT_EQ(agent().log().find(key + " released"), std::string::npos) << agent().log();
+
+    // The API deletes the pod: every signal now says dead, so it is released.
+    const size_t from = agent().log().size();
+    api_->delete_pod("uid-web-0");
+    ASSERT_TRUE(log_has(key + " released (stale)", 15s, from)) << agent().log();
+}
+
+}  // namespace
