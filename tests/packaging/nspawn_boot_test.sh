@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Boots systemd as PID 1 in a Debian 12 container (systemd-nspawn -b on a debootstrap'd minbase
+# root), installs the warren .deb and checks what a bare-metal node relies on: the sockets are
+# enabled and listening, the first CNI ADD starts warrend (socket activation) and is answered,
+# `systemctl restart warrend` keeps every allocation, and the hardened unit's
+# `systemd-analyze security` score (printed into the log).
+#
+#   nspawn_boot_test.sh BUILD_DIR
+#
+# Needs root, systemd-nspawn (systemd-container), debootstrap and the network the first time:
+# the root is cached as BUILD_DIR/nspawn-cache/*.tar (keyed by the package list), so reruns
+# skip debootstrap. Everything it starts or creates is stopped and removed on exit.
+set -euo pipefail
+
+build=${1:?usage: nspawn_boot_test.sh BUILD_DIR}
+build=$(cd "$build" && pwd)
+start_s=$(date +%s)
+say() { printf 'nspawn-boot: [%3ds] %s\n' $(($(date +%s) - start_s)) "$*"; }
+die() { say "FAIL: $*"; exit 1; }
+
+(( EUID == 0 )) || die "needs root (systemd-nspawn, debootstrap); run it as root"
+for tool in systemd-nspawn debootstrap cpack dpkg-deb nsenter jq; do
+    command -v "$tool" >/dev/null ||
+        die "$tool not found: install systemd-container, debootstrap, cmake and dpkg (scripts/install-deps.sh)"
+done
+
+work=$(mktemp -d /var/tmp/warren-nspawn.XXXXXX)
+machine="warren-boot-$$-$RANDOM"
+nspawn_pid=
+leader=
+
+cleanup() {
+    local rc=$?
+    if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+        # SIGTERM asks nspawn to shut the container's systemd down cleanly.
+        kill -TERM "$nspawn_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$nspawn_pid" 2>/dev/null; then
+            say "the container did not stop in 10 s: killing it"
+            kill -KILL "$nspawn_pid" 2>/dev/null || true
+        fi
+        wait "$nspawn_pid" 2>/dev/null || true
+    fi
+    if (( rc != 0 )) && [[ -f $work/console.log ]]; then
+        say "the container's console (last 40 lines):"
+        tail -n 40 "$work/console.log" | sed 's/^/  | /'
+    fi
+    # Nothing may stay mounted below the root before it is deleted.
+    if grep -q " $work/" /proc/mounts; then
+        grep " $work/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l || true
+    fi
+    rm -rf --one-file-system "$work"
+    say "cleaned up (machine $machine stopped, $work removed); took $(($(date +%s) - start_s)) s"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the package --------------------------------------------------------------------------------
+say "building the .deb (cpack -G DEB)"
+(cd "$build" && cpack -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) ||
+    { cat "$work/cpack.log"; die "cpack failed"; }
+deb=$(ls "$work"/pkg/warren_*.deb)
+depends=$(dpkg-deb -f "$deb" Depends)
+say "built $(basename "$deb"); Depends: $depends"
+# The runtime Depends, without versions (first of any alternatives), go into the root so no
+# apt-get is needed inside.
+deps=$(tr ',' '\n' <<<"$depends" | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | paste -sd,)
+
+# --- the root ---------------------------------------------------------------------------------
+mirror=http://deb.debian.org/debian
+for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+    [[ -r $f ]] || continue
+    m=$(awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit} /^deb / && $0 !~ /security/ {print ($2 ~ /^\[/ ? $3 : $2); exit}' "$f")
+    if [[ -n $m ]]; then mirror=$m; break; fi
+done
+include="systemd,systemd-sysv,dbus,$deps"
+cache_dir="$build/nspawn-cache"
+key=$(printf '%s' "bookworm minbase $include" | sha256sum | cut -c1-16)
+cache="$cache_dir/bookworm-minbase-$key.tar"
+root="$work/root"
+mkdir -p "$root" "$cache_dir"
+if [[ -f $cache ]]; then
+    say "unpacking the cached root $cache"
+    tar -C "$root" -xpf "$cache"
+else
+    say "debootstrap bookworm minbase from $mirror (--include=$include); cached for the next run"
+    debootstrap --variant=minbase --include="$include" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+        { tail -n 30 "$work/debootstrap.log"; die "debootstrap failed (network? mirror $mirror)"; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb
+    tar -C "$root" -cpf "$cache.tmp.$$" . && mv "$cache.tmp.$$" "$cache"
+fi
+cp "$deb" "$root/root/warren.deb"
+echo "$machine" >"$root/etc/hostname"
+
+# --- boot ---------------------------------------------------------------------------------------
+say "booting the container $machine (systemd-nspawn -b)"
+systemd-nspawn --quiet --register=no -D "$root" -M "$machine" -b --console=passive \
+    >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+for _ in $(seq 1 300); do
+    leader=$(pgrep -P "$nspawn_pid" -x systemd || true)
+    [[ -n $leader ]] && break
+    kill -0 "$nspawn_pid" 2>/dev/null || die "systemd-nspawn exited early"
+    sleep 0.1
+done
+[[ -n $leader ]] || die "no systemd (PID 1) in the container after 30 s"
+
+in_ct() { nsenter --target "$leader" --mount --uts --ipc --pid --cgroup -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+
+state=
+for _ in $(seq 1 600); do
+    state=$(in_ct systemctl is-system-running 2>/dev/null || true)
+    [[ $state == running || $state == degraded ]] && break
+    sleep 0.1
+done
+[[ $state == running || $state == degraded ]] || die "the container's systemd did not finish booting: '$state'"
+say "booted: $state"
+
+# --- install --------------------------------------------------------------------------------------
+in_ct dpkg -i /root/warren.deb >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i failed"; }
+say "installed: $(in_ct dpkg-query -W -f='${Package} ${Version}' warren)"
+
+for unit in warrend.socket warrend-admin.socket; do
+    s=$(in_ct systemctl is-active "$unit" || true)
+    [[ $s == active ]] || die "$unit is '$s' after dpkg -i, not active (postinst enables and starts it)"
+    [[ $(in_ct systemctl is-enabled "$unit" || true) == enabled ]] || die "$unit is not enabled"
+done
+s=$(in_ct systemctl is-active warrend.service || true)
+[[ $s == inactive ]] || die "warrend.service is '$s' before any request; socket activation should start it"
+[[ -x $root/usr/lib/cni/warren && $(readlink "$root/opt/cni/bin/warren") == /usr/lib/cni/warren ]] ||
+    die "the plugin is not at /usr/lib/cni/warren with /opt/cni/bin/warren linking to it"
+say "warrend.socket and warrend-admin.socket active and enabled, warrend.service inactive"
+
+# --- a CNI ADD that starts the agent ------------------------------------------------------------
+cat >"$root/root/net.conf" <<'CONF'
+{"cniVersion": "1.0.0", "name": "boot-test", "type": "bridge",
+ "ipam": {"type": "warren", "pool": "default"}}
+CONF
+# As `ip netns add` does: a private bind mount to hold the namespace's file.
+in_ct sh -c 'mkdir -p /run/boot-netns && mount --bind /run/boot-netns /run/boot-netns &&
+             mount --make-private /run/boot-netns && touch /run/boot-netns/pod &&
+             unshare --net=/run/boot-netns/pod true' || die "cannot make a network namespace in the container"
+add() {
+    in_ct env CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_NETNS=/run/boot-netns/pod CNI_IFNAME=eth0 \
+        CNI_PATH=/usr/lib/cni /usr/lib/cni/warren </root/net.conf
+}
+out=$(add boot-1 2>"$work/add.err") || { cat "$work/add.err"; die "the first CNI ADD failed: $out"; }
+grep -q '"10\.244\.1\.' <<<"$out" || die "the first CNI ADD's answer has no address from the default pool: $out"
+say "first CNI ADD answered: $(tr -d ' \n' <<<"$out" | cut -c1-160)"
+s=$(in_ct systemctl is-active warrend.service || true)
+[[ $s == active ]] || die "warrend.service is '$s' after the ADD; socket activation should have started it"
+in_ct journalctl -u warrend.service --no-pager -o cat >"$work/journal.log" 2>&1 || true
+grep -q "using the CNI socket passed by systemd" "$work/journal.log" || die "warrend did not use the CNI socket systemd passed"
+grep -q "using the admin socket passed by systemd" "$work/journal.log" || die "warrend did not use the admin socket systemd passed"
+grep -q "systemd watchdog: 30000 ms" "$work/journal.log" || die "warrend did not start its watchdog pings"
+say "warrend.service active (started by the ADD), both sockets from systemd, watchdog on"
+grep -E "liveness signals|metrics:" "$work/journal.log" | sed 's/^/  warrend: /'
+add boot-2 >/dev/null 2>>"$work/add.err" || { cat "$work/add.err"; die "the second CNI ADD failed"; }
+
+# --- restart keeps every allocation ---------------------------------------------------------------
+# Who holds which address since when; lastSeenNs (the wire) may move on between the two reads.
+allocations() {
+    local text
+    text=$(in_ct warrenctl list --json) || die "warrenctl list --json failed: $text"
+    jq -S '[.entries[] | {containerId, ifname, network, pool, ip, allocatedNs, state}] | sort_by(.ip)' <<<"$text" ||
+        die "warrenctl list --json printed no entries: $text"
+}
+before=$(allocations)
+[[ $(jq -r '[.[].containerId] | unique | join(" ")' <<<"$before") == "boot-1 boot-2" ]] ||
+    die "warrenctl list lacks boot-1/boot-2: $before"
+main_pid=$(in_ct systemctl show -P MainPID warrend.service)
+in_ct systemctl restart warrend.service || die "systemctl restart warrend failed"
+s=$(in_ct systemctl is-active warrend.service || true)
+[[ $s == active ]] || die "warrend.service is '$s' after the restart"
+[[ $(in_ct systemctl show -P MainPID warrend.service) != "$main_pid" ]] || die "warrend was not restarted (same MainPID)"
+after=$(allocations)
+[[ $before == "$after" ]] || die "the allocations changed across the restart:
+before: $before
+after:  $after"
+say "systemctl restart warrend kept every allocation: $(jq -c '[.[] | .containerId + "=" + .ip]' <<<"$after")"
+
+# --- the hardening score --------------------------------------------------------------------------
+in_ct systemd-analyze security --no-pager warrend.service >"$work/security.log" 2>&1 || true
+score=$(grep -E "Overall exposure level" "$work/security.log" || true)
+[[ -n $score ]] || { cat "$work/security.log"; die "systemd-analyze security printed no score"; }
+say "systemd-analyze security: $score"
+say "PASS"
