@@ -26,6 +26,8 @@ execute_process(COMMAND gzip -9nf ${changelog} RESULT_VARIABLE gzip_rc)
 if(NOT gzip_rc EQUAL 0)
   message(FATAL_ERROR "packaging: gzip -9n ${changelog} failed (${gzip_rc}); install gzip")
 endif()
+install(FILES ${WARREN_DEB_DIR}/lintian-overrides DESTINATION share/lintian/overrides RENAME warren
+        COMPONENT warren)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${WARREN_DEB_DIR}/copyright ${changelog}.gz
         DESTINATION share/doc/warren COMPONENT warren)
 
@@ -42,13 +44,13 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/warren")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "containernetworking-plugins")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "node-local IPAM agent and CNI plugin\n"
-    "warren replaces the CNI host-local IPAM plugin: the warrend daemon keeps the\n"
-    "node's pod address pools in memory, journals every change and frees the\n"
-    "addresses of pods that are gone, which it learns from network namespaces,\n"
-    "eBPF traffic counters and netlink. The warren CNI plugin asks it over a Unix\n"
-    "socket that systemd holds open, so requests wait while the agent restarts.")
+# One string: a CMake list would put ';' between the lines.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "node-local IPAM agent and CNI plugin
+warren replaces the CNI host-local IPAM plugin: the warrend daemon keeps the
+node's pod address pools in memory, journals every change and frees the
+addresses of pods that are gone, which it learns from network namespaces,
+eBPF traffic counters and netlink. The warren CNI plugin asks it over a Unix
+socket that systemd holds open, so requests wait while the agent restarts.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${WARREN_DEB_DIR}/conffiles ${WARREN_DEB_DIR}/postinst
                                        ${WARREN_DEB_DIR}/prerm ${WARREN_DEB_DIR}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -19,7 +19,7 @@ say() { printf 'nspawn-boot: [%3ds] %s\n' $(($(date +%s) - start_s)) "$*"; }
 die() { say "FAIL: $*"; exit 1; }
 
 (( EUID == 0 )) || die "needs root (systemd-nspawn, debootstrap); run it as root"
-for tool in systemd-nspawn debootstrap cpack dpkg-deb nsenter jq; do
+for tool in systemd-nspawn debootstrap cpack dpkg-deb nsenter jq apt-cache; do
     command -v "$tool" >/dev/null ||
         die "$tool not found: install systemd-container, debootstrap, cmake and dpkg (scripts/install-deps.sh)"
 done
@@ -65,7 +65,21 @@ depends=$(dpkg-deb -f "$deb" Depends)
 say "built $(basename "$deb"); Depends: $depends"
 # The runtime Depends, without versions (first of any alternatives), go into the root so no
 # apt-get is needed inside.
-deps=$(tr ',' '\n' <<<"$depends" | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | paste -sd,)
+# debootstrap cannot resolve a virtual package (libspdlog1.10-fmt9): the host's apt names its
+# provider.
+real_package() {
+    if (( $(apt-cache show "$1" 2>/dev/null | grep -c "^Package: $1\$") > 0 )); then
+        echo "$1"
+    else
+        apt-cache showpkg "$1" 2>/dev/null | awk '/^Reverse Provides:/ {f = 1; next} f && NF && !done {print $1; done = 1}'
+    fi
+}
+deps=
+for d in $(tr ',' '\n' <<<"$depends" | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u); do
+    r=$(real_package "$d")
+    [[ -n $r ]] || die "no package provides $d (a Depends of the .deb) in the host's apt lists: apt-get update"
+    deps+=${deps:+,}$r
+done
 
 # --- the root ---------------------------------------------------------------------------------
 mirror=http://deb.debian.org/debian
@@ -95,7 +109,11 @@ echo "$machine" >"$root/etc/hostname"
 
 # --- boot ---------------------------------------------------------------------------------------
 say "booting the container $machine (systemd-nspawn -b)"
-systemd-nspawn --quiet --register=no -D "$root" -M "$machine" -b --console=passive \
+# Without systemd on the host (no machined, no bus) nspawn neither registers the machine nor
+# makes a scope for it; its /run/systemd/nspawn must be a tmpfs, so it runs in a mount namespace
+# of its own with a fresh /run. The background pid is nspawn's (sh execs it).
+unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
+    systemd-nspawn --quiet --register=no --keep-unit -D "$root" -M "$machine" -b --console=passive \
     >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 for _ in $(seq 1 300); do
@@ -143,7 +161,7 @@ in_ct sh -c 'mkdir -p /run/boot-netns && mount --bind /run/boot-netns /run/boot-
              unshare --net=/run/boot-netns/pod true' || die "cannot make a network namespace in the container"
 add() {
     in_ct env CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_NETNS=/run/boot-netns/pod CNI_IFNAME=eth0 \
-        CNI_PATH=/usr/lib/cni /usr/lib/cni/warren </root/net.conf
+        CNI_PATH=/usr/lib/cni /usr/lib/cni/warren <"$root/root/net.conf"
 }
 out=$(add boot-1 2>"$work/add.err") || { cat "$work/add.err"; die "the first CNI ADD failed: $out"; }
 grep -q '"10\.244\.1\.' <<<"$out" || die "the first CNI ADD's answer has no address from the default pool: $out"
