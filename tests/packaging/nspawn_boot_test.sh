@@ -198,9 +198,34 @@ before: $before
 after:  $after"
 say "systemctl restart warrend kept every allocation: $(jq -c '[.[] | .containerId + "=" + .ip]' <<<"$after")"
 
+# --- the watchdog: a stuck I/O thread gets warrend restarted ---------------------------------------
+# A drop-in shortens the watchdog so the test need not wait 30 s; SIGSTOP freezes every thread.
+mkdir -p "$root/etc/systemd/system/warrend.service.d"
+printf '[Service]\nWatchdogSec=2\nTimeoutAbortSec=1\n' >"$root/etc/systemd/system/warrend.service.d/test-watchdog.conf"
+in_ct systemctl daemon-reload
+in_ct systemctl restart warrend.service || die "systemctl restart warrend (watchdog drop-in) failed"
+stuck_pid=$(in_ct systemctl show -P MainPID warrend.service)
+restarts=$(in_ct systemctl show -P NRestarts warrend.service)
+in_ct sh -c "kill -STOP $stuck_pid"  # the shell builtin: minbase has no procps
+for _ in $(seq 1 200); do
+    [[ $(in_ct systemctl show -P NRestarts warrend.service) != "$restarts" &&
+       $(in_ct systemctl is-active warrend.service || true) == active ]] && break
+    sleep 0.1
+done
+[[ $(in_ct systemctl show -P NRestarts warrend.service) != "$restarts" ]] ||
+    die "systemd did not restart the stopped warrend (pid $stuck_pid) within 20 s of a 2 s watchdog"
+in_ct journalctl -u warrend.service --no-pager -o cat | grep -q "Watchdog timeout" ||
+    die "warrend was restarted, but not for a watchdog timeout"
+[[ $(in_ct systemctl is-active warrend.service || true) == active ]] || die "warrend is not active after the watchdog restart"
+[[ $(allocations) == "$before" ]] || die "the allocations changed across the watchdog restart"
+rm -r "$root/etc/systemd/system/warrend.service.d"
+in_ct systemctl daemon-reload
+say "a stopped warrend was killed by the watchdog and restarted by systemd; allocations kept"
+
 # --- the hardening score --------------------------------------------------------------------------
 in_ct systemd-analyze security --no-pager warrend.service >"$work/security.log" 2>&1 || true
 score=$(grep -E "Overall exposure level" "$work/security.log" || true)
 [[ -n $score ]] || { cat "$work/security.log"; die "systemd-analyze security printed no score"; }
+sed 's/^/  /' "$work/security.log"
 say "systemd-analyze security: $score"
 say "PASS"
