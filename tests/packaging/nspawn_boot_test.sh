@@ -24,8 +24,13 @@ for tool in systemd-nspawn debootstrap cpack dpkg-deb nsenter jq apt-cache; do
         die "$tool not found: install systemd-container, debootstrap, cmake and dpkg (scripts/install-deps.sh)"
 done
 
+# warrend pins its eBPF maps in the container's /sys/fs/bpf: a directory of the host's bpffs
+# of this run's own, bound there.
+[[ $(stat -f -c %T /sys/fs/bpf 2>/dev/null) == bpf_fs ]] ||
+    die "the BPF filesystem is not mounted at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf (scripts/install-deps.sh does)"
 work=$(mktemp -d /var/tmp/warren-nspawn.XXXXXX)
 machine="warren-boot-$$-$RANDOM"
+bpffs=/sys/fs/bpf/$machine
 nspawn_pid=
 leader=
 
@@ -50,6 +55,7 @@ cleanup() {
         grep " $work/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l || true
     fi
     rm -rf --one-file-system "$work"
+    [[ -d $bpffs ]] && rm -rf "$bpffs"
     say "cleaned up (machine $machine stopped, $work removed); took $(($(date +%s) - start_s)) s"
     exit "$rc"
 }
@@ -104,6 +110,7 @@ else
     rm -rf "$root"/var/cache/apt/archives/*.deb
     tar -C "$root" -cpf "$cache.tmp.$$" . && mv "$cache.tmp.$$" "$cache"
 fi
+mkdir "$bpffs"
 cp "$deb" "$root/root/warren.deb"
 echo "$machine" >"$root/etc/hostname"
 
@@ -114,6 +121,7 @@ say "booting the container $machine (systemd-nspawn -b)"
 # of its own with a fresh /run. The background pid is nspawn's (sh execs it).
 unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
     systemd-nspawn --quiet --register=no --keep-unit -D "$root" -M "$machine" -b --console=passive \
+    --capability=CAP_BPF,CAP_PERFMON --system-call-filter=bpf --bind="$bpffs:/sys/fs/bpf" \
     >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 for _ in $(seq 1 300); do
@@ -172,7 +180,10 @@ in_ct journalctl -u warrend.service --no-pager -o cat >"$work/journal.log" 2>&1 
 grep -q "using the CNI socket passed by systemd" "$work/journal.log" || die "warrend did not use the CNI socket systemd passed"
 grep -q "using the admin socket passed by systemd" "$work/journal.log" || die "warrend did not use the admin socket systemd passed"
 grep -q "systemd watchdog: 30000 ms" "$work/journal.log" || die "warrend did not start its watchdog pings"
-say "warrend.service active (started by the ADD), both sockets from systemd, watchdog on"
+# The unit's system call filter, capabilities and writable paths let the eBPF signal load and pin.
+grep -q "eBPF on, maps pinned under /sys/fs/bpf/warren" "$work/journal.log" ||
+    die "the eBPF liveness signal is off under warrend.service: $(grep 'liveness signals' "$work/journal.log")"
+say "warrend.service active (started by the ADD), both sockets from systemd, watchdog on, eBPF on"
 grep -E "liveness signals|metrics:" "$work/journal.log" | sed 's/^/  warrend: /'
 add boot-2 >/dev/null 2>>"$work/add.err" || { cat "$work/add.err"; die "the second CNI ADD failed"; }
 
