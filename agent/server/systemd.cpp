@@ -1,11 +1,10 @@
 #include "server/systemd.hpp"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -85,8 +84,8 @@ Result<std::optional<std::chrono::microseconds>> watchdog_interval(const char* u
 }
 
 Status Watchdog::start() {
-    auto interval = watchdog_interval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"),
-                                      ::getpid());
+    auto interval =
+        watchdog_interval(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid());
     if (!interval) return std::unexpected(interval.error());
     if (!*interval) return {};
     period_ = std::max(**interval / 2, std::chrono::microseconds(1));

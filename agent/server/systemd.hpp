@@ -35,13 +35,13 @@ Result<std::optional<std::chrono::microseconds>> watchdog_interval(const char* u
 // Sends WATCHDOG=1 every half of the interval from a timer on `io`, so a stuck I/O thread
 // stops the pings and systemd restarts the agent.
 class Watchdog {
-public:
+  public:
     explicit Watchdog(boost::asio::io_context& io) : timer_(io) {}
     // Reads WATCHDOG_USEC/WATCHDOG_PID and starts pinging when they ask for it.
     Status start();
     void stop();
 
-private:
+  private:
     void schedule();
 
     boost::asio::steady_timer timer_;
