@@ -157,6 +157,13 @@ s=$(in_ct systemctl is-active warrend.service || true)
 [[ -x $root/usr/lib/cni/warren && $(readlink "$root/opt/cni/bin/warren") == /usr/lib/cni/warren ]] ||
     die "the plugin is not at /usr/lib/cni/warren with /opt/cni/bin/warren linking to it"
 say "warrend.socket and warrend-admin.socket active and enabled, warrend.service inactive"
+# /usr/bin/warrend has no plugin beside it: install-cni takes the packaged /usr/lib/cni/warren.
+out=$(in_ct warrend install-cni --cni-bin-dir /root/cni-bin --cni-conf-dir /root/cni-conf 2>&1) ||
+    die "warrend install-cni failed in the container: $out"
+grep -q "installed /root/cni-bin/warren from /usr/lib/cni/warren" <<<"$out" ||
+    die "warrend install-cni did not install the packaged plugin: $out"
+cmp -s "$root/root/cni-bin/warren" "$root/usr/lib/cni/warren" || die "install-cni's copy differs from /usr/lib/cni/warren"
+say "warrend install-cni installs the packaged /usr/lib/cni/warren"
 
 # --- a CNI ADD that starts the agent ------------------------------------------------------------
 cat >"$root/root/net.conf" <<'CONF'
