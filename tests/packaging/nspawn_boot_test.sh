@@ -240,10 +240,28 @@ rm -r "$root/etc/systemd/system/warrend.service.d"
 in_ct systemctl daemon-reload
 say "a stopped warrend was killed by the watchdog and restarted by systemd; allocations kept"
 
-# --- the hardening score --------------------------------------------------------------------------
+# --- the maintainer scripts: reinstall (as an upgrade), remove, purge -----------------------------
+main_pid=$(in_ct systemctl show -P MainPID warrend.service)
+in_ct dpkg -i /root/warren.deb >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i over the installed package failed"; }
+[[ $(in_ct systemctl is-active warrend.service || true) == active ]] || die "warrend is not active after the upgrade"
+[[ $(in_ct systemctl show -P MainPID warrend.service) != "$main_pid" ]] || die "the upgrade did not restart warrend"
+[[ $(allocations) == "$before" ]] || die "the allocations changed across the upgrade"
+say "dpkg -i over the installed package restarted warrend; allocations kept"
+# --- the hardening score ---------------------------------------------------------------------------
 in_ct systemd-analyze security --no-pager warrend.service >"$work/security.log" 2>&1 || true
 score=$(grep -E "Overall exposure level" "$work/security.log" || true)
 [[ -n $score ]] || { cat "$work/security.log"; die "systemd-analyze security printed no score"; }
 sed 's/^/  /' "$work/security.log"
 say "systemd-analyze security: $score"
+in_ct dpkg -r warren >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -r warren failed"; }
+for unit in warrend.service warrend.socket warrend-admin.socket; do
+    s=$(in_ct systemctl is-active "$unit" || true)
+    [[ $s == inactive ]] || die "$unit is '$s' after dpkg -r, not stopped"
+done
+[[ -d $root/var/lib/warren && ! -e $root/opt/cni/bin/warren && ! -L $root/opt/cni/bin/warren ]] ||
+    die "dpkg -r must keep /var/lib/warren and remove the /opt/cni/bin/warren link"
+[[ -f $root/etc/warren/warrend.json ]] || die "dpkg -r removed the conffile /etc/warren/warrend.json"
+in_ct dpkg -P warren >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -P warren failed"; }
+[[ ! -e $root/var/lib/warren && ! -e $root/etc/warren/warrend.json ]] || die "dpkg -P left /var/lib/warren or the conffile"
+say "dpkg -r stopped the units and kept the journal; dpkg -P deleted it"
 say "PASS"
