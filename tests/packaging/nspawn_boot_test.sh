@@ -116,12 +116,13 @@ echo "$machine" >"$root/etc/hostname"
 
 # --- boot ---------------------------------------------------------------------------------------
 say "booting the container $machine (systemd-nspawn -b)"
+# A network namespace of its own: warrend's metrics port and its netlink and tc work stay inside.
 # Without systemd on the host (no machined, no bus) nspawn neither registers the machine nor
 # makes a scope for it; its /run/systemd/nspawn must be a tmpfs, so it runs in a mount namespace
 # of its own with a fresh /run. The background pid is nspawn's (sh execs it).
 unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
     systemd-nspawn --quiet --register=no --keep-unit -D "$root" -M "$machine" -b --console=passive \
-    --capability=CAP_BPF,CAP_PERFMON --system-call-filter=bpf --bind="$bpffs:/sys/fs/bpf" \
+    --private-network --capability=CAP_BPF,CAP_PERFMON --system-call-filter=bpf --bind="$bpffs:/sys/fs/bpf" \
     >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 for _ in $(seq 1 300); do
@@ -184,6 +185,8 @@ say "first CNI ADD answered: $(tr -d ' \n' <<<"$out" | cut -c1-160)"
 s=$(in_ct systemctl is-active warrend.service || true)
 [[ $s == active ]] || die "warrend.service is '$s' after the ADD; socket activation should have started it"
 in_ct journalctl -u warrend.service --no-pager -o cat >"$work/journal.log" 2>&1 || true
+n=$(in_ct systemctl show -P NRestarts warrend.service)
+[[ $n == 0 ]] || die "warrend failed to start $n time(s) before it served: $(grep -E 'error|fatal' "$work/journal.log" | tail -n 5)"
 grep -q "using the CNI socket passed by systemd" "$work/journal.log" || die "warrend did not use the CNI socket systemd passed"
 grep -q "using the admin socket passed by systemd" "$work/journal.log" || die "warrend did not use the admin socket systemd passed"
 grep -q "systemd watchdog: 30000 ms" "$work/journal.log" || die "warrend did not start its watchdog pings"
@@ -232,8 +235,9 @@ for _ in $(seq 1 200); do
 done
 [[ $(in_ct systemctl show -P NRestarts warrend.service) != "$restarts" ]] ||
     die "systemd did not restart the stopped warrend (pid $stuck_pid) within 20 s of a 2 s watchdog"
-in_ct journalctl -u warrend.service --no-pager -o cat | grep -q "Watchdog timeout" ||
-    die "warrend was restarted, but not for a watchdog timeout"
+in_ct journalctl -u warrend.service --no-pager -o cat >"$work/journal.log" 2>&1 || true
+grep -q "Watchdog timeout" "$work/journal.log" ||
+    die "warrend was restarted, but not for a watchdog timeout: $(tail -n 20 "$work/journal.log")"
 [[ $(in_ct systemctl is-active warrend.service || true) == active ]] || die "warrend is not active after the watchdog restart"
 [[ $(allocations) == "$before" ]] || die "the allocations changed across the watchdog restart"
 rm -r "$root/etc/systemd/system/warrend.service.d"
