@@ -158,6 +158,9 @@ s=$(in_ct systemctl is-active warrend.service || true)
 [[ -x $root/usr/lib/cni/warren && $(readlink "$root/opt/cni/bin/warren") == /usr/lib/cni/warren ]] ||
     die "the plugin is not at /usr/lib/cni/warren with /opt/cni/bin/warren linking to it"
 say "warrend.socket and warrend-admin.socket active and enabled, warrend.service inactive"
+verify=$(in_ct systemd-analyze verify warrend.service warrend.socket warrend-admin.socket 2>&1) ||
+    die "systemd-analyze verify rejects the units: $verify"
+[[ -z $verify ]] || die "systemd-analyze verify warns about the units: $verify"
 # /usr/bin/warrend has no plugin beside it: install-cni takes the packaged /usr/lib/cni/warren.
 out=$(in_ct warrend install-cni --cni-bin-dir /root/cni-bin --cni-conf-dir /root/cni-conf 2>&1) ||
     die "warrend install-cni failed in the container: $out"
