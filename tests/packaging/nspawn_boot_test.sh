@@ -28,7 +28,8 @@ done
 # of this run's own, bound there.
 [[ $(stat -f -c %T /sys/fs/bpf 2>/dev/null) == bpf_fs ]] ||
     die "the BPF filesystem is not mounted at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf (scripts/install-deps.sh does)"
-work=$(mktemp -d /var/tmp/warren-nspawn.XXXXXX)
+# Under the build dir: should a SIGKILL skip the cleanup, removing the build dir removes it.
+work=$(mktemp -d "$build/nspawn-run.XXXXXX")
 machine="warren-boot-$$-$RANDOM"
 bpffs=/sys/fs/bpf/$machine
 nspawn_pid=
@@ -119,8 +120,9 @@ say "booting the container $machine (systemd-nspawn -b)"
 # A network namespace of its own: warrend's metrics port and its netlink and tc work stay inside.
 # Without systemd on the host (no machined, no bus) nspawn neither registers the machine nor
 # makes a scope for it; its /run/systemd/nspawn must be a tmpfs, so it runs in a mount namespace
-# of its own with a fresh /run. The background pid is nspawn's (sh execs it).
-unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
+# of its own with a fresh /run. The background pid is nspawn's (sh execs it). Should this script
+# be killed without its cleanup (a ctest timeout's SIGKILL), nspawn gets SIGTERM and shuts down.
+setpriv --pdeathsig TERM unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
     systemd-nspawn --quiet --register=no --keep-unit -D "$root" -M "$machine" -b --console=passive \
     --private-network --capability=CAP_BPF,CAP_PERFMON --system-call-filter=bpf --bind="$bpffs:/sys/fs/bpf" \
     >"$work/console.log" 2>&1 &
