@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Boots systemd as PID 1 in a Debian 12 container (systemd-nspawn -b on a debootstrap'd minbase
-# root), installs the warren .deb and checks what a bare-metal node relies on: the sockets are
-# enabled and listening, the first CNI ADD starts warrend (socket activation) and is answered,
-# `systemctl restart warrend` keeps every allocation, and the hardened unit's
-# `systemd-analyze security` score (printed into the log).
+# root, its own network namespace), installs the warren .deb and checks what a bare-metal node
+# relies on: the units pass `systemd-analyze verify`, the sockets are enabled and listening while
+# warrend is not running, the first CNI ADD starts warrend (socket activation) and is answered,
+# warrend runs under the hardened unit with both sockets from systemd, its watchdog on and the eBPF
+# signal loaded, `systemctl restart warrend` keeps every allocation, a stuck warrend is restarted
+# by the watchdog, an upgrade restarts it, remove keeps the journal and purge deletes it. The
+# unit's `systemd-analyze security` table and score go into the log.
 #
 #   nspawn_boot_test.sh BUILD_DIR
 #
-# Needs root, systemd-nspawn (systemd-container), debootstrap and the network the first time:
+# Needs root, systemd-nspawn (systemd-container), debootstrap, the BPF filesystem on /sys/fs/bpf
+# and the network the first time:
 # the root is cached as BUILD_DIR/nspawn-cache/*.tar (keyed by the package list), so reruns
 # skip debootstrap. Everything it starts or creates is stopped and removed on exit.
 set -euo pipefail
@@ -135,7 +139,7 @@ for _ in $(seq 1 300); do
 done
 [[ -n $leader ]] || die "no systemd (PID 1) in the container after 30 s"
 
-in_ct() { nsenter --target "$leader" --mount --uts --ipc --pid --cgroup -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+in_ct() { nsenter --target "$leader" --mount --uts --ipc --net --pid --cgroup -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 state=
 for _ in $(seq 1 600); do
