@@ -11,9 +11,8 @@
 #   nspawn_boot_test.sh BUILD_DIR
 #
 # Needs root, systemd-nspawn (systemd-container), debootstrap, the BPF filesystem on /sys/fs/bpf
-# and the network the first time:
-# the root is cached as BUILD_DIR/nspawn-cache/*.tar (keyed by the package list), so reruns
-# skip debootstrap. Everything it starts or creates is stopped and removed on exit.
+# and the network the first time: the root is cached as BUILD_DIR/nspawn-cache/*.tar (keyed by
+# the package list), so reruns skip debootstrap. Everything it starts or creates is stopped and removed on exit.
 set -euo pipefail
 
 build=${1:?usage: nspawn_boot_test.sh BUILD_DIR}
