@@ -179,6 +179,7 @@ public:
         });
         spdlog::info("serving CNI requests on {} and the admin socket on {}", cfg_.socket,
                      cfg_.effective_admin_socket());
+        if (auto s = watchdog_.start(); !s) return s;
         notify_systemd("READY=1\nSTATUS=" + systemd_status());
         drain_.start_pass();  // served first: the queue never delays serving
         io_.run();
@@ -336,6 +337,7 @@ private:
     void shutdown() {
         stopping_ = true;
         stop_kube();
+        watchdog_.stop();
         drain_.stop();
         server_->stop();
         admin_server_->stop();
@@ -393,6 +395,7 @@ private:
     size_t watch_failures_ = 0;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
+    Watchdog watchdog_{io_};
     bool stopping_ = false;
     metrics::AgentMetrics& metrics_;
     PoolMonitor monitor_;

@@ -30,6 +30,9 @@ PACKAGES=(
   python3-kubernetes python3-yaml
   # benchmark: TCP throughput between two pods with and without the liveness classifier
   iperf3
+  # packaging: the .deb (cpack runs dpkg-shlibdeps), lintian on it, and the nspawn boot test
+  # (a debootstrap'd Debian 12 root booted with systemd-nspawn)
+  dpkg-dev lintian debootstrap debian-archive-keyring systemd-container
   # fuzzing (scripts/fuzz.sh): clang 16 with its libFuzzer and sanitizer runtimes
   clang-16 libclang-rt-16-dev
 )

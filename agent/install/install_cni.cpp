@@ -139,6 +139,11 @@ void print_error(std::FILE* err, const Error& e) {
 
 }  // namespace
 
+std::string default_plugin(const std::string& self_dir, const std::string& packaged) {
+    std::string beside = self_dir + "/" + kPluginName;
+    return ::access(beside.c_str(), F_OK) == 0 ? beside : packaged;
+}
+
 Result<std::string> install_plugin(const std::string& source, const std::string& bin_dir) {
     auto data = read_file(source, "plugin");
     if (!data) {
@@ -215,9 +220,14 @@ int run_install_cni(const std::vector<std::string>& args, std::FILE* out, std::F
         return 0;
     }
     InstallOptions o = parsed->options;
-    if (o.plugin.empty()) o.plugin = self_dir() + "/" + kPluginName;
+    const bool defaulted = o.plugin.empty();
+    if (defaulted) o.plugin = default_plugin(self_dir());
     auto plugin = install_plugin(o.plugin, o.cni_bin_dir);
     if (!plugin) {
+        if (defaulted)
+            plugin.error().details = "found no " + std::string(kPluginName) + " beside warrend (" +
+                                     self_dir() + ") nor at " + kPackagedPlugin +
+                                     "; pass the warren plugin binary with --plugin PATH";
         print_error(err, plugin.error());
         return 1;
     }

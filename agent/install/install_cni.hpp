@@ -14,11 +14,13 @@ namespace warren::install {
 
 inline constexpr const char* kPluginName = "warren";
 inline constexpr const char* kConflistName = "10-warren.conflist";
+// Where the .deb installs the plugin (runtimes that read /usr/lib/cni find it there).
+inline constexpr const char* kPackagedPlugin = "/usr/lib/cni/warren";
 
 struct InstallOptions {
     std::string cni_bin_dir = "/opt/cni/bin";
     std::string cni_conf_dir = "/etc/cni/net.d";
-    std::string plugin;  // the binary to install; empty: `warren` beside this executable
+    std::string plugin;  // the binary to install; empty: default_plugin(dir of this executable)
     std::string network = "warren";
     std::string main_plugin = "bridge";  // bridge or ptp
     std::string socket;                  // empty: the default CNI socket
@@ -32,6 +34,11 @@ struct InstallArgs {
 // `args` are the words after "install-cni". Errors (Code::invalid_config) are usage errors.
 Result<InstallArgs> parse_install_args(const std::vector<std::string>& args);
 std::string install_usage();
+
+// The plugin to install when --plugin is not given: `warren` in `self_dir` (beside warrend, as
+// in the image and the build tree) when it exists, else `packaged` (where the .deb puts it).
+std::string default_plugin(const std::string& self_dir,
+                           const std::string& packaged = kPackagedPlugin);
 
 // Copies `source` to `bin_dir`/warren (mode 0755) atomically unless an identical 0755 file is
 // there already. Creates `bin_dir` (0755) when missing. Returns the line that says what it did.

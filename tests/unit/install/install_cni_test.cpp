@@ -285,6 +285,18 @@ TEST_F(InstallCni, AMissingSourceSaysToPassPlugin) {
     EXPECT_FALSE(fs::exists(bin_dir));
 }
 
+TEST(DefaultPlugin, TheWarrenBesideWarrendWins) {
+    TempDir tmp;
+    std::ofstream(tmp / "warren") << "plugin";
+    EXPECT_EQ(default_plugin(tmp.path(), "/packaged/warren"), tmp / "warren");
+}
+
+TEST(DefaultPlugin, WithoutOneBesideItIsThePackagedPlugin) {
+    TempDir tmp;
+    EXPECT_EQ(default_plugin(tmp.path(), "/packaged/warren"), "/packaged/warren");
+    EXPECT_EQ(default_plugin(tmp.path()), "/usr/lib/cni/warren");
+}
+
 TEST(InstallCniArgs, HelpAndUsageErrors) {
     const Outcome help = run({"--help"});
     EXPECT_EQ(help.rc, 0);
@@ -337,6 +349,28 @@ TEST(InstallCniBinary, DispatchesAndInstallsTheWarrenBesideIt) {
               0);
     EXPECT_EQ(read_text(tmp / "bin/warren"), read_text(WARREN_PLUGIN_PATH));
     EXPECT_EQ(json::parse(read_text(tmp / "conf/10-warren.conflist")).at("name"), "warren");
+}
+
+// A warrend with no plugin beside it (as /usr/bin/warrend from the .deb) looks in /usr/lib/cni;
+// finding neither, it names both places.
+TEST(InstallCniBinary, WithoutAPluginBesideItFallsBackToUsrLibCni) {
+    if (fs::exists(kPackagedPlugin)) GTEST_SKIP() << kPackagedPlugin << " exists on this machine";
+    TempDir tmp;
+    fs::create_directories(tmp / "sbin");
+    fs::copy_file(WARREND_PATH, tmp / "sbin/warrend");
+    const std::string errfile = tmp / "err";
+    EXPECT_EQ(exit_code_of(tmp / "sbin/warrend" + " install-cni --cni-bin-dir " + tmp / "bin" +
+                           " --cni-conf-dir " + tmp / "conf" + " >/dev/null 2>" + errfile),
+              1);
+    const std::string err = read_text(errfile);
+    EXPECT_NE(err.find("cannot open plugin /usr/lib/cni/warren: No such file or directory"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("found no warren beside warrend (" + tmp / "sbin" +
+                       ") nor at /usr/lib/cni/warren; pass the warren plugin binary with --plugin"),
+              std::string::npos)
+        << err;
+    EXPECT_FALSE(fs::exists(tmp / "bin"));
 }
 
 }  // namespace
