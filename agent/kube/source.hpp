@@ -18,7 +18,9 @@ struct Settings {
     std::string node;        // --kube-node / kubernetes.node; empty: Kubernetes is off
     std::string kubeconfig;  // --kubeconfig / kubernetes.kubeconfig; empty: in-cluster config
     std::string pool = "default";  // kubernetes.pool: the pool the node's CIDRs define
-    int request_timeout_ms = 10'000;  // connect + TLS + one non-watch request; also a watch's idle limit
+    // connect + TLS + one request's answer header; a watch silent for request_timeout_ms +
+    // watch_timeout_seconds (the server ends each watch at timeoutSeconds) counts as hung
+    int request_timeout_ms = 10'000;
     int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server for each watch
 };
 

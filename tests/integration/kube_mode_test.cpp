@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -22,6 +24,7 @@ class KubeModeTest : public IntegrationTest {
   protected:
     void SetUp() override {
         WARREN_REQUIRE_ROOT();
+        std::filesystem::create_directories(tmp("api"));
         api_.emplace(tmp("api"));
     }
     void TearDown() override {
@@ -56,6 +59,12 @@ class KubeModeTest : public IntegrationTest {
     }
     bool log_has(const std::string& text, std::chrono::milliseconds timeout = 15s, size_t from = 0) {
         return eventually([&] { return agent().log().find(text, from) != std::string::npos; }, timeout);
+    }
+
+    std::string requests() const {
+        std::string out = "\nAPI requests:\n";
+        for (auto& r : api_->requests()) out += "  " + r.method + " " + r.target + "\n";
+        return out;
     }
 
     std::optional<FakeKubeApi> api_;
@@ -95,11 +104,12 @@ TEST_F(KubeModeTest, WaitsForThePodCidrsThenServesThemAndKeepsAllocationsAcrossA
     })) << second->describe();
     ASSERT_EQ(second->addresses().size(), 2u) << second->describe();
     EXPECT_TRUE(in_prefix(second->addresses()[0], "10.77.2.0/24")) << second->describe();
-    auto check = warren_plugin(conf(), [&] {
-        auto c = call("CHECK", "pod-1", "/proc/self/ns/net");
-        return c;
-    }());
-    EXPECT_TRUE(check.ok()) << "the allocation from the old CIDR was dropped: " << check.describe();
+    // The allocation from the old CIDR is kept: a repeated ADD of pod-1 returns its address.
+    auto again = cni("ADD", "pod-1", "/proc/self/ns/net");
+    ASSERT_TRUE(again.ok()) << again.describe();
+    ASSERT_FALSE(again.addresses().empty()) << again.describe();
+    EXPECT_EQ(strip_prefix(again.addresses()[0]), strip_prefix(addrs[0]))
+        << "the allocation from the old CIDR was dropped: " << again.describe();
 
     // A restart while the API hangs: the journal's pool is served at once.
     api_->hang(true);
@@ -125,14 +135,46 @@ TEST_F(KubeModeTest, APodTheApiSaysRunsHereIsKeptAndReleasedOnceTheApiDeletesIt)
     const auto ip = strip_prefix(add.addresses().at(0));
     pod.reset();  // the netns is gone without a DEL, but the API still lists the pod
 
-    const std::string key = "kubenet/web-0/eth0 (" + ip + ")";
+    const std::string key = "kubenet/web-0/eth0 (" + ip + "; pod default/web-0)";
     ASSERT_TRUE(log_has(key + " is kept (k8s-running)")) << agent().log();
     EXPECT_EQ(agent().log().find(key + " released"), std::string::npos) << agent().log();
 
     // The API deletes the pod: every signal now says dead, so it is released.
     const size_t from = agent().log().size();
     api_->delete_pod("uid-web-0");
-    ASSERT_TRUE(log_has(key + " released (stale)", 15s, from)) << agent().log();
+    ASSERT_TRUE(log_has(key + " released (stale)", 15s, from)) << agent().log() << requests();
+}
+
+TEST_F(KubeModeTest, WhileTheApiRefusesTheAgentEveryPodCountsAsRunning) {
+    api_->set_node(FakeKubeApi::make_node(kNode, {"10.79.0.0/24"}));
+    api_->add_pod(FakeKubeApi::make_pod("db-0", "uid-db-0", kNode));
+    ASSERT_TRUE(agent().start(spec()));
+    ASSERT_TRUE(eventually([&] { return cni("STATUS", "").ok(); })) << agent().log();
+    std::optional<Netns> pod(std::in_place);
+    ASSERT_TRUE(pod->ok()) << pod->error();
+    auto add = cni("ADD", "db-0", pod->path(),
+                   "K8S_POD_NAMESPACE=default;K8S_POD_NAME=db-0;K8S_POD_UID=uid-db-0");
+    ASSERT_TRUE(add.ok()) << add.describe();
+    const auto ip = strip_prefix(add.addresses().at(0));
+
+    // The agent restarts with a token the API no longer accepts, and the pod is gone from the
+    // API: an API that cannot be read is no evidence, so the pod counts as running.
+    agent().kill9();
+    api_->set_valid_token("rotated-token-the-agent-does-not-have");
+    api_->delete_pod("uid-db-0");
+    pod.reset();
+    ASSERT_TRUE(agent().restart());
+    const std::string key = "kubenet/db-0/eth0 (" + ip + "; pod default/db-0)";
+    ASSERT_TRUE(log_has(key + " is kept (k8s-running)")) << agent().log();
+    ASSERT_TRUE(log_has("401")) << agent().log();
+    EXPECT_EQ(agent().log().find(key + " released"), std::string::npos) << agent().log();
+
+    // The token file is rotated to the accepted one: the API is read again and the pod released.
+    const size_t from = agent().log().size();
+    {
+        std::ofstream(api_->token_path(), std::ios::trunc) << api_->valid_token();
+    }
+    ASSERT_TRUE(log_has(key + " released (stale)", 20s, from)) << agent().log() << requests();
 }
 
 }  // namespace
