@@ -135,6 +135,14 @@ Result<tcp::endpoint> parse_listen_address(const std::string& address) {
         return tcp::endpoint(a, static_cast<uint16_t>(port));
     }
     boost::system::error_code aec;
+    // An IPv6 address without brackets: a DaemonSet's $(HOST_IP):9464 on an IPv6 node. The port
+    // is required, so the last colon is the port's.
+    if (host.find(':') != std::string::npos) {
+        auto a6 = asio::ip::make_address_v6(host, aec);
+        if (aec)
+            return std::unexpected(bad_address(address, "'" + host + "' is not an IPv6 address"));
+        return tcp::endpoint(a6, static_cast<uint16_t>(port));
+    }
     auto a = asio::ip::make_address_v4(host, aec);
     if (aec) return std::unexpected(bad_address(address, "'" + host + "' is not an IPv4 address"));
     return tcp::endpoint(a, static_cast<uint16_t>(port));

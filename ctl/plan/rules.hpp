@@ -51,6 +51,14 @@ struct PlanReport {
     std::vector<Finding> findings;  // errors first, then warnings, then notes
 };
 
+// Usable pod addresses in one node CIDR of `node_mask` bits, as Kubernetes counts them: IPv4
+// 2^(32-mask) - 2 (network and broadcast; /31: 2, /32: 1), IPv6 2^(128-mask) - 1 (the
+// network address), saturating at 2^127. 0 for a mask outside 0..32 / 0..128.
+u128 pods_per_node(Family family, int node_mask);
+// The longest node mask whose pods_per_node holds `pods` (e.g. v4 110 -> 25, 254 -> 24,
+// 300 -> 23); nullopt when even /0 cannot.
+std::optional<int> mask_for_pods(Family family, uint64_t pods);
+
 // Every single-cluster rule (mask vs max-pods, node count vs cluster CIDR, service/pod/node
 // overlaps, dual-stack pairing, /31-/32 edge cases, defaults noted).
 PlanReport check_cluster(const ClusterPlan& plan);

@@ -423,13 +423,15 @@ TEST(Config, AlertThresholdsMustBeOrderedFractions) {
 
 TEST(Config, MetricsAddressIsCheckedWithAdvice) {
     for (std::string bad : {"9464", "example.org:9464", "127.0.0.1:http", "127.0.0.1:70000", "[::1:9464",
-                            "::1:9464"}) {
+                            "fd00::zz:9464"}) {
         auto r = parse({"--metrics-address", bad});
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().message.find("metrics address '" + bad + "'"), std::string::npos) << r.error().message;
         EXPECT_NE(r.error().message.find("HOST:PORT"), std::string::npos) << r.error().message;
     }
-    for (std::string good : {"0.0.0.0:9464", "localhost:0", "[::]:9464", "127.0.0.1:65535"})
+    // An unbracketed IPv6 host (a DaemonSet's $(HOST_IP):9464 on an IPv6 node): the last colon
+    // is the port's, since a port is required.
+    for (std::string good : {"0.0.0.0:9464", "localhost:0", "[::]:9464", "127.0.0.1:65535", "::1:9464"})
         EXPECT_TRUE(parse({"--metrics-address", good})) << good;
     TempFile m(R"({"metrics": {"address": 9464}})");
     auto num = parse({"--config", m.path});

@@ -218,5 +218,15 @@ TEST(MetricsAddress, ParsesIpv4Ipv6AndLocalhost) {
     EXPECT_FALSE(metrics_disabled("127.0.0.1:9464"));
 }
 
+TEST(MetricsAddress, AcceptsAnUnbracketedIpv6HostAsTheDownwardApiGivesIt) {
+    auto v6 = parse_listen_address("fd00:10::7:9464");
+    ASSERT_TRUE(v6) << v6.error().message;
+    EXPECT_EQ(v6->address().to_string(), "fd00:10::7");
+    EXPECT_EQ(v6->port(), 9464);
+    auto bad = parse_listen_address("fd00:zz::7:9464");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("is not an IPv6 address"), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace warren::metrics
