@@ -84,6 +84,12 @@ Result<PodInfo> parse_pod(const json& pod) {
     }
     out.phase = string_at(pod, "status", "phase");
     out.deleting = has_at(pod, "metadata", "deletionTimestamp");
+    if (auto m = pod.find("metadata"); m != pod.end() && m->is_object()) {
+        if (auto a = m->find("annotations"); a != m->end() && a->is_object()) {
+            if (auto c = a->find("kubernetes.io/config.mirror"); c != a->end() && c->is_string())
+                out.mirror_of = c->get<std::string>();
+        }
+    }
     return out;
 }
 

@@ -16,6 +16,9 @@ struct PodInfo {
     std::string uid;
     std::string phase;  // Pending, Running, Succeeded, Failed, Unknown; "" when not reported yet
     bool deleting = false;  // metadata.deletionTimestamp is set (terminating; still running)
+    // A static pod's mirror: annotation kubernetes.io/config.mirror, the UID the kubelet gives
+    // the static pod (and the runtime passes as K8S_POD_UID); "" for other pods.
+    std::string mirror_of;
     bool finished() const { return phase == "Succeeded" || phase == "Failed"; }
 };
 

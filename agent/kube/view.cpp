@@ -7,7 +7,9 @@ namespace warren::kube {
 void SourceView::replace_pods(std::vector<PodInfo> pods) {
     std::lock_guard lock(mu_);
     pods_.clear();
+    mirrors_.clear();
     for (auto& p : pods) {
+        if (!p.mirror_of.empty()) mirrors_.insert_or_assign(p.mirror_of, p.uid);
         std::string uid = p.uid;
         pods_.insert_or_assign(std::move(uid), std::move(p));
     }
@@ -17,8 +19,10 @@ void SourceView::replace_pods(std::vector<PodInfo> pods) {
 void SourceView::apply(EventType type, PodInfo pod) {
     std::lock_guard lock(mu_);
     if (type == EventType::deleted) {
+        if (!pod.mirror_of.empty()) mirrors_.erase(pod.mirror_of);
         pods_.erase(pod.uid);
     } else if (type == EventType::added || type == EventType::modified) {
+        if (!pod.mirror_of.empty()) mirrors_.insert_or_assign(pod.mirror_of, pod.uid);
         std::string uid = pod.uid;
         pods_.insert_or_assign(std::move(uid), std::move(pod));
     }
@@ -61,6 +65,10 @@ core::Tri SourceView::pod_running(std::string_view uid) const {
     std::lock_guard lock(mu_);
     if (!synced_) return core::Tri::yes;
     auto it = pods_.find(std::string(uid));
+    if (it == pods_.end()) {
+        // A static pod: the runtime knows it by the kubelet's UID, the API by its mirror's.
+        if (auto m = mirrors_.find(std::string(uid)); m != mirrors_.end()) it = pods_.find(m->second);
+    }
     if (it == pods_.end() || it->second.finished()) return core::Tri::no;
     return core::Tri::yes;
 }

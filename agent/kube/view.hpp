@@ -38,6 +38,7 @@ class SourceView {
   private:
     mutable std::mutex mu_;
     std::unordered_map<std::string, PodInfo> pods_;
+    std::unordered_map<std::string, std::string> mirrors_;  // static pod UID -> its mirror pod's uid
     bool synced_ = false;
     bool node_seen_ = false;
     int64_t last_ok_ns_ = 0;

@@ -63,6 +63,16 @@ TEST(KubeObjects, PodPhaseAndDeletion) {
     EXPECT_NE(parse_pod(pod).error().message.find("metadata.uid"), std::string::npos);
 }
 
+TEST(KubeObjects, AMirrorPodNamesItsStaticPod) {
+    json pod = FakeKubeApi::make_pod("etcd-n1", "mirror-uid", "n1");
+    EXPECT_EQ(parse_pod(pod)->mirror_of, "");
+    pod["metadata"]["annotations"]["kubernetes.io/config.mirror"] = "0f3c9a";
+    auto p = parse_pod(pod);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->uid, "mirror-uid");
+    EXPECT_EQ(p->mirror_of, "0f3c9a");
+}
+
 TEST(KubeObjects, PodListWithContinue) {
     json list = {{"apiVersion", "v1"},
                  {"kind", "PodList"},

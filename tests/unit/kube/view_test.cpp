@@ -47,6 +47,18 @@ TEST(KubeView, EventsUpdateAndUnsyncAnswersYes) {
     EXPECT_EQ(view.pod_running("a"), Tri::yes);
 }
 
+TEST(KubeView, AStaticPodIsKnownByTheUidItsMirrorPodNames) {
+    SourceView view;
+    PodInfo mirror{"mirror-uid", "Running", false, "static-hash"};
+    view.replace_pods({mirror});
+    EXPECT_EQ(view.pod_running("static-hash"), Tri::yes);
+    EXPECT_EQ(view.pod_running("mirror-uid"), Tri::yes);
+    view.apply(EventType::deleted, mirror);
+    EXPECT_EQ(view.pod_running("static-hash"), Tri::no);
+    view.apply(EventType::added, PodInfo{"mirror-2", "Running", false, "static-hash"});
+    EXPECT_EQ(view.pod_running("static-hash"), Tri::yes);
+}
+
 TEST(KubeView, ErrorsChangeOnlyWhenTheTextChanges) {
     SourceView view;
     EXPECT_TRUE(view.set_error(Watcher::pods, "boom"));
