@@ -97,6 +97,13 @@ std::expected<ClusterPlan, std::string> read_cluster(const YAML::Node& c) {
     auto v6 = mask(c, "nodeCIDRMaskSizeIPv6");
     for (auto* m : {&any, &v4, &v6})
         if (!*m) return Fail(m->error());
+    if (*any && plan.cluster_cidrs.size() > 1)
+        return Fail("nodeCIDRMaskSize is not allowed with dual-stack podCIDRs "
+                    "(kube-controller-manager refuses it); use nodeCIDRMaskSizeIPv4 and "
+                    "nodeCIDRMaskSizeIPv6");
+    if (*any && (*v4 || *v6))
+        return Fail("nodeCIDRMaskSize and a per-family nodeCIDRMaskSizeIPv4/IPv6 are both given; "
+                    "use one");
     if (auto set = set_node_masks(plan, *any, *v4, *v6); !set) return Fail(set.error());
     auto max_pods = number(c, "maxPods");
     if (!max_pods) return Fail(max_pods.error());
