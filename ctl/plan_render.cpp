@@ -118,9 +118,9 @@ std::string render_plan(const PlanResult& r) {
     std::string out;
     for (size_t i = 0; i < r.clusters.size(); ++i) {
         const auto& c = r.clusters[i];
-        out += (i ? "\n" : "") + (c.name.empty() ? std::string("cluster (from flags)")
-                                                 : "cluster " + c.name) +
-               "\n";
+        if (i) out += "\n";
+        out += c.name.empty() ? "cluster (from flags)" : "cluster " + c.name;
+        out += "\n";
         Table table({"family", "cluster CIDR", "node mask", "nodes max", "pods/node", "max-pods",
                      "service CIDR", "service IPs", "nodes", "headroom"});
         for (auto& cap : r.reports[i].capacity) {
@@ -158,7 +158,8 @@ std::string render_plan(const PlanResult& r) {
         if (s.service_cidr) out += "  services  " + s.service_cidr->str() + "\n";
         if (!s.why_none.empty()) out += "  none: " + s.why_none + "\n";
     }
-    out += "\n" + plural(count(r, Severity::error), "error") + ", " +
+    out += "\n";
+    out += plural(count(r, Severity::error), "error") + ", " +
            plural(count(r, Severity::warning), "warning") + ", " +
            plural(count(r, Severity::note), "note") + "\n";
     return out;
