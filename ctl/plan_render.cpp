@@ -66,6 +66,19 @@ size_t count(const PlanResult& r, Severity s) {
     return n;
 }
 
+std::string mask_text(int mask) {
+    std::string out = "/";
+    out += std::to_string(mask);
+    return out;
+}
+
+std::string line(std::string_view label, const std::string& text) {
+    std::string out(label);
+    out += text;
+    out += '\n';
+    return out;
+}
+
 std::string plural(size_t n, const std::string& word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -128,7 +141,7 @@ std::string render_plan(const PlanResult& r) {
             std::string headroom = "-";
             if (cap.node_headroom) headroom = std::to_string(*cap.node_headroom);
             table.add({family_text(cap.family), cap.cluster_cidr.str(),
-                       "/" + std::to_string(cap.node_mask), count_text(cap.nodes_max, cap.saturated),
+                       mask_text(cap.node_mask), count_text(cap.nodes_max, cap.saturated),
                        count_text(cap.pods_per_node, cap.saturated),
                        std::to_string(c.max_pods.value_or(kDefaultMaxPods)),
                        svc ? svc->str() : "-", svc ? count_text(cap.service_ips, false) : "-",
@@ -140,7 +153,8 @@ std::string render_plan(const PlanResult& r) {
             while (pos < t.size()) {
                 size_t nl = t.find('\n', pos);
                 if (nl == std::string::npos) nl = t.size() - 1;
-                out += "  " + t.substr(pos, nl - pos + 1);
+                out += "  ";
+                out.append(t, pos, nl - pos + 1);
                 pos = nl + 1;
             }
         }
@@ -154,9 +168,9 @@ std::string render_plan(const PlanResult& r) {
     if (r.suggestion) {
         const auto& s = *r.suggestion;
         out += "\nnext free blocks for a new cluster:\n";
-        if (s.pod_cidr) out += "  pods      " + s.pod_cidr->str() + "\n";
-        if (s.service_cidr) out += "  services  " + s.service_cidr->str() + "\n";
-        if (!s.why_none.empty()) out += "  none: " + s.why_none + "\n";
+        if (s.pod_cidr) out += line("  pods      ", s.pod_cidr->str());
+        if (s.service_cidr) out += line("  services  ", s.service_cidr->str());
+        if (!s.why_none.empty()) out += line("  none: ", s.why_none);
     }
     out += "\n";
     out += plural(count(r, Severity::error), "error") + ", " +
