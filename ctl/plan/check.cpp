@@ -143,6 +143,16 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
                 (need ? " needs /" + std::to_string(*need) : " cannot fit in any node CIDR"),
             need ? flag + " " + std::to_string(*need) + " (or --max-pods " + u128_str(pods) + ")"
                  : "--max-pods " + u128_str(pods)));
+    } else if (pods < u128{max_pods} * 2) {
+        // warrend quarantines a released address before reuse, and pods churn: a node CIDR
+        // barely larger than max-pods runs dry under churn. Providers size it at about 2x.
+        auto roomy = mask_for_pods(f, max_pods * 2);
+        out.push_back(make(Severity::note, "node-mask-tight",
+                           flag + " " + std::to_string(mask) + " gives " + u128_str(pods) +
+                               " pod addresses per node for max-pods " +
+                               std::to_string(max_pods) +
+                               ": less than twice, little room for addresses in quarantine",
+                           roomy ? flag + " " + std::to_string(*roomy) : std::string()));
     }
     if (bits - mask <= 1)
         out.push_back(make(Severity::warning, "node-mask-point-to-point",
