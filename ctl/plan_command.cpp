@@ -1,7 +1,7 @@
 #include "plan_command.hpp"
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -17,16 +17,22 @@ namespace {
 using Fail = std::unexpected<std::string>;
 
 // The per-cluster flags; --clusters replaces them all.
-constexpr std::string_view kClusterFlags[] = {
-    "--cluster-cidr",         "--service-cidr",   "--node-network",
-    "--node-cidr-mask-size",  "--node-cidr-mask-size-ipv4",
-    "--node-cidr-mask-size-ipv6", "--max-pods",   "--nodes"};
+constexpr std::string_view kClusterFlags[] = {"--cluster-cidr",
+                                              "--service-cidr",
+                                              "--node-network",
+                                              "--node-cidr-mask-size",
+                                              "--node-cidr-mask-size-ipv4",
+                                              "--node-cidr-mask-size-ipv6",
+                                              "--max-pods",
+                                              "--nodes"};
 
 std::expected<std::optional<int>, std::string> mask_option(const Invocation& inv,
                                                            std::string_view flag) {
     auto v = inv.number(flag);
     if (!v) return std::optional<int>{};
-    if (*v > 128) return Fail(std::string(flag) + " " + std::to_string(*v) + " is not a prefix length (0-128)");
+    if (*v > 128)
+        return Fail(std::string(flag) + " " + std::to_string(*v) +
+                    " is not a prefix length (0-128)");
     return std::optional<int>(static_cast<int>(*v));
 }
 
@@ -34,13 +40,14 @@ std::expected<std::vector<plan::ClusterPlan>, std::string> from_flags(const Invo
     plan::ClusterPlan p;
     auto cluster = inv.value("--cluster-cidr");
     if (!cluster)
-        return Fail("plan needs --cluster-cidr CIDR[,CIDR] (kube-controller-manager's) or "
-                    "--clusters FILE");
+        return Fail(
+            "plan needs --cluster-cidr CIDR[,CIDR] (kube-controller-manager's) or "
+            "--clusters FILE");
     auto pods = plan::parse_cidr_list(*cluster, "--cluster-cidr");
     if (!pods) return Fail(pods.error());
     p.cluster_cidrs = std::move(*pods);
-    for (auto [flag, list] : {std::pair{"--service-cidr", &p.service_cidrs},
-                              {"--node-network", &p.node_networks}}) {
+    for (auto [flag, list] :
+         {std::pair{"--service-cidr", &p.service_cidrs}, {"--node-network", &p.node_networks}}) {
         auto text = inv.value(flag);
         if (!text) continue;
         auto parsed = plan::parse_cidr_list(*text, flag);
@@ -66,7 +73,8 @@ std::expected<std::vector<plan::ClusterPlan>, std::string> from_file(const Invoc
                                                                      const std::string& path) {
     for (auto flag : kClusterFlags)
         if (inv.has(flag))
-            return Fail(std::string(flag) + " cannot be combined with --clusters: put it in the "
+            return Fail(std::string(flag) +
+                        " cannot be combined with --clusters: put it in the "
                         "file's cluster entries");
     std::ifstream in(path);
     if (!in) return Fail("cannot read the cluster file " + path + ": " + std::strerror(errno));
@@ -103,8 +111,8 @@ std::expected<std::optional<plan::Suggestion>, std::string> suggestion(
     if (!within) return Fail("--within: '" + *within_text + "' is not a CIDR (e.g. 10.0.0.0/8)");
     auto pods = prefix_length(inv, "--suggest", "");
     if (!pods) return Fail(pods.error());
-    auto services = prefix_length(inv, "--suggest-service",
-                                  within->family() == Family::v4 ? "/20" : "/112");
+    auto services =
+        prefix_length(inv, "--suggest-service", within->family() == Family::v4 ? "/20" : "/112");
     if (!services) return Fail(services.error());
     return plan::suggest(clusters, *pods, *within, *services);
 }

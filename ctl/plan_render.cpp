@@ -140,11 +140,11 @@ std::string render_plan(const PlanResult& r) {
             const IpPrefix* svc = service_of(c, cap.family);
             std::string headroom = "-";
             if (cap.node_headroom) headroom = std::to_string(*cap.node_headroom);
-            table.add({family_text(cap.family), cap.cluster_cidr.str(),
-                       mask_text(cap.node_mask), count_text(cap.nodes_max, cap.saturated),
+            table.add({family_text(cap.family), cap.cluster_cidr.str(), mask_text(cap.node_mask),
+                       count_text(cap.nodes_max, cap.saturated),
                        count_text(cap.pods_per_node, cap.saturated),
-                       std::to_string(c.max_pods.value_or(kDefaultMaxPods)),
-                       svc ? svc->str() : "-", svc ? count_text(cap.service_ips, false) : "-",
+                       std::to_string(c.max_pods.value_or(kDefaultMaxPods)), svc ? svc->str() : "-",
+                       svc ? count_text(cap.service_ips, false) : "-",
                        c.nodes ? std::to_string(*c.nodes) : "-", headroom});
         }
         if (!table.empty()) {

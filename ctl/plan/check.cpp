@@ -82,8 +82,8 @@ int cluster_len_for(int mask, uint64_t nodes) {
     return mask - bits;
 }
 
-void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack,
-                  uint64_t max_pods, PlanReport& report) {
+void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack, uint64_t max_pods,
+                  PlanReport& report) {
     auto& out = report.findings;
     const Family f = cidr.family();
     const int bits = family_bits(f);
@@ -93,8 +93,9 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
     const int mask = given.value_or(f == Family::v4 ? 24 : 64);
     if (!given)
         out.push_back(make(Severity::note, "node-mask-default",
-                           family_name(f) + " node mask not given: kube-controller-manager's "
-                                            "default /" +
+                           family_name(f) +
+                               " node mask not given: kube-controller-manager's "
+                               "default /" +
                                std::to_string(mask) + " is assumed",
                            flag + " " + std::to_string(mask) + " to make it explicit"));
 
@@ -107,11 +108,11 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
     if (mask < 0 || mask > bits || mask < cidr.length()) {
         const std::string why = mask > bits ? "longer than an " + family_name(f) + " address"
                                             : "shorter than the cluster CIDR " + cidr.str();
-        out.push_back(make(Severity::error, "node-mask-invalid",
-                           flag + " " + std::to_string(mask) + " is " + why +
-                               ": the controller manager cannot cut node CIDRs from it",
-                           flag + " between " + std::to_string(cidr.length()) + " and " +
-                               std::to_string(bits)));
+        out.push_back(make(
+            Severity::error, "node-mask-invalid",
+            flag + " " + std::to_string(mask) + " is " + why +
+                ": the controller manager cannot cut node CIDRs from it",
+            flag + " between " + std::to_string(cidr.length()) + " and " + std::to_string(bits)));
         report.capacity.push_back(cap);
         return;
     }
@@ -124,13 +125,13 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
     // (clusterSubnetMaxDiff = 16, the uncompressed bitmap); it refuses to start otherwise.
     if (mask - cidr.length() > 16) {
         const int shortest = mask - 16;
-        out.push_back(make(
-            Severity::error, "node-mask-diff",
-            flag + " " + std::to_string(mask) + " is " + std::to_string(mask - cidr.length()) +
-                " bits longer than the cluster CIDR " + cidr.str() +
-                "; kube-controller-manager allows at most 16 (it refuses to start)",
-            "--cluster-cidr " + IpPrefix(cidr.network(), shortest).str() + " or " + flag + " " +
-                std::to_string(cidr.length() + 16)));
+        out.push_back(make(Severity::error, "node-mask-diff",
+                           flag + " " + std::to_string(mask) + " is " +
+                               std::to_string(mask - cidr.length()) +
+                               " bits longer than the cluster CIDR " + cidr.str() +
+                               "; kube-controller-manager allows at most 16 (it refuses to start)",
+                           "--cluster-cidr " + IpPrefix(cidr.network(), shortest).str() + " or " +
+                               flag + " " + std::to_string(cidr.length() + 16)));
     }
 
     const u128 pods = cap.pods_per_node;
@@ -149,8 +150,7 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
         auto roomy = mask_for_pods(f, max_pods * 2);
         out.push_back(make(Severity::note, "node-mask-tight",
                            flag + " " + std::to_string(mask) + " gives " + u128_str(pods) +
-                               " pod addresses per node for max-pods " +
-                               std::to_string(max_pods) +
+                               " pod addresses per node for max-pods " + std::to_string(max_pods) +
                                ": less than twice, little room for addresses in quarantine",
                            roomy ? flag + " " + std::to_string(*roomy) : std::string()));
     }
@@ -168,7 +168,8 @@ void check_family(const ClusterPlan& plan, const IpPrefix& cidr, bool dual_stack
         if (max >= nodes)
             cap.node_headroom = left > u128(kMax) ? kMax : static_cast<int64_t>(left);
         else
-            cap.node_headroom = -static_cast<int64_t>(std::min<uint64_t>(nodes - uint64_t(max), kMax));
+            cap.node_headroom =
+                -static_cast<int64_t>(std::min<uint64_t>(nodes - uint64_t(max), kMax));
         const std::string held = "cluster CIDR " + cidr.str() + " with /" + std::to_string(mask) +
                                  " node CIDRs holds " + u128_str(max) + " nodes";
         const int len = cluster_len_for(mask, nodes);
@@ -205,19 +206,19 @@ void check_services(const ClusterPlan& plan, std::vector<Finding>& out) {
         }
         const u128 ips = service_ips(s);
         if (ips < 2)
-            out.push_back(make(Severity::error, "service-range-too-small",
-                               "--service-cidr " + s.str() + " holds " + u128_str(ips) +
-                                   " usable ClusterIPs; the kubernetes Service and cluster DNS "
-                                   "need 2 at least",
-                               "--service-cidr " +
-                                   IpPrefix(s.network(), f == Family::v4 ? 24 : 112).str()));
+            out.push_back(
+                make(Severity::error, "service-range-too-small",
+                     "--service-cidr " + s.str() + " holds " + u128_str(ips) +
+                         " usable ClusterIPs; the kubernetes Service and cluster DNS "
+                         "need 2 at least",
+                     "--service-cidr " + IpPrefix(s.network(), f == Family::v4 ? 24 : 112).str()));
         if (!of_family(plan.cluster_cidrs, f) && !plan.cluster_cidrs.empty())
-            out.push_back(make(Severity::error, "service-family-mismatch",
-                               "--service-cidr has " + family_name(f) + " " + s.str() +
-                                   " but --cluster-cidr has no " + family_name(f) +
-                                   " CIDR: those Services would have no pods to reach",
-                               "add an " + family_name(f) + " CIDR to --cluster-cidr, or drop " +
-                                   s.str()));
+            out.push_back(
+                make(Severity::error, "service-family-mismatch",
+                     "--service-cidr has " + family_name(f) + " " + s.str() +
+                         " but --cluster-cidr has no " + family_name(f) +
+                         " CIDR: those Services would have no pods to reach",
+                     "add an " + family_name(f) + " CIDR to --cluster-cidr, or drop " + s.str()));
     }
     if (plan.service_cidrs.empty()) return;
     for (auto& c : plan.cluster_cidrs)
@@ -254,7 +255,8 @@ PlanReport check_cluster(const ClusterPlan& plan) {
     check_pairing(plan.cluster_cidrs, "--cluster-cidr", "cluster-cidr-families", out);
     check_pairing(plan.service_cidrs, "--service-cidr", "service-cidr-families", out);
     const bool dual_stack = plan.cluster_cidrs.size() == 2;
-    for (auto [f, mask] : {std::pair{Family::v4, plan.node_mask_v4}, {Family::v6, plan.node_mask_v6}})
+    for (auto [f, mask] :
+         {std::pair{Family::v4, plan.node_mask_v4}, {Family::v6, plan.node_mask_v6}})
         if (mask && !plan.cluster_cidrs.empty() && !of_family(plan.cluster_cidrs, f))
             out.push_back(make(Severity::error, "node-mask-family",
                                "an " + family_name(f) + " node mask /" + std::to_string(*mask) +
@@ -272,8 +274,8 @@ PlanReport check_cluster(const ClusterPlan& plan) {
     check_overlap(plan.service_cidrs, "service CIDR", plan.cluster_cidrs, "cluster CIDR",
                   "service-overlaps-pods", "move --service-cidr out of --cluster-cidr", out);
     check_overlap(plan.service_cidrs, "service CIDR", plan.node_networks, "node network",
-                  "service-overlaps-node-network",
-                  "move --service-cidr out of the node network", out);
+                  "service-overlaps-node-network", "move --service-cidr out of the node network",
+                  out);
     check_overlap(plan.cluster_cidrs, "cluster CIDR", plan.node_networks, "node network",
                   "pods-overlap-node-network", "move --cluster-cidr out of the node network", out);
 

@@ -11,11 +11,18 @@ namespace {
 
 using Fail = std::unexpected<std::string>;
 
-const std::set<std::string, std::less<>> kKeys = {
-    "name",        "podCIDR",          "podCIDRs",
-    "serviceCIDR", "serviceCIDRs",     "nodeNetwork",
-    "nodeNetworks", "nodeCIDRMaskSize", "nodeCIDRMaskSizeIPv4",
-    "nodeCIDRMaskSizeIPv6", "maxPods", "nodes"};
+const std::set<std::string, std::less<>> kKeys = {"name",
+                                                  "podCIDR",
+                                                  "podCIDRs",
+                                                  "serviceCIDR",
+                                                  "serviceCIDRs",
+                                                  "nodeNetwork",
+                                                  "nodeNetworks",
+                                                  "nodeCIDRMaskSize",
+                                                  "nodeCIDRMaskSizeIPv4",
+                                                  "nodeCIDRMaskSizeIPv6",
+                                                  "maxPods",
+                                                  "nodes"};
 
 std::string known_keys() {
     std::string out;
@@ -59,8 +66,10 @@ std::expected<std::optional<uint64_t>, std::string> number(const YAML::Node& c,
     if (!n) return std::optional<uint64_t>{};
     auto v = n.IsScalar() ? whole_number(n.Scalar()) : std::nullopt;
     if (!v)
-        return Fail(key + " must be a whole number, not '" + (n.IsScalar() ? n.Scalar() : "a " +
-                    std::string(n.IsSequence() ? "list" : "map")) + "'");
+        return Fail(
+            key + " must be a whole number, not '" +
+            (n.IsScalar() ? n.Scalar() : "a " + std::string(n.IsSequence() ? "list" : "map")) +
+            "'");
     return v;
 }
 
@@ -76,7 +85,8 @@ std::expected<ClusterPlan, std::string> read_cluster(const YAML::Node& c) {
     if (!c.IsMap()) return Fail("must be a map with name, podCIDR, serviceCIDR, ...");
     for (const auto& kv : c) {
         const std::string key = kv.first.Scalar();
-        if (!kKeys.contains(key)) return Fail("unknown key '" + key + "' (known: " + known_keys() + ")");
+        if (!kKeys.contains(key))
+            return Fail("unknown key '" + key + "' (known: " + known_keys() + ")");
     }
     ClusterPlan plan;
     if (!c["name"] || !c["name"].IsScalar() || c["name"].Scalar().empty())
@@ -98,16 +108,19 @@ std::expected<ClusterPlan, std::string> read_cluster(const YAML::Node& c) {
     for (auto* m : {&any, &v4, &v6})
         if (!*m) return Fail(m->error());
     if (*any && plan.cluster_cidrs.size() > 1)
-        return Fail("nodeCIDRMaskSize is not allowed with dual-stack podCIDRs "
-                    "(kube-controller-manager refuses it); use nodeCIDRMaskSizeIPv4 and "
-                    "nodeCIDRMaskSizeIPv6");
+        return Fail(
+            "nodeCIDRMaskSize is not allowed with dual-stack podCIDRs "
+            "(kube-controller-manager refuses it); use nodeCIDRMaskSizeIPv4 and "
+            "nodeCIDRMaskSizeIPv6");
     if (*any && (*v4 || *v6))
-        return Fail("nodeCIDRMaskSize and a per-family nodeCIDRMaskSizeIPv4/IPv6 are both given; "
-                    "use one");
+        return Fail(
+            "nodeCIDRMaskSize and a per-family nodeCIDRMaskSizeIPv4/IPv6 are both given; "
+            "use one");
     if (auto set = set_node_masks(plan, *any, *v4, *v6); !set) return Fail(set.error());
     auto max_pods = number(c, "maxPods");
     if (!max_pods) return Fail(max_pods.error());
-    if (*max_pods) plan.max_pods = static_cast<uint32_t>(std::min<uint64_t>(**max_pods, UINT32_MAX));
+    if (*max_pods)
+        plan.max_pods = static_cast<uint32_t>(std::min<uint64_t>(**max_pods, UINT32_MAX));
     auto count = number(c, "nodes");
     if (!count) return Fail(count.error());
     plan.nodes = *count;
@@ -117,12 +130,13 @@ std::expected<ClusterPlan, std::string> read_cluster(const YAML::Node& c) {
 }  // namespace
 
 std::expected<std::vector<IpPrefix>, std::string> parse_cidr_list(std::string_view text,
-                                                                 std::string_view what) {
+                                                                  std::string_view what) {
     std::vector<IpPrefix> out;
     size_t start = 0;
     for (;;) {
         const size_t comma = text.find(',', start);
-        std::string_view item = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        std::string_view item =
+            text.substr(start, comma == std::string_view::npos ? comma : comma - start);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
         auto p = IpPrefix::parse(item);
@@ -142,9 +156,10 @@ std::expected<void, std::string> set_node_masks(ClusterPlan& plan, std::optional
         // kube-controller-manager: "usage of --node-cidr-mask-size is not allowed with
         // dual-stack clusters".
         if (plan.cluster_cidrs.size() > 1)
-            return Fail("--node-cidr-mask-size is not allowed with a dual-stack cluster CIDR "
-                        "(kube-controller-manager refuses it); use --node-cidr-mask-size-ipv4 "
-                        "and --node-cidr-mask-size-ipv6");
+            return Fail(
+                "--node-cidr-mask-size is not allowed with a dual-stack cluster CIDR "
+                "(kube-controller-manager refuses it); use --node-cidr-mask-size-ipv4 "
+                "and --node-cidr-mask-size-ipv6");
         if (v4 || v6)
             return Fail("--node-cidr-mask-size and a per-family mask are both given; use one");
         if (!plan.cluster_cidrs.empty() && plan.cluster_cidrs[0].family() == Family::v6)

@@ -14,7 +14,7 @@ namespace warren::plan {
 
 // "10.244.0.0/16,fd00:10:244::/56" -> both prefixes. `what` names the flag or key in errors.
 std::expected<std::vector<IpPrefix>, std::string> parse_cidr_list(std::string_view text,
-                                                                 std::string_view what);
+                                                                  std::string_view what);
 
 // Fills node_mask_v4/-v6 from --node-cidr-mask-size (`any`, for a single-stack cluster only,
 // as kube-controller-manager requires) and the per-family flags. Needs cluster_cidrs set.

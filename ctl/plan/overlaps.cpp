@@ -68,8 +68,9 @@ std::vector<Finding> check_overlaps(const std::vector<ClusterPlan>& clusters) {
                             " overlaps " + bj + "'s " + y.kind + " " + y.prefix->str(),
                         nodes_only ? "fine if they share that network on purpose; otherwise give " +
                                          bj + " its own"
-                                   : "give " + bj + " a free range (warrenctl plan --clusters FILE "
-                                                    "--suggest /LEN --within SUPERNET)"});
+                                   : "give " + bj +
+                                         " a free range (warrenctl plan --clusters FILE "
+                                         "--suggest /LEN --within SUPERNET)"});
                 }
         }
     }
@@ -95,15 +96,15 @@ Suggestion suggest(const std::vector<ClusterPlan>& clusters, int prefix_len, con
         for (auto& r : ranges_of(c)) used.push_back(*r.prefix);
     s.pod_cidr = next_free(used, prefix_len, within);
     if (!s.pod_cidr) {
-        s.why_none = "no free /" + std::to_string(prefix_len) + " left in " + within.str() +
-                     " for pods";
+        s.why_none =
+            "no free /" + std::to_string(prefix_len) + " left in " + within.str() + " for pods";
         return s;
     }
     used.push_back(*s.pod_cidr);
     s.service_cidr = next_free(used, service_prefix_len, within);
     if (!s.service_cidr)
-        s.why_none = "no free /" + std::to_string(service_prefix_len) + " left in " +
-                     within.str() + " for services after " + s.pod_cidr->str();
+        s.why_none = "no free /" + std::to_string(service_prefix_len) + " left in " + within.str() +
+                     " for services after " + s.pod_cidr->str();
     return s;
 }
 

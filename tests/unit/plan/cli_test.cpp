@@ -40,7 +40,8 @@ Ran run_plan(std::vector<std::string_view> args) {
 
 std::vector<std::string> rules(const json& findings) {
     std::vector<std::string> out;
-    for (auto& f : findings) out.push_back(f.at("severity").get<std::string>() + " " + f.at("rule").get<std::string>());
+    for (auto& f : findings)
+        out.push_back(f.at("severity").get<std::string>() + " " + f.at("rule").get<std::string>());
     return out;
 }
 
@@ -85,8 +86,8 @@ TEST(PlanCli, ErrorsExitOneAndNameTheFix) {
     EXPECT_EQ(j.at("errors"), 2);
     const json& findings = j["clusters"][0]["findings"];
     EXPECT_EQ(rules(findings),
-              (std::vector<std::string>{"error node-mask-vs-max-pods", "error service-overlaps-pods",
-                                        "note max-pods-above-110"}));
+              (std::vector<std::string>{"error node-mask-vs-max-pods",
+                                        "error service-overlaps-pods", "note max-pods-above-110"}));
     EXPECT_EQ(findings[0].at("reason"),
               "--node-cidr-mask-size 24 gives 254 pod addresses per node, max-pods 300 needs /23");
     EXPECT_EQ(findings[0].at("fix"), "--node-cidr-mask-size 23 (or --max-pods 254)");
@@ -104,10 +105,10 @@ TEST(PlanCli, WarningsAndNotesAloneExitZero) {
 }
 
 TEST(PlanCli, DualStackHugeIpv6CountsAreStrings) {
-    auto r = run_plan({"--json", "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/40",
-                       "--service-cidr", "10.96.0.0/12,fd00:10:96::/108",
-                       "--node-cidr-mask-size-ipv4", "24", "--node-cidr-mask-size-ipv6", "48",
-                       "--max-pods", "110"});
+    auto r =
+        run_plan({"--json", "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/40", "--service-cidr",
+                  "10.96.0.0/12,fd00:10:96::/108", "--node-cidr-mask-size-ipv4", "24",
+                  "--node-cidr-mask-size-ipv6", "48", "--max-pods", "110"});
     const json j = json::parse(r.out);
     ASSERT_EQ(j["clusters"][0]["capacity"].size(), 2u);
     const json& v6 = j["clusters"][0]["capacity"][1];
@@ -146,8 +147,9 @@ struct Usage {
 
 TEST(PlanCli, UsageErrorsExitTwoAndSayWhatIsWrong) {
     const Usage cases[] = {
-        {{}, "warrenctl: plan needs --cluster-cidr CIDR[,CIDR] (kube-controller-manager's) or "
-             "--clusters FILE"},
+        {{},
+         "warrenctl: plan needs --cluster-cidr CIDR[,CIDR] (kube-controller-manager's) or "
+         "--clusters FILE"},
         {{"--cluster-cidr", "10.244.0.0/33"},
          "warrenctl: --cluster-cidr: '10.244.0.0/33' is not a CIDR (e.g. 10.244.0.0/16, or a "
          "v4,v6 pair)"},
@@ -173,7 +175,8 @@ TEST(PlanCli, UsageErrorsExitTwoAndSayWhatIsWrong) {
         {{"--clusters", "/nonexistent/clusters.yaml"},
          "warrenctl: cannot read the cluster file /nonexistent/clusters.yaml: No such file or "
          "directory"},
-        {{"--cluster-cidr", "10.244.0.0/16", "--bogus"}, "warrenctl: unknown option --bogus for plan"},
+        {{"--cluster-cidr", "10.244.0.0/16", "--bogus"},
+         "warrenctl: unknown option --bogus for plan"},
     };
     for (auto& c : cases) {
         auto r = run_plan(c.args);
@@ -219,11 +222,13 @@ TEST(PlanCli, ClusterFileOverlapsAndSuggestion) {
 TEST(PlanCli, BrokenClusterFileNamesTheClusterAndKey) {
     TempDir dir;
     const std::string path = dir / "clusters.json";
-    std::ofstream(path) << R"({"clusters": [{"name": "prod", "podCIDR": "10.0.0.0/16", "maxPods": -3}]})";
+    std::ofstream(path)
+        << R"({"clusters": [{"name": "prod", "podCIDR": "10.0.0.0/16", "maxPods": -3}]})";
     auto r = run_plan({"--clusters", path});
     EXPECT_EQ(r.code, 2);
-    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
-              "warrenctl: " + path + ": cluster 'prod' (#1): maxPods must be a whole number, not '-3'");
+    EXPECT_EQ(
+        r.err.substr(0, r.err.find('\n')),
+        "warrenctl: " + path + ": cluster 'prod' (#1): maxPods must be a whole number, not '-3'");
 }
 
 TEST(PlanCli, HelpListsPlanOptions) {

@@ -1,7 +1,7 @@
 // CIDR lists, the node-mask flags and the cluster file (YAML and JSON).
-#include <gtest/gtest.h>
-
 #include "plan/input.hpp"
+
+#include <gtest/gtest.h>
 
 namespace warren::plan::testing {
 namespace {
@@ -21,8 +21,9 @@ TEST(PlanInput, CidrListTakesADualStackPair) {
 TEST(PlanInput, CidrListNamesTheBadItem) {
     auto list = parse_cidr_list("10.244.0.0/16,10.300.0.0/16", "--cluster-cidr");
     ASSERT_FALSE(list.has_value());
-    EXPECT_EQ(list.error(),
-              "--cluster-cidr: '10.300.0.0/16' is not a CIDR (e.g. 10.244.0.0/16, or a v4,v6 pair)");
+    EXPECT_EQ(
+        list.error(),
+        "--cluster-cidr: '10.300.0.0/16' is not a CIDR (e.g. 10.244.0.0/16, or a v4,v6 pair)");
     EXPECT_FALSE(parse_cidr_list("", "--service-cidr").has_value());
     EXPECT_FALSE(parse_cidr_list("10.0.0.0/8,", "--service-cidr").has_value());
 }
@@ -120,7 +121,8 @@ struct BadFile {
 
 TEST(PlanClusterFile, ErrorsNameTheClusterAndKey) {
     const BadFile cases[] = {
-        {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n  - name: b\n    podCIDR: 10.1.0.0/33\n",
+        {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n  - name: b\n    podCIDR: "
+         "10.1.0.0/33\n",
          "cluster 'b' (#2): podCIDR: '10.1.0.0/33' is not a CIDR (e.g. 10.244.0.0/16, or a v4,v6 "
          "pair)"},
         {"clusters:\n  - name: a\n    podCidr: 10.1.0.0/16\n",
@@ -129,8 +131,9 @@ TEST(PlanClusterFile, ErrorsNameTheClusterAndKey) {
          "podCIDRs, serviceCIDR, serviceCIDRs)"},
         {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n    podCIDRs: [10.2.0.0/16]\n",
          "cluster 'a' (#1): both podCIDR and podCIDRs are given; use one"},
-        {"clusters:\n  - name: a\n", "cluster 'a' (#1): podCIDR is missing (the controller "
-                                     "manager's --cluster-cidr)"},
+        {"clusters:\n  - name: a\n",
+         "cluster 'a' (#1): podCIDR is missing (the controller "
+         "manager's --cluster-cidr)"},
         {"clusters:\n  - podCIDR: 10.1.0.0/16\n",
          "cluster #1: name is missing: give every cluster a name"},
         {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n    maxPods: many\n",
@@ -139,7 +142,8 @@ TEST(PlanClusterFile, ErrorsNameTheClusterAndKey) {
          "cluster 'a' (#1): nodeCIDRMaskSize 200 is not a prefix length (0-128)"},
         {"clusters:\n  - name: a\n    podCIDRs: 10.1.0.0/16\n",
          "cluster 'a' (#1): podCIDRs must be a list of CIDRs"},
-        {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n  - name: a\n    podCIDR: 10.2.0.0/16\n",
+        {"clusters:\n  - name: a\n    podCIDR: 10.1.0.0/16\n  - name: a\n    podCIDR: "
+         "10.2.0.0/16\n",
          "cluster 'a' (#2): name 'a' is used twice; names must be unique"},
         {"clusters: []\n", "'clusters:' is empty: list at least one cluster"},
         {"cluster:\n  - name: a\n", "the file needs a top-level 'clusters:' list"},
@@ -150,7 +154,8 @@ TEST(PlanClusterFile, ErrorsNameTheClusterAndKey) {
         EXPECT_EQ(r.error(), c.error);
     }
     auto dual = parse_cluster_file(
-        "clusters:\n  - name: d\n    podCIDRs: [10.1.0.0/16, 'fd00::/56']\n    nodeCIDRMaskSize: 24\n");
+        "clusters:\n  - name: d\n    podCIDRs: [10.1.0.0/16, 'fd00::/56']\n    nodeCIDRMaskSize: "
+        "24\n");
     ASSERT_FALSE(dual.has_value());
     EXPECT_EQ(dual.error(),
               "cluster 'd' (#1): nodeCIDRMaskSize is not allowed with dual-stack podCIDRs "

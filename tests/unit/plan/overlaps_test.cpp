@@ -44,10 +44,11 @@ TEST(PlanOverlaps, DisjointClustersAreClean) {
 }
 
 TEST(PlanOverlaps, UnnamedClustersAreNumbered) {
-    const auto found = check_overlaps({make_plan({.cluster = "10.0.0.0/16"}),
-                                       make_plan({.cluster = "10.0.5.0/24"})});
+    const auto found = check_overlaps(
+        {make_plan({.cluster = "10.0.0.0/16"}), make_plan({.cluster = "10.0.5.0/24"})});
     ASSERT_EQ(found.size(), 1u);
-    EXPECT_EQ(found[0].reason, "cluster #1's pod CIDR 10.0.0.0/16 overlaps cluster #2's pod CIDR 10.0.5.0/24");
+    EXPECT_EQ(found[0].reason,
+              "cluster #1's pod CIDR 10.0.0.0/16 overlaps cluster #2's pod CIDR 10.0.5.0/24");
 }
 
 IpPrefix cidr(const std::string& text) {
@@ -85,14 +86,11 @@ TEST(PlanSuggest, SaysWhyNoneFits) {
     EXPECT_FALSE(none.service_cidr.has_value());
     EXPECT_EQ(none.why_none, "no free /16 left in 10.0.0.0/8 for pods");
 
-    const std::vector<ClusterPlan> one_left = {named("a", {.cluster = "10.0.0.0/9"}),
-                                               named("b", {.cluster = "10.128.0.0/10"}),
-                                               named("c", {.cluster = "10.192.0.0/11"}),
-                                               named("d", {.cluster = "10.224.0.0/12"}),
-                                               named("e", {.cluster = "10.240.0.0/13"}),
-                                               named("f", {.cluster = "10.248.0.0/14"}),
-                                               named("g", {.cluster = "10.252.0.0/15"}),
-                                               named("h", {.cluster = "10.254.0.0/16"})};
+    const std::vector<ClusterPlan> one_left = {
+        named("a", {.cluster = "10.0.0.0/9"}),    named("b", {.cluster = "10.128.0.0/10"}),
+        named("c", {.cluster = "10.192.0.0/11"}), named("d", {.cluster = "10.224.0.0/12"}),
+        named("e", {.cluster = "10.240.0.0/13"}), named("f", {.cluster = "10.248.0.0/14"}),
+        named("g", {.cluster = "10.252.0.0/15"}), named("h", {.cluster = "10.254.0.0/16"})};
     const auto last = suggest(one_left, 16, cidr("10.0.0.0/8"), 20);
     ASSERT_TRUE(last.pod_cidr.has_value());
     EXPECT_EQ(last.pod_cidr->str(), "10.255.0.0/16");

@@ -37,7 +37,8 @@ inline ClusterPlan make_plan(const Spec& s) {
 }
 
 inline const Finding* find_rule(const std::vector<Finding>& list, const std::string& rule) {
-    auto it = std::find_if(list.begin(), list.end(), [&](const Finding& f) { return f.rule == rule; });
+    auto it =
+        std::find_if(list.begin(), list.end(), [&](const Finding& f) { return f.rule == rule; });
     return it == list.end() ? nullptr : &*it;
 }
 
