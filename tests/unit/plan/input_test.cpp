@@ -8,7 +8,10 @@ namespace {
 
 std::string strs(const std::vector<IpPrefix>& list) {
     std::string out;
-    for (auto& p : list) out += (out.empty() ? "" : ",") + p.str();
+    for (auto& p : list) {
+        if (!out.empty()) out += ',';
+        out += p.str();
+    }
     return out;
 }
 
