@@ -104,6 +104,25 @@ const std::vector<CommandSpec>& command_table() {
          {{"--pool", "P", false, "import into pool P"},
           {"--dry-run", "", false, "report what would be imported, change nothing"}},
          "adopt the reservations of a host-local data dir (/var/lib/cni/networks/NET)"},
+        {"plan",
+         "",
+         0,
+         0,
+         {{"--cluster-cidr", "CIDR[,CIDR]", false, "the pod range (kube-controller-manager's)"},
+          {"--service-cidr", "CIDR[,CIDR]", false,
+           "the service range (--service-cluster-ip-range)"},
+          {"--node-cidr-mask-size", "N", true, "node CIDR mask, single-stack (default 24, 64)"},
+          {"--node-cidr-mask-size-ipv4", "N", true, "IPv4 node CIDR mask (default 24)"},
+          {"--node-cidr-mask-size-ipv6", "N", true, "IPv6 node CIDR mask (default 64)"},
+          {"--max-pods", "N", true, "the kubelet's maxPods (default 110)"},
+          {"--nodes", "N", true, "how many nodes are planned"},
+          {"--node-network", "CIDR[,CIDR]", false, "where the node IPs live"},
+          {"--clusters", "FILE", false, "clusters from a YAML or JSON file instead of the flags"},
+          {"--suggest", "LEN", false, "propose a free /LEN pod block for a new cluster"},
+          {"--within", "CIDR", false, "the supernet --suggest picks from"},
+          {"--suggest-service", "LEN", false, "the service block's size (default /20, IPv6 /112)"}},
+         "offline (no agent): check a cluster's address plan, print capacity and findings;\n"
+         "      exit 0 without errors, 1 with errors"},
     };
     return table;
 }

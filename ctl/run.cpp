@@ -8,6 +8,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "list_answer.hpp"
+#include "plan_command.hpp"
 #include "render.hpp"
 #include "warren/admin_protocol.hpp"
 
@@ -168,6 +169,7 @@ int run(std::span<const std::string_view> args, const Io& io) {
         io.out << usage(inv->command);
         return static_cast<int>(Exit::ok);
     }
+    if (inv->command == "plan") return run_plan(*inv, io);
     const Command* command = find_handler(inv->command);
     auto prepared = command->prepare(*inv);
     if (!prepared) {

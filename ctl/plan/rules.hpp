@@ -60,10 +60,20 @@ u128 pods_per_node(Family family, int node_mask);
 std::optional<int> mask_for_pods(Family family, uint64_t pods);
 
 // Every single-cluster rule (mask vs max-pods, node count vs cluster CIDR, service/pod/node
-// overlaps, dual-stack pairing, /31-/32 edge cases, defaults noted).
+// overlaps, dual-stack pairing, /31-/32 edge cases, defaults noted). Rule ids: no-cluster-cidr,
+// cluster-cidr-families, service-cidr-families, node-mask-family, node-mask-invalid,
+// node-mask-diff, node-mask-vs-max-pods, node-count (error, or warning under 10 % headroom),
+// service-range-too-large, service-range-too-small, service-family-mismatch (error for a
+// service family without pods, warning for pods without services), service-overlaps-pods,
+// service-overlaps-node-network, pods-overlap-node-network (errors); node-mask-point-to-point
+// (warning); node-mask-tight, node-mask-default, max-pods-default, max-pods-above-110,
+// no-service-cidr (notes). Fix texts name the single-stack flag (--node-cidr-mask-size) or the
+// per-family one when the cluster CIDR is dual-stack.
 PlanReport check_cluster(const ClusterPlan& plan);
 
-// Every overlap between any two clusters' pod, service and node networks, named.
+// Every overlap between any two clusters' pod, service and node networks, named (rule
+// clusters-overlap: error, warning when only node networks overlap). Overlaps inside one
+// cluster are check_cluster's.
 std::vector<Finding> check_overlaps(const std::vector<ClusterPlan>& clusters);
 
 // The next free blocks of `prefix_len` inside `within` that overlap nothing in `clusters`
