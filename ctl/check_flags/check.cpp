@@ -62,7 +62,8 @@ struct Checker {
                 return std::nullopt;
             }
             const size_t slash = text.find('/');
-            if (auto addr = IpAddress::parse(text.substr(0, slash)); addr && *addr != p->network()) {
+            if (auto addr = IpAddress::parse(text.substr(0, slash));
+                addr && *addr != p->network()) {
                 add(Severity::error, "invalid-value",
                     where(*s) + ": '" + text + "' has host bits set",
                     "use the network address: " + p->str());
@@ -164,8 +165,8 @@ struct Checker {
 
     // The controller manager's node mask for a family and the flag it came from.
     std::pair<int, std::string> node_mask(Family f, bool dual = false) {
-        const char* own = f == Family::v4 ? "--node-cidr-mask-size-ipv4"
-                                          : "--node-cidr-mask-size-ipv6";
+        const char* own =
+            f == Family::v4 ? "--node-cidr-mask-size-ipv4" : "--node-cidr-mask-size-ipv6";
         for (const char* key : {own, "--node-cidr-mask-size"})
             if (auto n = number(kControllerManager, key))
                 return {static_cast<int>(std::min<uint64_t>(*n, 1000)), key};
@@ -193,6 +194,8 @@ struct Checker {
             }
             if (!o.has(kControllerManager)) continue;
             auto [mask, flag] = node_mask(p.family(), cluster->size() == 2);
+            // node-mask-vs-cluster-cidr names the cause
+            if (mask < c->length() || mask > (p.family() == Family::v4 ? 32 : 128)) continue;
             if (p.length() != mask)
                 add(Severity::error, "pod-cidr-mask",
                     where(*s) + ": " + p.str() + " is a /" + std::to_string(p.length()) +
@@ -219,7 +222,8 @@ struct Checker {
             if (r == svc->end()) {
                 add(Severity::error, "cluster-dns-outside-service-range",
                     where(*s) + ": " + a.str() + " is outside the service range " +
-                        where(*services_setting()) + "; pods would get a DNS server no Service "
+                        where(*services_setting()) +
+                        "; pods would get a DNS server no Service "
                         "answers on",
                     conventional.empty()
                         ? "give a cluster DNS address of the service range's family"
@@ -249,8 +253,9 @@ struct Checker {
             for (const IpPrefix& p : pods.value_or(std::vector<IpPrefix>{}))
                 if (p.contains(a))
                     add(Severity::error, "node-ip-in-pod-range",
-                        where(*s) + ": the node address " + a.str() + " lies inside the pod range " +
-                            where(*clusters_setting()) + "; pods and nodes would collide",
+                        where(*s) + ": the node address " + a.str() +
+                            " lies inside the pod range " + where(*clusters_setting()) +
+                            "; pods and nodes would collide",
                         "choose a cluster CIDR that excludes the node network (--cluster-cidr), "
                         "or renumber the node");
             for (const IpPrefix& r : svc.value_or(std::vector<IpPrefix>{}))
@@ -279,8 +284,8 @@ struct Checker {
         auto ips = addresses(kKubelet, "--node-ip");
         if (pods && ips && pods->size() == 2) {
             std::string ip_families;
-            for (auto& a : *ips) ip_families += (ip_families.empty() ? "" : ",") +
-                                                family_name(a.family());
+            for (auto& a : *ips)
+                ip_families += (ip_families.empty() ? "" : ",") + family_name(a.family());
             if (ip_families != families_of(*pods))
                 add(Severity::warning, "dual-stack-families",
                     where(*s) + " is " + ip_families + " on a dual-stack cluster (" +
@@ -303,9 +308,8 @@ struct Checker {
             if (mask < c.length() || mask > bits) {
                 add(Severity::error, "node-mask-vs-cluster-cidr",
                     "kube-controller-manager " + flag + " " + std::to_string(mask) +
-                        " does not fit the cluster CIDR " + c.str() +
-                        ": node CIDRs must be longer than /" + std::to_string(c.length()) +
-                        " and at most /" + std::to_string(bits),
+                        " does not fit the cluster CIDR " + c.str() + ": node CIDRs must be /" +
+                        std::to_string(c.length()) + " to /" + std::to_string(bits),
                     "set " + flag + " between " + std::to_string(c.length()) + " and " +
                         std::to_string(bits));
                 continue;
@@ -332,12 +336,12 @@ struct Checker {
 
 std::vector<Finding> check(const Observed& observed) {
     Checker c{observed, {}};
-    c.same_ranges("service-range-mismatch", kApiserver, kControllerManager,
-                  "--service-cluster-ip-range",
-                  "set kube-controller-manager --service-cluster-ip-range to the apiserver's " +
-                      std::string(observed.find(kApiserver, "--service-cluster-ip-range")
-                                      ? observed.find(kApiserver, "--service-cluster-ip-range")->value
-                                      : ""));
+    c.same_ranges(
+        "service-range-mismatch", kApiserver, kControllerManager, "--service-cluster-ip-range",
+        "set kube-controller-manager --service-cluster-ip-range to the apiserver's " +
+            std::string(observed.find(kApiserver, "--service-cluster-ip-range")
+                            ? observed.find(kApiserver, "--service-cluster-ip-range")->value
+                            : ""));
     c.same_ranges("cluster-cidr-mismatch", kControllerManager, kKubeProxy, "--cluster-cidr",
                   "set kube-proxy clusterCIDR (its ConfigMap) to the controller manager's " +
                       std::string(observed.find(kControllerManager, "--cluster-cidr")

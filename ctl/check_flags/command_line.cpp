@@ -52,9 +52,8 @@ Result<std::vector<Word>> split_command_line(std::string_view line) {
         }
     }
     if (quote)
-        return fail(Code::invalid_config,
-                    std::string("unterminated ") + quote + " quote in '" + std::string(line) +
-                        "'; close the quote");
+        return fail(Code::invalid_config, std::string("unterminated ") + quote + " quote in '" +
+                                              std::string(line) + "'; close the quote");
     if (in_word) words.push_back({std::move(current), 0});
     return words;
 }

@@ -72,12 +72,12 @@ void unreadable(Observed& o, std::string_view component, const Error& e) {
 }
 
 void missing(Observed& o, std::string_view component, const std::string& looked) {
-    o.findings.push_back({plan::Severity::note, "component-missing",
-                          std::string(component) + ": no configuration at " + looked +
-                              "; its rules are skipped",
-                          "on a node without it this is expected; otherwise give --root or "
-                          "--from-args '" +
-                              std::string(component) + " --flag=value ...'"});
+    o.findings.push_back(
+        {plan::Severity::note, "component-missing",
+         std::string(component) + ": no configuration at " + looked + "; its rules are skipped",
+         "on a node without it this is expected; otherwise give --root or "
+         "--from-args '" +
+             std::string(component) + " --flag=value ...'"});
 }
 
 void read_manifest(Observed& o, std::string_view component, const std::string& root) {
@@ -107,8 +107,8 @@ void read_kubelet(Observed& o, const std::string& root) {
 }
 
 void read_kube_proxy(Observed& o, const Sources& s) {
-    const std::string path = under_root(
-        s.root, s.kube_proxy_config.empty() ? kKubeProxyConfig : s.kube_proxy_config);
+    const std::string path =
+        under_root(s.root, s.kube_proxy_config.empty() ? kKubeProxyConfig : s.kube_proxy_config);
     if (!exists(path)) {
         if (!s.kube_proxy_config.empty())
             return unreadable(o, kKubeProxy,
@@ -154,8 +154,9 @@ Result<Observed> gather(const Sources& sources) {
             component = component.substr(slash + 1);
         if (!wanted().contains(component))
             return fail(Code::invalid_config,
-                        "--from-args '" + line + "': the first word names the component: one of "
-                        "kube-apiserver, kube-controller-manager, kubelet, kube-proxy, not '" +
+                        "--from-args '" + line +
+                            "': the first word names the component: one of "
+                            "kube-apiserver, kube-controller-manager, kubelet, kube-proxy, not '" +
                             component + "'");
         if (given.contains(component))
             return fail(Code::invalid_config, "--from-args names " + component +

@@ -24,8 +24,8 @@ struct Setting {
 };
 
 struct Sources {
-    std::string root = "/";        // prefixes every absolute path
-    std::string kube_proxy_config;  // "" -> <root>/var/lib/kube-proxy/config.conf when present
+    std::string root = "/";              // prefixes every absolute path
+    std::string kube_proxy_config;       // "" -> <root>/var/lib/kube-proxy/config.conf when present
     std::vector<std::string> from_args;  // "kube-apiserver --flag=value ...", one per component
 };
 

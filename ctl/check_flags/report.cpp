@@ -20,8 +20,8 @@ std::string plural(size_t n, const char* word) {
 }  // namespace
 
 size_t Report::count(plan::Severity s) const {
-    return static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
-                                             [&](const plan::Finding& f) { return f.severity == s; }));
+    return static_cast<size_t>(std::count_if(
+        findings.begin(), findings.end(), [&](const plan::Finding& f) { return f.severity == s; }));
 }
 
 Report make_report(const Sources& sources, Observed observed) {
@@ -29,10 +29,9 @@ Report make_report(const Sources& sources, Observed observed) {
     r.findings = r.observed.findings;
     auto rules = check(r.observed);
     r.findings.insert(r.findings.end(), rules.begin(), rules.end());
-    std::stable_sort(r.findings.begin(), r.findings.end(),
-                     [](const plan::Finding& a, const plan::Finding& b) {
-                         return a.severity < b.severity;
-                     });
+    std::stable_sort(
+        r.findings.begin(), r.findings.end(),
+        [](const plan::Finding& a, const plan::Finding& b) { return a.severity < b.severity; });
     return r;
 }
 

@@ -39,13 +39,13 @@ Result<YAML::Node> load(const std::string& path, std::string_view expected_kind)
                                               "; fix the file or point at a copy that parses");
     }
     if (!root.IsMap())
-        return fail(Code::invalid_config, path + ": not a " + std::string(expected_kind) +
-                                              " (expected a YAML mapping)");
-    if (const YAML::Node kind = root["kind"]; kind && kind.IsScalar() &&
-                                              kind.Scalar() != expected_kind)
         return fail(Code::invalid_config,
-                    at(path, line_of(kind)) + ": kind is " + kind.Scalar() + ", expected " +
-                        std::string(expected_kind) + "; is this the right file?");
+                    path + ": not a " + std::string(expected_kind) + " (expected a YAML mapping)");
+    if (const YAML::Node kind = root["kind"];
+        kind && kind.IsScalar() && kind.Scalar() != expected_kind)
+        return fail(Code::invalid_config, at(path, line_of(kind)) + ": kind is " + kind.Scalar() +
+                                              ", expected " + std::string(expected_kind) +
+                                              "; is this the right file?");
     return root;
 }
 
@@ -135,8 +135,8 @@ Result<std::vector<Flag>> read_kubelet_flags_env(const std::string& path) {
         for (auto& w : value.value_or(std::vector<Word>{})) unquoted += w.text + " ";
         auto words = value ? split_command_line(unquoted) : value;
         if (!words)
-            return fail(Code::invalid_config, at(path, n) + ": KUBELET_KUBEADM_ARGS: " +
-                                                  words.error().message);
+            return fail(Code::invalid_config,
+                        at(path, n) + ": KUBELET_KUBEADM_ARGS: " + words.error().message);
         for (auto& w : *words) w.line = n;
         return parse_flags(*words);
     }
