@@ -121,6 +121,20 @@ void read_kube_proxy(Observed& o, const Sources& s) {
     take(o, kKubeProxy, *flags, path);
 }
 
+// A kubelet or kube-proxy command line's --config FILE (under the root) is read first, as the
+// component does; its flags then override what the file says.
+void from_config_flag(Observed& o, std::string_view component, const std::vector<Flag>& flags,
+                      const std::string& root) {
+    if (component != kKubelet && component != kKubeProxy) return;
+    auto config = std::find_if(flags.begin(), flags.end(),
+                               [](const Flag& f) { return f.name == "--config"; });
+    if (config == flags.end()) return;
+    const std::string path = under_root(root, config->value);
+    auto read = component == kKubelet ? read_kubelet_config(path) : read_kube_proxy_config(path);
+    if (!read) return unreadable(o, component, read.error());
+    take(o, component, *read, path);
+}
+
 }  // namespace
 
 bool Observed::has(std::string_view component) const {
@@ -167,6 +181,7 @@ Result<Observed> gather(const Sources& sources) {
     for (std::string_view component : {kApiserver, kControllerManager, kKubelet, kKubeProxy}) {
         if (auto it = given.find(component); it != given.end()) {
             o.components.emplace_back(component);
+            from_config_flag(o, component, it->second, sources.root);
             take(o, component, it->second, "--from-args");
         } else if (component == kKubelet) {
             read_kubelet(o, sources.root);

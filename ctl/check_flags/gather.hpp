@@ -24,9 +24,11 @@ struct Setting {
 };
 
 struct Sources {
-    std::string root = "/";              // prefixes every absolute path
-    std::string kube_proxy_config;       // "" -> <root>/var/lib/kube-proxy/config.conf when present
-    std::vector<std::string> from_args;  // "kube-apiserver --flag=value ...", one per component
+    std::string root = "/";         // prefixes every absolute path
+    std::string kube_proxy_config;  // "" -> <root>/var/lib/kube-proxy/config.conf when present
+    // "kube-apiserver --flag=value ...", one per component; replaces that component's files
+    // (a kubelet's or kube-proxy's --config FILE is still read, under the root).
+    std::vector<std::string> from_args;
 };
 
 struct Observed {

@@ -188,6 +188,36 @@ TEST(Fixtures, FromArgsReplacesAComponentsFiles) {
                   "kube-proxy --cluster-cidr=10.245.0.0/16 (--from-args)");
 }
 
+TEST(Fixtures, FromArgsConfigFlagIsReadUnderRootAndFlagsOverrideIt) {
+    Ran r = warrenctl({"check-flags", "--root", kFixtures + "/good", "--from-args",
+                       "/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --max-pods 300",
+                       "--json"});
+    EXPECT_EQ(r.code, 1) << r.err;
+    const json j = json::parse(r.out);
+    std::map<std::string, std::string> sources;
+    for (auto& s : j["read"])
+        if (s["component"] == "kubelet") sources[s["flag"]] = s["source"];
+    const std::string config = kFixtures + "/good/var/lib/kubelet/config.yaml";
+    EXPECT_EQ(sources, (std::map<std::string, std::string>{{"podCIDR", config + ":39"},
+                                                           {"--max-pods", "--from-args"},
+                                                           {"clusterDNS", config + ":17"}}));
+    ASSERT_EQ(j["findings"].size(), 1u);
+    EXPECT_EQ(j["findings"][0]["rule"], "node-mask-vs-max-pods");
+
+    Ran missing = warrenctl({"check-flags", "--root", kFixtures + "/good", "--from-args",
+                             "kube-proxy --config=/etc/kube-proxy.yaml", "--json"});
+    EXPECT_EQ(missing.code, 1);
+    const json m = json::parse(missing.out);
+    EXPECT_EQ(m["errors"], 1);
+    ASSERT_EQ(m["findings"].size(), 2u);  // and the note that kube-proxy sets no clusterCIDR
+    EXPECT_EQ(m["findings"][0]["rule"], "config-unreadable");
+    EXPECT_EQ(m["findings"][1]["rule"], "flag-unset");
+    EXPECT_NE(m["findings"][0]["reason"].get<std::string>().find("cannot read " + kFixtures +
+                                                                 "/good/etc/kube-proxy.yaml"),
+              std::string::npos)
+        << m["findings"][0]["reason"];
+}
+
 TEST(Fixtures, UsageErrorsExitTwo) {
     Ran unknown = warrenctl({"check-flags", "--from-args", "etcd --listen=1"});
     EXPECT_EQ(unknown.code, 2);
