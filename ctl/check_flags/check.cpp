@@ -295,35 +295,46 @@ struct Checker {
         }
     }
 
+    // " (from a.yaml:19, b.yaml:35)": where the values of a reason that names no file came from.
+    static std::string from(std::initializer_list<const Setting*> settings) {
+        std::string out;
+        for (const Setting* s : settings)
+            if (s) out += (out.empty() ? " (from " : ", ") + s->source;
+        return out.empty() ? out : out + ")";
+    }
+
     void node_mask_rules() {
         if (!o.has(kControllerManager)) return;
         auto pods = prefixes(kControllerManager, "--cluster-cidr");
         if (!pods) return;
         auto max = number(kKubelet, "--max-pods");
-        const bool max_default = !o.find(kKubelet, "--max-pods");
+        const Setting* max_setting = o.find(kKubelet, "--max-pods");
         const uint64_t max_pods = max.value_or(110);
         for (const IpPrefix& c : *pods) {
             auto [mask, flag] = node_mask(c.family(), pods->size() == 2);
+            const std::string bare_flag = flag.substr(0, flag.find(' '));
+            const Setting* mask_setting = o.find(kControllerManager, bare_flag);
             const int bits = c.family() == Family::v4 ? 32 : 128;
             if (mask < c.length() || mask > bits) {
                 add(Severity::error, "node-mask-vs-cluster-cidr",
                     "kube-controller-manager " + flag + " " + std::to_string(mask) +
                         " does not fit the cluster CIDR " + c.str() + ": node CIDRs must be /" +
-                        std::to_string(c.length()) + " to /" + std::to_string(bits),
-                    "set " + flag + " between " + std::to_string(c.length()) + " and " +
+                        std::to_string(c.length()) + " to /" + std::to_string(bits) +
+                        from({mask_setting, o.find(kControllerManager, "--cluster-cidr")}),
+                    "set " + bare_flag + " between " + std::to_string(c.length()) + " and " +
                         std::to_string(bits));
                 continue;
             }
             const u128 per_node = plan::pods_per_node(c.family(), mask);
             if (per_node >= max_pods) continue;
             const std::string max_text = "maxPods " + std::to_string(max_pods) +
-                                         (max_default ? " (the kubelet's default)" : "");
+                                         (max_setting ? "" : " (the kubelet's default)");
             auto need = plan::mask_for_pods(c.family(), max_pods);
-            std::string bare_flag = flag.substr(0, flag.find(' '));
             add(Severity::error, "node-mask-vs-max-pods",
                 bare_flag + " " + std::to_string(mask) + " gives " + u128_str(per_node) +
                     " pod addresses per node, " + max_text +
-                    (need ? " needs /" + std::to_string(*need) : " cannot fit any node mask"),
+                    (need ? " needs /" + std::to_string(*need) : " cannot fit any node mask") +
+                    from({mask_setting, max_setting}),
                 (need ? "set kube-controller-manager " + bare_flag + "=" + std::to_string(*need) +
                             " (a /" + std::to_string(*need) + " must fit in " + c.str() + "), or "
                       : std::string()) +

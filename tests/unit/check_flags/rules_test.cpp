@@ -212,7 +212,8 @@ TEST(RulesText, MaskVsMaxPodsNamesTheNumbersAndTheFix) {
     auto found = problems(with(Lines{}, &Lines::kubelet, "kubelet --max-pods=300"));
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].reason,
-              "--node-cidr-mask-size 24 gives 254 pod addresses per node, maxPods 300 needs /23");
+              "--node-cidr-mask-size 24 gives 254 pod addresses per node, maxPods 300 needs /23 "
+              "(from --from-args, --from-args)");
     EXPECT_EQ(found[0].fix,
               "set kube-controller-manager --node-cidr-mask-size=23 (a /23 must fit in "
               "10.244.0.0/16), or lower the kubelet's maxPods to 254");
@@ -227,7 +228,21 @@ TEST(RulesText, V6MaskNamesItsFlag) {
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].reason,
               "--node-cidr-mask-size-ipv6 120 gives 255 pod addresses per node, maxPods 300 "
-              "needs /119");
+              "needs /119 (from --from-args, --from-args)");
+}
+
+TEST(RulesText, DefaultMaskAndMaxPodsSaySo) {
+    auto found =
+        problems(with(with(Lines{}, &Lines::kubelet, "kubelet"), &Lines::controller_manager,
+                      "kube-controller-manager --cluster-cidr=10.244.0.0/16"));
+    EXPECT_TRUE(found.empty());
+    auto small = problems(
+        with(with(Lines{}, &Lines::kubelet, "kubelet"), &Lines::controller_manager,
+             "kube-controller-manager --cluster-cidr=10.244.0.0/16 --node-cidr-mask-size=26"));
+    ASSERT_EQ(small.size(), 1u);
+    EXPECT_EQ(small[0].reason,
+              "--node-cidr-mask-size 26 gives 62 pod addresses per node, maxPods 110 (the "
+              "kubelet's default) needs /25 (from --from-args)");
 }
 
 TEST(RulesText, ClusterDnsFixProposesTheTenthAddress) {
