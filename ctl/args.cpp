@@ -110,7 +110,8 @@ const std::vector<CommandSpec>& command_table() {
          0,
          {{"--root", "DIR", false, "read the node's files under DIR (default /)"},
           {"--kube-proxy-config", "FILE", false,
-           "kube-proxy's KubeProxyConfiguration (default /var/lib/kube-proxy/config.conf)"},
+           "kube-proxy's KubeProxyConfiguration, under DIR when absolute\n"
+           "                        (default /var/lib/kube-proxy/config.conf when present)"},
           {"--from-args", "LINE", false,
            "a component's command line instead of its files, e.g. 'kube-apiserver\n"
            "                        --service-cluster-ip-range=10.96.0.0/12' (repeatable)"}},
