@@ -123,6 +123,19 @@ const std::vector<CommandSpec>& command_table() {
           {"--suggest-service", "LEN", false, "the service block's size (default /20, IPv6 /112)"}},
          "offline (no agent): check a cluster's address plan, print capacity and findings;\n"
          "      exit 0 without errors, 1 with errors"},
+        {"check-flags",
+         "",
+         0,
+         0,
+         {{"--root", "DIR", false, "read the node's files under DIR (default /)"},
+          {"--kube-proxy-config", "FILE", false,
+           "kube-proxy's KubeProxyConfiguration, under DIR when absolute\n"
+           "                        (default /var/lib/kube-proxy/config.conf when present)"},
+          {"--from-args", "LINE", false,
+           "a component's command line instead of its files, e.g. 'kube-apiserver\n"
+           "                        --service-cluster-ip-range=10.96.0.0/12' (repeatable)"}},
+         "offline: check the kube components' address flags against each other (kubeadm\n"
+         "      manifests, kubelet and kube-proxy config); exit 1 on errors, no agent needed"},
     };
     return table;
 }
@@ -137,6 +150,13 @@ std::optional<std::string> Invocation::value(std::string_view option) const {
     auto it = options.find(option);
     if (it == options.end()) return std::nullopt;
     return it->second;
+}
+
+std::vector<std::string> Invocation::values(std::string_view option) const {
+    std::vector<std::string> out;
+    for (auto& [name, value] : given)
+        if (name == option) out.push_back(value);
+    return out;
 }
 
 std::optional<uint64_t> Invocation::number(std::string_view option) const {
@@ -198,6 +218,7 @@ std::expected<Invocation, UsageError> parse_args(std::span<const std::string_vie
         if (spec->number && !parse_number(value))
             return error(std::string(name) + " takes a whole number, not '" + value + "'");
         if (!global) {
+            inv.given.emplace_back(name, value);
             inv.options[std::string(name)] = std::move(value);
         } else if (name == "--admin-socket") {
             inv.global.admin_socket = std::move(value);

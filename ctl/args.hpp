@@ -45,11 +45,15 @@ struct Invocation {
     std::vector<std::string> operands;
     // Options given to the subcommand: "--pool" -> "P"; flags map to "".
     std::map<std::string, std::string, std::less<>> options;
+    // Every subcommand option in the order given, repeats included (check-flags --from-args).
+    std::vector<std::pair<std::string, std::string>> given;
 
     bool has(std::string_view option) const { return options.contains(option); }
     std::optional<std::string> value(std::string_view option) const;
     // A --number option's value (parse_args checked it).
     std::optional<uint64_t> number(std::string_view option) const;
+    // Every value of a repeatable option, in order.
+    std::vector<std::string> values(std::string_view option) const;
 };
 
 struct UsageError {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "args.hpp"
+#include "check_flags/report.hpp"
 #include "commands.hpp"
 #include "list_answer.hpp"
 #include "plan_command.hpp"
@@ -170,6 +171,11 @@ int run(std::span<const std::string_view> args, const Io& io) {
         return static_cast<int>(Exit::ok);
     }
     if (inv->command == "plan") return run_plan(*inv, io);
+    if (inv->command == "check-flags")  // offline: reads files, asks no agent
+        return check_flags::run({inv->value("--root").value_or("/"),
+                                 inv->value("--kube-proxy-config").value_or(""),
+                                 inv->values("--from-args")},
+                                inv->global.json, io.out, io.err);
     const Command* command = find_handler(inv->command);
     auto prepared = command->prepare(*inv);
     if (!prepared) {
