@@ -255,7 +255,8 @@ std::string usage(std::string_view name) {
     }
     std::string out =
         "usage: warrenctl [global options] COMMAND [options] [ARGS]\n\n"
-        "Inspects and steers the warren IPAM agent (warrend) through its admin socket.\n\n"
+        "Inspects and steers the warren IPAM agent (warrend) through its admin socket; plan and\n"
+        "check-flags run offline and check a cluster's address plan.\n\n"
         "commands:\n";
     for (auto& c : command_table()) {
         std::string left = "  " + synopsis(c);
@@ -263,8 +264,8 @@ std::string usage(std::string_view name) {
     }
     return out + "\nglobal options (before or after the command):\n" +
            options_help(kGlobalOptions) +
-           "\nexit codes: 0 ok, 1 the agent answered with an error, 2 usage error, 3 the agent "
-           "cannot be reached\n";
+           "\nexit codes: 0 ok, 1 the agent answered with an error (plan, check-flags: errors found), "
+           "2 usage error, 3 the agent cannot be reached\n";
 }
 
 }  // namespace warren::ctl
