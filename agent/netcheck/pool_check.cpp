@@ -11,6 +11,11 @@ void PoolCheck::run(const std::vector<core::PoolRanges>& pools) {
     core::HostNetwork host;
     if (auto h = reader_->read()) {
         host = std::move(*h);
+        spdlog::debug("pool check: this node has {} interface address(es) and {} main-table route(s)",
+                      host.addresses.size(), host.routes.size());
+        for (auto& a : host.addresses)
+            spdlog::trace("pool check: address {} on {}", cidr_string(a.address, a.prefix_len), a.ifname);
+        for (auto& r : host.routes) spdlog::trace("pool check: route {} dev {}", r.destination.str(), r.ifname);
         read_error_.clear();
     } else if (h.error().message != read_error_) {
         read_error_ = h.error().message;
