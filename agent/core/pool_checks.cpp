@@ -29,7 +29,8 @@ struct Checker {
     const ClusterPlan& plan;
     std::vector<PoolWarning> out;
 
-    void add(const std::string& pool, const Range& r, PoolWarningKind kind, const std::string& what) {
+    void add(const std::string& pool, const Range& r, PoolWarningKind kind,
+             const std::string& what) {
         out.push_back({pool, describe({r}), kind, head(pool, r) + what});
     }
 
@@ -50,7 +51,8 @@ struct Checker {
                 add(pool, r, PoolWarningKind::host_address,
                     "address " + addr + " on " + a.ifname +
                         " lies inside it, so a pod may get an address the host already uses; "
-                        "remove it from " + a.ifname + " or give the pool a range without it");
+                        "remove it from " +
+                        a.ifname + " or give the pool a range without it");
             else
                 add(pool, r, PoolWarningKind::host_address,
                     "the network of address " + addr + " on " + a.ifname +
@@ -62,8 +64,9 @@ struct Checker {
         for (auto& rt : host.routes) {
             const IpPrefix& d = rt.destination;
             if (d.family() != r.subnet.family() || !d.overlaps(r.subnet)) continue;
-            if (d.length() < r.subnet.length()) continue;  // covers the whole range: default, cluster-wide
-            if (is_host_route(d)) continue;                 // a pod's host-side veth
+            if (d.length() < r.subnet.length())
+                continue;                    // covers the whole range: default, cluster-wide
+            if (is_host_route(d)) continue;  // a pod's host-side veth
             if (d == r.subnet && !rt.ifname.empty() && holds_gateway(rt.ifname, r)) continue;
             if (!rt.ifname.empty() && warned.contains(rt.ifname)) continue;
             const std::string dev = rt.ifname.empty() ? "no single interface" : rt.ifname;
@@ -78,13 +81,15 @@ struct Checker {
     void check_plan(const std::string& pool, const Range& r) {
         const Family fam = r.subnet.family();
         const auto& cc = plan.cluster_cidrs;
-        if (!cc.empty() && std::none_of(cc.begin(), cc.end(), [&](auto& c) { return covers(c, r.subnet); })) {
+        if (!cc.empty() &&
+            std::none_of(cc.begin(), cc.end(), [&](auto& c) { return covers(c, r.subnet); })) {
             std::string same;
             for (auto& c : cc)
                 if (c.family() == fam) same += (same.empty() ? "" : ", ") + c.str();
             add(pool, r, PoolWarningKind::outside_cluster,
                 same.empty()
-                    ? "the cluster CIDRs (--cluster-cidr) have no " + std::string(family_name(fam)) +
+                    ? "the cluster CIDRs (--cluster-cidr) have no " +
+                          std::string(family_name(fam)) +
                           " CIDR, so the cluster does not route this range to the node; add the " +
                           family_name(fam) + " cluster CIDR or drop the range"
                     : "it lies outside the cluster CIDR " + same +
@@ -95,7 +100,8 @@ struct Checker {
             if (s.overlaps(r.subnet))
                 add(pool, r, PoolWarningKind::service_overlap,
                     "it overlaps the service CIDR " + s.str() +
-                        " (--service-cidr), so a pod address can be a Service's ClusterIP; give the "
+                        " (--service-cidr), so a pod address can be a Service's ClusterIP; give "
+                        "the "
                         "pool a range outside the service range");
     }
 };
@@ -104,10 +110,14 @@ struct Checker {
 
 const char* to_string(PoolWarningKind k) {
     switch (k) {
-        case PoolWarningKind::host_address: return "hostAddress";
-        case PoolWarningKind::host_route: return "hostRoute";
-        case PoolWarningKind::outside_cluster: return "outsideCluster";
-        case PoolWarningKind::service_overlap: return "serviceOverlap";
+        case PoolWarningKind::host_address:
+            return "hostAddress";
+        case PoolWarningKind::host_route:
+            return "hostRoute";
+        case PoolWarningKind::outside_cluster:
+            return "outsideCluster";
+        case PoolWarningKind::service_overlap:
+            return "serviceOverlap";
     }
     return "unknown";
 }

@@ -22,7 +22,8 @@ struct HostAddress {
 };
 
 struct HostRoute {
-    std::string ifname;  // the output interface; "" when the route names none (multipath, blackhole)
+    std::string
+        ifname;  // the output interface; "" when the route names none (multipath, blackhole)
     IpPrefix destination;
 };
 
@@ -44,7 +45,8 @@ struct PoolRanges {
 };
 
 enum class PoolWarningKind { host_address, host_route, outside_cluster, service_overlap };
-const char* to_string(PoolWarningKind k);  // "hostAddress", "hostRoute", "outsideCluster", "serviceOverlap"
+const char* to_string(
+    PoolWarningKind k);  // "hostAddress", "hostRoute", "outsideCluster", "serviceOverlap"
 
 struct PoolWarning {
     std::string pool;

@@ -44,19 +44,22 @@ class NlHostNetworkReader final : public HostNetworkReader {
     Result<core::HostNetwork> read() override {
         auto sock = liveness::nl::connect_route();
         if (!sock) return std::unexpected(sock.error());
-        auto links = alloc([&](nl_cache** c) { return rtnl_link_alloc_cache(sock->get(), AF_UNSPEC, c); },
-                           "cannot list links");
+        auto links =
+            alloc([&](nl_cache** c) { return rtnl_link_alloc_cache(sock->get(), AF_UNSPEC, c); },
+                  "cannot list links");
         if (!links) return std::unexpected(links.error());
         auto addrs = alloc([&](nl_cache** c) { return rtnl_addr_alloc_cache(sock->get(), c); },
                            "cannot list interface addresses");
         if (!addrs) return std::unexpected(addrs.error());
-        auto routes = alloc([&](nl_cache** c) { return rtnl_route_alloc_cache(sock->get(), AF_UNSPEC, 0, c); },
-                            "cannot list routes");
+        auto routes = alloc(
+            [&](nl_cache** c) { return rtnl_route_alloc_cache(sock->get(), AF_UNSPEC, 0, c); },
+            "cannot list routes");
         if (!routes) return std::unexpected(routes.error());
 
         auto name_of = [&](int ifindex) {
             char buf[64] = {};
-            if (ifindex > 0 && rtnl_link_i2name(links->get(), ifindex, buf, sizeof buf)) return std::string(buf);
+            if (ifindex > 0 && rtnl_link_i2name(links->get(), ifindex, buf, sizeof buf))
+                return std::string(buf);
             return ifindex > 0 ? "ifindex " + std::to_string(ifindex) : std::string();
         };
         core::HostNetwork out;
@@ -64,18 +67,22 @@ class NlHostNetworkReader final : public HostNetworkReader {
             auto* a = reinterpret_cast<rtnl_addr*>(o);
             auto ip = to_ip(rtnl_addr_get_local(a));
             if (!ip) continue;
-            out.addresses.push_back({name_of(rtnl_addr_get_ifindex(a)), *ip, rtnl_addr_get_prefixlen(a)});
+            out.addresses.push_back(
+                {name_of(rtnl_addr_get_ifindex(a)), *ip, rtnl_addr_get_prefixlen(a)});
         }
         for (nl_object* o = nl_cache_get_first(routes->get()); o; o = nl_cache_get_next(o)) {
             auto* r = reinterpret_cast<rtnl_route*>(o);
-            if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST) continue;
+            if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST)
+                continue;
             nl_addr* dst = rtnl_route_get_dst(r);
             auto ip = to_ip(dst);
             if (!ip) continue;
             std::string ifname;
             if (rtnl_route_get_nnexthops(r) == 1)
-                if (rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0)) ifname = name_of(rtnl_route_nh_get_ifindex(nh));
-            out.routes.push_back({ifname, IpPrefix(*ip, static_cast<int>(nl_addr_get_prefixlen(dst)))});
+                if (rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0))
+                    ifname = name_of(rtnl_route_nh_get_ifindex(nh));
+            out.routes.push_back(
+                {ifname, IpPrefix(*ip, static_cast<int>(nl_addr_get_prefixlen(dst)))});
         }
         return out;
     }

@@ -58,12 +58,14 @@ class PoolCheckTest : public ::testing::Test {
 TEST_F(PoolCheckTest, AnAddressInsideThePoolOnAHostLinkIsWarnedInTheLogAndStatus) {
     // A veth (this machine's kernel has no dummy links) holding an address inside the pool.
     const std::string dummy = unique_name("wpc");
-    ASSERT_TRUE(in_node_ok({"ip", "link", "add", dummy, "type", "veth", "peer", "name", dummy + "p"}));
+    ASSERT_TRUE(
+        in_node_ok({"ip", "link", "add", dummy, "type", "veth", "peer", "name", dummy + "p"}));
     ASSERT_TRUE(in_node_ok({"ip", "addr", "add", "10.233.0.77/24", "dev", dummy}));
     ASSERT_TRUE(in_node_ok({"ip", "link", "set", dummy, "up"}));
     ASSERT_TRUE(agent_.start(spec()));
 
-    const std::string line = "pool 'default' range 10.233.0.0/24: address 10.233.0.77/24 on " + dummy + " lies inside it";
+    const std::string line = "pool 'default' range 10.233.0.0/24: address 10.233.0.77/24 on " +
+                             dummy + " lies inside it";
     EXPECT_NE(agent_.log().find("warning pool check: " + line), std::string::npos) << agent_.log();
     const json w = warnings();
     ASSERT_EQ(w.size(), 1u) << w.dump();
@@ -82,7 +84,8 @@ TEST_F(PoolCheckTest, TheBridgePluginsGatewaySetupIsThePoolsOwn) {
     // The bridge plugin, run in the node, puts the gateway on the bridge and the kernel routes the
     // pool's subnet there: what every bridge node has once a pod runs.
     const std::string script = dir_ / "bridge-in-node";
-    std::ofstream(script) << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " " << kBridgePlugin << "\n";
+    std::ofstream(script) << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " "
+                          << kBridgePlugin << "\n";
     ::chmod(script.c_str(), 0755);
     const std::string bridge = unique_name("wpb");
     json conf = bridge_conf("poolcheck", bridge, warren_ipam(agent_.socket()));
@@ -104,8 +107,10 @@ TEST_F(PoolCheckTest, TheBridgePluginsGatewaySetupIsThePoolsOwn) {
     ASSERT_TRUE(agent_.restart());  // the check runs at start: now against the bridge's setup
     EXPECT_EQ(warnings(), json::array());
     EXPECT_EQ(agent_.log().find("warning pool check"), std::string::npos) << agent_.log();
-    EXPECT_NE(agent_.log().find("pool check: 1 range(s) of 1 pool(s) conflict with no address or route of this node"),
-              std::string::npos)
+    EXPECT_NE(
+        agent_.log().find(
+            "pool check: 1 range(s) of 1 pool(s) conflict with no address or route of this node"),
+        std::string::npos)
         << agent_.log();
 
     CniCall del = add;
@@ -115,19 +120,25 @@ TEST_F(PoolCheckTest, TheBridgePluginsGatewaySetupIsThePoolsOwn) {
 }
 
 TEST_F(PoolCheckTest, AServiceCidrOverlapAndAPoolOutsideTheClusterCidrAreWarned) {
-    ASSERT_TRUE(agent_.start(spec({"--service-cidr", "10.233.0.0/16", "--cluster-cidr", "10.244.0.0/16"})));
+    ASSERT_TRUE(
+        agent_.start(spec({"--service-cidr", "10.233.0.0/16", "--cluster-cidr", "10.244.0.0/16"})));
     const json w = warnings();
     ASSERT_EQ(w.size(), 2u) << w.dump();
     EXPECT_EQ(w[0]["kind"], "outsideCluster");
-    EXPECT_NE(w[0]["message"].get<std::string>().find("outside the cluster CIDR 10.244.0.0/16"), std::string::npos)
+    EXPECT_NE(w[0]["message"].get<std::string>().find("outside the cluster CIDR 10.244.0.0/16"),
+              std::string::npos)
         << w[0].dump();
     EXPECT_EQ(w[1]["kind"], "serviceOverlap");
-    EXPECT_NE(w[1]["message"].get<std::string>().find("overlaps the service CIDR 10.233.0.0/16"), std::string::npos)
-        << w[1].dump();
-    EXPECT_NE(agent_.log().find("warning pool check: pool 'default' range 10.233.0.0/24: it overlaps the service CIDR"),
+    EXPECT_NE(w[1]["message"].get<std::string>().find("overlaps the service CIDR 10.233.0.0/16"),
               std::string::npos)
+        << w[1].dump();
+    EXPECT_NE(
+        agent_.log().find(
+            "warning pool check: pool 'default' range 10.233.0.0/24: it overlaps the service CIDR"),
+        std::string::npos)
         << agent_.log();
-    EXPECT_NE(agent_.log().find("warning pool check: pool 'default' range 10.233.0.0/24: it lies outside the cluster CIDR"),
+    EXPECT_NE(agent_.log().find("warning pool check: pool 'default' range 10.233.0.0/24: it lies "
+                                "outside the cluster CIDR"),
               std::string::npos)
         << agent_.log();
 }

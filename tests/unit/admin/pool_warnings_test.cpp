@@ -26,11 +26,13 @@ TEST_F(AdminTest, StatusListsThePoolWarnings) {
 
     const json r = ok("status");
     ASSERT_EQ(r["poolWarnings"].size(), 2u) << r.dump();
-    EXPECT_EQ(r["poolWarnings"][0],
-              (json{{"pool", "default"},
-                    {"range", "10.1.0.0/24"},
-                    {"kind", "hostAddress"},
-                    {"message", "pool 'default' range 10.1.0.0/24: address 10.1.0.9/24 on eth1 lies inside it"}}));
+    EXPECT_EQ(
+        r["poolWarnings"][0],
+        (json{{"pool", "default"},
+              {"range", "10.1.0.0/24"},
+              {"kind", "hostAddress"},
+              {"message",
+               "pool 'default' range 10.1.0.0/24: address 10.1.0.9/24 on eth1 lies inside it"}}));
     EXPECT_EQ(r["poolWarnings"][1]["kind"], "outsideCluster");
 
     current.clear();  // the next check found nothing: status follows it

@@ -29,7 +29,8 @@ TEST(PoolCheck, LogsEachWarningOnceAndKeepsTheCurrentList) {
     EXPECT_EQ(check.warnings()[0].kind, core::PoolWarningKind::host_address);
     check.run(pool("10.244.0.0/24"));  // a redefinition with the same conflict
     EXPECT_EQ(host.reads, 2);
-    EXPECT_EQ(log.count("warning|pool check: pool 'default' range 10.244.0.0/24: address 10.244.0.77/24 on dummy0"),
+    EXPECT_EQ(log.count("warning|pool check: pool 'default' range 10.244.0.0/24: address "
+                        "10.244.0.77/24 on dummy0"),
               1u)
         << log.text();
 

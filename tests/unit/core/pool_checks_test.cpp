@@ -34,7 +34,8 @@ std::vector<Case> clean_cases() {
     return {
         {"bridge v4",
          {"10.244.0.0/24"},
-         {{addr("eth0", "192.168.1.10/24"), addr("cni0", "10.244.0.1/24"), addr("lo", "127.0.0.1/8")},
+         {{addr("eth0", "192.168.1.10/24"), addr("cni0", "10.244.0.1/24"),
+           addr("lo", "127.0.0.1/8")},
           {{"eth0", pfx("0.0.0.0/0")},
            {"eth0", pfx("192.168.1.0/24")},
            {"cni0", pfx("10.244.0.0/24")},
@@ -44,17 +45,20 @@ std::vector<Case> clean_cases() {
          {}},
         {"bridge v6",
          {"fd00:10:244::/64"},
-         {{addr("eth0", "2001:db8::10/64"), addr("cni0", "fd00:10:244::1/64"), addr("cni0", "fe80::1/64")},
-          {{"eth0", pfx("::/0")},
-           {"cni0", pfx("fd00:10:244::/64")},
-           {"cni0", pfx("fe80::/64")}}},
+         {{addr("eth0", "2001:db8::10/64"), addr("cni0", "fd00:10:244::1/64"),
+           addr("cni0", "fe80::1/64")},
+          {{"eth0", pfx("::/0")}, {"cni0", pfx("fd00:10:244::/64")}, {"cni0", pfx("fe80::/64")}}},
          {{pfx("fd00:10:244::/56")}, {pfx("fd00:10:96::/112")}},
          {}},
         {"ptp v4 and v6",
          {"10.244.0.0/24", "fd00:10:244::/64"},
-         {{addr("veth1", "10.244.0.1/32"), addr("veth2", "10.244.0.1/32"), addr("veth1", "fd00:10:244::1/128")},
-          {{"veth1", pfx("10.244.0.2/32")}, {"veth2", pfx("10.244.0.3/32")}, {"veth1", pfx("fd00:10:244::2/128")}}},
-         {{pfx("10.244.0.0/16"), pfx("fd00:10:244::/48")}, {pfx("10.96.0.0/12"), pfx("fd00:10:96::/112")}},
+         {{addr("veth1", "10.244.0.1/32"), addr("veth2", "10.244.0.1/32"),
+           addr("veth1", "fd00:10:244::1/128")},
+          {{"veth1", pfx("10.244.0.2/32")},
+           {"veth2", pfx("10.244.0.3/32")},
+           {"veth1", pfx("fd00:10:244::2/128")}}},
+         {{pfx("10.244.0.0/16"), pfx("fd00:10:244::/48")},
+          {pfx("10.96.0.0/12"), pfx("fd00:10:96::/112")}},
          {}},
         {"no plan given", {"10.244.0.0/24"}, {}, {}, {}},
     };
@@ -67,7 +71,8 @@ std::vector<Case> conflict_cases() {
          {"10.244.0.0/24"},
          {{addr("dummy0", "10.244.0.77/24")}, {{"dummy0", pfx("10.244.0.0/24")}}},
          {},
-         {{K::host_address, {"pool 'default'", "10.244.0.0/24", "10.244.0.77/24", "on dummy0", "remove it"}}}},
+         {{K::host_address,
+           {"pool 'default'", "10.244.0.0/24", "10.244.0.77/24", "on dummy0", "remove it"}}}},
         {"v6 address inside the pool",
          {"fd00:10:244::/64"},
          {{addr("eth1", "fd00:10:244::99/64")}, {}},
@@ -85,7 +90,8 @@ std::vector<Case> conflict_cases() {
          {{K::host_address, {"fd00:10::5/32", "on eth0", "outside fd00:10::/32"}}}},
         {"v4 route to part of the pool",
          {"10.244.0.0/24"},
-         {{addr("cni0", "10.244.0.1/24")}, {{"cni0", pfx("10.244.0.0/24")}, {"eth1", pfx("10.244.0.128/25")}}},
+         {{addr("cni0", "10.244.0.1/24")},
+          {{"cni0", pfx("10.244.0.0/24")}, {"eth1", pfx("10.244.0.128/25")}}},
          {},
          {{K::host_route, {"route 10.244.0.128/25 dev eth1", "ip route del 10.244.0.128/25"}}}},
         {"v6 pool subnet routed to an interface without the gateway",
@@ -129,9 +135,11 @@ void expect_case(const Case& c) {
         EXPECT_EQ(got[i].kind, c.want[i].first) << got[i].message;
         EXPECT_EQ(got[i].pool, "default");
         EXPECT_EQ(got[i].message.find('\n'), std::string::npos);
-        EXPECT_EQ(got[i].message.rfind("pool 'default' range " + got[i].range + ": ", 0), 0u) << got[i].message;
+        EXPECT_EQ(got[i].message.rfind("pool 'default' range " + got[i].range + ": ", 0), 0u)
+            << got[i].message;
         for (auto& word : c.want[i].second)
-            EXPECT_NE(got[i].message.find(word), std::string::npos) << "'" << word << "' not in: " << got[i].message;
+            EXPECT_NE(got[i].message.find(word), std::string::npos)
+                << "'" << word << "' not in: " << got[i].message;
     }
 }
 
