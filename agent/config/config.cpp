@@ -245,22 +245,28 @@ Status validate_kubernetes(const AgentConfig& c) {
 Status read_cluster(const json& j, AgentConfig& c, const std::string& where) {
     auto k = j.find("cluster");
     if (k == j.end() || k->is_null()) return {};
-    if (!k->is_object()) return bad(where, "'cluster' must be an object with 'clusterCIDR' and 'serviceCIDR'");
+    if (!k->is_object())
+        return bad(where, "'cluster' must be an object with 'clusterCIDR' and 'serviceCIDR'");
     for (auto& [key, v] : k->items())
         if (key != "clusterCIDR" && key != "serviceCIDR")
-            return bad(where, "unknown key 'cluster." + key + "' (known: clusterCIDR, serviceCIDR)");
-    for (auto [key, out] : {std::pair{"clusterCIDR", &c.cluster_cidrs}, std::pair{"serviceCIDR", &c.service_cidrs}}) {
+            return bad(where,
+                       "unknown key 'cluster." + key + "' (known: clusterCIDR, serviceCIDR)");
+    for (auto [key, out] :
+         {std::pair{"clusterCIDR", &c.cluster_cidrs}, std::pair{"serviceCIDR", &c.service_cidrs}}) {
         auto it = k->find(key);
         if (it == k->end() || it->is_null()) continue;
         const std::string name = std::string("cluster.") + key;
         std::vector<std::string> items;
         if (it->is_string()) {
             items.push_back(it->get<std::string>());
-        } else if (it->is_array() && std::all_of(it->begin(), it->end(), [](auto& v) { return v.is_string(); })) {
+        } else if (it->is_array() &&
+                   std::all_of(it->begin(), it->end(), [](auto& v) { return v.is_string(); })) {
             items = it->get<std::vector<std::string>>();
         } else {
-            return bad(where, "'" + name + "' is " + shown(*it) +
-                                  "; it must be a list of CIDRs (one per family), e.g. [\"10.244.0.0/16\"]");
+            return bad(
+                where,
+                "'" + name + "' is " + shown(*it) +
+                    "; it must be a list of CIDRs (one per family), e.g. [\"10.244.0.0/16\"]");
         }
         auto cidrs = parse_cidr_list("'" + name + "'", items);
         if (!cidrs) return bad(where, cidrs.error().message);
@@ -281,7 +287,8 @@ Result<double> flag_ratio(const std::string& flag, const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key, const std::vector<std::string>& items) {
+Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key,
+                                              const std::vector<std::string>& items) {
     std::vector<IpPrefix> out;
     for (auto& item : items) {
         std::string_view rest = item;
@@ -292,12 +299,15 @@ Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key, const std:
             if (!p)
                 return fail(Code::invalid_config,
                             key + ": '" + text + "' is not a CIDR (" + p.error().message +
-                                "); give one CIDR per family, comma-separated, e.g. 10.244.0.0/16,fd00:10:244::/56");
+                                "); give one CIDR per family, comma-separated, e.g. "
+                                "10.244.0.0/16,fd00:10:244::/56");
             for (auto& seen : out)
                 if (seen.family() == p->family())
-                    return fail(Code::invalid_config, key + " has two " + (p->family() == Family::v4 ? "IPv4" : "IPv6") +
-                                                          " CIDRs (" + seen.str() + ", " + p->str() +
-                                                          "); give at most one per family, as the kube components take it");
+                    return fail(
+                        Code::invalid_config,
+                        key + " has two " + (p->family() == Family::v4 ? "IPv4" : "IPv6") +
+                            " CIDRs (" + seen.str() + ", " + p->str() +
+                            "); give at most one per family, as the kube components take it");
             out.push_back(*p);
             if (comma == std::string_view::npos) break;
             rest.remove_prefix(comma + 1);

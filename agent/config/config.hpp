@@ -92,6 +92,7 @@ Status validate(const AgentConfig& c);
 
 // "10.244.0.0/16,fd00:10:244::/56" (or the list's items) as prefixes: at most one per family, as
 // the kube components take them. Errors are Code::invalid_config naming `key`.
-Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key, const std::vector<std::string>& items);
+Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key,
+                                              const std::vector<std::string>& items);
 
 }  // namespace warren::config

@@ -1,3 +1,5 @@
+#include "config/config.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -6,8 +8,6 @@
 #include <fstream>
 #include <optional>
 #include <vector>
-
-#include "config/config.hpp"
 
 using namespace warren;
 using namespace warren::config;
@@ -536,11 +536,15 @@ TEST(Config, ClusterCidrMistakesAreRefusedNamingTheKey) {
     };
     const std::vector<Case> cases{
         {{"--cluster-cidr", "10.244.0.0"}, "", {"--cluster-cidr", "'10.244.0.0'", "not a CIDR"}},
-        {{"--service-cidr", "10.96.0.0/12,10.97.0.0/16"}, "", {"--service-cidr", "two IPv4", "one per family"}},
+        {{"--service-cidr", "10.96.0.0/12,10.97.0.0/16"},
+         "",
+         {"--service-cidr", "two IPv4", "one per family"}},
         {{"--cluster-cidr", "fd00::/48,fd01::/48"}, "", {"--cluster-cidr", "two IPv6"}},
         {{"--cluster-cidr", "10.244.0.0/16,"}, "", {"--cluster-cidr", "''"}},
         {{}, R"({"cluster": {"clusterCIDR": 5}})", {"'cluster.clusterCIDR'", "list of CIDRs"}},
-        {{}, R"({"cluster": {"serviceCIDR": ["x"]}})", {"'cluster.serviceCIDR'", "'x' is not a CIDR"}},
+        {{},
+         R"({"cluster": {"serviceCIDR": ["x"]}})",
+         {"'cluster.serviceCIDR'", "'x' is not a CIDR"}},
         {{}, R"({"cluster": {"podCIDR": ["10.0.0.0/8"]}})", {"unknown key 'cluster.podCIDR'"}},
         {{}, R"({"cluster": []})", {"'cluster' must be an object"}},
     };
@@ -555,6 +559,7 @@ TEST(Config, ClusterCidrMistakesAreRefusedNamingTheKey) {
         ASSERT_FALSE(r) << c.file;
         EXPECT_EQ(r.error().code, Code::invalid_config);
         for (auto& w : c.words)
-            EXPECT_NE(r.error().message.find(w), std::string::npos) << w << " not in: " << r.error().message;
+            EXPECT_NE(r.error().message.find(w), std::string::npos)
+                << w << " not in: " << r.error().message;
     }
 }
