@@ -28,7 +28,7 @@ void PoolCheck::run(const std::vector<core::PoolRanges>& pools) {
             h.error().describe());
     }
     warnings_ = core::check_pools(pools, host, plan_);
-    if (warnings_.empty()) {
+    if (warnings_.empty() && !pools.empty()) {
         size_t ranges = 0;
         for (auto& p : pools)
             for (auto& set : p.sets) ranges += set.size();

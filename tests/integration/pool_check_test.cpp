@@ -5,16 +5,21 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "cni.hpp"
 #include "ctl_support.hpp"
 #include "netns.hpp"
+#include "support/fake_kube_api.hpp"
 #include "support/privileged.hpp"
 
 using namespace warren::it;
 using namespace std::chrono_literals;
+using warren::testing::FakeKubeApi;
 
 namespace {
 
@@ -141,4 +146,65 @@ TEST_F(PoolCheckTest, AServiceCidrOverlapAndAPoolOutsideTheClusterCidrAreWarned)
                                 "outside the cluster CIDR"),
               std::string::npos)
         << agent_.log();
+}
+
+namespace {
+
+// Kubernetes mode: the pool is defined when the Node's spec.podCIDRs arrive (later than start),
+// and again when they change; each definition is checked. The agent runs in this machine's
+// namespace (it reaches the in-process API on localhost), so only the plan's warnings are
+// asserted: the host's own addresses are not the test's.
+class KubePoolCheckTest : public IntegrationTest {
+  protected:
+    void SetUp() override {
+        WARREN_REQUIRE_ROOT();
+        std::filesystem::create_directories(tmp("api"));
+        api_.emplace(tmp("api"));
+    }
+    void TearDown() override {
+        for (auto& [n, a] : agents_) a->kill9();
+        api_.reset();
+    }
+    // The "outsideCluster" warnings in `warrenctl --json status`.
+    std::vector<std::string> outside_cluster() {
+        std::vector<std::string> out;
+        const json s = warrenctl_json(agent(), {"status"});
+        for (auto& w : s.value("poolWarnings", json::array()))
+            if (w.value("kind", "") == "outsideCluster") out.push_back(w.value("range", ""));
+        return out;
+    }
+    template <class F>
+    static bool eventually(F what) {
+        const auto deadline = std::chrono::steady_clock::now() + 15s;
+        do {
+            if (what()) return true;
+            std::this_thread::sleep_for(100ms);
+        } while (std::chrono::steady_clock::now() < deadline);
+        return false;
+    }
+    std::optional<FakeKubeApi> api_;
+};
+
+}  // namespace
+
+TEST_F(KubePoolCheckTest, ThePoolFromTheNodeIsCheckedWhenItArrivesAndWhenItChanges) {
+    const std::string node = "node-pc";
+    api_->set_node(FakeKubeApi::make_node(node, {}));
+    AgentSpec s;
+    s.extra_args = {"--kube-node",    node,          "--kubeconfig", api_->kubeconfig_path(),
+                    "--cluster-cidr", "10.77.0.0/16"};
+    ASSERT_TRUE(agent().start(with_admin(agent(), s)));
+    EXPECT_TRUE(outside_cluster().empty()) << "no pool yet";
+
+    api_->set_node(FakeKubeApi::make_node(node, {"10.78.1.0/24"}));
+    ASSERT_TRUE(eventually([&] {
+        return outside_cluster() == std::vector<std::string>{"10.78.1.0/24"};
+    })) << agent().log();
+    EXPECT_NE(agent().log().find("warning pool check: pool 'default' range 10.78.1.0/24: it lies "
+                                 "outside the cluster CIDR 10.77.0.0/16"),
+              std::string::npos)
+        << agent().log();
+
+    api_->set_node(FakeKubeApi::make_node(node, {"10.77.1.0/24"}));
+    ASSERT_TRUE(eventually([&] { return outside_cluster().empty(); })) << agent().log();
 }
