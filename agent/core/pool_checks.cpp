@@ -69,11 +69,12 @@ struct Checker {
             if (is_host_route(d)) continue;  // a pod's host-side veth
             if (d == r.subnet && !rt.ifname.empty() && holds_gateway(rt.ifname, r)) continue;
             if (!rt.ifname.empty() && warned.contains(rt.ifname)) continue;
-            const std::string dev = rt.ifname.empty() ? "no single interface" : rt.ifname;
+            const std::string where =
+                rt.ifname.empty() ? "not to one interface" : "out of " + rt.ifname;
             add(pool, r, PoolWarningKind::host_route,
-                "route " + d.str() + (rt.ifname.empty() ? "" : " dev " + rt.ifname) +
-                    " sends part of it elsewhere (" + dev + "), so replies to those pods leave " +
-                    "the wrong way; remove the route (ip route del " + d.str() +
+                "route " + d.str() + (rt.ifname.empty() ? "" : " dev " + rt.ifname) + " sends " +
+                    (d == r.subnet ? "all" : "part") + " of it away from the pods (" + where +
+                    "); remove the route (ip route del " + d.str() +
                     ") or give the pool a range it does not cover");
         }
     }
