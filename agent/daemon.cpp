@@ -25,6 +25,8 @@
 #include "server/unix_server.hpp"
 #include "metrics/agent_metrics.hpp"
 #include "metrics/http_server.hpp"
+#include "netcheck/nl_host_network.hpp"
+#include "netcheck/pool_check.hpp"
 #include "service/gc_runner.hpp"
 #include "service/ipam_service.hpp"
 #include "service/kube_pools.hpp"
@@ -110,7 +112,8 @@ public:
                                    [this] { return render_metrics(); },
                                    WARREN_VERSION,
                                    clock_.now_ns(),
-                                   kube_info()}),
+                                   kube_info(),
+                                   [this] { return pool_check_.warnings(); }}),
         sweep_timer_(io_),
         queue_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
@@ -132,6 +135,7 @@ public:
         if (auto s = define_config_pools(); !s) return s;
         if (auto s = start_kube(); !s) return s;
         log_pools(state_);
+        check_pools();
         if (auto s = drain_.check_dir(); !s) return s;
         if (auto s = start_liveness(); !s) return s;
         auto listeners = open_sockets(cfg_);
@@ -287,7 +291,10 @@ private:
         service_.set_pool_gate([this](std::string_view pool) { return kube_pools_->gate(pool); });
         gc_.set_kube(
             [src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
-        kube_pools_->set_on_change([this] { notify_systemd("STATUS=" + systemd_status()); });
+        kube_pools_->set_on_change([this] {
+            notify_systemd("STATUS=" + systemd_status());
+            check_pools();  // the Node's CIDRs may have (re)defined the pool
+        });
         const auto st = kube_pools_->status();
         if (st.waiting)
             spdlog::info("kubernetes: {}; CNI ADD and STATUS of pool '{}' answer that until then",
@@ -296,6 +303,13 @@ private:
             spdlog::info("kubernetes: serving pool '{}' ({}) from the journal until Node {} is read",
                          st.pool, join_cidrs(st.cidrs), st.node);
         return kube_source_->start(kube_pools_->handler());
+    }
+    // The pools against this node's addresses and routes and --cluster-cidr/--service-cidr
+    // (core/pool_checks.hpp): warnings logged once, the current list in `status`.
+    void check_pools() {
+        std::vector<core::PoolRanges> pools;
+        for (auto& [name, p] : state_.pools()) pools.push_back({name, p.sets});
+        pool_check_.run(pools);
     }
     std::optional<metrics::KubeView> kube_view() const {
         if (!kube_pools_ || !kube_source_) return std::nullopt;
@@ -400,6 +414,8 @@ private:
     metrics::AgentMetrics& metrics_;
     PoolMonitor monitor_;
     std::unique_ptr<metrics::MetricsHttpServer> metrics_server_;
+    netcheck::PoolCheck pool_check_{netcheck::make_nl_host_network_reader(),
+                                    core::ClusterPlan{cfg_.cluster_cidrs, cfg_.service_cidrs}};
     std::unique_ptr<KubePools> kube_pools_;
     std::unique_ptr<kube::Source> kube_source_;  // declared after kube_pools_: gone (stopped) first
 };

@@ -137,6 +137,11 @@ std::string render_status(const json& r, int64_t now_ns) {
     const json& pools = list(r, "pools");
     if (pools.empty()) out += "\nno pools defined\n";
     for (auto& p : pools) out += "\n" + pool_block(p);
+    // The agent's pool checks (agents before them send no "poolWarnings"): one line each.
+    if (const json& warnings = list(r, "poolWarnings"); !warnings.empty()) {
+        out += "\npool warnings\n";
+        for (auto& w : warnings) out += "  " + cell(w, "message") + "\n";
+    }
 
     const json& live = object_at(r, "liveness");
     std::vector<std::pair<std::string, std::string>> liveness = {

@@ -208,6 +208,14 @@ Result<json> AdminService::status() const {
              {"liveness", std::move(liveness)},
              {"journal", std::move(journal)},
              {"gc", std::move(gcj)}};
+    json warnings = json::array();
+    if (ctx_.pool_warnings)
+        for (auto& w : ctx_.pool_warnings())
+            warnings.push_back({{"pool", w.pool},
+                                {"range", w.range},
+                                {"kind", core::to_string(w.kind)},
+                                {"message", w.message}});
+    out["poolWarnings"] = std::move(warnings);
     if (ctx_.kubernetes) out["kubernetes"] = kubernetes_json(ctx_.kubernetes(), now);
     return out;
 }

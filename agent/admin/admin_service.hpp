@@ -15,6 +15,7 @@
 #include "admin/event_log.hpp"
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
+#include "core/pool_checks.hpp"
 #include "kube/source.hpp"
 #include "liveness/manager.hpp"
 #include "service/gc_runner.hpp"
@@ -55,6 +56,8 @@ struct AdminContext {
     std::string version;
     int64_t started_ns = 0;
     std::function<KubeInfo()> kubernetes;  // empty: Kubernetes is off, "status" has no section
+    // The pool checks' current warnings (core/pool_checks.hpp); empty function: none.
+    std::function<std::vector<core::PoolWarning>()> pool_warnings;
 };
 
 class AdminService {

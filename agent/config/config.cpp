@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -240,6 +241,40 @@ Status validate_kubernetes(const AgentConfig& c) {
     return {};
 }
 
+// cluster.{clusterCIDR,serviceCIDR}: a list of CIDRs or one comma-separated string.
+Status read_cluster(const json& j, AgentConfig& c, const std::string& where) {
+    auto k = j.find("cluster");
+    if (k == j.end() || k->is_null()) return {};
+    if (!k->is_object())
+        return bad(where, "'cluster' must be an object with 'clusterCIDR' and 'serviceCIDR'");
+    for (auto& [key, v] : k->items())
+        if (key != "clusterCIDR" && key != "serviceCIDR")
+            return bad(where,
+                       "unknown key 'cluster." + key + "' (known: clusterCIDR, serviceCIDR)");
+    for (auto [key, out] :
+         {std::pair{"clusterCIDR", &c.cluster_cidrs}, std::pair{"serviceCIDR", &c.service_cidrs}}) {
+        auto it = k->find(key);
+        if (it == k->end() || it->is_null()) continue;
+        const std::string name = std::string("cluster.") + key;
+        std::vector<std::string> items;
+        if (it->is_string()) {
+            items.push_back(it->get<std::string>());
+        } else if (it->is_array() &&
+                   std::all_of(it->begin(), it->end(), [](auto& v) { return v.is_string(); })) {
+            items = it->get<std::vector<std::string>>();
+        } else {
+            return bad(
+                where,
+                "'" + name + "' is " + shown(*it) +
+                    "; it must be a list of CIDRs (one per family), e.g. [\"10.244.0.0/16\"]");
+        }
+        auto cidrs = parse_cidr_list("'" + name + "'", items);
+        if (!cidrs) return bad(where, cidrs.error().message);
+        *out = std::move(*cidrs);
+    }
+    return {};
+}
+
 Result<double> flag_ratio(const std::string& flag, const std::string& text) {
     double v = 0;
     const char* end = text.data() + text.size();
@@ -251,6 +286,35 @@ Result<double> flag_ratio(const std::string& flag, const std::string& text) {
 }
 
 }  // namespace
+
+Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key,
+                                              const std::vector<std::string>& items) {
+    std::vector<IpPrefix> out;
+    for (auto& item : items) {
+        std::string_view rest = item;
+        while (true) {
+            const auto comma = rest.find(',');
+            const std::string text(rest.substr(0, comma));
+            auto p = IpPrefix::parse(text);
+            if (!p)
+                return fail(Code::invalid_config,
+                            key + ": '" + text + "' is not a CIDR (" + p.error().message +
+                                "); give one CIDR per family, comma-separated, e.g. "
+                                "10.244.0.0/16,fd00:10:244::/56");
+            for (auto& seen : out)
+                if (seen.family() == p->family())
+                    return fail(
+                        Code::invalid_config,
+                        key + " has two " + (p->family() == Family::v4 ? "IPv4" : "IPv6") +
+                            " CIDRs (" + seen.str() + ", " + p->str() +
+                            "); give at most one per family, as the kube components take it");
+            out.push_back(*p);
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    return out;
+}
 
 Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     std::ifstream in(path);
@@ -289,6 +353,7 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     if (auto s = read_admin(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_observability(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_kubernetes(j, c, where); !s) return std::unexpected(s.error());
+    if (auto s = read_cluster(j, c, where); !s) return std::unexpected(s.error());
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {
@@ -346,6 +411,12 @@ warren's node-local IPAM agent: serves pod addresses to the `warren` CNI plugin.
   --kubeconfig PATH      the API server and credentials for --kube-node
                                                                [in-cluster service account]
   --kube-pool NAME       the pool the Node's CIDRs define      [default]
+  --cluster-cidr CIDRS   the cluster's pod range(s), kube-controller-manager's
+                         --cluster-cidr (comma-separated, one per family): a pool
+                         outside it is warned about at start  [not checked]
+  --service-cidr CIDRS   the service range(s), kube-apiserver's
+                         --service-cluster-ip-range: a pool overlapping it is
+                         warned about                          [not checked]
   --log-level LEVEL      trace|debug|info|warn|error           [info]
   --version              print the version
   -h, --help             this text
@@ -375,7 +446,9 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
         kAlertCrit,
         kKubeNode,
         kKubeconfig,
-        kKubePool
+        kKubePool,
+        kClusterCidr,
+        kServiceCidr
     };
     static const option opts[] = {{"config", required_argument, nullptr, kConfig},
                                   {"state-dir", required_argument, nullptr, kStateDir},
@@ -396,6 +469,8 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                                   {"kube-node", required_argument, nullptr, kKubeNode},
                                   {"kubeconfig", required_argument, nullptr, kKubeconfig},
                                   {"kube-pool", required_argument, nullptr, kKubePool},
+                                  {"cluster-cidr", required_argument, nullptr, kClusterCidr},
+                                  {"service-cidr", required_argument, nullptr, kServiceCidr},
                                   {"delete-queue-dir", required_argument, nullptr, kQueueDir},
                                   {"log-level", required_argument, nullptr, kLogLevel},
                                   {"version", no_argument, nullptr, kVersion},
@@ -460,6 +535,14 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
                 auto v = flag_ratio(warn ? "--alert-warn" : "--alert-crit", f.value);
                 if (!v) return std::unexpected(v.error());
                 (warn ? cl.config.alert_warn : cl.config.alert_crit) = *v;
+                break;
+            }
+            case kClusterCidr:
+            case kServiceCidr: {
+                const bool cluster = f.id == kClusterCidr;
+                auto v = parse_cidr_list(cluster ? "--cluster-cidr" : "--service-cidr", {f.value});
+                if (!v) return std::unexpected(v.error());
+                (cluster ? cl.config.cluster_cidrs : cl.config.service_cidrs) = std::move(*v);
                 break;
             }
             case 'h': cl.help = true; break;

@@ -44,6 +44,10 @@ struct AgentConfig {
     // kubernetes.{node,kubeconfig,pool}, --kube-node/--kubeconfig/--kube-pool: with a node, the
     // pool kubernetes.pool is the Node's spec.podCIDRs (no configured pool may have its name).
     kube::Settings kubernetes;
+    // cluster.clusterCIDR / --cluster-cidr and cluster.serviceCIDR / --service-cidr: the cluster's
+    // pod and service ranges (at most one per family), only for the pool checks (pool_checks.hpp).
+    std::vector<IpPrefix> cluster_cidrs;
+    std::vector<IpPrefix> service_cidrs;
 
     std::string effective_delete_queue_dir() const;
     // admin_socket, or admin.sock in the CNI socket's directory (kDefaultAdminSocket by default).
@@ -85,5 +89,10 @@ inline constexpr Bounds kMaxBufferedBytes{64 << 10, 4ll << 30, "bytes"};
 // is a DNS subdomain, its pool is named and no configured pool has that name, and a kubeconfig
 // is given only with a node.
 Status validate(const AgentConfig& c);
+
+// "10.244.0.0/16,fd00:10:244::/56" (or the list's items) as prefixes: at most one per family, as
+// the kube components take them. Errors are Code::invalid_config naming `key`.
+Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key,
+                                              const std::vector<std::string>& items);
 
 }  // namespace warren::config

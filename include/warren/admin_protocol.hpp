@@ -36,6 +36,12 @@
 //    "gc": {"passes", "lastPassNs", "lastPassMs", "intervalSeconds", "graceSeconds",
 //           "cooldownSeconds", "candidates", "zombies",
 //           "released": {"<reason>": n}, "decisions": {"<reason>": n}, "conflicts"},
+//    "poolWarnings": [{"pool", "range" (as in a pool's "ranges" text of one range),
+//                      "kind": "hostAddress"|"hostRoute"|"outsideCluster"|"serviceOverlap",
+//                      "message" (one line: the conflict, its interface and the fix)}]
+//                    (the pool checks at start and at each redefinition of a pool: a pool range
+//                     against this node's interface addresses and main-table routes, outside
+//                     --cluster-cidr, overlapping --service-cidr; [] when none),
 //    "kubernetes" (optional: absent unless warrend runs with --kube-node / kubernetes.node):
 //                 {"node", "pool" (the pool the Node's CIDRs define),
 //                  "podCidrs": [CIDR per range set, as served now; [] while waiting],

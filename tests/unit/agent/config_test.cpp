@@ -1,12 +1,13 @@
+#include "config/config.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <vector>
-
-#include "config/config.hpp"
 
 using namespace warren;
 using namespace warren::config;
@@ -499,5 +500,66 @@ TEST(Config, KubernetesMistakesAreRefusedNamingTheKey) {
         ASSERT_FALSE(r) << c.needle;
         EXPECT_EQ(r.error().code, Code::invalid_config);
         EXPECT_NE(r.error().message.find(c.needle), std::string::npos) << r.error().message;
+    }
+}
+
+TEST(Config, ClusterAndServiceCidrsComeFromFileAndFlagsAsDualStackLists) {
+    auto none = parse({});
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_TRUE(none->config.cluster_cidrs.empty());
+    EXPECT_TRUE(none->config.service_cidrs.empty());
+
+    TempFile f(R"({"cluster": {"clusterCIDR": ["10.244.0.0/16", "fd00:10:244::/56"],
+                               "serviceCIDR": "10.96.0.0/12"}})");
+    auto file = parse({"--config", f.path});
+    ASSERT_TRUE(file) << file.error().message;
+    ASSERT_EQ(file->config.cluster_cidrs.size(), 2u);
+    EXPECT_EQ(file->config.cluster_cidrs[0].str(), "10.244.0.0/16");
+    EXPECT_EQ(file->config.cluster_cidrs[1].str(), "fd00:10:244::/56");
+    ASSERT_EQ(file->config.service_cidrs.size(), 1u);
+    EXPECT_EQ(file->config.service_cidrs[0].str(), "10.96.0.0/12");
+
+    auto flags = parse({"--config", f.path, "--service-cidr", "10.96.0.0/12,fd00:10:96::/112",
+                        "--cluster-cidr", "10.0.0.0/8"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    ASSERT_EQ(flags->config.cluster_cidrs.size(), 1u);
+    EXPECT_EQ(flags->config.cluster_cidrs[0].str(), "10.0.0.0/8");
+    ASSERT_EQ(flags->config.service_cidrs.size(), 2u);
+    EXPECT_EQ(flags->config.service_cidrs[1].str(), "fd00:10:96::/112");
+}
+
+TEST(Config, ClusterCidrMistakesAreRefusedNamingTheKey) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string file;  // config file text when not empty
+        std::vector<std::string> words;
+    };
+    const std::vector<Case> cases{
+        {{"--cluster-cidr", "10.244.0.0"}, "", {"--cluster-cidr", "'10.244.0.0'", "not a CIDR"}},
+        {{"--service-cidr", "10.96.0.0/12,10.97.0.0/16"},
+         "",
+         {"--service-cidr", "two IPv4", "one per family"}},
+        {{"--cluster-cidr", "fd00::/48,fd01::/48"}, "", {"--cluster-cidr", "two IPv6"}},
+        {{"--cluster-cidr", "10.244.0.0/16,"}, "", {"--cluster-cidr", "''"}},
+        {{}, R"({"cluster": {"clusterCIDR": 5}})", {"'cluster.clusterCIDR'", "list of CIDRs"}},
+        {{},
+         R"({"cluster": {"serviceCIDR": ["x"]}})",
+         {"'cluster.serviceCIDR'", "'x' is not a CIDR"}},
+        {{}, R"({"cluster": {"podCIDR": ["10.0.0.0/8"]}})", {"unknown key 'cluster.podCIDR'"}},
+        {{}, R"({"cluster": []})", {"'cluster' must be an object"}},
+    };
+    for (auto& c : cases) {
+        std::optional<TempFile> f;
+        auto args = c.args;
+        if (!c.file.empty()) {
+            f.emplace(c.file);
+            args.insert(args.begin(), {"--config", f->path});
+        }
+        auto r = parse(args);
+        ASSERT_FALSE(r) << c.file;
+        EXPECT_EQ(r.error().code, Code::invalid_config);
+        for (auto& w : c.words)
+            EXPECT_NE(r.error().message.find(w), std::string::npos)
+                << w << " not in: " << r.error().message;
     }
 }

@@ -441,5 +441,30 @@ TEST(CtlRender, Import) {
     EXPECT_EQ(render_import(dry, kNow), "would import nothing\n");
 }
 
+TEST(CtlRender, StatusListsPoolWarningsAfterThePoolsOnlyWhenThereAreAny) {
+    json s = status_fixture();
+    EXPECT_EQ(render_status(s, kNow).find("pool warnings"), std::string::npos);
+    s["poolWarnings"] = json::array();
+    EXPECT_EQ(render_status(s, kNow).find("pool warnings"), std::string::npos);
+    s["poolWarnings"] = {
+        {{"pool", "default"},
+         {"range", "10.1.0.0/24"},
+         {"kind", "hostAddress"},
+         {"message",
+          "pool 'default' range 10.1.0.0/24: address 10.1.0.9/24 on eth1 lies inside it"}},
+        {{"pool", "default"},
+         {"range", "10.1.0.0/24"},
+         {"kind", "serviceOverlap"},
+         {"message", "pool 'default' range 10.1.0.0/24: it overlaps the service CIDR 10.0.0.0/8"}}};
+    const std::string out = render_status(s, kNow);
+    const auto block = out.find(
+        "\npool warnings\n"
+        "  pool 'default' range 10.1.0.0/24: address 10.1.0.9/24 on eth1 lies inside it\n"
+        "  pool 'default' range 10.1.0.0/24: it overlaps the service CIDR 10.0.0.0/8\n"
+        "\nliveness\n");
+    EXPECT_NE(block, std::string::npos) << out;
+    EXPECT_LT(out.find("pool v6 ("), block) << "after the pools";
+}
+
 }  // namespace
 }  // namespace warren::ctl

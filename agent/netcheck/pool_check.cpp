@@ -1,0 +1,45 @@
+#include "netcheck/pool_check.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace warren::netcheck {
+
+PoolCheck::PoolCheck(std::unique_ptr<HostNetworkReader> reader, core::ClusterPlan plan)
+    : reader_(std::move(reader)), plan_(std::move(plan)) {}
+
+void PoolCheck::run(const std::vector<core::PoolRanges>& pools) {
+    core::HostNetwork host;
+    if (auto h = reader_->read()) {
+        host = std::move(*h);
+        spdlog::debug(
+            "pool check: this node has {} interface address(es) and {} main-table route(s)",
+            host.addresses.size(), host.routes.size());
+        for (auto& a : host.addresses)
+            spdlog::trace("pool check: address {} on {}", cidr_string(a.address, a.prefix_len),
+                          a.ifname);
+        for (auto& r : host.routes)
+            spdlog::trace("pool check: route {} dev {}", r.destination.str(), r.ifname);
+        read_error_.clear();
+    } else if (h.error().message != read_error_) {
+        read_error_ = h.error().message;
+        spdlog::warn(
+            "pool check: cannot read this node's addresses and routes, so the pools are "
+            "checked only against --cluster-cidr/--service-cidr: {}",
+            h.error().describe());
+    }
+    warnings_ = core::check_pools(pools, host, plan_);
+    if (warnings_.empty() && !pools.empty()) {
+        size_t ranges = 0;
+        for (auto& p : pools)
+            for (auto& set : p.sets) ranges += set.size();
+        spdlog::info(
+            "pool check: {} range(s) of {} pool(s) conflict with no address or route of this "
+            "node{}{}",
+            ranges, pools.size(), plan_.cluster_cidrs.empty() ? "" : ", lie inside --cluster-cidr",
+            plan_.service_cidrs.empty() ? "" : ", stay outside --service-cidr");
+    }
+    for (auto& w : warnings_)
+        if (logged_.insert(w.message).second) spdlog::warn("pool check: {}", w.message);
+}
+
+}  // namespace warren::netcheck

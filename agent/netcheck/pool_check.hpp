@@ -1,0 +1,34 @@
+#pragma once
+// Runs core::check_pools against the host as the reader sees it now and the cluster plan from the
+// configuration; logs each warning once at warn level (a line seen before is not repeated when
+// a pool is redefined) and keeps the latest list for `warrenctl status`.
+//
+// Thread-safety: one thread (the daemon's io_context). run() blocks on the netlink dumps.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/pool_checks.hpp"
+#include "netcheck/host_network.hpp"
+
+namespace warren::netcheck {
+
+class PoolCheck {
+  public:
+    PoolCheck(std::unique_ptr<HostNetworkReader> reader, core::ClusterPlan plan);
+
+    // Checks `pools`. When the host cannot be read, says so (once per distinct error) and checks
+    // only against the plan.
+    void run(const std::vector<core::PoolRanges>& pools);
+    const std::vector<core::PoolWarning>& warnings() const { return warnings_; }
+
+  private:
+    std::unique_ptr<HostNetworkReader> reader_;
+    core::ClusterPlan plan_;
+    std::vector<core::PoolWarning> warnings_;
+    std::set<std::string> logged_;
+    std::string read_error_;
+};
+
+}  // namespace warren::netcheck
