@@ -9,8 +9,7 @@
 #include <optional>
 #include <thread>
 
-#include "fixture.hpp"
-#include "support/fake_kube_api.hpp"
+#include "kube_fixture.hpp"
 
 using namespace warren::it;
 using namespace std::chrono_literals;
@@ -20,17 +19,8 @@ namespace {
 
 constexpr const char* kNode = "node-a";
 
-class KubeModeTest : public IntegrationTest {
+class KubeModeTest : public KubeApiTest {
   protected:
-    void SetUp() override {
-        WARREN_REQUIRE_ROOT();
-        std::filesystem::create_directories(tmp("api"));
-        api_.emplace(tmp("api"));
-    }
-    void TearDown() override {
-        for (auto& [n, a] : agents_) a->kill9();
-        api_.reset();
-    }
 
     AgentSpec spec() const {
         AgentSpec s;
@@ -47,16 +37,6 @@ class KubeModeTest : public IntegrationTest {
         c.args = args;
         return warren_plugin(conf(), c);
     }
-    // Polls `what` every 100 ms until it holds or `timeout` passes; the caller asserts the result.
-    template <class F>
-    static bool eventually(F what, std::chrono::milliseconds timeout = 15s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        do {
-            if (what()) return true;
-            std::this_thread::sleep_for(100ms);
-        } while (std::chrono::steady_clock::now() < deadline);
-        return false;
-    }
     bool log_has(const std::string& text, std::chrono::milliseconds timeout = 15s, size_t from = 0) {
         return eventually([&] { return agent().log().find(text, from) != std::string::npos; }, timeout);
     }
@@ -66,8 +46,6 @@ class KubeModeTest : public IntegrationTest {
         for (auto& r : api_->requests()) out += "  " + r.method + " " + r.target + "\n";
         return out;
     }
-
-    std::optional<FakeKubeApi> api_;
 };
 
 TEST_F(KubeModeTest, WaitsForThePodCidrsThenServesThemAndKeepsAllocationsAcrossAChange) {

@@ -14,7 +14,7 @@
 #include "cni.hpp"
 #include "ctl_support.hpp"
 #include "netns.hpp"
-#include "support/fake_kube_api.hpp"
+#include "kube_fixture.hpp"
 #include "support/privileged.hpp"
 
 using namespace warren::it;
@@ -154,17 +154,8 @@ namespace {
 // and again when they change; each definition is checked. The agent runs in this machine's
 // namespace (it reaches the in-process API on localhost), so only the plan's warnings are
 // asserted: the host's own addresses are not the test's.
-class KubePoolCheckTest : public IntegrationTest {
+class KubePoolCheckTest : public KubeApiTest {
   protected:
-    void SetUp() override {
-        WARREN_REQUIRE_ROOT();
-        std::filesystem::create_directories(tmp("api"));
-        api_.emplace(tmp("api"));
-    }
-    void TearDown() override {
-        for (auto& [n, a] : agents_) a->kill9();
-        api_.reset();
-    }
     // The "outsideCluster" warnings in `warrenctl --json status`.
     std::vector<std::string> outside_cluster() {
         std::vector<std::string> out;
@@ -173,16 +164,6 @@ class KubePoolCheckTest : public IntegrationTest {
             if (w.value("kind", "") == "outsideCluster") out.push_back(w.value("range", ""));
         return out;
     }
-    template <class F>
-    static bool eventually(F what) {
-        const auto deadline = std::chrono::steady_clock::now() + 15s;
-        do {
-            if (what()) return true;
-            std::this_thread::sleep_for(100ms);
-        } while (std::chrono::steady_clock::now() < deadline);
-        return false;
-    }
-    std::optional<FakeKubeApi> api_;
 };
 
 }  // namespace
