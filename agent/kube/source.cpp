@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <mutex>
 #include <thread>
 
 #include "kube/api_source.hpp"
@@ -41,6 +42,16 @@ class ApiSource final : public Source {
         net::co_spawn(io_, run_node_watcher(*transport_, settings_, view_, std::move(on_node)),
                       net::detached);
         net::co_spawn(io_, run_pod_watcher(*transport_, settings_, view_), net::detached);
+        net::co_spawn(io_,
+                      run_kubeadm_config_reader(*transport_,
+                                                [this](ClusterNetworks n) {
+                                                    {
+                                                        std::lock_guard lock(mu_);
+                                                        networks_ = n;
+                                                    }
+                                                    if (on_networks_) on_networks_(n);
+                                                }),
+                      net::detached);
         thread_ = std::thread([this] { io_.run(); });
         return {};
     }
@@ -54,11 +65,21 @@ class ApiSource final : public Source {
 
     core::Tri pod_running(std::string_view uid) const override { return view_.pod_running(uid); }
     SourceStatus status() const override { return view_.status(); }
+    void set_networks_handler(NetworksHandler on_networks) override {
+        on_networks_ = std::move(on_networks);
+    }
+    std::optional<ClusterNetworks> cluster_networks() const override {
+        std::lock_guard lock(mu_);
+        return networks_;
+    }
 
   private:
     Settings settings_;
     std::unique_ptr<Transport> transport_;
     SourceView view_;
+    NetworksHandler on_networks_;
+    mutable std::mutex mu_;
+    std::optional<ClusterNetworks> networks_;
     // Last: destroyed first, with the suspended watchers that use the members above.
     net::io_context io_{1};
     std::thread thread_;

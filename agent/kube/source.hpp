@@ -1,16 +1,19 @@
 #pragma once
 // Kubernetes seen from one node (DESIGN §7 signal 5, §9): the Node's spec.podCIDRs and the pods
-// scheduled on it, from the API server over HTTPS (list + watch). The agent turns the CIDRs into
-// its pool and asks pod_running() during GC; it never writes to the API.
+// scheduled on it, from the API server over HTTPS (list + watch), and the cluster's pod and
+// service ranges from kubeadm-config (read once). The agent turns the CIDRs into its pool, checks
+// its pools against the ranges and asks pod_running() during GC; it never writes to the API.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/gc_signals.hpp"
 #include "warren/error.hpp"
+#include "warren/ip.hpp"
 
 namespace warren::kube {
 
@@ -33,6 +36,14 @@ struct NodeState {
     std::string resource_version;
 };
 
+// kube-system/kubeadm-config's networking.podSubnet and networking.serviceSubnet (each empty
+// when the ClusterConfiguration does not name it): the cluster CIDRs and the service range.
+struct ClusterNetworks {
+    std::vector<IpPrefix> pod_subnets;
+    std::vector<IpPrefix> service_subnets;
+    bool operator==(const ClusterNetworks&) const = default;
+};
+
 // Where the view of the API stands, for logs, `warrenctl status` and metrics.
 struct SourceStatus {
     bool node_seen = false;    // the Node was read at least once
@@ -42,8 +53,9 @@ struct SourceStatus {
     std::string error;         // the last API error while not synced (empty when synced)
 };
 
-// Thread-safety: start() and stop() from one thread (the agent's); the handler runs on the
-// source's own thread, one call at a time; pod_running() and status() from any thread.
+// Thread-safety: start(), stop() and set_networks_handler() from one thread (the agent's); the
+// handlers run on the source's own thread, one call at a time; pod_running(), status() and
+// cluster_networks() from any thread.
 class Source {
   public:
     virtual ~Source() = default;
@@ -60,6 +72,15 @@ class Source {
     // alive); no when the synced view has no such pod or it finished; unknown for an empty uid.
     virtual core::Tri pod_running(std::string_view uid) const = 0;
     virtual SourceStatus status() const = 0;
+
+    using NetworksHandler = std::function<void(const ClusterNetworks&)>;
+    // Before start(): `on_networks` hears the cluster's ranges once, when kubeadm-config is read.
+    // start() also reads kube-system/kubeadm-config once, retrying API errors with back-off until
+    // it is read, or until a 403/404 (a cluster without kubeadm, or RBAC without the Role) or a
+    // ConfigMap that does not parse, which end the read with one log line and no call.
+    virtual void set_networks_handler(NetworksHandler on_networks) { (void)on_networks; }
+    // The ranges once read; nullopt before, and for good when kubeadm-config was not readable.
+    virtual std::optional<ClusterNetworks> cluster_networks() const { return std::nullopt; }
 };
 
 // The real source: HTTPS (Boost.Beast + OpenSSL, CA verified, bearer token re-read from its file

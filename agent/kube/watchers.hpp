@@ -1,8 +1,10 @@
 #pragma once
-// The two list + watch loops of the source; each runs until its io_context stops.
+// The two list + watch loops of the source, each running until its io_context stops, and the
+// one-shot read of kubeadm-config.
 #include <utility>
 // <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 
 #include "kube/source.hpp"
 #include "kube/transport.hpp"
@@ -20,6 +22,12 @@ boost::asio::awaitable<void> run_node_watcher(Transport& transport, const Settin
 // after a back-off. A watch the server ends normally is resumed from the last resourceVersion.
 boost::asio::awaitable<void> run_pod_watcher(Transport& transport, const Settings& settings,
                                              SourceView& view);
+
+// GET /api/v1/namespaces/kube-system/configmaps/kubeadm-config, retrying other errors with
+// back-off, until it is read and parsed (then `on_read`, once) or a 403/404 or a ConfigMap that
+// does not parse ends it with one log line.
+boost::asio::awaitable<void> run_kubeadm_config_reader(
+    Transport& transport, std::function<void(ClusterNetworks)> on_read);
 
 // The query parameters of a watch from `resource_version`.
 std::string watch_query(const Settings& settings, const std::string& resource_version);

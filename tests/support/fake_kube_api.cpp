@@ -191,6 +191,7 @@ struct FakeKubeApi::State {
     mutable std::mutex mu;
     std::string valid_token;
     json node;                         // null until set_node
+    json kubeadm_config;               // null until set_kubeadm_config
     std::map<std::string, json> pods;  // by uid
     int64_t rv = 100;
     int64_t compacted_before = 0;  // watches from an older resourceVersion get 410
@@ -376,6 +377,13 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
                        status_object(404, "NotFound", fmt::format("nodes \"{}\" not found", name)));
             } else {
                 answer(http::status::ok, node);
+            }
+        } else if (path == "/api/v1/namespaces/kube-system/configmaps/kubeadm-config") {
+            if (kubeadm_config.is_null()) {
+                answer(http::status::not_found,
+                       status_object(404, "NotFound", "configmaps \"kubeadm-config\" not found"));
+            } else {
+                answer(http::status::ok, kubeadm_config);
             }
         } else if (path == "/api/v1/nodes" && watch) {
             kind = Kind::node;
@@ -572,6 +580,35 @@ json FakeKubeApi::make_pod(const std::string& name, const std::string& uid, cons
              {{"nodeName", node},
               {"containers", json::array({{{"name", "app"}, {"image", "busybox"}}})}}},
             {"status", {{"phase", phase}, {"hostIP", "192.0.2.10"}}}};
+}
+
+json FakeKubeApi::make_kubeadm_config(const std::string& pod_subnet,
+                                      const std::string& service_subnet) {
+    std::string networking = "networking:\n  dnsDomain: cluster.local\n";
+    if (!pod_subnet.empty()) networking += "  podSubnet: " + pod_subnet + "\n";
+    if (!service_subnet.empty()) networking += "  serviceSubnet: " + service_subnet + "\n";
+    const std::string cluster_configuration =
+        "apiServer:\n  extraArgs:\n    authorization-mode: Node,RBAC\n  timeoutForControlPlane: "
+        "4m0s\napiVersion: kubeadm.k8s.io/v1beta3\ncertificatesDir: /etc/kubernetes/pki\n"
+        "clusterName: kubernetes\ncontrollerManager: {}\ndns: {}\netcd:\n  local:\n    dataDir: "
+        "/var/lib/etcd\nimageRepository: registry.k8s.io\nkind: ClusterConfiguration\n"
+        "kubernetesVersion: v1.28.4\n" +
+        networking + "scheduler: {}\n";
+    return {{"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"metadata",
+             {{"name", "kubeadm-config"},
+              {"namespace", "kube-system"},
+              {"uid", "5f0c3d1e-7a7b-4c51-9d2a-0c9e6f1b2a34"},
+              {"creationTimestamp", "2026-11-30T07:58:12Z"}}},
+            {"data", {{"ClusterConfiguration", cluster_configuration}}}};
+}
+
+void FakeKubeApi::set_kubeadm_config(json configmap) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    s.bump(configmap);
+    s.kubeadm_config = std::move(configmap);
 }
 
 void FakeKubeApi::set_node(json node) {

@@ -12,7 +12,8 @@
 // and watches started from an older resourceVersion replay what they missed, as the real API does.
 //
 // Routes: GET /api/v1/nodes/NAME, GET /api/v1/nodes?fieldSelector=metadata.name%3DNAME&watch=1,
-// GET /api/v1/pods?fieldSelector=spec.nodeName%3DNAME[&limit=N&continue=T][&watch=1]. A request
+// GET /api/v1/pods?fieldSelector=spec.nodeName%3DNAME[&limit=N&continue=T][&watch=1],
+// GET /api/v1/namespaces/kube-system/configmaps/kubeadm-config (404 until set). A request
 // without "Authorization: Bearer <valid token>" gets 401 with a Status body.
 //
 // CMake: link `warren_fake_kube_api` (tests/unit/kube/CMakeLists.txt defines it).
@@ -54,6 +55,14 @@ class FakeKubeApi {
                                     const std::vector<std::string>& pod_cidrs);
     static nlohmann::json make_pod(const std::string& name, const std::string& uid,
                                    const std::string& node, const std::string& phase = "Running");
+
+    // kube-system/kubeadm-config as kubeadm writes it: data.ClusterConfiguration is the YAML of
+    // a kubeadm.k8s.io/v1beta3 ClusterConfiguration whose networking has `pod_subnet` and
+    // `service_subnet` (each left out when empty).
+    static nlohmann::json make_kubeadm_config(const std::string& pod_subnet,
+                                              const std::string& service_subnet);
+    // Serves `configmap` as kube-system/kubeadm-config from now on (404 before).
+    void set_kubeadm_config(nlohmann::json configmap);
 
     // Sets the Node (its metadata.name is the one served); open node watches get ADDED the
     // first time, MODIFIED after.
