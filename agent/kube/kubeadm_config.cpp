@@ -58,9 +58,9 @@ Result<ClusterNetworks> parse_kubeadm_config(const nlohmann::json& configmap) {
     try {
         doc = YAML::Load(cc->get<std::string>());
     } catch (const YAML::Exception& e) {
-        return fail(Code::decode,
-                    fmt::format("kubeadm-config: data.ClusterConfiguration is not YAML: {}",
-                                e.what()));
+        return fail(
+            Code::decode,
+            fmt::format("kubeadm-config: data.ClusterConfiguration is not YAML: {}", e.what()));
     }
     if (!doc.IsMap()) {
         return fail(Code::decode, "kubeadm-config: data.ClusterConfiguration is not a mapping");

@@ -1,8 +1,9 @@
 // kube-system/kubeadm-config as `kubectl -n kube-system get configmap kubeadm-config -o json`
 // prints it, and what the parser makes of broken ones.
+#include "kube/kubeadm_config.hpp"
+
 #include <gtest/gtest.h>
 
-#include "kube/kubeadm_config.hpp"
 #include "kube/objects.hpp"
 
 namespace warren::kube {
@@ -37,18 +38,18 @@ IpPrefix P(const char* text) {
 }
 
 TEST(KubeadmConfig, KubeadmDefaultsGiveThePodAndServiceSubnets) {
-    auto n = parse_kubeadm_config(configmap(
-        "networking:\\n  dnsDomain: cluster.local\\n  podSubnet: 10.244.0.0/16\\n  "
-        "serviceSubnet: 10.96.0.0/12\\n"));
+    auto n = parse_kubeadm_config(
+        configmap("networking:\\n  dnsDomain: cluster.local\\n  podSubnet: 10.244.0.0/16\\n  "
+                  "serviceSubnet: 10.96.0.0/12\\n"));
     ASSERT_TRUE(n) << n.error().message;
     EXPECT_EQ(n->pod_subnets, std::vector<IpPrefix>{P("10.244.0.0/16")});
     EXPECT_EQ(n->service_subnets, std::vector<IpPrefix>{P("10.96.0.0/12")});
 }
 
 TEST(KubeadmConfig, DualStackListsKeepTheirOrderAndTolerateSpaces) {
-    auto n = parse_kubeadm_config(configmap(
-        "networking:\\n  podSubnet: 10.244.0.0/16, fd00:10:244::/56\\n  serviceSubnet: "
-        "\\\"fd00:10:96::/112,10.96.0.0/12\\\"\\n"));
+    auto n = parse_kubeadm_config(
+        configmap("networking:\\n  podSubnet: 10.244.0.0/16, fd00:10:244::/56\\n  serviceSubnet: "
+                  "\\\"fd00:10:96::/112,10.96.0.0/12\\\"\\n"));
     ASSERT_TRUE(n) << n.error().message;
     EXPECT_EQ(n->pod_subnets, (std::vector<IpPrefix>{P("10.244.0.0/16"), P("fd00:10:244::/56")}));
     EXPECT_EQ(n->service_subnets,

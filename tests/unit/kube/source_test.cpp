@@ -65,6 +65,10 @@ class KubeSourceTest : public ::testing::Test {
     }
     void start_source(std::unique_ptr<Source> source) {
         source_ = std::move(source);
+        source_->set_networks_handler([this](const ClusterNetworks& n) {
+            std::lock_guard lock(mu_);
+            networks_.push_back(n);
+        });
         auto st = source_->start([this](const NodeState& n) {
             std::lock_guard lock(mu_);
             nodes_.push_back(n);
@@ -80,6 +84,13 @@ class KubeSourceTest : public ::testing::Test {
         if (nodes_.empty()) return std::nullopt;
         return nodes_.back();
     }
+    std::vector<ClusterNetworks> networks() {
+        std::lock_guard lock(mu_);
+        return networks_;
+    }
+    size_t kubeadm_reads() const {
+        return api_.count("/api/v1/namespaces/kube-system/configmaps/kubeadm-config", false);
+    }
     bool synced() const { return source_->status().pods_synced; }
     size_t pod_lists() const { return api_.count("/api/v1/pods?", false); }
     size_t pod_watches() const { return api_.count("/api/v1/pods?", true); }
@@ -88,6 +99,7 @@ class KubeSourceTest : public ::testing::Test {
     FakeKubeApi api_{dir_.path()};
     std::mutex mu_;
     std::vector<NodeState> nodes_;
+    std::vector<ClusterNetworks> networks_;
     std::unique_ptr<Source> source_;  // after api_: stopped and destroyed first
 };
 
@@ -488,6 +500,72 @@ TEST_F(KubeSourceTest, BadSettingsAndConfigAreClearErrors) {
     EXPECT_NE(bad_ca.error().message.find("the CA " + api_.ca_path() + " is not a PEM certificate"),
               std::string::npos)
         << bad_ca.error().message;
+}
+
+TEST_F(KubeSourceTest, KubeadmConfigIsReadOnceAndHandedOver) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.set_kubeadm_config(
+        FakeKubeApi::make_kubeadm_config("10.244.0.0/16,fd00:10:244::/56", "10.96.0.0/12"));
+    start(settings());
+    ASSERT_TRUE(eventually([&] { return !networks().empty(); }));
+    const ClusterNetworks want{
+        {*IpPrefix::parse("10.244.0.0/16"), *IpPrefix::parse("fd00:10:244::/56")},
+        {*IpPrefix::parse("10.96.0.0/12")}};
+    EXPECT_EQ(networks(), std::vector<ClusterNetworks>{want});
+    EXPECT_EQ(source_->cluster_networks(), std::optional<ClusterNetworks>(want));
+    ASSERT_TRUE(eventually([&] { return synced(); }));
+    source_->stop();
+    EXPECT_EQ(kubeadm_reads(), 1u);
+    EXPECT_EQ(networks().size(), 1u);
+}
+
+TEST_F(KubeSourceTest, MissingKubeadmConfigIsOneInfoLineAndNoRetry) {
+    CapturedLog log;
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    start(settings());
+    const std::string line = "info|kube: kubeadm-config not readable (404 ";
+    ASSERT_TRUE(eventually([&] { return log.count(line) == 1; })) << log.text();
+    EXPECT_NE(log.text().find("): the pool checks use --cluster-cidr/--service-cidr only"),
+              std::string::npos)
+        << log.text();
+    // Given up for good: a ConfigMap that appears later is not read, and the node and pods are
+    // unaffected.
+    api_.set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.244.0.0/16", "10.96.0.0/12"));
+    ASSERT_TRUE(eventually([&] { return synced(); }));
+    source_->stop();
+    EXPECT_EQ(kubeadm_reads(), 1u);
+    EXPECT_TRUE(networks().empty());
+    EXPECT_EQ(source_->cluster_networks(), std::nullopt);
+}
+
+TEST_F(KubeSourceTest, KubeadmConfigIsRetriedAfterOtherErrorsUntilRead) {
+    CapturedLog log;
+    api_.set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.244.0.0/16", ""));
+    const std::string token = api_.valid_token();
+    api_.set_valid_token("not-the-file's-token");
+    start(settings());
+    ASSERT_TRUE(eventually([&] { return kubeadm_reads() >= 2; }));  // 401: retried
+    EXPECT_TRUE(networks().empty());
+    EXPECT_EQ(log.count("warning|kube: kubeadm-config: "), 1u) << log.text();  // once per error
+    api_.set_valid_token(token);
+    ASSERT_TRUE(eventually([&] { return !networks().empty(); })) << log.text();
+    EXPECT_EQ(networks().front().pod_subnets,
+              std::vector<IpPrefix>{*IpPrefix::parse("10.244.0.0/16")});
+    EXPECT_TRUE(networks().front().service_subnets.empty());
+}
+
+TEST_F(KubeSourceTest, UnparsableKubeadmConfigIsOneWarningAndGivesUp) {
+    CapturedLog log;
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.244.0.0/16,banana", ""));
+    start(settings());
+    const std::string line =
+        "warning|kube: kubeadm-config: networking.podSubnet holds \"banana\", not a CIDR";
+    ASSERT_TRUE(eventually([&] { return log.count(line) == 1; })) << log.text();
+    ASSERT_TRUE(eventually([&] { return synced(); }));
+    source_->stop();
+    EXPECT_EQ(kubeadm_reads(), 1u);
+    EXPECT_TRUE(networks().empty());
 }
 
 }  // namespace
