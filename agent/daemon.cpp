@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -291,6 +292,9 @@ private:
         service_.set_pool_gate([this](std::string_view pool) { return kube_pools_->gate(pool); });
         gc_.set_kube(
             [src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
+        kube_source_->set_networks_handler([this](const kube::ClusterNetworks& n) {
+            asio::post(io_, [this, n] { use_cluster_networks(n); });
+        });
         kube_pools_->set_on_change([this] {
             notify_systemd("STATUS=" + systemd_status());
             check_pools();  // the Node's CIDRs may have (re)defined the pool
@@ -304,8 +308,18 @@ private:
                          st.pool, join_cidrs(st.cidrs), st.node);
         return kube_source_->start(kube_pools_->handler());
     }
-    // The pools against this node's addresses and routes and --cluster-cidr/--service-cidr
-    // (core/pool_checks.hpp): warnings logged once, the current list in `status`.
+    // kubeadm-config's ranges fill in for --cluster-cidr/--service-cidr not given; the pools are
+    // checked again against the result.
+    void use_cluster_networks(const kube::ClusterNetworks& n) {
+        pool_check_.set_plan(
+            netcheck::merge_plan(core::ClusterPlan{cfg_.cluster_cidrs, cfg_.service_cidrs},
+                                 core::ClusterPlan{n.pod_subnets, n.service_subnets},
+                                 "kubeadm-config"));
+        check_pools();
+    }
+    // The pools against this node's addresses and routes and the cluster plan (--cluster-cidr/
+    // --service-cidr, or kubeadm-config's) (core/pool_checks.hpp): warnings logged once, the
+    // current list in `status`.
     void check_pools() {
         std::vector<core::PoolRanges> pools;
         for (auto& [name, p] : state_.pools()) pools.push_back({name, p.sets});

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace warren::netcheck {
 
 PoolCheck::PoolCheck(std::unique_ptr<HostNetworkReader> reader, core::ClusterPlan plan)
@@ -35,11 +37,55 @@ void PoolCheck::run(const std::vector<core::PoolRanges>& pools) {
         spdlog::info(
             "pool check: {} range(s) of {} pool(s) conflict with no address or route of this "
             "node{}{}",
-            ranges, pools.size(), plan_.cluster_cidrs.empty() ? "" : ", lie inside --cluster-cidr",
-            plan_.service_cidrs.empty() ? "" : ", stay outside --service-cidr");
+            ranges, pools.size(),
+            plan_.cluster_cidrs.empty() ? "" : ", lie inside the cluster CIDR",
+            plan_.service_cidrs.empty() ? "" : ", stay outside the service CIDR");
     }
     for (auto& w : warnings_)
         if (logged_.insert(w.message).second) spdlog::warn("pool check: {}", w.message);
+}
+
+namespace {
+
+std::string join(const std::vector<IpPrefix>& prefixes) {
+    std::string out;
+    for (const auto& p : prefixes) {
+        if (!out.empty()) out += ',';
+        out += p.str();
+    }
+    return out;
+}
+
+std::vector<IpPrefix> pick(const std::vector<IpPrefix>& flag, const std::vector<IpPrefix>& api,
+                           const char* what, const char* flag_name, std::string_view api_name) {
+    if (!flag.empty()) {
+        if (!api.empty() && flag != api)
+            spdlog::info("pool check: {} {} from {}, not {} from {}", what, join(flag), flag_name,
+                         join(api), api_name);
+        else
+            spdlog::info("pool check: {} {} from {}", what, join(flag), flag_name);
+        return flag;
+    }
+    if (!api.empty()) {
+        spdlog::info("pool check: {} {} from {} (no {} given)", what, join(api), api_name,
+                     flag_name);
+        return api;
+    }
+    spdlog::info("pool check: no {}: neither {} nor {} names one; not checked", what, flag_name,
+                 api_name);
+    return {};
+}
+
+}  // namespace
+
+core::ClusterPlan merge_plan(const core::ClusterPlan& flags, const core::ClusterPlan& api,
+                             std::string_view api_name) {
+    core::ClusterPlan out;
+    out.cluster_cidrs = pick(flags.cluster_cidrs, api.cluster_cidrs, "cluster CIDR",
+                             "--cluster-cidr", std::string(api_name) + "'s podSubnet");
+    out.service_cidrs = pick(flags.service_cidrs, api.service_cidrs, "service CIDR",
+                             "--service-cidr", std::string(api_name) + "'s serviceSubnet");
+    return out;
 }
 
 }  // namespace warren::netcheck

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/pool_checks.hpp"
@@ -22,6 +23,9 @@ class PoolCheck {
     // only against the plan.
     void run(const std::vector<core::PoolRanges>& pools);
     const std::vector<core::PoolWarning>& warnings() const { return warnings_; }
+    // The plan the next run() checks against.
+    void set_plan(core::ClusterPlan plan) { plan_ = std::move(plan); }
+    const core::ClusterPlan& plan() const { return plan_; }
 
   private:
     std::unique_ptr<HostNetworkReader> reader_;
@@ -30,5 +34,11 @@ class PoolCheck {
     std::set<std::string> logged_;
     std::string read_error_;
 };
+
+// The plan from two sources: each of --cluster-cidr and --service-cidr when given (`flags`), else
+// what the API says (`api`, e.g. kubeadm-config's podSubnet and serviceSubnet, named by
+// `api_name`). Logs at info where each list came from.
+core::ClusterPlan merge_plan(const core::ClusterPlan& flags, const core::ClusterPlan& api,
+                             std::string_view api_name);
 
 }  // namespace warren::netcheck

@@ -50,3 +50,42 @@ TEST(PoolCheck, AnUnreadableHostStillChecksThePlanAndSaysWhyOnce) {
     EXPECT_EQ(log.count("cannot read this node's addresses and routes"), 1u) << log.text();
     EXPECT_EQ(log.count("cannot list routes: Permission denied"), 1u) << log.text();
 }
+
+TEST(PoolCheck, APlanSetLaterIsUsedByTheNextRun) {
+    netcheck::PoolCheck check(std::make_unique<FakeHostNetwork>(), {});
+    check.run(pool("10.78.1.0/24"));
+    EXPECT_TRUE(check.warnings().empty());
+    check.set_plan({{*IpPrefix::parse("10.77.0.0/16")}, {}});
+    check.run(pool("10.78.1.0/24"));
+    ASSERT_EQ(check.warnings().size(), 1u);
+    EXPECT_EQ(check.warnings()[0].kind, core::PoolWarningKind::outside_cluster);
+}
+
+TEST(PoolCheckPlan, FlagsWinAndTheApiFillsWhatTheyLeaveOut) {
+    CapturedLog log;
+    const auto p = [](const char* t) { return *IpPrefix::parse(t); };
+    const core::ClusterPlan flags{{p("10.77.0.0/16")}, {}};
+    const core::ClusterPlan api{{p("10.244.0.0/16"), p("fd00:10:244::/56")}, {p("10.96.0.0/12")}};
+    const core::ClusterPlan merged = netcheck::merge_plan(flags, api, "kubeadm-config");
+    EXPECT_EQ(merged.cluster_cidrs, std::vector<IpPrefix>{p("10.77.0.0/16")});
+    EXPECT_EQ(merged.service_cidrs, std::vector<IpPrefix>{p("10.96.0.0/12")});
+    EXPECT_EQ(log.count("info|pool check: cluster CIDR 10.77.0.0/16 from --cluster-cidr, not "
+                        "10.244.0.0/16,fd00:10:244::/56 from kubeadm-config's podSubnet"),
+              1u)
+        << log.text();
+    EXPECT_EQ(log.count("info|pool check: service CIDR 10.96.0.0/12 from kubeadm-config's "
+                        "serviceSubnet (no --service-cidr given)"),
+              1u)
+        << log.text();
+}
+
+TEST(PoolCheckPlan, NeitherSourceLeavesTheListEmptyAndSaysSo) {
+    CapturedLog log;
+    const core::ClusterPlan merged = netcheck::merge_plan({}, {}, "kubeadm-config");
+    EXPECT_TRUE(merged.cluster_cidrs.empty());
+    EXPECT_TRUE(merged.service_cidrs.empty());
+    EXPECT_EQ(log.count("info|pool check: no service CIDR: neither --service-cidr nor "
+                        "kubeadm-config's serviceSubnet names one; not checked"),
+              1u)
+        << log.text();
+}
