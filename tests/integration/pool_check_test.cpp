@@ -189,3 +189,45 @@ TEST_F(KubePoolCheckTest, ThePoolFromTheNodeIsCheckedWhenItArrivesAndWhenItChang
     api_->set_node(FakeKubeApi::make_node(node, {"10.77.1.0/24"}));
     ASSERT_TRUE(eventually([&] { return outside_cluster().empty(); })) << agent().log();
 }
+
+TEST_F(KubePoolCheckTest, WithoutClusterCidrKubeadmConfigsPodSubnetDrivesTheCheck) {
+    const std::string node = "node-kc";
+    api_->set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.77.0.0/16", "10.96.0.0/12"));
+    api_->set_node(FakeKubeApi::make_node(node, {"10.78.1.0/24"}));
+    AgentSpec s;
+    s.extra_args = {"--kube-node", node, "--kubeconfig", api_->kubeconfig_path()};
+    ASSERT_TRUE(agent().start(with_admin(agent(), s)));
+
+    ASSERT_TRUE(eventually([&] {
+        return outside_cluster() == std::vector<std::string>{"10.78.1.0/24"};
+    })) << agent().log();
+    EXPECT_NE(agent().log().find("warning pool check: pool 'default' range 10.78.1.0/24: it lies "
+                                 "outside the cluster CIDR 10.77.0.0/16"),
+              std::string::npos)
+        << agent().log();
+    EXPECT_NE(agent().log().find("pool check: cluster CIDR 10.77.0.0/16 from kubeadm-config's "
+                                 "podSubnet (no --cluster-cidr given)"),
+              std::string::npos)
+        << agent().log();
+
+    api_->set_node(FakeKubeApi::make_node(node, {"10.77.1.0/24"}));
+    ASSERT_TRUE(eventually([&] { return outside_cluster().empty(); })) << agent().log();
+}
+
+TEST_F(KubePoolCheckTest, ClusterCidrFlagWinsOverKubeadmConfig) {
+    const std::string node = "node-kf";
+    api_->set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.78.0.0/16", ""));
+    api_->set_node(FakeKubeApi::make_node(node, {"10.78.1.0/24"}));
+    AgentSpec s;
+    s.extra_args = {"--kube-node",    node,          "--kubeconfig", api_->kubeconfig_path(),
+                    "--cluster-cidr", "10.77.0.0/16"};
+    ASSERT_TRUE(agent().start(with_admin(agent(), s)));
+    const std::string chosen =
+        "pool check: cluster CIDR 10.77.0.0/16 from --cluster-cidr, not 10.78.0.0/16 from "
+        "kubeadm-config's podSubnet";
+    ASSERT_TRUE(eventually([&] { return agent().log().find(chosen) != std::string::npos; }))
+        << agent().log();
+    ASSERT_TRUE(eventually([&] {
+        return outside_cluster() == std::vector<std::string>{"10.78.1.0/24"};
+    })) << agent().log();
+}
