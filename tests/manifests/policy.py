@@ -22,6 +22,10 @@ PROPAGATED_HOST_PATHS = {"/sys/fs/bpf", "/run/netns", "/var/run/netns"}
 # The least rights: (apiGroup, resource) -> verbs. A watch with a fieldSelector is a request on
 # the collection: it needs list + watch.
 RBAC = {("", "nodes"): {"get", "list", "watch"}, ("", "pods"): {"list", "watch"}}
+# And in kube-system only, a Role: get on the one ConfigMap kubeadm-config (its
+# ClusterConfiguration's podSubnet/serviceSubnet drive the pool checks without --cluster-cidr).
+KUBEADM_CONFIG_RULES = [{"apiGroups": [""], "resources": ["configmaps"],
+                         "resourceNames": ["kubeadm-config"], "verbs": ["get"]}]
 
 
 class Manifests:
@@ -198,6 +202,27 @@ def check_rbac(m):
     if not [s for s in m.of_kind("ServiceAccount")
             if s["metadata"].get("name") == sa and s["metadata"].get("namespace") == ns]:
         errors.append(f"no ServiceAccount {sa!r} in namespace {ns!r} for the DaemonSet")
+    return errors + _check_kubeadm_config_role(m, want_subject)
+
+
+def _check_kubeadm_config_role(m, want_subject):
+    errors = []
+    role = m.one("Role")
+    name = role["metadata"].get("name")
+    if role["metadata"].get("namespace") != "kube-system":
+        errors.append(f"the Role {name!r} must live in kube-system (where kubeadm-config is), it "
+                      f"is in {role['metadata'].get('namespace')!r}")
+    if role.get("rules") != KUBEADM_CONFIG_RULES:
+        errors.append(f"the Role {name!r} must grant exactly {KUBEADM_CONFIG_RULES} (get on the "
+                      f"one ConfigMap kubeadm-config, nothing wider), it grants {role.get('rules')}")
+    binding = m.one("RoleBinding")
+    if (binding["metadata"].get("namespace") != "kube-system"
+            or binding.get("roleRef") != {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                          "name": name}
+            or binding.get("subjects") != [want_subject]):
+        errors.append(f"the RoleBinding in kube-system must bind Role {name!r} to exactly "
+                      f"{want_subject}, it is in {binding['metadata'].get('namespace')!r} with "
+                      f"roleRef {binding.get('roleRef')} and subjects {binding.get('subjects')}")
     return errors
 
 

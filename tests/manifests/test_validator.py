@@ -62,7 +62,8 @@ class SchemaTest(unittest.TestCase):
     def test_real_manifests_are_valid(self):
         docs = real_docs()
         self.assertEqual(sorted(d["kind"] for d in docs),
-                         ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "ServiceAccount"])
+                         ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Role",
+                          "RoleBinding", "ServiceAccount"])
         for d in docs:
             self.assertEqual(k8s_schema.validate_document(d), [], k8s_schema.describe(d))
 
@@ -194,6 +195,16 @@ BREAKAGES = {
         lambda d: of_kind(d, "ClusterRole")["rules"][1]["verbs"].remove("watch"),
         lambda d: of_kind(d, "ClusterRoleBinding")["subjects"][0].update(namespace="default"),
         lambda d: pod(d).update(serviceAccountName="default"),
+        # The kubeadm-config Role: any ConfigMap, another verb, another namespace, a second rule.
+        lambda d: _drop(of_kind(d, "Role")["rules"][0], "resourceNames"),
+        lambda d: of_kind(d, "Role")["rules"][0]["resourceNames"].append("kube-proxy"),
+        lambda d: of_kind(d, "Role")["rules"][0]["verbs"].append("list"),
+        lambda d: of_kind(d, "Role")["rules"][0]["resources"].append("secrets"),
+        lambda d: of_kind(d, "Role")["rules"].append(
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}),
+        lambda d: of_kind(d, "Role")["metadata"].update(namespace="default"),
+        lambda d: of_kind(d, "RoleBinding")["subjects"][0].update(name="default"),
+        lambda d: of_kind(d, "RoleBinding")["roleRef"].update(kind="ClusterRole", name="admin"),
     ],
     "hostPaths": [
         lambda d: agent(d)["volumeMounts"].remove(mount(agent(d), "/sys/fs/bpf")),
