@@ -311,10 +311,9 @@ private:
     // kubeadm-config's ranges fill in for --cluster-cidr/--service-cidr not given; the pools are
     // checked again against the result.
     void use_cluster_networks(const kube::ClusterNetworks& n) {
-        pool_check_.set_plan(
-            netcheck::merge_plan(core::ClusterPlan{cfg_.cluster_cidrs, cfg_.service_cidrs},
-                                 core::ClusterPlan{n.pod_subnets, n.service_subnets},
-                                 "kubeadm-config"));
+        pool_check_.set_plan(netcheck::merge_plan(
+            core::ClusterPlan{cfg_.cluster_cidrs, cfg_.service_cidrs},
+            core::ClusterPlan{n.pod_subnets, n.service_subnets}, "kubeadm-config"));
         check_pools();
     }
     // The pools against this node's addresses and routes and the cluster plan (--cluster-cidr/

@@ -1,7 +1,8 @@
 #pragma once
 // Runs core::check_pools against the host as the reader sees it now and the cluster plan (the
-// configuration's flags, or merged with kubeadm-config's by set_plan(merge_plan(...))); logs each warning once at warn level (a line seen before is not repeated when
-// a pool is redefined) and keeps the latest list for `warrenctl status`.
+// configuration's flags, or merged with kubeadm-config's by set_plan(merge_plan(...))); logs each
+// warning once at warn level (a line seen before is not repeated when a pool is redefined) and
+// keeps the latest list for `warrenctl status`.
 //
 // Thread-safety: one thread (the daemon's io_context). run() blocks on the netlink dumps.
 #include <memory>
