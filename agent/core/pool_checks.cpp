@@ -89,19 +89,20 @@ struct Checker {
                 if (c.family() == fam) same += (same.empty() ? "" : ", ") + c.str();
             add(pool, r, PoolWarningKind::outside_cluster,
                 same.empty()
-                    ? "the cluster CIDRs (--cluster-cidr) have no " +
+                    ? "the cluster CIDRs (" + plan.cluster_from + ") have no " +
                           std::string(family_name(fam)) +
                           " CIDR, so the cluster does not route this range to the node; add the " +
                           family_name(fam) + " cluster CIDR or drop the range"
-                    : "it lies outside the cluster CIDR " + same +
-                          " (--cluster-cidr), so other nodes and kube-proxy do not treat it as pod "
-                          "addresses; give the pool a range inside it or fix --cluster-cidr");
+                    : "it lies outside the cluster CIDR " + same + " (" + plan.cluster_from +
+                          "), so other nodes and kube-proxy do not treat it as pod addresses; give "
+                          "the pool a range inside it or fix " +
+                          plan.cluster_from);
         }
         for (auto& s : plan.service_cidrs)
             if (s.overlaps(r.subnet))
                 add(pool, r, PoolWarningKind::service_overlap,
-                    "it overlaps the service CIDR " + s.str() +
-                        " (--service-cidr), so a pod address can be a Service's ClusterIP; give "
+                    "it overlaps the service CIDR " + s.str() + " (" + plan.service_from +
+                        "), so a pod address can be a Service's ClusterIP; give "
                         "the "
                         "pool a range outside the service range");
     }

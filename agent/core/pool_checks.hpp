@@ -33,10 +33,13 @@ struct HostNetwork {
 };
 
 // kube-controller-manager's --cluster-cidr and kube-apiserver's --service-cluster-ip-range, as the
-// agent's --cluster-cidr / --service-cidr give them; empty: not checked.
+// agent's --cluster-cidr / --service-cidr (or kubeadm-config) give them; empty: not checked.
 struct ClusterPlan {
     std::vector<IpPrefix> cluster_cidrs;
     std::vector<IpPrefix> service_cidrs;
+    // Where each list came from, named in the warnings' reason and fix.
+    std::string cluster_from = "--cluster-cidr";
+    std::string service_from = "--service-cidr";
 };
 
 struct PoolRanges {

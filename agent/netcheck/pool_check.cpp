@@ -81,10 +81,14 @@ std::vector<IpPrefix> pick(const std::vector<IpPrefix>& flag, const std::vector<
 core::ClusterPlan merge_plan(const core::ClusterPlan& flags, const core::ClusterPlan& api,
                              std::string_view api_name) {
     core::ClusterPlan out;
-    out.cluster_cidrs = pick(flags.cluster_cidrs, api.cluster_cidrs, "cluster CIDR",
-                             "--cluster-cidr", std::string(api_name) + "'s podSubnet");
-    out.service_cidrs = pick(flags.service_cidrs, api.service_cidrs, "service CIDR",
-                             "--service-cidr", std::string(api_name) + "'s serviceSubnet");
+    const std::string pods = std::string(api_name) + "'s podSubnet";
+    const std::string services = std::string(api_name) + "'s serviceSubnet";
+    out.cluster_cidrs =
+        pick(flags.cluster_cidrs, api.cluster_cidrs, "cluster CIDR", "--cluster-cidr", pods);
+    out.service_cidrs =
+        pick(flags.service_cidrs, api.service_cidrs, "service CIDR", "--service-cidr", services);
+    if (flags.cluster_cidrs.empty() && !api.cluster_cidrs.empty()) out.cluster_from = pods;
+    if (flags.service_cidrs.empty() && !api.service_cidrs.empty()) out.service_from = services;
     return out;
 }
 

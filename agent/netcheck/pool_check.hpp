@@ -38,7 +38,8 @@ class PoolCheck {
 
 // The plan from two sources: each of --cluster-cidr and --service-cidr when given (`flags`), else
 // what the API says (`api`, e.g. kubeadm-config's podSubnet and serviceSubnet, named by
-// `api_name`). Logs at info where each list came from.
+// `api_name`), with cluster_from/service_from naming the source. Logs at info where each list
+// came from.
 core::ClusterPlan merge_plan(const core::ClusterPlan& flags, const core::ClusterPlan& api,
                              std::string_view api_name);
 

@@ -202,7 +202,8 @@ TEST_F(KubePoolCheckTest, WithoutClusterCidrKubeadmConfigsPodSubnetDrivesTheChec
         return outside_cluster() == std::vector<std::string>{"10.78.1.0/24"};
     })) << agent().log();
     EXPECT_NE(agent().log().find("warning pool check: pool 'default' range 10.78.1.0/24: it lies "
-                                 "outside the cluster CIDR 10.77.0.0/16"),
+                                 "outside the cluster CIDR 10.77.0.0/16 (kubeadm-config's "
+                                 "podSubnet)"),
               std::string::npos)
         << agent().log();
     EXPECT_NE(agent().log().find("pool check: cluster CIDR 10.77.0.0/16 from kubeadm-config's "

@@ -69,6 +69,8 @@ TEST(PoolCheckPlan, FlagsWinAndTheApiFillsWhatTheyLeaveOut) {
     const core::ClusterPlan merged = netcheck::merge_plan(flags, api, "kubeadm-config");
     EXPECT_EQ(merged.cluster_cidrs, std::vector<IpPrefix>{p("10.77.0.0/16")});
     EXPECT_EQ(merged.service_cidrs, std::vector<IpPrefix>{p("10.96.0.0/12")});
+    EXPECT_EQ(merged.cluster_from, "--cluster-cidr");
+    EXPECT_EQ(merged.service_from, "kubeadm-config's serviceSubnet");
     EXPECT_EQ(log.count("info|pool check: cluster CIDR 10.77.0.0/16 from --cluster-cidr, not "
                         "10.244.0.0/16,fd00:10:244::/56 from kubeadm-config's podSubnet"),
               1u)
@@ -88,4 +90,16 @@ TEST(PoolCheckPlan, NeitherSourceLeavesTheListEmptyAndSaysSo) {
                         "kubeadm-config's serviceSubnet names one; not checked"),
               1u)
         << log.text();
+}
+
+TEST(PoolCheckPlan, AWarningNamesTheApiAsTheSourceOfTheRangeItBreaks) {
+    netcheck::PoolCheck check(std::make_unique<FakeHostNetwork>(), {});
+    check.set_plan(
+        netcheck::merge_plan({}, {{*IpPrefix::parse("10.77.0.0/16")}, {}}, "kubeadm-config"));
+    check.run(pool("10.78.1.0/24"));
+    ASSERT_EQ(check.warnings().size(), 1u);
+    EXPECT_EQ(check.warnings()[0].message,
+              "pool 'default' range 10.78.1.0/24: it lies outside the cluster CIDR 10.77.0.0/16 "
+              "(kubeadm-config's podSubnet), so other nodes and kube-proxy do not treat it as pod "
+              "addresses; give the pool a range inside it or fix kubeadm-config's podSubnet");
 }
