@@ -192,6 +192,7 @@ struct FakeKubeApi::State {
     std::string valid_token;
     json node;                         // null until set_node
     json kubeadm_config;               // null until set_kubeadm_config
+    bool kubeadm_config_forbidden = false;
     std::map<std::string, json> pods;  // by uid
     int64_t rv = 100;
     int64_t compacted_before = 0;  // watches from an older resourceVersion get 410
@@ -379,7 +380,14 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
                 answer(http::status::ok, node);
             }
         } else if (path == "/api/v1/namespaces/kube-system/configmaps/kubeadm-config") {
-            if (kubeadm_config.is_null()) {
+            if (kubeadm_config_forbidden) {
+                answer(http::status::forbidden,
+                       status_object(403, "Forbidden",
+                                     "configmaps \"kubeadm-config\" is forbidden: User "
+                                     "\"system:serviceaccount:kube-system:warren\" cannot get "
+                                     "resource \"configmaps\" in API group \"\" in the "
+                                     "namespace \"kube-system\""));
+            } else if (kubeadm_config.is_null()) {
                 answer(http::status::not_found,
                        status_object(404, "NotFound", "configmaps \"kubeadm-config\" not found"));
             } else {
@@ -609,6 +617,12 @@ void FakeKubeApi::set_kubeadm_config(json configmap) {
     std::lock_guard lock(s.mu);
     s.bump(configmap);
     s.kubeadm_config = std::move(configmap);
+}
+
+void FakeKubeApi::forbid_kubeadm_config(bool on) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    s.kubeadm_config_forbidden = on;
 }
 
 void FakeKubeApi::set_node(json node) {

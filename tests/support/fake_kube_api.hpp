@@ -63,6 +63,8 @@ class FakeKubeApi {
                                               const std::string& service_subnet);
     // Serves `configmap` as kube-system/kubeadm-config from now on (404 before).
     void set_kubeadm_config(nlohmann::json configmap);
+    // true: kubeadm-config is answered 403 Forbidden, as without the Role that grants it.
+    void forbid_kubeadm_config(bool on);
 
     // Sets the Node (its metadata.name is the one served); open node watches get ADDED the
     // first time, MODIFIED after.

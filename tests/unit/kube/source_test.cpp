@@ -538,6 +538,25 @@ TEST_F(KubeSourceTest, MissingKubeadmConfigIsOneInfoLineAndNoRetry) {
     EXPECT_EQ(source_->cluster_networks(), std::nullopt);
 }
 
+TEST_F(KubeSourceTest, ForbiddenKubeadmConfigIsOneInfoLineAndNoRetry) {
+    CapturedLog log;
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.244.0.0/16", "10.96.0.0/12"));
+    api_.forbid_kubeadm_config(true);
+    start(settings());
+    const std::string line = "info|kube: kubeadm-config not readable (403 ";
+    ASSERT_TRUE(eventually([&] { return log.count(line) == 1; })) << log.text();
+    EXPECT_NE(log.text().find("cannot get resource \"configmaps\""), std::string::npos)
+        << log.text();
+    api_.forbid_kubeadm_config(false);
+    ASSERT_TRUE(eventually([&] { return synced(); }));
+    source_->stop();
+    EXPECT_EQ(kubeadm_reads(), 1u);
+    EXPECT_TRUE(networks().empty());
+    EXPECT_EQ(source_->cluster_networks(), std::nullopt);
+    EXPECT_EQ(log.count("warning|kube: kubeadm-config"), 0u) << log.text();
+}
+
 TEST_F(KubeSourceTest, KubeadmConfigIsRetriedAfterOtherErrorsUntilRead) {
     CapturedLog log;
     api_.set_kubeadm_config(FakeKubeApi::make_kubeadm_config("10.244.0.0/16", ""));
