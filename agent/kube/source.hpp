@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/gc_signals.hpp"
+#include "core/zones.hpp"
 #include "warren/error.hpp"
 #include "warren/ip.hpp"
 
@@ -25,6 +26,9 @@ struct Settings {
     // watch_timeout_seconds (the server ends each watch at timeoutSeconds) counts as hung
     int request_timeout_ms = 10'000;
     int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server for each watch
+    // Also list + watch every Namespace (cluster-wide; the ClusterRole's namespaces get/list/
+    // watch) for zones' namespaceSelector; set when a zone has one.
+    bool watch_namespaces = false;
 };
 
 // The Node as the agent needs it.
@@ -81,6 +85,19 @@ class Source {
     virtual void set_networks_handler(NetworksHandler on_networks) { (void)on_networks; }
     // The ranges once read; nullopt before, and for good when kubeadm-config was not readable.
     virtual std::optional<ClusterNetworks> cluster_networks() const { return std::nullopt; }
+
+    // With Settings::watch_namespaces: a namespace's labels (core/zones.hpp). synced is false
+    // until the first list completes and while a re-list is due (an error, a 410); a synced view
+    // without the namespace says exists=false. Without watch_namespaces: never synced. Any thread.
+    virtual core::NamespaceLabels namespace_labels(std::string_view name) const {
+        (void)name;
+        return {};
+    }
+    using NamespacesHandler = std::function<void()>;
+    // Before start(): `on_change` hears (on the source's thread) that some namespace's labels
+    // changed, or one was added or deleted, or the view became synced, so the agent can report
+    // zone mismatches again. Optional.
+    virtual void set_namespaces_handler(NamespacesHandler on_change) { (void)on_change; }
 };
 
 // The real source: HTTPS (Boost.Beast + OpenSSL, CA verified, bearer token re-read from its file

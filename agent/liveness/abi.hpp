@@ -15,7 +15,7 @@ static_assert(offsetof(warren_observation, ifindex) == 24);
 static_assert(offsetof(warren_observation, first_ifindex) == 28);
 static_assert(offsetof(warren_observation, flags) == 32);
 static_assert(offsetof(warren_observation, last_seen_tick) == 36);
-static_assert(WARREN_STAT_COUNT == 4);
+static_assert(WARREN_STAT_EXCLUSIVE == 4 && WARREN_STAT_COUNT == 6);
 
 namespace warren::liveness {
 

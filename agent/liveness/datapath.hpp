@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "liveness/guard_maps.hpp"
 #include "liveness/liveness_maps.hpp"
 #include "liveness/program.hpp"
 #include "warren/error.hpp"
@@ -20,6 +21,9 @@ class Datapath {
     virtual ~Datapath() = default;
 
     virtual LivenessMaps& maps() = 0;
+    // The anti-spoofing maps (link_sources, spoofs), pinned beside watch; null when this
+    // datapath has none.
+    virtual GuardMaps* guard() { return nullptr; }
     // Puts warren's filter on `ifindex`'s clsact ingress (replacing one already there) and keeps
     // its hook. false: the link vanished meanwhile (no error). Attaching twice is harmless.
     virtual Result<bool> attach(int ifindex) = 0;

@@ -79,6 +79,13 @@ public:
     using PoolGate = std::function<Status(std::string_view pool)>;
     void set_pool_gate(PoolGate f) { pool_gate_ = std::move(f); }
 
+    // Asked before an ADD that allocates (a repeated ADD of a held attachment is not asked), before
+    // the pool gate: the zone rules' decision (core/zones.hpp choose()). An error is the answer
+    // (Code::zone_refused names the rule, Code::try_again while labels are unknown); a pool is the
+    // one the ADD allocates from (the request named none). Must not block.
+    using ZoneGate = std::function<Result<std::optional<std::string>>(const proto::Request&)>;
+    void set_zone_gate(ZoneGate f) { zone_gate_ = std::move(f); }
+
     // Called on the I/O thread with the events of each change once it is durable, in journal
     // order (changes rolled back never reach it); it may move from them. Must not submit or block.
     using OnDurable = std::function<void(std::vector<core::Event>&)>;
@@ -136,6 +143,7 @@ private:
     OnDurable on_durable_;
     OnAnswered on_answered_;
     PoolGate pool_gate_;
+    ZoneGate zone_gate_;
 
     uint64_t next_seq_;
     uint64_t durable_seq_;

@@ -22,6 +22,7 @@ enum class Code : int {
     pool_exhausted = 100,     // plugin-specific: no free address in a range set
     address_unavailable = 101,  // plugin-specific: a requested address is held or cooling down
     check_failed = 102,       // plugin-specific: CHECK found a reservation missing
+    zone_refused = 103,       // plugin-specific: a zone rule forbids this pod that pool
     internal = 999,
 };
 

@@ -10,6 +10,10 @@
 /* Capacities are part of the ABI: libbpf reuses a pinned map only when they match. */
 #define WARREN_WATCH_MAX_ENTRIES 65536
 #define WARREN_STRANGERS_MAX_ENTRIES 4096
+#define WARREN_LINK_SOURCES_MAX_ENTRIES 65536
+#define WARREN_SPOOFS_MAX_ENTRIES 4096
+/* Addresses one host link's pod may send from: one per range set of its attachment. */
+#define WARREN_LINK_ADDRS 4
 
 /* A source address in network byte order; IPv4 as the v4-mapped IPv6 address ::ffff:a.b.c.d. */
 struct warren_addr {
@@ -35,6 +39,41 @@ struct warren_observation {
     __u32 last_seen_tick; /* the classifier's own: low 32 bits of jiffies at last_seen_ns */
 };
 
+/* Anti-spoofing (issue 11), per host link: what the classifier does with a packet whose source
+ * is not one of the link's addresses. A link without a link_sources entry is never checked. */
+enum warren_spoof_mode {
+    WARREN_SPOOF_OFF = 0,  /* not checked (same as no entry) */
+    WARREN_SPOOF_LOG = 1,  /* counted in spoofs, passed */
+    WARREN_SPOOF_DROP = 2, /* counted in spoofs, dropped (TC_ACT_SHOT) */
+};
+
+/* link_sources value, keyed by the host link's ifindex (__u32): written by the agent on ADD
+ * before the answer, rewritten on release, deleted when the link goes. Sources that always pass:
+ * fe80::/10, :: (DAD) and 0.0.0.0 (DHCP, ARP probes). */
+struct warren_link_sources {
+    __u32 mode;  /* enum warren_spoof_mode */
+    __u32 count; /* valid entries in addrs, 0..WARREN_LINK_ADDRS (0: every checked source is a
+                  * mismatch) */
+    struct warren_addr addrs[WARREN_LINK_ADDRS];
+};
+
+/* spoofs key: a source seen on a host link whose link_sources entry does not list it. */
+struct warren_spoof_key {
+    __u32 ifindex;
+    __u32 pad; /* zero */
+    struct warren_addr addr;
+};
+
+/* spoofs value. first_seen_ns/last_seen_ns are bpf_ktime_get_coarse_ns(). packets counts every
+ * mismatching packet, dropped those of them dropped (mode drop at the time). */
+struct warren_spoof {
+    __u64 first_seen_ns;
+    __u64 last_seen_ns;
+    __u64 packets;
+    __u64 bytes;
+    __u64 dropped;
+};
+
 /* Slots of the per-CPU `stats` array: each packet counts in exactly one (their sum is every
  * packet the classifier ran on). */
 enum warren_stat {
@@ -42,7 +81,11 @@ enum warren_stat {
     WARREN_STAT_STRANGER = 1,  /* source recorded in strangers */
     WARREN_STAT_IGNORED = 2,   /* not IPv4/IPv6/ARP, or a source that is no allocation */
     WARREN_STAT_TRUNCATED = 3, /* a header ended before the source address */
-    WARREN_STAT_COUNT = 4,
+    WARREN_STAT_EXCLUSIVE = 4, /* slots below this one partition the packets */
+    /* Counted in addition to one of the slots above. */
+    WARREN_STAT_SPOOF_LOGGED = 4,  /* mismatching source, passed (mode log) */
+    WARREN_STAT_SPOOF_DROPPED = 5, /* mismatching source, dropped (mode drop) */
+    WARREN_STAT_COUNT = 6,
 };
 
 #endif

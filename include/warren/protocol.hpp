@@ -12,10 +12,10 @@
 //
 // Compact request (integers little-endian; str = u16 length + bytes):
 //   u8 format (1) | u8 op (1 add, 2 del, 3 check, 4 gc, 5 status, 6 ping) | u8 flags (1 pool,
-//   2 ranges, 4 netns cookie) | u8 0 | u64 netns inode | [u64 netns cookie] | str network,
-//   containerId, ifname, netns, pod namespace, pod name, pod uid | [str pool] | [u32 length +
-//   ranges JSON] | u16 count + str ips | u16 count + (str containerId, str ifname) valid
-//   attachments
+//   2 ranges, 4 netns cookie, 8 requested pool) | u8 0 | u64 netns inode | [u64 netns cookie] |
+//   str network, containerId, ifname, netns, pod namespace, pod name, pod uid | [str pool] |
+//   [u32 length + ranges JSON] | u16 count + str ips | u16 count + (str containerId, str ifname)
+//   valid attachments | [str requested pool, str requested pool's origin]
 // so a string carries at most 65535 bytes and a list at most 65535 entries (kMaxCompactField).
 #include <array>
 #include <cstdint>
@@ -69,6 +69,10 @@ struct Request {
     uint64_t netns_cookie = 0;                 // SO_NETNS_COOKIE (never reused); 0 = unknown
     PodRef pod;
     std::optional<std::string> pool;           // agent pool name; absent = "default" unless ranges
+    // A pool the pod asked for (args.cni.pool or runtimeConfig.pool), which zone rules may refuse;
+    // `requested_pool_from` says where it came from ("args.cni.pool", "runtimeConfig.pool").
+    std::optional<std::string> requested_pool;
+    std::string requested_pool_from;
     std::optional<nlohmann::json> ranges;      // host-local "ranges" (drop-in mode), as given
     std::vector<std::string> ips;              // add: requested addresses; check: held addresses
     std::vector<Attachment> valid_attachments; // gc
