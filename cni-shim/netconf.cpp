@@ -296,7 +296,8 @@ Result<std::optional<std::string>> pool_ask(const json& obj, const std::string& 
     const json* v = find(obj, "pool");
     if (!v) return std::nullopt;
     if (!v->is_string() || v->get_ref<const std::string&>().empty())
-        return fail(Code::invalid_config, where + "pool must be a non-empty string (a pool of warrend's config)",
+        return fail(Code::invalid_config,
+                    where + "pool must be a non-empty string (a pool of warrend's config)",
                     "got " + v->dump(-1, ' ', false, json::error_handler_t::replace));
     return v->get<std::string>();
 }
@@ -326,8 +327,8 @@ Status parse_requested_ips(const json& conf, const json* runtime, NetConf& nc) {
     }
     if (args_pool && runtime_pool && *args_pool != *runtime_pool)
         return fail(Code::invalid_config,
-                    "args.cni.pool ('" + *args_pool + "') and runtimeConfig.pool ('" + *runtime_pool +
-                        "') name different pools",
+                    "args.cni.pool ('" + *args_pool + "') and runtimeConfig.pool ('" +
+                        *runtime_pool + "') name different pools",
                     "ask for one pool: give only one of them, or the same name in both");
     if (args_pool) {
         nc.requested_pool = std::move(args_pool);

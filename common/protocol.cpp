@@ -190,10 +190,12 @@ Result<Request> decode_request(std::string_view payload) {
         r.pool = it->get<std::string>();
     }
     if (auto it = j.find("requestedPool"); it != j.end()) {
-        if (!it->is_string()) return fail(Code::decode, "request field 'requestedPool' must be a string");
+        if (!it->is_string())
+            return fail(Code::decode, "request field 'requestedPool' must be a string");
         r.requested_pool = it->get<std::string>();
         if (auto from = j.find("requestedPoolFrom"); from != j.end()) {
-            if (!from->is_string()) return fail(Code::decode, "request field 'requestedPoolFrom' must be a string");
+            if (!from->is_string())
+                return fail(Code::decode, "request field 'requestedPoolFrom' must be a string");
             r.requested_pool_from = from->get<std::string>();
         }
     }

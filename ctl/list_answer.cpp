@@ -313,7 +313,8 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     if (rows.empty()) return "no allocations\n";
     Cells header;
     constexpr std::array<std::string_view, kColumns> kHeader = {
-        "IP", "POOL", "ZONE", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"};
+        "IP",     "POOL",  "ZONE",      "POD",       "CONTAINER",
+        "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"};
     const bool zones = std::ranges::any_of(rows, [](const ListRow& r) { return r.has_zone; });
     std::array<size_t, kColumns> width{};
     for (size_t i = 0; i < kColumns; ++i) {
@@ -338,7 +339,9 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     bool first = true;
     for (const auto& r : rows) {
         if (r.zone_mismatch.empty()) continue;
-        if (first) out += "\nzone mismatches (the zone rules now in force would not give these addresses):\n";
+        if (first)
+            out +=
+                "\nzone mismatches (the zone rules now in force would not give these addresses):\n";
         first = false;
         out += "  ";
         out += dash(r.ip);

@@ -24,8 +24,7 @@ void append_allocation_entry(std::string& out, const core::Allocation& a,
                              const service::PassWire& wire, const core::ZoneReport* zone) {
     const auto st = entry_state(a);
     ObjectWriter w(out);
-    w
-        .str("ip", a.addresses.empty() ? std::string{} : a.addresses.front().str())
+    w.str("ip", a.addresses.empty() ? std::string{} : a.addresses.front().str())
         .str("pool", a.pool)
         .str("state", st.state)
         .str("containerId", a.key.container_id)

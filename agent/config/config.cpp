@@ -280,7 +280,9 @@ Result<core::ZoneRules> read_zones(const json& j, const std::string& where) {
     auto mode = core::AntiSpoofing::log;
     if (auto it = j.find("antiSpoofing"); it != j.end() && !it->is_null()) {
         auto m = core::parse_anti_spoofing(it->is_string() ? it->get<std::string>() : shown(*it));
-        if (!m) return fail(Code::invalid_config, where + ": 'antiSpoofing' is " + shown(*it) + "; it must be one of off, log, drop");
+        if (!m)
+            return fail(Code::invalid_config, where + ": 'antiSpoofing' is " + shown(*it) +
+                                                  "; it must be one of off, log, drop");
         mode = *m;
     }
     auto it = j.find("zones");

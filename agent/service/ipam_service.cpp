@@ -81,7 +81,7 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
             if (!requested) return proto::Response::failure(requested.error());
             const bool held = state_.find(key) != nullptr;
             // The pool an ADD allocates from: the zone's, else the pod's ask, else the config's
-            // (ipam.pool or ranges). A named pool is the agent's: the network's ranges do not apply.
+            // (ipam.pool or ranges). A pool so named is the agent's: the ranges do not apply.
             std::optional<std::string> zone_pool;
             if (zone_gate_ && !held) {
                 std::swap(req.network, key.network);  // the gate names the network's ranges' pool
@@ -90,7 +90,8 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
                 if (!zone) return proto::Response::failure(zone.error());
                 zone_pool = std::move(*zone);
             }
-            std::optional<std::string> pool = zone_pool ? std::move(zone_pool) : std::move(req.requested_pool);
+            std::optional<std::string> pool =
+                zone_pool ? std::move(zone_pool) : std::move(req.requested_pool);
             if (pool) {
                 req.pool = std::move(pool);
                 req.ranges.reset();

@@ -26,13 +26,15 @@ IpamService::ZoneGate make_zone_gate(std::function<std::shared_ptr<const core::Z
         auto choice = core::choose(*current, req.pod.namespace_, pool_ask_of(req), labels);
         if (choice) return std::move(choice->pool);
         if (choice.error().code == Code::zone_refused) {
-            std::string detail = log_text(req.pod.namespace_ + "/" + req.pod.name + ": " + choice.error().message);
+            std::string detail =
+                log_text(req.pod.namespace_ + "/" + req.pod.name + ": " + choice.error().message);
             if (auto b = throttle->note(server::LogThrottle::Clock::now(), std::move(detail))) {
                 if (b->count == 1)
                     spdlog::info("zone refused an ADD of pod {}", b->last);
                 else
-                    spdlog::info("zone refused {} ADDs in the last {}s; the last, of pod {}", b->count,
-                                 std::chrono::duration_cast<std::chrono::seconds>(b->span).count(), b->last);
+                    spdlog::info(
+                        "zone refused {} ADDs in the last {}s; the last, of pod {}", b->count,
+                        std::chrono::duration_cast<std::chrono::seconds>(b->span).count(), b->last);
             }
         }
         return std::unexpected(std::move(choice.error()));

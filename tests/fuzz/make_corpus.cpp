@@ -152,7 +152,8 @@ void cni_seeds() {
              "K8S_POD_UID=4f1c;K8S_POD_INFRA_CONTAINER_ID=c0ffee;FOO=bar"},
             pool));
     put("cni_invocation", "add-pool-ask.txt",
-        cni({"CNI_COMMAND=ADD", base, "CNI_ARGS=K8S_POD_NAMESPACE=payments;K8S_POD_NAME=card-0"}, pool_ask));
+        cni({"CNI_COMMAND=ADD", base, "CNI_ARGS=K8S_POD_NAMESPACE=payments;K8S_POD_NAME=card-0"},
+            pool_ask));
     put("cni_invocation", "del.txt", cni({"CNI_COMMAND=DEL", base, "CNI_ARGS=K8S_POD_NAME=web-0"}, ranges));
     put("cni_invocation", "check.txt", cni({"CNI_COMMAND=CHECK", base}, check));
     put("cni_invocation", "gc.txt", cni({"CNI_COMMAND=GC", "CNI_PATH=/opt/cni/bin"}, gc));

@@ -1,4 +1,5 @@
-// list and show carry each allocation's zone (and a mismatch after a zone change) when zones are on.
+// list and show carry each allocation's zone (and a mismatch after a zone change) when zones are
+// on.
 #include <gtest/gtest.h>
 
 #include "admin_fixture.hpp"
@@ -58,15 +59,17 @@ TEST_F(AdminZonesTest, AZoneChangeIsReportedAsAMismatch) {
     auto e = ok("list")["entries"];
     ASSERT_EQ(e.size(), 1u);
     EXPECT_EQ(e[0]["zone"], "moved");
-    EXPECT_EQ(e[0]["zoneMismatch"],
-              "namespace 'ns' is now in zone 'moved', which allows only pool 'other'; this allocation "
-              "is in pool 'default'");
+    EXPECT_EQ(
+        e[0]["zoneMismatch"],
+        "namespace 'ns' is now in zone 'moved', which allows only pool 'other'; this allocation "
+        "is in pool 'default'");
     // Its pool now belongs to a zone its namespace is not in.
     use_zones({{"pci", {{"pool", "default"}, {"namespaces", {"payments"}}}}});
     auto m = ok("show", {{"target", a}})["matches"];
     ASSERT_EQ(m.size(), 1u);
     EXPECT_EQ(m[0]["zone"], "pci");
-    EXPECT_EQ(m[0]["zoneMismatch"], "pool 'default' now belongs to zone 'pci', and namespace 'ns' is not in it");
+    EXPECT_EQ(m[0]["zoneMismatch"],
+              "pool 'default' now belongs to zone 'pci', and namespace 'ns' is not in it");
     EXPECT_EQ(m[0]["antiSpoofing"], "log");
 }
 

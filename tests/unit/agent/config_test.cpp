@@ -602,7 +602,8 @@ TEST(Config, ZonesAndAntiSpoofingComeFromTheFile) {
 
 TEST(Config, ZoneMistakesNameTheFileAndKey) {
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {R"({"antiSpoofing": "block"})", "'antiSpoofing' is \"block\"; it must be one of off, log, drop"},
+        {R"({"antiSpoofing": "block"})",
+         "'antiSpoofing' is \"block\"; it must be one of off, log, drop"},
         {R"({"antiSpoofing": 1})", "'antiSpoofing' is 1"},
         {R"({"zones": []})", "zones: must be an object"},
         {R"({"zones": {"pci": {"namespaces": ["a"]}}})", "zones.pci.pool: missing"},
@@ -614,7 +615,8 @@ TEST(Config, ZoneMistakesNameTheFileAndKey) {
         auto c = parse({"--config", f.path});
         ASSERT_FALSE(c) << text;
         EXPECT_EQ(c.error().code, Code::invalid_config);
-        EXPECT_NE(c.error().message.find("config file " + f.path), std::string::npos) << c.error().message;
+        EXPECT_NE(c.error().message.find("config file " + f.path), std::string::npos)
+            << c.error().message;
         EXPECT_NE(c.error().message.find(want), std::string::npos) << c.error().message;
         auto z = load_zones(f.path);
         ASSERT_FALSE(z) << text;

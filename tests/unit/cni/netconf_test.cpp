@@ -242,7 +242,8 @@ TEST(NetConf, PoolAskMistakesNameTheKey) {
     auto j = base();
     j["args"] = {{"cni", {{"pool", "pci"}}}};
     j["runtimeConfig"] = {{"pool", "dev"}};
-    expect_config_error(j, "args.cni.pool ('pci') and runtimeConfig.pool ('dev') name different pools");
+    expect_config_error(
+        j, "args.cni.pool ('pci') and runtimeConfig.pool ('dev') name different pools");
 }
 
 TEST(NetConf, PrevResult) {

@@ -171,11 +171,14 @@ TEST(Plugin, AddPassesThePodsPoolAskAndTheZoneRefusal) {
     FakeHost host;
     host.agent = [](const proto::Request& req) {
         EXPECT_EQ(req.requested_pool, "pci");
-        return Result<proto::Response>(proto::Response{
-            false, Code::zone_refused,
-            "zone rule: namespace 'ns' is in zone 'web' (namespaces: ns), which allows only pool 'web'; "
-            "runtimeConfig.pool asked for pool 'pci'",
-            "", {}});
+        return Result<proto::Response>(
+            proto::Response{false,
+                            Code::zone_refused,
+                            "zone rule: namespace 'ns' is in zone 'web' (namespaces: ns), which "
+                            "allows only pool 'web'; "
+                            "runtimeConfig.pool asked for pool 'pci'",
+                            "",
+                            {}});
     };
     auto conf = nlohmann::json::parse(kConf);
     conf["runtimeConfig"] = {{"pool", "pci"}};
@@ -184,7 +187,8 @@ TEST(Plugin, AddPassesThePodsPoolAskAndTheZoneRefusal) {
     EXPECT_EQ(host.calls[0].second.requested_pool, "pci");
     EXPECT_EQ(host.calls[0].second.requested_pool_from, "runtimeConfig.pool");
     expect_error(r, 103);
-    EXPECT_NE(r.out["msg"].get<std::string>().find("zone rule:"), std::string::npos) << r.out.dump();
+    EXPECT_NE(r.out["msg"].get<std::string>().find("zone rule:"), std::string::npos)
+        << r.out.dump();
 
     FakeHost refused;
     conf["args"] = {{"cni", {{"pool", "web"}}}};

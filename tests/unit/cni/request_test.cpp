@@ -129,12 +129,14 @@ TEST(BuildRequest, AddCarriesThePodsPoolAskOnlyWhenGiven) {
 
 TEST(BuildRequest, PoolAskTooLongForTheWireNamesTheKey) {
     const std::string pool(proto::kMaxCompactField + 1, 'p');
-    auto conf = conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{},"args":{"cni":{"pool":")" + pool +
-                          R"("}}})");
+    auto conf =
+        conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{},"args":{"cni":{"pool":")" +
+                  pool + R"("}}})");
     auto r = build_request(env_for(Command::add), conf);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Code::invalid_config);
-    EXPECT_NE(r.error().message.find("args.cni.pool is 65536 bytes long"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("args.cni.pool is 65536 bytes long"), std::string::npos)
+        << r.error().message;
 }
 
 TEST(BuildRequest, DelAndCheck) {

@@ -214,7 +214,8 @@ TEST(Protocol, RequestedPoolRoundTripsInBothForms) {
     auto cut = decode_binary_request(std::string_view(with).substr(0, with.size() - 14));
     ASSERT_FALSE(cut);
     EXPECT_EQ(cut.error().code, Code::decode);
-    EXPECT_NE(cut.error().message.find("requestedPoolFrom"), std::string::npos) << cut.error().message;
+    EXPECT_NE(cut.error().message.find("requestedPoolFrom"), std::string::npos)
+        << cut.error().message;
     auto bad = decode_request(R"({"op":"add","network":"n","containerId":"c","requestedPool":5})");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().message, "request field 'requestedPool' must be a string");
@@ -227,7 +228,8 @@ TEST(Protocol, RequestedPoolRoundTripsInBothForms) {
     huge.requested_pool = std::string(kMaxCompactField + 1, 'p');
     auto refused = encode_binary(huge);
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("'requestedPool'"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("'requestedPool'"), std::string::npos)
+        << refused.error().message;
 }
 
 // The cookie's flag promises 8 bytes; a payload cut inside them names the field.

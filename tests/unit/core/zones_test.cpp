@@ -60,7 +60,8 @@ TEST(Zones, ExactNameBeatsGlobBeatsSelector) {
         {"glob", {{"pool", "b"}, {"namespaces", {"card-*"}}}},
         {"sel", {{"pool", "c"}, {"namespaceSelector", {{"matchLabels", {{"tier", "x"}}}}}}},
     });
-    auto labels = synced({{"card-1", {{"tier", "x"}}}, {"card-2", {{"tier", "x"}}}, {"other", {{"tier", "x"}}}});
+    auto labels = synced(
+        {{"card-1", {{"tier", "x"}}}, {"card-2", {{"tier", "x"}}}, {"other", {{"tier", "x"}}}});
     EXPECT_EQ(zone_name(zone_of(rules, "card-1", labels)), "exact");
     EXPECT_EQ(zone_name(zone_of(rules, "card-2", labels)), "glob");
     EXPECT_EQ(zone_name(zone_of(rules, "other", labels)), "sel");
@@ -108,7 +109,9 @@ TEST(Zones, SelectorOperators) {
     EXPECT_TRUE(sel(json::object()).matches({}));
     EXPECT_TRUE(sel({{"matchLabels", {{"tier", "pci"}}}}).matches(labels));
     EXPECT_FALSE(sel({{"matchLabels", {{"tier", "dev"}}}}).matches(labels));
-    auto expr = [&](const json& e) { return sel({{"matchExpressions", json::array({e})}}).matches(labels); };
+    auto expr = [&](const json& e) {
+        return sel({{"matchExpressions", json::array({e})}}).matches(labels);
+    };
     EXPECT_TRUE(expr({{"key", "env"}, {"operator", "In"}, {"values", {"prod", "stage"}}}));
     EXPECT_FALSE(expr({{"key", "env"}, {"operator", "In"}, {"values", {"stage"}}}));
     EXPECT_FALSE(expr({{"key", "missing"}, {"operator", "In"}, {"values", {"x"}}}));
@@ -132,21 +135,25 @@ TEST(Zones, SelectorParseErrorsNameTheKey) {
         {{{"matchLabels", {{"a", 1}}}}, "sel.matchLabels.a: must be a string"},
         {{{"matchExpressions", json::object()}}, "sel.matchExpressions: must be a list"},
         {{{"matchExpressions", {{{"key", "a"}, {"operator", "Like"}}}}}, "'Like' is not one of"},
-        {{{"matchExpressions", {{{"key", "a"}, {"operator", "In"}}}}}, "In needs at least one value"},
+        {{{"matchExpressions", {{{"key", "a"}, {"operator", "In"}}}}},
+         "In needs at least one value"},
         {{{"matchExpressions", {{{"key", "a"}, {"operator", "NotIn"}, {"values", json::array()}}}}},
          "NotIn needs at least one value"},
         {{{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"x"}}}}}},
          "Exists takes no values"},
         {{{"matchExpressions", {{{"key", "a"}, {"operator", "DoesNotExist"}, {"values", {"x"}}}}}},
          "DoesNotExist takes no values"},
-        {{{"matchExpressions", {{{"operator", "Exists"}}}}}, "sel.matchExpressions[0].key: missing"},
-        {{{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"bogus", 1}}}}}, "unknown key 'bogus'"},
+        {{{"matchExpressions", {{{"operator", "Exists"}}}}},
+         "sel.matchExpressions[0].key: missing"},
+        {{{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"bogus", 1}}}}},
+         "unknown key 'bogus'"},
     };
     for (const auto& c : cases) {
         auto r = parse_label_selector(c.j, "sel");
         ASSERT_FALSE(r.has_value()) << c.j.dump();
         EXPECT_EQ(r.error().code, Code::invalid_config);
-        EXPECT_NE(r.error().message.find(c.want), std::string::npos) << c.j.dump() << ": " << r.error().message;
+        EXPECT_NE(r.error().message.find(c.want), std::string::npos)
+            << c.j.dump() << ": " << r.error().message;
     }
 }
 
@@ -161,7 +168,8 @@ TEST(Zones, SelectorNeedsSyncedLabelsOnlyWhenItCouldDecide) {
     auto waiting = zone_of(rules, "shop", unsynced());
     ASSERT_FALSE(waiting.has_value());
     EXPECT_EQ(waiting.error().code, Code::try_again);
-    EXPECT_NE(waiting.error().message.find("not synced"), std::string::npos) << waiting.error().message;
+    EXPECT_NE(waiting.error().message.find("not synced"), std::string::npos)
+        << waiting.error().message;
     auto no_lookup = zone_of(rules, "shop", {});
     ASSERT_FALSE(no_lookup.has_value());
     EXPECT_EQ(no_lookup.error().code, Code::try_again);
@@ -213,7 +221,8 @@ TEST(Zones, ZonePicksItsPoolWhenNothingNamesOne) {
 
 TEST(Zones, AskForTheZonesOwnPoolIsAllowed) {
     auto rules = rules_of(kTwo);
-    for (const char* from : {"args.cni.pool", "runtimeConfig.pool", "ipam.pool", "the network's ranges"}) {
+    for (const char* from :
+         {"args.cni.pool", "runtimeConfig.pool", "ipam.pool", "the network's ranges"}) {
         auto c = choose(rules, "payments", PoolAsk{"pci", from}, {});
         ASSERT_TRUE(c.has_value()) << from << ": " << c.error().message;
         EXPECT_EQ(c->pool, std::nullopt) << from;
@@ -223,14 +232,16 @@ TEST(Zones, AskForTheZonesOwnPoolIsAllowed) {
 
 TEST(Zones, AskForAnotherPoolIsRefusedNamingTheRule) {
     auto rules = rules_of(kTwo);
-    for (const char* from : {"args.cni.pool", "runtimeConfig.pool", "ipam.pool", "the network's ranges"}) {
+    for (const char* from :
+         {"args.cni.pool", "runtimeConfig.pool", "ipam.pool", "the network's ranges"}) {
         auto c = choose(rules, "payments", PoolAsk{"default", from}, {});
         ASSERT_FALSE(c.has_value()) << from;
         EXPECT_EQ(c.error().code, Code::zone_refused);
         const auto& m = c.error().message;
-        EXPECT_NE(m.find("zone rule: namespace 'payments' is in zone 'pci' (namespaces: payments, card-*), which "
-                         "allows only pool 'pci'; "
-                         + std::string(from) + " asked for pool 'default'"),
+        EXPECT_NE(m.find("zone rule: namespace 'payments' is in zone 'pci' (namespaces: payments, "
+                         "card-*), which "
+                         "allows only pool 'pci'; " +
+                         std::string(from) + " asked for pool 'default'"),
                   std::string::npos)
             << m;
     }
@@ -254,7 +265,8 @@ TEST(Zones, UnzonedNamespaceKeepsItsPoolButNotAZonesPool) {
     EXPECT_NE(stolen.error().message.find("args.cni.pool asked for pool 'pci'"), std::string::npos);
     auto no_ns = choose(rules, "", PoolAsk{"dev", "runtimeConfig.pool"}, {});
     ASSERT_FALSE(no_ns.has_value());
-    EXPECT_NE(no_ns.error().message.find("no K8S_POD_NAMESPACE"), std::string::npos) << no_ns.error().message;
+    EXPECT_NE(no_ns.error().message.find("no K8S_POD_NAMESPACE"), std::string::npos)
+        << no_ns.error().message;
 }
 
 TEST(Zones, ZoneOwningTheDefaultPoolRefusesUnzonedNamespacesWithoutAnAsk) {
@@ -262,7 +274,8 @@ TEST(Zones, ZoneOwningTheDefaultPoolRefusesUnzonedNamespacesWithoutAnAsk) {
     auto c = choose(rules, "web", std::nullopt, {});
     ASSERT_FALSE(c.has_value());
     EXPECT_EQ(c.error().code, Code::zone_refused);
-    EXPECT_NE(c.error().message.find("no pool was named, so the ADD would take pool 'default'"), std::string::npos)
+    EXPECT_NE(c.error().message.find("no pool was named, so the ADD would take pool 'default'"),
+              std::string::npos)
         << c.error().message;
 }
 
@@ -274,11 +287,13 @@ TEST(Zones, StrictRefusesUnzonedNamespacesAndMissingNamespace) {
     auto web = choose(rules, "web", std::nullopt, {});
     ASSERT_FALSE(web.has_value());
     EXPECT_EQ(web.error().code, Code::zone_refused);
-    EXPECT_NE(web.error().message.find("namespace 'web' is in no zone and zones.strict is set"), std::string::npos)
+    EXPECT_NE(web.error().message.find("namespace 'web' is in no zone and zones.strict is set"),
+              std::string::npos)
         << web.error().message;
     auto none = choose(rules, "", PoolAsk{"other", "ipam.pool"}, {});
     ASSERT_FALSE(none.has_value());
-    EXPECT_NE(none.error().message.find("no K8S_POD_NAMESPACE"), std::string::npos) << none.error().message;
+    EXPECT_NE(none.error().message.find("no K8S_POD_NAMESPACE"), std::string::npos)
+        << none.error().message;
     auto zoned = choose(rules, "payments", std::nullopt, {});
     ASSERT_TRUE(zoned.has_value()) << zoned.error().message;
     EXPECT_EQ(zoned->pool, "pci");
@@ -302,15 +317,17 @@ TEST(Zones, ReportNamesTheZoneAndMismatchesBothWays) {
     auto moved = report(rules, "payments", "default", {});
     EXPECT_EQ(moved.zone, "pci");
     EXPECT_TRUE(moved.mismatch);
-    EXPECT_NE(moved.why.find("namespace 'payments' is now in zone 'pci', which allows only pool 'pci'"),
-              std::string::npos)
+    EXPECT_NE(
+        moved.why.find("namespace 'payments' is now in zone 'pci', which allows only pool 'pci'"),
+        std::string::npos)
         << moved.why;
     // The pool now belongs to a zone the namespace is not in.
     auto taken = report(rules, "web", "dev", {});
     EXPECT_EQ(taken.zone, "dev");
     EXPECT_TRUE(taken.mismatch);
-    EXPECT_NE(taken.why.find("pool 'dev' now belongs to zone 'dev', and namespace 'web' is not in it"),
-              std::string::npos)
+    EXPECT_NE(
+        taken.why.find("pool 'dev' now belongs to zone 'dev', and namespace 'web' is not in it"),
+        std::string::npos)
         << taken.why;
     auto off = report(ZoneRules{}, "payments", "default", {});
     EXPECT_EQ(off.zone, "");
@@ -328,29 +345,36 @@ TEST(Zones, ParseErrorsNameTheKey) {
         {{{"PCI", {{"pool", "p"}, {"namespaces", {"a"}}}}}, "zone name 'PCI' must be a DNS label"},
         {{{"pci", "p"}}, "zones.pci: must be an object"},
         {{{"pci", {{"namespaces", {"a"}}}}}, "zones.pci.pool: missing"},
-        {{{"pci", {{"pool", ""}, {"namespaces", {"a"}}}}}, "zones.pci.pool: must be a non-empty pool name"},
+        {{{"pci", {{"pool", ""}, {"namespaces", {"a"}}}}},
+         "zones.pci.pool: must be a non-empty pool name"},
         {{{"pci", {{"pool", "p"}}}}, "zones.pci: needs namespaces or namespaceSelector"},
-        {{{"pci", {{"pool", "p"}, {"namespaces", json::array()}}}}, "zones.pci.namespaces: must not be empty"},
-        {{{"pci", {{"pool", "p"}, {"namespaces", {1}}}}}, "zones.pci.namespaces: every entry must be a non-empty"},
+        {{{"pci", {{"pool", "p"}, {"namespaces", json::array()}}}},
+         "zones.pci.namespaces: must not be empty"},
+        {{{"pci", {{"pool", "p"}, {"namespaces", {1}}}}},
+         "zones.pci.namespaces: every entry must be a non-empty"},
         {{{"pci", {{"pool", "p"}, {"namespaces", "a"}}}}, "zones.pci.namespaces: must be a list"},
         {{{"pci", {{"pool", "p"}, {"namespaces", {"a"}}, {"antiSpoofing", "block"}}}},
          "zones.pci.antiSpoofing: 'block' is not one of off, log, drop"},
-        {{{"pci", {{"pool", "p"}, {"namespaces", {"a"}}, {"pools", "x"}}}}, "zones.pci: unknown key 'pools'"},
+        {{{"pci", {{"pool", "p"}, {"namespaces", {"a"}}, {"pools", "x"}}}},
+         "zones.pci: unknown key 'pools'"},
         {{{"pci", {{"pool", "p"}, {"namespaceSelector", {{"matchLabels", 3}}}}}},
          "zones.pci.namespaceSelector.matchLabels"},
-        {{{"a", {{"pool", "p"}, {"namespaces", {"a"}}}}, {"b", {{"pool", "p"}, {"namespaces", {"b"}}}}},
+        {{{"a", {{"pool", "p"}, {"namespaces", {"a"}}}},
+          {"b", {{"pool", "p"}, {"namespaces", {"b"}}}}},
          "zones.b.pool: pool 'p' is already owned by zone 'a'"},
     };
     for (const auto& c : cases) {
         auto r = parse_zones(c.j, AntiSpoofing::log);
         ASSERT_FALSE(r.has_value()) << c.j.dump();
         EXPECT_EQ(r.error().code, Code::invalid_config);
-        EXPECT_NE(r.error().message.find(c.want), std::string::npos) << c.j.dump() << ": " << r.error().message;
+        EXPECT_NE(r.error().message.find(c.want), std::string::npos)
+            << c.j.dump() << ": " << r.error().message;
     }
-    auto unknown = parse_zones({{"pci", {{"pool", "pci"}, {"namespaces", {"a"}}}}}, AntiSpoofing::log,
-                               {"default", "dev"});
+    auto unknown = parse_zones({{"pci", {{"pool", "pci"}, {"namespaces", {"a"}}}}},
+                               AntiSpoofing::log, {"default", "dev"});
     ASSERT_FALSE(unknown.has_value());
-    EXPECT_NE(unknown.error().message.find("zones.pci.pool: no pool 'pci' is defined (pools: default, dev)"),
+    EXPECT_NE(unknown.error().message.find(
+                  "zones.pci.pool: no pool 'pci' is defined (pools: default, dev)"),
               std::string::npos)
         << unknown.error().message;
 }

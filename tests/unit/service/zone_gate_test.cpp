@@ -82,8 +82,10 @@ TEST_F(ZoneGateTest, RefusalIsCode103AndNothingIsAllocatedOrJournaled) {
     ASSERT_TRUE(got.has_value());
     EXPECT_FALSE(got->ok);
     EXPECT_EQ(got->code, Code::zone_refused);
-    EXPECT_NE(got->msg.find("zone rule: namespace 'payments' is in zone 'pci'"), std::string::npos) << got->msg;
-    EXPECT_NE(got->msg.find("args.cni.pool asked for pool 'default'"), std::string::npos) << got->msg;
+    EXPECT_NE(got->msg.find("zone rule: namespace 'payments' is in zone 'pci'"), std::string::npos)
+        << got->msg;
+    EXPECT_NE(got->msg.find("args.cni.pool asked for pool 'default'"), std::string::npos)
+        << got->msg;
     EXPECT_EQ(state.find({"net", "a", "eth0"}), nullptr);
     EXPECT_TRUE(sink.jobs.empty());
 
@@ -107,7 +109,8 @@ TEST_F(ZoneGateTest, RepeatedRefusalsAreLoggedOnceAtInfo) {
         EXPECT_EQ(run(req).code, Code::zone_refused);
     }
     EXPECT_EQ(log.count("zone refused"), 1u) << log.text();
-    EXPECT_EQ(log.count("info|zone refused an ADD of pod payments/pod-c0: zone rule:"), 1u) << log.text();
+    EXPECT_EQ(log.count("info|zone refused an ADD of pod payments/pod-c0: zone rule:"), 1u)
+        << log.text();
 }
 
 TEST_F(ZoneGateTest, TheNetworksRangesNameTheNetworksPool) {
@@ -121,8 +124,9 @@ TEST_F(ZoneGateTest, TheNetworksRangesNameTheNetworksPool) {
 }
 
 TEST_F(ZoneGateTest, UnsyncedLabelsAnswerTryAgain) {
-    use_zones({{"sel", {{"pool", "pci"}, {"namespaceSelector", {{"matchLabels", {{"zone", "pci"}}}}}}}},
-              [](std::string_view) { return core::NamespaceLabels{}; });
+    use_zones(
+        {{"sel", {{"pool", "pci"}, {"namespaceSelector", {{"matchLabels", {{"zone", "pci"}}}}}}}},
+        [](std::string_view) { return core::NamespaceLabels{}; });
     auto r = run(add("a", "payments"));
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.code, Code::try_again);
