@@ -291,8 +291,20 @@ Status parse_ranges(const json& ipam, const json* runtime, IpamConf& ic) {
     return {};
 }
 
-// Requested addresses: args.cni.ips and runtimeConfig.ips.
+// A pod's pool ask, `where` + "pool": a non-empty string when present.
+Result<std::optional<std::string>> pool_ask(const json& obj, const std::string& where) {
+    const json* v = find(obj, "pool");
+    if (!v) return std::nullopt;
+    if (!v->is_string() || v->get_ref<const std::string&>().empty())
+        return fail(Code::invalid_config,
+                    where + "pool must be a non-empty string (a pool of warrend's config)",
+                    "got " + v->dump(-1, ' ', false, json::error_handler_t::replace));
+    return v->get<std::string>();
+}
+
+// Requested addresses and pool: args.cni.{ips,pool} and runtimeConfig.{ips,pool}.
 Status parse_requested_ips(const json& conf, const json* runtime, NetConf& nc) {
+    std::optional<std::string> args_pool, runtime_pool;
     if (const json* args = find(conf, "args")) {
         if (!args->is_object()) return fail(Code::invalid_config, "args must be an object");
         if (const json* cni = find(*args, "cni")) {
@@ -300,12 +312,30 @@ Status parse_requested_ips(const json& conf, const json* runtime, NetConf& nc) {
             auto ips = string_list(*cni, "ips", "args.cni.");
             if (!ips) return std::unexpected(ips.error());
             nc.args_ips = std::move(*ips);
+            auto pool = pool_ask(*cni, "args.cni.");
+            if (!pool) return std::unexpected(pool.error());
+            args_pool = std::move(*pool);
         }
     }
     if (runtime) {
         auto ips = string_list(*runtime, "ips", "runtimeConfig.");
         if (!ips) return std::unexpected(ips.error());
         nc.runtime_ips = std::move(*ips);
+        auto pool = pool_ask(*runtime, "runtimeConfig.");
+        if (!pool) return std::unexpected(pool.error());
+        runtime_pool = std::move(*pool);
+    }
+    if (args_pool && runtime_pool && *args_pool != *runtime_pool)
+        return fail(Code::invalid_config,
+                    "args.cni.pool ('" + *args_pool + "') and runtimeConfig.pool ('" +
+                        *runtime_pool + "') name different pools",
+                    "ask for one pool: give only one of them, or the same name in both");
+    if (args_pool) {
+        nc.requested_pool = std::move(args_pool);
+        nc.requested_pool_from = "args.cni.pool";
+    } else if (runtime_pool) {
+        nc.requested_pool = std::move(runtime_pool);
+        nc.requested_pool_from = "runtimeConfig.pool";
     }
     return {};
 }

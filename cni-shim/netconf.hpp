@@ -47,6 +47,10 @@ struct NetConf {
     IpamConf ipam;
     std::vector<std::string> args_ips;     // args.cni.ips, as given
     std::vector<std::string> runtime_ips;  // runtimeConfig.ips, as given
+    // The pool the pod asks for (args.cni.pool or runtimeConfig.pool; both given must agree) and
+    // which of the two keys named it; the agent's zone rules may refuse it.
+    std::optional<std::string> requested_pool;
+    std::string requested_pool_from;
     std::optional<nlohmann::json> prev_result;
     // Union of cni.dev/valid-attachments and cni.dev/attachments (a null counts as empty);
     // nullopt when neither key is present.
@@ -61,7 +65,8 @@ std::string config_version(const nlohmann::json& conf);
 
 // Full parse and validation. Errors: Code::invalid_config for a missing/invalid `name`, a missing
 // `ipam`, a wrongly typed or invalid field (route, socket, timeoutSeconds, pool together with
-// ranges, a malformed attachment list...).
+// ranges, a malformed attachment list, args.cni.pool / runtimeConfig.pool not a non-empty string
+// or the two disagreeing...).
 Result<NetConf> parse_netconf(const nlohmann::json& conf);
 
 // The uid of user `name` in the text of /etc/passwd; nullopt when it has no such line. The plugin

@@ -47,6 +47,8 @@ Status check_wire_limits(const Env& env, const proto::Request& req) {
         {&req.pod.name, "CNI_ARGS K8S_POD_NAME", Code::invalid_env},
         {&req.pod.uid, "CNI_ARGS K8S_POD_UID", Code::invalid_env},
         {req.pool ? &*req.pool : &no_pool, "ipam.pool", Code::invalid_config},
+        {req.requested_pool ? &*req.requested_pool : &no_pool, req.requested_pool_from.c_str(),
+         Code::invalid_config},
     };
     for (const auto& f : fields)
         if (f.value->size() > kMax)
@@ -115,6 +117,8 @@ Result<proto::Request> build_request(const Env& env, const NetConf& conf) {
             auto ips = requested_ips(env.args, conf);
             if (!ips) return std::unexpected(ips.error());
             req.ips = std::move(*ips);
+            req.requested_pool = conf.requested_pool;
+            req.requested_pool_from = conf.requested_pool_from;
             break;
         }
         case Command::del:

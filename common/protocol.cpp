@@ -101,6 +101,10 @@ std::string encode(const Request& r) {
     if (!r.pod.namespace_.empty() || !r.pod.name.empty() || !r.pod.uid.empty())
         j["pod"] = {{"namespace", r.pod.namespace_}, {"name", r.pod.name}, {"uid", r.pod.uid}};
     if (r.pool) j["pool"] = *r.pool;
+    if (r.requested_pool) {
+        j["requestedPool"] = *r.requested_pool;
+        j["requestedPoolFrom"] = r.requested_pool_from;
+    }
     if (r.ranges) j["ranges"] = *r.ranges;
     if (!r.ips.empty()) j["ips"] = r.ips;
     if (r.op == Op::gc) {
@@ -184,6 +188,16 @@ Result<Request> decode_request(std::string_view payload) {
     if (auto it = j.find("pool"); it != j.end()) {
         if (!it->is_string()) return fail(Code::decode, "request field 'pool' must be a string");
         r.pool = it->get<std::string>();
+    }
+    if (auto it = j.find("requestedPool"); it != j.end()) {
+        if (!it->is_string())
+            return fail(Code::decode, "request field 'requestedPool' must be a string");
+        r.requested_pool = it->get<std::string>();
+        if (auto from = j.find("requestedPoolFrom"); from != j.end()) {
+            if (!from->is_string())
+                return fail(Code::decode, "request field 'requestedPoolFrom' must be a string");
+            r.requested_pool_from = from->get<std::string>();
+        }
     }
     if (auto it = j.find("ranges"); it != j.end() && !it->is_null()) r.ranges = *it;
     if (auto it = j.find("ips"); it != j.end()) {

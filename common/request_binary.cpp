@@ -12,7 +12,7 @@ namespace warren::proto {
 namespace {
 
 constexpr uint8_t kFormat = 1;
-constexpr uint8_t kHasPool = 1, kHasRanges = 2, kHasNetnsCookie = 4;
+constexpr uint8_t kHasPool = 1, kHasRanges = 2, kHasNetnsCookie = 4, kHasRequestedPool = 8;
 
 uint8_t op_code(Op op) {
     switch (op) {
@@ -100,6 +100,10 @@ Status check_compact_limits(const Request& r) {
     for (auto& [field, s] : strings)
         if (s->size() > kMaxCompactField) return too_long(field, s->size(), "bytes");
     if (r.pool && r.pool->size() > kMaxCompactField) return too_long("pool", r.pool->size(), "bytes");
+    if (r.requested_pool && r.requested_pool->size() > kMaxCompactField)
+        return too_long("requestedPool", r.requested_pool->size(), "bytes");
+    if (r.requested_pool && r.requested_pool_from.size() > kMaxCompactField)
+        return too_long("requestedPoolFrom", r.requested_pool_from.size(), "bytes");
     if (r.ips.size() > kMaxCompactField) return too_long("ips", r.ips.size(), "entries");
     for (auto& ip : r.ips)
         if (ip.size() > kMaxCompactField) return too_long("ips", ip.size(), "bytes in one entry");
@@ -124,7 +128,8 @@ Result<std::string> encode_binary(const Request& r) {
     out.push_back(static_cast<char>(kFormat));
     out.push_back(static_cast<char>(op_code(r.op)));
     out.push_back(static_cast<char>((r.pool ? kHasPool : 0) | (r.ranges ? kHasRanges : 0) |
-                                    (r.netns_cookie ? kHasNetnsCookie : 0)));
+                                    (r.netns_cookie ? kHasNetnsCookie : 0) |
+                                    (r.requested_pool ? kHasRequestedPool : 0)));
     out.push_back(0);
     append_le(out, r.netns_inode, 8);
     if (r.netns_cookie) append_le(out, r.netns_cookie, 8);
@@ -143,6 +148,10 @@ Result<std::string> encode_binary(const Request& r) {
         put_str(out, a.container_id);
         put_str(out, a.ifname);
     }
+    if (r.requested_pool) {
+        put_str(out, *r.requested_pool);
+        put_str(out, r.requested_pool_from);
+    }
     return out;
 }
 
@@ -153,7 +162,7 @@ Result<Request> decode_binary_request(std::string_view payload) {
         return fail(Code::incompatible_version, "binary request format " + std::to_string(format) + " is not supported");
     const auto code = static_cast<uint8_t>(in.le(1, "op"));
     const auto flags = static_cast<uint8_t>(in.le(1, "flags"));
-    if (flags & ~(kHasPool | kHasRanges | kHasNetnsCookie))
+    if (flags & ~(kHasPool | kHasRanges | kHasNetnsCookie | kHasRequestedPool))
         in.stop("it has unknown flags " + std::to_string(flags));
     if (in.le(1, "reserved") != 0) in.stop("its reserved byte is not 0");
     Request r;
@@ -173,6 +182,10 @@ Result<Request> decode_binary_request(std::string_view payload) {
         a.container_id = in.str("validAttachments containerId");
         a.ifname = in.str("validAttachments ifname");
         r.valid_attachments.push_back(std::move(a));
+    }
+    if (flags & kHasRequestedPool) {
+        r.requested_pool = in.str("requestedPool");
+        r.requested_pool_from = in.str("requestedPoolFrom");
     }
     if (in.ok() && in.left() != 0) in.stop(std::to_string(in.left()) + " byte(s) follow the last field");
     if (!in.ok()) return fail(Code::decode, "binary request is inconsistent: " + in.problem());

@@ -53,18 +53,23 @@ std::string match_block(const json& m, int64_t now_ns) {
         pod_line += " (uid " + uid + ")";
     std::string netns = cell(m, "netns");
     if (as_int(m, "netnsInode") != 0) netns += " (inode " + cell(m, "netnsInode") + ")";
-    out += fields({{"addresses", join(list(m, "addresses"))},
-                   {"container", cell(m, "containerId")},
-                   {"ifname", cell(m, "ifname")},
-                   {"network", cell(m, "network")},
-                   {"pod", pod_line},
-                   {"netns", netns},
-                   {"host link", as_int(m, "hostIfindex") != 0 ? "ifindex " + cell(m, "hostIfindex")
-                                                               : std::string("-")},
-                   {"allocated", since(as_int(m, "allocatedNs"), now_ns)},
-                   {"last seen", format_age(as_int(m, "lastSeenNs"), now_ns)},
-                   {"state since", since(as_int(m, "sinceNs"), now_ns)},
-                   {"signals", signals(object_at(m, "signals"))}});
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {"addresses", join(list(m, "addresses"))},
+        {"container", cell(m, "containerId")},
+        {"ifname", cell(m, "ifname")},
+        {"network", cell(m, "network")},
+        {"pod", pod_line},
+        {"netns", netns},
+        {"host link",
+         as_int(m, "hostIfindex") != 0 ? "ifindex " + cell(m, "hostIfindex") : std::string("-")},
+        {"allocated", since(as_int(m, "allocatedNs"), now_ns)},
+        {"last seen", format_age(as_int(m, "lastSeenNs"), now_ns)},
+        {"state since", since(as_int(m, "sinceNs"), now_ns)},
+        {"signals", signals(object_at(m, "signals"))}};
+    if (m.contains("zone")) rows.push_back({"zone", cell(m, "zone")});
+    if (m.contains("zoneMismatch")) rows.push_back({"zone mismatch", cell(m, "zoneMismatch")});
+    if (m.contains("antiSpoofing")) rows.push_back({"anti-spoofing", cell(m, "antiSpoofing")});
+    out += fields(rows);
     const json& history = list(m, "history");
     if (history.empty()) return out + "  history: none\n";
     json events = {{"events", history}};

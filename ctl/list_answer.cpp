@@ -1,5 +1,6 @@
 #include "list_answer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <climits>
@@ -44,6 +45,7 @@ class ListSax final : public nlohmann::json_sax<json> {
     bool string(string_t& v) override {
         if (at() != At::entry) return scalar(Scalar::string, 0);
         if (std::string* field = string_field()) {
+            if (key_ == "zone") answer.rows.back().has_zone = true;
             *field = std::move(v);
             return true;
         }
@@ -83,6 +85,8 @@ class ListSax final : public nlohmann::json_sax<json> {
         if (key_ == "netns") return &r.netns;
         if (key_ == "state") return &r.state;
         if (key_ == "reason") return &r.reason;
+        if (key_ == "zone") return &r.zone;
+        if (key_ == "zoneMismatch") return &r.zone_mismatch;
         return nullptr;
     }
     int64_t* time_field() {
@@ -167,31 +171,35 @@ struct Cell {
     }
 };
 
-constexpr size_t kColumns = 9;
+constexpr size_t kColumns = 10;
+constexpr size_t kZoneColumn = 2;  // printed only with zones on
 using Cells = std::array<Cell, kColumns>;
 
 Cells cells(const ListRow& r, const std::string& allocated, const std::string& last_seen) {
     Cells c;
     c[0].parts[0] = dash(r.ip);
     c[1].parts[0] = dash(r.pool);
+    c[2].parts = {dash(r.zone), r.zone_mismatch.empty() ? "" : "!"};
     if (r.pod_name.empty())
-        c[2].parts[0] = "-";
+        c[3].parts[0] = "-";
     else if (r.pod_namespace.empty())
-        c[2].parts[0] = r.pod_name;
+        c[3].parts[0] = r.pod_name;
     else
-        c[2].parts = {r.pod_namespace, "/", r.pod_name};
-    c[3].parts[0] = dash(r.container_id).substr(0, 12);
-    c[4].parts[0] = dash(r.ifname);
-    c[5].parts[0] = dash(r.netns);
-    c[6].parts[0] = allocated;
-    c[7].parts[0] = last_seen;
-    c[8].parts[0] = dash(r.state);
-    if (!r.reason.empty()) c[8].parts = {dash(r.state), " (", r.reason, ")"};
+        c[3].parts = {r.pod_namespace, "/", r.pod_name};
+    c[4].parts[0] = dash(r.container_id).substr(0, 12);
+    c[5].parts[0] = dash(r.ifname);
+    c[6].parts[0] = dash(r.netns);
+    c[7].parts[0] = allocated;
+    c[8].parts[0] = last_seen;
+    c[9].parts[0] = dash(r.state);
+    if (!r.reason.empty()) c[9].parts = {dash(r.state), " (", r.reason, ")"};
     return c;
 }
 
-void append_line(std::string& out, const Cells& row, const std::array<size_t, kColumns>& width) {
+void append_line(std::string& out, const Cells& row, const std::array<size_t, kColumns>& width,
+                 bool zones) {
     for (size_t i = 0; i < kColumns; ++i) {
+        if (i == kZoneColumn && !zones) continue;
         row[i].append_to(out);
         if (i + 1 < kColumns) out.append(width[i] - row[i].size() + 2, ' ');
     }
@@ -291,6 +299,11 @@ std::vector<ListRow> list_rows(const json& result) {
         r.reason = e.value("reason", std::string());
         r.allocated_ns = as_int(e, "allocatedNs");
         r.last_seen_ns = as_int(e, "lastSeenNs");
+        if (e.is_object() && e.contains("zone")) {
+            r.has_zone = true;
+            r.zone = e.value("zone", std::string());
+        }
+        r.zone_mismatch = e.value("zoneMismatch", std::string());
         rows.push_back(std::move(r));
     }
     return rows;
@@ -300,7 +313,9 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     if (rows.empty()) return "no allocations\n";
     Cells header;
     constexpr std::array<std::string_view, kColumns> kHeader = {
-        "IP", "POOL", "POD", "CONTAINER", "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"};
+        "IP",     "POOL",  "ZONE",      "POD",       "CONTAINER",
+        "IFNAME", "NETNS", "ALLOCATED", "LAST SEEN", "STATE"};
+    const bool zones = std::ranges::any_of(rows, [](const ListRow& r) { return r.has_zone; });
     std::array<size_t, kColumns> width{};
     for (size_t i = 0; i < kColumns; ++i) {
         header[i].parts[0] = kHeader[i];
@@ -317,9 +332,28 @@ std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns) {
     for (size_t w : width) bytes += w + 2;
     std::string out;
     out.reserve(bytes * (rows.size() + 1));
-    append_line(out, header, width);
+    append_line(out, header, width, zones);
     for (size_t n = 0; n < rows.size(); ++n)
-        append_line(out, cells(rows[n], ages[n][0], ages[n][1]), width);
+        append_line(out, cells(rows[n], ages[n][0], ages[n][1]), width, zones);
+    if (!zones) return out;
+    bool first = true;
+    for (const auto& r : rows) {
+        if (r.zone_mismatch.empty()) continue;
+        if (first)
+            out +=
+                "\nzone mismatches (the zone rules now in force would not give these addresses):\n";
+        first = false;
+        out += "  ";
+        out += dash(r.ip);
+        if (!r.pod_name.empty()) {
+            out += " (";
+            out += r.pod_namespace.empty() ? r.pod_name : r.pod_namespace + "/" + r.pod_name;
+            out += ")";
+        }
+        out += ": ";
+        out += r.zone_mismatch;
+        out += '\n';
+    }
     return out;
 }
 

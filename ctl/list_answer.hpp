@@ -17,6 +17,9 @@ struct ListRow {
     std::string ip, pool, pod_namespace, pod_name, container_id, ifname, netns, state, reason;
     int64_t allocated_ns = 0;
     int64_t last_seen_ns = 0;
+    // "zone" and "zoneMismatch" (zones on): the table has a ZONE column when any row has a zone.
+    bool has_zone = false;
+    std::string zone, zone_mismatch;
 };
 
 struct ListAnswer {
@@ -41,7 +44,8 @@ std::vector<ListRow> list_rows(const nlohmann::json& result);
 // outside strings is dropped, so any valid JSON text comes out indented the same way.
 std::string indent_json(std::string_view compact);
 
-// The list table (render_list's text) in one pre-sized string.
+// The list table (render_list's text) in one pre-sized string. With zones on, a ZONE column
+// (the zone, "-" for none, a trailing "!" on a mismatch) and each mismatch's reason under it.
 std::string render_list_rows(const std::vector<ListRow>& rows, int64_t now_ns);
 
 }  // namespace warren::ctl

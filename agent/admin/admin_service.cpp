@@ -271,7 +271,12 @@ Result<std::string> AdminService::list(const json& args) const {
     for (auto& r : rows) {
         if (&r != rows.data()) out += ',';
         if (r.alloc) {
-            append_allocation_entry(out, *r.alloc, wire);
+            if (ctx_.zone) {
+                const auto zone = ctx_.zone(*r.alloc);
+                append_allocation_entry(out, *r.alloc, wire, &zone);
+            } else {
+                append_allocation_entry(out, *r.alloc, wire);
+            }
             continue;
         }
         auto it = reasons.find(r.cooling->owner.str());

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/ipam_state.hpp"
 #include "core/pool_checks.hpp"
+#include "core/zones.hpp"
 #include "kube/source.hpp"
 #include "liveness/manager.hpp"
 #include "service/gc_runner.hpp"
@@ -58,6 +59,9 @@ struct AdminContext {
     std::function<KubeInfo()> kubernetes;  // empty: Kubernetes is off, "status" has no section
     // The pool checks' current warnings (core/pool_checks.hpp); empty function: none.
     std::function<std::vector<core::PoolWarning>()> pool_warnings;
+    // An allocation's zone under the rules in force (core::report); empty function: zones off,
+    // and list/show carry no zone fields.
+    std::function<core::ZoneReport(const core::Allocation&)> zone;
 };
 
 class AdminService {

@@ -116,7 +116,10 @@ Result<json> AdminService::show(const json& args) const {
     };
     json matches = json::array();
     for (auto* al : allocs) {
-        json m = allocation_entry(*al, wire);
+        std::optional<core::ZoneReport> zone;
+        if (ctx_.zone) zone = ctx_.zone(*al);
+        json m = allocation_entry(*al, wire, zone ? &*zone : nullptr);
+        if (zone) m["antiSpoofing"] = core::to_string(zone->anti_spoofing);
         json addrs = json::array();
         for (auto& x : al->addresses) addrs.push_back(x.str());
         m["addresses"] = std::move(addrs);

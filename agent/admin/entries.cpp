@@ -21,10 +21,10 @@ int64_t last_seen(const service::PassWire& wire, std::span<const IpAddress> addr
 }
 
 void append_allocation_entry(std::string& out, const core::Allocation& a,
-                             const service::PassWire& wire) {
+                             const service::PassWire& wire, const core::ZoneReport* zone) {
     const auto st = entry_state(a);
-    ObjectWriter(out)
-        .str("ip", a.addresses.empty() ? std::string{} : a.addresses.front().str())
+    ObjectWriter w(out);
+    w.str("ip", a.addresses.empty() ? std::string{} : a.addresses.front().str())
         .str("pool", a.pool)
         .str("state", st.state)
         .str("containerId", a.key.container_id)
@@ -37,8 +37,12 @@ void append_allocation_entry(std::string& out, const core::Allocation& a,
         .num("allocatedNs", a.time_ns)
         .num("lastSeenNs", last_seen(wire, a.addresses))
         .str("reason", st.reason)
-        .num("sinceNs", st.since_ns)
-        .close();
+        .num("sinceNs", st.since_ns);
+    if (zone) {
+        w.str("zone", zone->zone);
+        if (zone->mismatch) w.str("zoneMismatch", zone->why);
+    }
+    w.close();
 }
 
 void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr,
@@ -62,9 +66,10 @@ void append_quarantine_entry(std::string& out, const std::string& pool, const Ip
         .close();
 }
 
-nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire) {
+nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire,
+                                const core::ZoneReport* zone) {
     std::string text;
-    append_allocation_entry(text, a, wire);
+    append_allocation_entry(text, a, wire, zone);
     return nlohmann::json::parse(text);
 }
 

@@ -8,6 +8,7 @@
 
 #include "admin/event_log.hpp"
 #include "core/ipam_state.hpp"
+#include "core/zones.hpp"
 #include "service/gc_signals_from_liveness.hpp"
 
 namespace warren::admin {
@@ -23,13 +24,15 @@ EntryState entry_state(const core::Allocation& a);
 int64_t last_seen(const service::PassWire& wire, std::span<const IpAddress> addrs);
 
 // A row as JSON text appended to `out` (list writes 10,000 of them), or as a value (show).
+// With `zone` (zones on): "zone", and "zoneMismatch" (why) when the rules now disagree.
 void append_allocation_entry(std::string& out, const core::Allocation& a,
-                             const service::PassWire& wire);
+                             const service::PassWire& wire, const core::ZoneReport* zone = nullptr);
 // `release_reason`: why it was released (a ReleaseReason name); "traffic" while traffic holds it.
 void append_quarantine_entry(std::string& out, const std::string& pool, const IpAddress& addr,
                              const core::Cooling& c, const service::PassWire& wire,
                              std::string_view release_reason);
-nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire);
+nlohmann::json allocation_entry(const core::Allocation& a, const service::PassWire& wire,
+                                const core::ZoneReport* zone = nullptr);
 nlohmann::json quarantine_entry(const std::string& pool, const IpAddress& addr,
                                 const core::Cooling& c, const service::PassWire& wire,
                                 std::string_view release_reason);

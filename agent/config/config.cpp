@@ -275,6 +275,41 @@ Status read_cluster(const json& j, AgentConfig& c, const std::string& where) {
     return {};
 }
 
+// The top-level "antiSpoofing" and "zones".
+Result<core::ZoneRules> read_zones(const json& j, const std::string& where) {
+    auto mode = core::AntiSpoofing::log;
+    if (auto it = j.find("antiSpoofing"); it != j.end() && !it->is_null()) {
+        auto m = core::parse_anti_spoofing(it->is_string() ? it->get<std::string>() : shown(*it));
+        if (!m)
+            return fail(Code::invalid_config, where + ": 'antiSpoofing' is " + shown(*it) +
+                                                  "; it must be one of off, log, drop");
+        mode = *m;
+    }
+    auto it = j.find("zones");
+    if (it == j.end() || it->is_null()) {
+        core::ZoneRules off;
+        off.default_anti_spoofing = mode;
+        return off;
+    }
+    auto rules = core::parse_zones(*it, mode);
+    if (!rules) return fail(Code::invalid_config, where + ": " + rules.error().message);
+    return rules;
+}
+
+Result<json> read_config_json(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return fail_errno("cannot read config file " + path, errno, Code::invalid_config);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    if (auto s = check_json_depth(text); !s)
+        return fail(Code::invalid_config, "config file " + path + ": " + s.error().message);
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return fail(Code::invalid_config, "config file " + path + " is not a JSON object");
+    return j;
+}
+
 Result<double> flag_ratio(const std::string& flag, const std::string& text) {
     double v = 0;
     const char* end = text.data() + text.size();
@@ -316,17 +351,17 @@ Result<std::vector<IpPrefix>> parse_cidr_list(const std::string& key,
     return out;
 }
 
+Result<core::ZoneRules> load_zones(const std::string& config_path) {
+    auto j = read_config_json(config_path);
+    if (!j) return std::unexpected(j.error());
+    return read_zones(*j, "config file " + config_path);
+}
+
 Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
-    std::ifstream in(path);
-    if (!in) return fail_errno("cannot read config file " + path, errno, Code::invalid_config);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    auto parsed = read_config_json(path);
+    if (!parsed) return std::unexpected(parsed.error());
+    const json& j = *parsed;
     const std::string where = "config file " + path;
-    if (auto s = check_json_depth(text); !s) return fail(Code::invalid_config, where + ": " + s.error().message);
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        return fail(Code::invalid_config, "config file " + path + " is not a JSON object");
     for (auto s : {read_key(j, "stateDir", c.state_dir, where), read_key(j, "socket", c.socket, where),
                    read_key(j, "socketGroup", c.socket_group, where),
                    read_key(j, "deleteQueueDir", c.delete_queue_dir, where),
@@ -354,6 +389,9 @@ Result<AgentConfig> load_file(const std::string& path, AgentConfig c) {
     if (auto s = read_observability(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_kubernetes(j, c, where); !s) return std::unexpected(s.error());
     if (auto s = read_cluster(j, c, where); !s) return std::unexpected(s.error());
+    auto zones = read_zones(j, where);
+    if (!zones) return std::unexpected(zones.error());
+    c.zones = std::move(*zones);
     if (auto pools = j.find("pools"); pools != j.end()) {
         c.pools.clear();
         if (pools->is_object()) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/range.hpp"
+#include "core/zones.hpp"
 #include "kube/source.hpp"
 #include "warren/default_paths.hpp"
 #include "warren/error.hpp"
@@ -48,6 +49,9 @@ struct AgentConfig {
     // pod and service ranges (at most one per family), only for the pool checks (pool_checks.hpp).
     std::vector<IpPrefix> cluster_cidrs;
     std::vector<IpPrefix> service_cidrs;
+    // "zones" (core::parse_zones) and the top-level "antiSpoofing" ("off" | "log" | "drop",
+    // default "log"; the mode for pods in no zone) as zones.default_anti_spoofing.
+    core::ZoneRules zones;
 
     std::string effective_delete_queue_dir() const;
     // admin_socket, or admin.sock in the CNI socket's directory (kDefaultAdminSocket by default).
@@ -56,6 +60,10 @@ struct AgentConfig {
 
 // Parses the JSON config file. Errors are Code::invalid_config naming the file and the key.
 Result<AgentConfig> load_file(const std::string& path, AgentConfig base = {});
+
+// Re-reads only "zones" and "antiSpoofing" from the config file (SIGHUP, `warrenctl reload`);
+// errors as load_file's. A file without them gives zones off and "log".
+Result<core::ZoneRules> load_zones(const std::string& config_path);
 
 struct CommandLine {
     AgentConfig config;

@@ -79,12 +79,29 @@ proto::Response IpamService::decide(proto::Request& req, core::Change& change) {
         case Op::add: {
             auto requested = parse_ips(req.ips);
             if (!requested) return proto::Response::failure(requested.error());
-            if (pool_gate_ && !state_.find(key))
+            const bool held = state_.find(key) != nullptr;
+            // The pool an ADD allocates from: the zone's, else the pod's ask, else the config's
+            // (ipam.pool or ranges). A pool so named is the agent's: the ranges do not apply.
+            std::optional<std::string> zone_pool;
+            if (zone_gate_ && !held) {
+                std::swap(req.network, key.network);  // the gate names the network's ranges' pool
+                auto zone = zone_gate_(req);
+                std::swap(req.network, key.network);
+                if (!zone) return proto::Response::failure(zone.error());
+                zone_pool = std::move(*zone);
+            }
+            std::optional<std::string> pool =
+                zone_pool ? std::move(zone_pool) : std::move(req.requested_pool);
+            if (pool) {
+                req.pool = std::move(pool);
+                req.ranges.reset();
+            }
+            if (pool_gate_ && !held)
                 if (auto s = pool_gate_(pool_of(req, key.network)); !s)
                     return proto::Response::failure(s.error());
             auto ranges = core::parse_optional_range_sets(req.ranges);
             // A repeated ADD gets what the key holds, whatever ranges it names (as the core does).
-            if (!ranges && !state_.find(key)) return proto::Response::failure(ranges.error());
+            if (!ranges && !held) return proto::Response::failure(ranges.error());
             const uint64_t inode = req.netns_inode ? req.netns_inode : inode_of_(req.netns);
             core::AddRequest ar{
                 std::move(key),

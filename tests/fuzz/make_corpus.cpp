@@ -57,6 +57,9 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
     proto::Request ping{Op::ping};
     proto::Request add_no_cookie = add;
     add_no_cookie.netns_cookie = 0;  // an old plugin's ADD
+    proto::Request add_requested_pool = add_pool;  // a pod's pool ask (compact flag 8)
+    add_requested_pool.requested_pool = "pci";
+    add_requested_pool.requested_pool_from = "runtimeConfig.pool";
     return {{"add", add},
             {"add-ranges", add_ranges},
             {"add-pool-ips", add_pool},
@@ -66,7 +69,8 @@ std::vector<std::pair<std::string, proto::Request>> requests() {
             {"gc", gc},
             {"status-ranges", status},
             {"ping", ping},
-            {"add-no-cookie", add_no_cookie}};
+            {"add-no-cookie", add_no_cookie},
+            {"add-requested-pool", add_requested_pool}};
 }
 
 void protocol_seeds() {
@@ -131,6 +135,9 @@ void cni_seeds() {
         R"({"cniVersion":"1.1.0","name":"net1","type":"bridge","args":{"cni":{"ips":["10.1.0.9"]}},)"
         R"("runtimeConfig":{"ips":["fd00:1::9/120"],"ipRanges":[[{"subnet":"10.40.0.0/24"}]]},)"
         R"("ipam":{"type":"warren","pool":"default","deleteQueueDir":"/run/warren/q","routes":[{"dst":"10.0.0.0/8","gw":"10.1.0.1","mtu":1400,"advmss":1360,"priority":10,"table":100,"scope":0}]}})";
+    const std::string pool_ask =
+        R"({"cniVersion":"1.0.0","name":"net1","type":"bridge","args":{"cni":{"pool":"pci"}},)"
+        R"("runtimeConfig":{"pool":"pci"},"ipam":{"type":"warren","pool":"default"}})";
     const std::string check =
         R"({"cniVersion":"1.0.0","name":"net1","type":"bridge","ipam":{"type":"warren"},)"
         R"("prevResult":{"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24","gateway":"10.1.0.1"}]}})";
@@ -144,6 +151,9 @@ void cni_seeds() {
              "CNI_ARGS=IgnoreUnknown=1;IP=10.1.0.8,fd00:1::8;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;"
              "K8S_POD_UID=4f1c;K8S_POD_INFRA_CONTAINER_ID=c0ffee;FOO=bar"},
             pool));
+    put("cni_invocation", "add-pool-ask.txt",
+        cni({"CNI_COMMAND=ADD", base, "CNI_ARGS=K8S_POD_NAMESPACE=payments;K8S_POD_NAME=card-0"},
+            pool_ask));
     put("cni_invocation", "del.txt", cni({"CNI_COMMAND=DEL", base, "CNI_ARGS=K8S_POD_NAME=web-0"}, ranges));
     put("cni_invocation", "check.txt", cni({"CNI_COMMAND=CHECK", base}, check));
     put("cni_invocation", "gc.txt", cni({"CNI_COMMAND=GC", "CNI_PATH=/opt/cni/bin"}, gc));

@@ -563,3 +563,66 @@ TEST(Config, ClusterCidrMistakesAreRefusedNamingTheKey) {
                 << w << " not in: " << r.error().message;
     }
 }
+
+TEST(Config, ZonesAndAntiSpoofingAreOffAndLogByDefault) {
+    auto c = parse({});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_FALSE(c->config.zones.enabled());
+    EXPECT_EQ(c->config.zones.default_anti_spoofing, core::AntiSpoofing::log);
+}
+
+TEST(Config, ZonesAndAntiSpoofingComeFromTheFile) {
+    TempFile f(R"({"antiSpoofing": "drop",
+                   "pools": {"pci": {"cidrs": ["10.9.0.0/24"]}},
+                   "zones": {"strict": true,
+                             "pci": {"pool": "pci", "namespaces": ["payments", "card-*"], "antiSpoofing": "off"}}})");
+    auto c = parse({"--config", f.path});
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& z = c->config.zones;
+    EXPECT_TRUE(z.strict);
+    EXPECT_EQ(z.default_anti_spoofing, core::AntiSpoofing::drop);
+    ASSERT_EQ(z.zones.size(), 1u);
+    EXPECT_EQ(z.zones[0].name, "pci");
+    EXPECT_EQ(z.zones[0].pool, "pci");
+    EXPECT_EQ(z.zones[0].namespaces, (std::vector<std::string>{"payments", "card-*"}));
+    EXPECT_EQ(z.zones[0].anti_spoofing, core::AntiSpoofing::off);
+
+    auto again = load_zones(f.path);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->zones, z.zones);
+    EXPECT_TRUE(again->strict);
+    EXPECT_EQ(again->default_anti_spoofing, core::AntiSpoofing::drop);
+
+    TempFile none(R"({"antiSpoofing": "off"})");
+    auto off = load_zones(none.path);
+    ASSERT_TRUE(off) << off.error().message;
+    EXPECT_FALSE(off->enabled());
+    EXPECT_EQ(off->default_anti_spoofing, core::AntiSpoofing::off);
+}
+
+TEST(Config, ZoneMistakesNameTheFileAndKey) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"antiSpoofing": "block"})",
+         "'antiSpoofing' is \"block\"; it must be one of off, log, drop"},
+        {R"({"antiSpoofing": 1})", "'antiSpoofing' is 1"},
+        {R"({"zones": []})", "zones: must be an object"},
+        {R"({"zones": {"pci": {"namespaces": ["a"]}}})", "zones.pci.pool: missing"},
+        {R"({"zones": {"pci": {"pool": "p", "namespaces": ["a"], "antiSpoofing": "x"}}})",
+         "zones.pci.antiSpoofing"},
+    };
+    for (const auto& [text, want] : cases) {
+        TempFile f(text);
+        auto c = parse({"--config", f.path});
+        ASSERT_FALSE(c) << text;
+        EXPECT_EQ(c.error().code, Code::invalid_config);
+        EXPECT_NE(c.error().message.find("config file " + f.path), std::string::npos)
+            << c.error().message;
+        EXPECT_NE(c.error().message.find(want), std::string::npos) << c.error().message;
+        auto z = load_zones(f.path);
+        ASSERT_FALSE(z) << text;
+        EXPECT_NE(z.error().message.find(want), std::string::npos) << z.error().message;
+    }
+    auto missing = load_zones("/nonexistent/warren.json");
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("/nonexistent/warren.json"), std::string::npos);
+}

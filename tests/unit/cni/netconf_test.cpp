@@ -203,6 +203,49 @@ TEST(NetConf, RequestedIpSources) {
     expect_config_error(j, "runtimeConfig.ips");
 }
 
+TEST(NetConf, PoolAskFromArgsOrRuntimeConfig) {
+    auto none = parse(base());
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_FALSE(none->requested_pool);
+    EXPECT_EQ(none->requested_pool_from, "");
+
+    auto j = base();
+    j["args"] = {{"cni", {{"pool", "pci"}}}};
+    auto args = parse(j);
+    ASSERT_TRUE(args) << args.error().message;
+    EXPECT_EQ(args->requested_pool, "pci");
+    EXPECT_EQ(args->requested_pool_from, "args.cni.pool");
+
+    j = base();
+    j["runtimeConfig"] = {{"pool", "dev"}};
+    auto runtime = parse(j);
+    ASSERT_TRUE(runtime) << runtime.error().message;
+    EXPECT_EQ(runtime->requested_pool, "dev");
+    EXPECT_EQ(runtime->requested_pool_from, "runtimeConfig.pool");
+
+    j["args"] = {{"cni", {{"pool", "dev"}}}};
+    auto both = parse(j);
+    ASSERT_TRUE(both) << both.error().message;
+    EXPECT_EQ(both->requested_pool, "dev");
+    EXPECT_EQ(both->requested_pool_from, "args.cni.pool");
+}
+
+TEST(NetConf, PoolAskMistakesNameTheKey) {
+    for (const json& bad : {json(5), json(""), json::array({"pci"})}) {
+        auto j = base();
+        j["args"] = {{"cni", {{"pool", bad}}}};
+        expect_config_error(j, "args.cni.pool must be a non-empty string");
+        j = base();
+        j["runtimeConfig"] = {{"pool", bad}};
+        expect_config_error(j, "runtimeConfig.pool must be a non-empty string");
+    }
+    auto j = base();
+    j["args"] = {{"cni", {{"pool", "pci"}}}};
+    j["runtimeConfig"] = {{"pool", "dev"}};
+    expect_config_error(
+        j, "args.cni.pool ('pci') and runtimeConfig.pool ('dev') name different pools");
+}
+
 TEST(NetConf, PrevResult) {
     auto j = base();
     j["prevResult"] = json::parse(R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"}]})");

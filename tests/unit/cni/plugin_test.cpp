@@ -167,6 +167,36 @@ TEST(Plugin, AddPassesRequestedIps) {
     EXPECT_TRUE(bad.calls.empty());
 }
 
+TEST(Plugin, AddPassesThePodsPoolAskAndTheZoneRefusal) {
+    FakeHost host;
+    host.agent = [](const proto::Request& req) {
+        EXPECT_EQ(req.requested_pool, "pci");
+        return Result<proto::Response>(
+            proto::Response{false,
+                            Code::zone_refused,
+                            "zone rule: namespace 'ns' is in zone 'web' (namespaces: ns), which "
+                            "allows only pool 'web'; "
+                            "runtimeConfig.pool asked for pool 'pci'",
+                            "",
+                            {}});
+    };
+    auto conf = nlohmann::json::parse(kConf);
+    conf["runtimeConfig"] = {{"pool", "pci"}};
+    auto r = run_cmd(host, attach_env("ADD"), conf.dump());
+    ASSERT_EQ(host.calls.size(), 1u);
+    EXPECT_EQ(host.calls[0].second.requested_pool, "pci");
+    EXPECT_EQ(host.calls[0].second.requested_pool_from, "runtimeConfig.pool");
+    expect_error(r, 103);
+    EXPECT_NE(r.out["msg"].get<std::string>().find("zone rule:"), std::string::npos)
+        << r.out.dump();
+
+    FakeHost refused;
+    conf["args"] = {{"cni", {{"pool", "web"}}}};
+    auto both = run_cmd(refused, attach_env("ADD"), conf.dump());
+    expect_error(both, static_cast<int>(Code::invalid_config));
+    EXPECT_TRUE(refused.calls.empty());
+}
+
 TEST(Plugin, AddAgentErrorPassesThrough) {
     FakeHost host;
     host.agent = [](const proto::Request&) {

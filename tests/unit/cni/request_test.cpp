@@ -100,6 +100,45 @@ TEST(BuildRequest, Add) {
     EXPECT_EQ(r->ips, (std::vector<std::string>{"10.1.0.9"}));
 }
 
+TEST(BuildRequest, AddCarriesThePodsPoolAskOnlyWhenGiven) {
+    auto plain = conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{"pool":"blue"}})");
+    auto without = build_request(env_for(Command::add), plain);
+    ASSERT_TRUE(without) << without.error().message;
+    EXPECT_FALSE(without->requested_pool);
+    const std::string old_bytes = proto::encode_binary(*without).value();
+    EXPECT_EQ(static_cast<uint8_t>(old_bytes[2]) & 8, 0);
+
+    auto asked = conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{"pool":"blue"},
+        "runtimeConfig":{"pool":"pci"}})");
+    auto with = build_request(env_for(Command::add), asked);
+    ASSERT_TRUE(with) << with.error().message;
+    EXPECT_EQ(with->pool, "blue");
+    EXPECT_EQ(with->requested_pool, "pci");
+    EXPECT_EQ(with->requested_pool_from, "runtimeConfig.pool");
+    const std::string bytes = proto::encode_binary(*with).value();
+    EXPECT_EQ(static_cast<uint8_t>(bytes[2]) & 8, 8);
+    auto back = proto::decode_binary_request(bytes);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->requested_pool, "pci");
+    EXPECT_EQ(back->requested_pool_from, "runtimeConfig.pool");
+
+    auto del = build_request(env_for(Command::del), asked);
+    ASSERT_TRUE(del) << del.error().message;
+    EXPECT_FALSE(del->requested_pool) << "only an ADD picks a pool";
+}
+
+TEST(BuildRequest, PoolAskTooLongForTheWireNamesTheKey) {
+    const std::string pool(proto::kMaxCompactField + 1, 'p');
+    auto conf =
+        conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{},"args":{"cni":{"pool":")" +
+                  pool + R"("}}})");
+    auto r = build_request(env_for(Command::add), conf);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::invalid_config);
+    EXPECT_NE(r.error().message.find("args.cni.pool is 65536 bytes long"), std::string::npos)
+        << r.error().message;
+}
+
 TEST(BuildRequest, DelAndCheck) {
     auto conf = conf_from(R"({"cniVersion":"1.0.0","name":"podnet","ipam":{"pool":"blue"},
         "prevResult":{"ips":[{"address":"10.1.0.5/24"}]},"runtimeConfig":{"ips":["10.1.0.9"]}})");

@@ -182,6 +182,56 @@ TEST(Protocol, CompactRequestWithoutCookieKeepsTheOldLayout) {
               9u);
 }
 
+// A pod's pool ask (flag 8) rides after the valid attachments; a request without one keeps the
+// layout it had before the flag.
+TEST(Protocol, RequestedPoolRoundTripsInBothForms) {
+    Request r = full_add();
+    const std::string before = encode_binary(r).value();
+    r.requested_pool = "pci";
+    r.requested_pool_from = "args.cni.pool";
+    const std::string with = encode_binary(r).value();
+    EXPECT_EQ(with.size(), before.size() + 2 + 3 + 2 + 13);
+    EXPECT_EQ(static_cast<uint8_t>(with[2]), 1 | 2 | 4 | 8);
+    EXPECT_EQ(with.substr(0, 2), before.substr(0, 2));
+    EXPECT_EQ(with.substr(3, before.size() - 3), before.substr(3));
+    auto back = decode_binary_request(with);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->requested_pool, "pci");
+    EXPECT_EQ(back->requested_pool_from, "args.cni.pool");
+    EXPECT_EQ(back->ips, r.ips);
+    auto old = decode_binary_request(before);
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_FALSE(old->requested_pool);
+    EXPECT_EQ(old->requested_pool_from, "");
+
+    auto json_back = decode_request(encode(r));
+    ASSERT_TRUE(json_back) << json_back.error().message;
+    EXPECT_EQ(json_back->requested_pool, "pci");
+    EXPECT_EQ(json_back->requested_pool_from, "args.cni.pool");
+    EXPECT_EQ(encode(full_add()).find("requestedPool"), std::string::npos);
+
+    // Flag 8 promises two strings; a payload cut inside them names the field.
+    auto cut = decode_binary_request(std::string_view(with).substr(0, with.size() - 14));
+    ASSERT_FALSE(cut);
+    EXPECT_EQ(cut.error().code, Code::decode);
+    EXPECT_NE(cut.error().message.find("requestedPoolFrom"), std::string::npos)
+        << cut.error().message;
+    auto bad = decode_request(R"({"op":"add","network":"n","containerId":"c","requestedPool":5})");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "request field 'requestedPool' must be a string");
+    auto bad_from = decode_request(
+        R"({"op":"add","network":"n","containerId":"c","requestedPool":"p","requestedPoolFrom":[]})");
+    ASSERT_FALSE(bad_from);
+    EXPECT_EQ(bad_from.error().message, "request field 'requestedPoolFrom' must be a string");
+
+    Request huge = full_add();
+    huge.requested_pool = std::string(kMaxCompactField + 1, 'p');
+    auto refused = encode_binary(huge);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("'requestedPool'"), std::string::npos)
+        << refused.error().message;
+}
+
 // The cookie's flag promises 8 bytes; a payload cut inside them names the field.
 TEST(Protocol, CompactRequestNamesATruncatedCookie) {
     const std::string full = encode_binary(full_add()).value();
@@ -319,8 +369,8 @@ TEST(Protocol, CompactDecoderRejectsInconsistentLengths) {
     attachments[attachments.size() - 2] = '\x01';
     EXPECT_EQ(msg(attachments), "binary request is inconsistent: it declares 1 validAttachments in the 0 bytes left");
     std::string flags = good;
-    flags[2] = '\x08';
-    EXPECT_EQ(msg(flags), "binary request is inconsistent: it has unknown flags 8");
+    flags[2] = '\x10';
+    EXPECT_EQ(msg(flags), "binary request is inconsistent: it has unknown flags 16");
     std::string reserved = good;
     reserved[3] = '\x01';
     EXPECT_EQ(msg(reserved), "binary request is inconsistent: its reserved byte is not 0");

@@ -55,6 +55,27 @@ TEST(CtlListAnswer, OddFieldOrderAndUnknownFields) {
     EXPECT_FALSE(a->result_text.has_value());
 }
 
+TEST(CtlListAnswer, ZoneFieldsGiveTheSameTableAsTheDomPath) {
+    const std::string text =
+        R"({"ok":true,"result":{"entries":[{"ip":"10.1.0.5","pool":"pci","zone":"pci","podName":"a"},)"
+        R"({"ip":"10.1.0.6","pool":"default","zone":"","zoneMismatch":"why","podName":"b"},)"
+        R"({"ip":"10.1.0.7","pool":"default","state":"quarantined"}]}})";
+    auto a = parse_list_answer(text);
+    ASSERT_TRUE(a.has_value());
+    ASSERT_EQ(a->rows.size(), 3u);
+    EXPECT_TRUE(a->rows[0].has_zone);
+    EXPECT_EQ(a->rows[0].zone, "pci");
+    EXPECT_TRUE(a->rows[1].has_zone);
+    EXPECT_EQ(a->rows[1].zone_mismatch, "why");
+    EXPECT_FALSE(a->rows[2].has_zone);
+    const std::string table = render_list_rows(a->rows, kNow);
+    EXPECT_EQ(table, dom_table(text));
+    EXPECT_NE(table.find("ZONE"), std::string::npos) << table;
+    EXPECT_NE(table.find("  10.1.0.6 (b): why\n"), std::string::npos) << table;
+    // A zone of another type is left to the DOM path.
+    EXPECT_FALSE(parse_list_answer(R"({"ok":true,"result":{"entries":[{"zone":1}]}})").has_value());
+}
+
 TEST(CtlListAnswer, MissingFieldsAreDashes) {
     const std::string text =
         R"({"ok":true,"result":{"entries":[{"ip":"10.1.0.5"},{"podName":"solo","state":""}]}})";

@@ -293,6 +293,49 @@ TEST(CtlRender, List) {
     EXPECT_EQ(render_list(json{{"entries", json::array()}}, kNow), "no allocations\n");
 }
 
+TEST(CtlRender, ListHasAZoneColumnAndMismatchesOnlyWithZones) {
+    json pci = entry("10.1.0.5", "active", "");
+    pci["zone"] = "pci";
+    json moved = entry("10.1.0.17", "active", "");
+    moved["zone"] = "";
+    moved["podName"] = "web-2";
+    moved["zoneMismatch"] =
+        "pool 'default' now belongs to zone 'pci', and namespace 'default' is not in it";
+    json r = {{"entries", {pci, moved}}};
+    EXPECT_EQ(
+        render_list(r, kNow),
+        "IP         POOL     ZONE  POD            CONTAINER     IFNAME  NETNS                 "
+        "ALLOCATED  LAST SEEN  STATE\n"
+        "10.1.0.5   default  pci   default/web-1  0123456789ab  eth0    /var/run/netns/cni-1  "
+        "3m12s ago  -          active\n"
+        "10.1.0.17  default  -!    default/web-2  0123456789ab  eth0    /var/run/netns/cni-1  "
+        "3m12s ago  -          active\n"
+        "\n"
+        "zone mismatches (the zone rules now in force would not give these addresses):\n"
+        "  10.1.0.17 (default/web-2): pool 'default' now belongs to zone 'pci', and namespace "
+        "'default' is not in it\n");
+    // The same answer without zone fields: no column, no list.
+    EXPECT_EQ(render_list(json{{"entries", {entry("10.1.0.5", "active", "")}}}, kNow).find("ZONE"),
+              std::string::npos);
+}
+
+TEST(CtlRender, ShowPrintsTheZoneMismatchAndAntiSpoofingMode) {
+    json m = entry("10.1.0.5", "active", "");
+    m["zone"] = "pci";
+    m["zoneMismatch"] = "namespace 'default' is now in zone 'pci', which allows only pool 'pci'";
+    m["antiSpoofing"] = "drop";
+    const std::string out = render_show(json{{"matches", {m}}}, kNow);
+    EXPECT_NE(out.find("  zone           pci\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("  zone mismatch  namespace 'default' is now in zone 'pci', which allows "
+                       "only pool 'pci'\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("  anti-spoofing  drop\n"), std::string::npos) << out;
+    const std::string off = render_show(json{{"matches", {entry("10.1.0.5", "active", "")}}}, kNow);
+    EXPECT_EQ(off.find("zone"), std::string::npos) << off;
+    EXPECT_EQ(off.find("anti-spoofing"), std::string::npos) << off;
+}
+
 TEST(CtlRender, Show) {
     json m = entry("10.1.0.5", "stale-candidate", "netns-gone");
     m["addresses"] = {"10.1.0.5", "fd00::5"};
