@@ -64,14 +64,17 @@ struct warren_spoof_key {
     struct warren_addr addr;
 };
 
-/* spoofs value. first_seen_ns/last_seen_ns are bpf_ktime_get_coarse_ns(). packets counts every
- * mismatching packet, dropped those of them dropped (mode drop at the time). */
+/* spoofs value, updated on every mismatching packet. first_seen_ns/last_seen_ns are
+ * bpf_ktime_get_coarse_ns(). packets counts every mismatching packet, dropped those of them
+ * dropped (mode drop at the time). */
 struct warren_spoof {
     __u64 first_seen_ns;
     __u64 last_seen_ns;
     __u64 packets;
-    __u64 bytes;
+    __u64 bytes;         /* frame length including the Ethernet header */
     __u64 dropped;
+    __u32 last_seen_tick; /* the classifier's own, as in warren_observation */
+    __u32 pad;           /* zero */
 };
 
 /* Slots of the per-CPU `stats` array: each packet counts in exactly one (their sum is every
