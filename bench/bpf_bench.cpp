@@ -2,11 +2,11 @@
 // BPF_PROG_TEST_RUN (repeat N, average ns per run) on one frame of each kind, less the cost of
 // an empty classifier (the test-run harness alone), on a link without an anti-spoofing entry
 // and on one with an entry in mode drop that lists the source (the check on, as for every pod
-// of a zone in "log" or "drop"), and a spoofed source dropped; two strangers alternating packet by packet
-// (each run a single packet, so the per-CPU stranger batch never holds the source), less the
-// empty classifier run the same way; and the agent's watch insert (what an ADD adds), timed
-// from user space. Prints markdown rows in warren-bench's columns.
-// Needs root (or CAP_BPF + CAP_NET_ADMIN) and bpffs at /sys/fs/bpf.
+// of a zone in "log" or "drop"), and a spoofed source dropped; two strangers alternating packet
+// by packet (each run a single packet, so the per-CPU stranger batch never holds the source),
+// less the empty classifier run the same way; and the agent's watch insert (what an ADD adds),
+// timed from user space. Prints markdown rows in warren-bench's columns. Needs root (or CAP_BPF +
+// CAP_NET_ADMIN) and bpffs at /sys/fs/bpf.
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <unistd.h>
@@ -178,10 +178,11 @@ int main(int argc, char** argv) {
              .has_value();
     for (uint32_t i = 0; ok && i + 1 < links; ++i)
         ok = guard
-                 ->set_link({1000 + i,
-                             SpoofMode::drop,
-                             {warren::IpAddress::v4(0x0a400000u + i),
-                              warren::IpAddress(warren::Family::v6, (warren::u128(0xfd00) << 112) + i)}})
+                 ->set_link(
+                     {1000 + i,
+                      SpoofMode::drop,
+                      {warren::IpAddress::v4(0x0a400000u + i),
+                       warren::IpAddress(warren::Family::v6, (warren::u128(0xfd00) << 112) + i)}})
                  .has_value();
     if (!ok) return std::fprintf(stderr, "warren-bpf-bench: filling link_sources failed\n"), 1;
 
@@ -241,7 +242,9 @@ int main(int argc, char** argv) {
             "| liveness classifier per packet: %s (%u watched, %u links checked; x%u, %.0f ns per "
             "run minus the harness) | — | %.0f ns | — | %s | %s |\n",
             r.what, watched + 2, links, repeat, ns, own, target.c_str(),
-            r.target == 0 ? "—" : own <= r.target ? "PASS" : "**MISS**");
+            r.target == 0     ? "—"
+            : own <= r.target ? "PASS"
+                              : "**MISS**");
     }
     // Single runs are cold (each follows a syscall), so a watched source is run the same way
     // too: the gap between the two is what the stranger path costs over the watched one.

@@ -22,8 +22,8 @@ Status dump(int fd, const char* name, std::vector<Key>& keys, std::vector<Value>
         keys.resize(at + kChunk);
         values.resize(at + kChunk);
         uint32_t count = kChunk;
-        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, &keys[at],
-                                      &values[at], &count, nullptr);
+        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, &keys[at], &values[at],
+                                      &count, nullptr);
         if (rc < 0 && rc != -ENOENT) {
             keys.clear();
             values.clear();
@@ -63,10 +63,9 @@ Status BpfGuardMaps::set_link(const LinkSources& s) {
     int rc = bpf_map_update_elem(link_sources_.get(), &s.ifindex, &v, BPF_ANY);
     if (rc == 0) return {};
     if (rc == -E2BIG)
-        return fail(Code::unavailable, "cannot write the " + what +
-                                           ": the link_sources map is full (" +
-                                           std::to_string(WARREN_LINK_SOURCES_MAX_ENTRIES) +
-                                           " links)");
+        return fail(Code::unavailable,
+                    "cannot write the " + what + ": the link_sources map is full (" +
+                        std::to_string(WARREN_LINK_SOURCES_MAX_ENTRIES) + " links)");
     return fail_errno("writing the " + what + " (BPF_MAP_UPDATE_ELEM on link_sources)", -rc);
 }
 

@@ -89,8 +89,8 @@ Result<Program> Program::load(const Options& options) {
     Program program(skel, options.bpffs_dir);
     skel->rodata->track_strangers = options.track_strangers ? 1 : 0;
     // A pin missing (an agent upgraded over an older one's pins) is created, the rest reused.
-    for (const bpf_map* map : {skel->maps.watch, skel->maps.strangers, skel->maps.link_sources,
-                               skel->maps.spoofs})
+    for (const bpf_map* map :
+         {skel->maps.watch, skel->maps.strangers, skel->maps.link_sources, skel->maps.spoofs})
         if (auto ok = check_pin(options.bpffs_dir / bpf_map__name(map), map); !ok)
             return std::unexpected(ok.error());
     if (int rc = liveness_bpf__load(skel); rc != 0)
@@ -137,8 +137,8 @@ Result<Stats> Program::stats() const {
         if (rc < 0) return fail_errno("reading the liveness stats map", -rc);
         for (uint64_t v : per_cpu) sums[slot] += v;
     }
-    return Stats{sums[WARREN_STAT_WATCHED],     sums[WARREN_STAT_STRANGER],
-                 sums[WARREN_STAT_IGNORED],     sums[WARREN_STAT_TRUNCATED],
+    return Stats{sums[WARREN_STAT_WATCHED],      sums[WARREN_STAT_STRANGER],
+                 sums[WARREN_STAT_IGNORED],      sums[WARREN_STAT_TRUNCATED],
                  sums[WARREN_STAT_SPOOF_LOGGED], sums[WARREN_STAT_SPOOF_DROPPED]};
 }
 
