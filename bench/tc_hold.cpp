@@ -4,8 +4,8 @@
 // and holds until SIGINT or SIGTERM; then detaches and removes its pins. scripts/bench.sh runs
 // it around iperf3 to measure the classifier's cost on real traffic. Needs root.
 //
-//   warren-tc-hold --link veth1 --link veth2 --watch 10.250.0.2 --watch 10.250.0.3 \
-//       [--protect veth1=10.250.0.2 --protect veth2=10.250.0.3 [--mode log]]
+//   warren-tc-hold --link veth1 --link veth2 --watch 10.250.0.2 --watch 10.250.0.3
+//   warren-tc-hold --link veth1 --link veth2 --protect veth1=10.250.0.2 --protect veth2=10.250.0.3
 #include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
