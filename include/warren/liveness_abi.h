@@ -49,7 +49,9 @@ enum warren_spoof_mode {
 
 /* link_sources value, keyed by the host link's ifindex (__u32): written by the agent on ADD
  * before the answer, rewritten on release, deleted when the link goes. Sources that always pass:
- * fe80::/10, :: (DAD) and 0.0.0.0 (DHCP, ARP probes). */
+ * fe80::/10, :: (DAD), 0.0.0.0 (DHCP, ARP probes) and v4-mapped IPv6 (receivers drop it); so do
+ * frames that are not IPv4, IPv6 or Ethernet/IPv4 ARP, or end before the source address. Mode
+ * values other than log and drop count as off. */
 struct warren_link_sources {
     __u32 mode;  /* enum warren_spoof_mode */
     __u32 count; /* valid entries in addrs, 0..WARREN_LINK_ADDRS (0: every checked source is a

@@ -179,6 +179,19 @@ TEST_F(Guard, DadAndDhcpAndArpProbesPassInDrop) {
     EXPECT_EQ(stats().spoof_dropped, 0u);
 }
 
+// ::ffff:a.b.c.d as an IPv6 source is no one's address (every IPv6 receiver drops it).
+TEST_F(Guard, V4MappedIpv6SourcePassesInDrop) {
+    protect(7, SpoofMode::drop, {ip("10.244.0.5")});
+    EXPECT_EQ(verdict(ipv6("::ffff:10.244.0.6"), 7), kUnspec);
+    EXPECT_TRUE(spoofs().empty());
+}
+
+TEST_F(Guard, UnknownModeValueIsNeverDropped) {
+    protect(7, static_cast<SpoofMode>(7), {ip("10.244.0.5")});
+    EXPECT_EQ(verdict(ipv4("10.244.0.6"), 7), kUnspec);
+    EXPECT_TRUE(spoofs().empty());
+}
+
 TEST_F(Guard, VlanTaggedFramesAreCheckedLikeUntagged) {
     protect(7, SpoofMode::drop, {ip("10.244.0.5"), ip("fd00::5")});
     for (VlanTag tag : {VlanTag{0x8100, 100}, VlanTag{0x88a8, 7}}) {
