@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The liveness classifier: on clsact ingress of a pod-facing host link it sees what the pod
- * sends, and records each source address (IPv4, IPv6, ARP sender) in watch or strangers.
- * It never drops or changes a packet: it returns TC_ACT_UNSPEC, which lets the next tc filter
- * decide as if this one were not there (TC_ACT_OK would end classification and skip another
- * CNI's programs on the same hook); with no other filter the packet passes. */
+ * sends, records each source address (IPv4, IPv6, ARP sender) in watch or strangers, and, on a
+ * link with a link_sources entry in mode log or drop, checks the source against the link's
+ * addresses (anti-spoofing): a mismatch is counted in spoofs and, in mode drop, dropped
+ * (TC_ACT_SHOT).
+ *
+ * Everything else passes untouched with TC_ACT_UNSPEC, which lets the next tc filter decide as
+ * if this one were not there (TC_ACT_OK would end classification and skip another CNI's
+ * programs on the same hook); with no other filter the packet passes. Never dropped: a packet on
+ * a link without an entry (or in mode off), frames that end before the source address, frames
+ * that are neither IPv4, IPv6 nor Ethernet/IPv4 ARP (also those under two VLAN tags), and the
+ * sources that are no one's address: :: (DAD), 0.0.0.0 (DHCP, ARP probes), fe80::/10 (link-local
+ * IPv6) and v4-mapped IPv6 (::ffff:0:0/96, which every IPv6 receiver drops itself). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -36,6 +44,12 @@ struct arp_eth_ipv4 {
 } __attribute__((packed));
 
 enum verdict { SOURCE, IGNORED, TRUNCATED };
+
+/* A parsed source; words for aligned 8-byte compares. */
+union source {
+    struct warren_addr addr;
+    __u64 words[2];
+};
 
 static __always_inline void count(__u32 slot)
 {
@@ -234,11 +248,89 @@ static __always_inline void record_stranger(const struct warren_addr *src, __u32
     b->bytes = 0;
 }
 
+/* fe80::/10: neighbour and router discovery before (and beside) any allocated address. */
+static __always_inline int link_local_v6(const struct warren_addr *a)
+{
+    return a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+}
+
+/* The source in `words` is one of the entry's addresses. */
+static __always_inline int listed(const struct warren_link_sources *ls, __u64 w0, __u64 w1)
+{
+    __u32 n = ls->count;
+#pragma unroll
+    for (int i = 0; i < WARREN_LINK_ADDRS; i++) {
+        /* Map values are 8-byte aligned and addrs starts at offset 8: two aligned loads. */
+        const __u64 *a = (const __u64 *)ls->addrs[i].bytes;
+        if ((__u32)i < n && a[0] == w0 && a[1] == w1)
+            return 1;
+    }
+    return 0;
+}
+
+static __always_inline void add_spoof(struct warren_spoof *s, __u32 tick, __u64 len, __u64 dropped)
+{
+    __sync_fetch_and_add(&s->packets, 1);
+    __sync_fetch_and_add(&s->bytes, len);
+    if (dropped)
+        __sync_fetch_and_add(&s->dropped, 1);
+    if (s->last_seen_tick != tick || s->last_seen_ns == 0) {
+        s->last_seen_ns = bpf_ktime_get_coarse_ns();
+        s->last_seen_tick = tick;
+    }
+}
+
+/* Counts a mismatching packet in spoofs[{ifindex, src}], inserting the pair on its first one. */
+static __always_inline void record_spoof(const struct warren_addr *src, __u32 ifindex, __u32 tick,
+                                         __u64 len, __u64 dropped)
+{
+    struct warren_spoof_key key = {.ifindex = ifindex, .pad = 0};
+    __builtin_memcpy(&key.addr, src, sizeof key.addr);
+    struct warren_spoof *s = bpf_map_lookup_elem(&spoofs, &key);
+    if (s) {
+        add_spoof(s, tick, len, dropped);
+        return;
+    }
+    __u64 now = bpf_ktime_get_coarse_ns();
+    struct warren_spoof fresh = {
+        .first_seen_ns = now,
+        .last_seen_ns = now,
+        .packets = 1,
+        .bytes = len,
+        .dropped = dropped,
+        .last_seen_tick = tick,
+    };
+    if (bpf_map_update_elem(&spoofs, &key, &fresh, BPF_NOEXIST) == 0)
+        return;
+    /* Another CPU inserted the pair first: count in its entry. */
+    s = bpf_map_lookup_elem(&spoofs, &key);
+    if (s)
+        add_spoof(s, tick, len, dropped);
+}
+
+/* Anti-spoofing: the verdict on a packet from `src` arriving on `ifindex`. */
+static __always_inline int check_source(const struct __sk_buff *skb, const union source *src,
+                                        __u32 ifindex, __u32 tick)
+{
+    const struct warren_link_sources *ls = bpf_map_lookup_elem(&link_sources, &ifindex);
+    if (!ls)
+        return TC_ACT_UNSPEC; /* not (yet) known to the agent: never dropped */
+    __u32 mode = ls->mode;
+    if (mode != WARREN_SPOOF_LOG && mode != WARREN_SPOOF_DROP)
+        return TC_ACT_UNSPEC;
+    if (listed(ls, src->words[0], src->words[1]) || link_local_v6(&src->addr))
+        return TC_ACT_UNSPEC;
+    __u64 drop = mode == WARREN_SPOOF_DROP;
+    record_spoof(&src->addr, ifindex, tick, skb->len, drop);
+    count(drop ? WARREN_STAT_SPOOF_DROPPED : WARREN_STAT_SPOOF_LOGGED);
+    return drop ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+}
+
 SEC("tc")
 int warren_liveness(struct __sk_buff *skb)
 {
-    struct warren_addr src;
-    enum verdict v = parse_source(skb, &src);
+    union source src;
+    enum verdict v = parse_source(skb, &src.addr);
     if (v != SOURCE) {
         count(v == TRUNCATED ? WARREN_STAT_TRUNCATED : WARREN_STAT_IGNORED);
         return TC_ACT_UNSPEC;
@@ -247,19 +339,17 @@ int warren_liveness(struct __sk_buff *skb)
      * skb->ifindex BPF_PROG_TEST_RUN lets tests choose it. */
     __u32 ifindex = skb->ingress_ifindex;
     __u32 tick = (__u32)bpf_jiffies64();
-    struct warren_observation *o = bpf_map_lookup_elem(&watch, &src);
+    struct warren_observation *o = bpf_map_lookup_elem(&watch, &src.addr);
     if (o) {
         record(o, ifindex, tick, 1, skb->len);
         count(WARREN_STAT_WATCHED);
-        return TC_ACT_UNSPEC;
-    }
-    if (!track_strangers || never_allocated(&src)) {
+    } else if (!track_strangers || never_allocated(&src.addr)) {
         count(WARREN_STAT_IGNORED);
-        return TC_ACT_UNSPEC;
+    } else {
+        record_stranger(&src.addr, ifindex, tick, skb->len);
+        count(WARREN_STAT_STRANGER);
     }
-    record_stranger(&src, ifindex, tick, skb->len);
-    count(WARREN_STAT_STRANGER);
-    return TC_ACT_UNSPEC;
+    return check_source(skb, &src, ifindex, tick);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,6 +1,6 @@
-/* The liveness maps. watch and strangers are pinned by name under the agent's bpffs dir
- * (pin_root_path), so a restarted agent reuses them and the classifier keeps filling them while
- * the agent is down. */
+/* The liveness maps. watch, strangers, link_sources and spoofs are pinned by name under the
+ * agent's bpffs dir (pin_root_path), so a restarted agent reuses them and the classifier keeps
+ * filling (and enforcing) them while the agent is down. */
 #ifndef WARREN_BPF_MAPS_H
 #define WARREN_BPF_MAPS_H
 
@@ -28,6 +28,27 @@ struct {
     __type(key, struct warren_addr);
     __type(value, struct warren_observation);
 } strangers SEC(".maps");
+
+/* link_sources: per host link (key: its ifindex), the addresses its pod may send from and what
+ * to do otherwise; user space writes, the classifier only reads. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, WARREN_LINK_SOURCES_MAX_ENTRIES);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+    __type(key, __u32);
+    __type(value, struct warren_link_sources);
+} link_sources SEC(".maps");
+
+/* spoofs: sources a checked link sent from that its link_sources entry does not list, per link
+ * and source; small, least recently updated evicted. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, WARREN_SPOOFS_MAX_ENTRIES);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+    __type(key, struct warren_spoof_key);
+    __type(value, struct warren_spoof);
+} spoofs SEC(".maps");
 
 /* stats: per-CPU packet counters by enum warren_stat; per program instance, not pinned. */
 struct {

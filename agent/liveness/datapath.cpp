@@ -9,10 +9,11 @@ namespace {
 
 class KernelDatapath final : public Datapath {
   public:
-    KernelDatapath(Program program, BpfMaps maps)
-        : program_(std::move(program)), maps_(std::move(maps)) {}
+    KernelDatapath(Program program, BpfMaps maps, BpfGuardMaps guard)
+        : program_(std::move(program)), maps_(std::move(maps)), guard_(std::move(guard)) {}
 
     LivenessMaps& maps() override { return maps_; }
+    GuardMaps* guard() override { return &guard_; }
     Result<bool> attach(int ifindex) override {
         auto hook = liveness::attach(program_.prog_fd(), ifindex);
         if (!hook) return std::unexpected(std::move(hook.error()));
@@ -36,6 +37,7 @@ class KernelDatapath final : public Datapath {
   private:
     Program program_;
     BpfMaps maps_;
+    BpfGuardMaps guard_;
     std::map<int, TcAttachment> hooks_;
 };
 
@@ -46,7 +48,10 @@ Result<std::unique_ptr<Datapath>> load_kernel_datapath(const Options& options) {
     if (!program) return std::unexpected(std::move(program.error()));
     auto maps = program->maps();
     if (!maps) return std::unexpected(std::move(maps.error()));
-    return std::make_unique<KernelDatapath>(std::move(*program), std::move(*maps));
+    auto guard = program->guard_maps();
+    if (!guard) return std::unexpected(std::move(guard.error()));
+    return std::make_unique<KernelDatapath>(std::move(*program), std::move(*maps),
+                                            std::move(*guard));
 }
 
 }  // namespace warren::liveness

@@ -88,10 +88,11 @@ Result<Program> Program::load(const Options& options) {
     if (!skel) return fail_errno("opening the embedded liveness BPF object", errno, Code::internal);
     Program program(skel, options.bpffs_dir);
     skel->rodata->track_strangers = options.track_strangers ? 1 : 0;
-    if (auto ok = check_pin(options.bpffs_dir / "watch", skel->maps.watch); !ok)
-        return std::unexpected(ok.error());
-    if (auto ok = check_pin(options.bpffs_dir / "strangers", skel->maps.strangers); !ok)
-        return std::unexpected(ok.error());
+    // A pin missing (an agent upgraded over an older one's pins) is created, the rest reused.
+    for (const bpf_map* map :
+         {skel->maps.watch, skel->maps.strangers, skel->maps.link_sources, skel->maps.spoofs})
+        if (auto ok = check_pin(options.bpffs_dir / bpf_map__name(map), map); !ok)
+            return std::unexpected(ok.error());
     if (int rc = liveness_bpf__load(skel); rc != 0)
         return std::unexpected(load_error(-rc, options.bpffs_dir));
     return program;
@@ -121,6 +122,11 @@ Result<BpfMaps> Program::maps() const {
     return BpfMaps::from_fds(bpf_map__fd(skel_->maps.watch), bpf_map__fd(skel_->maps.strangers));
 }
 
+Result<BpfGuardMaps> Program::guard_maps() const {
+    return BpfGuardMaps::from_fds(bpf_map__fd(skel_->maps.link_sources),
+                                  bpf_map__fd(skel_->maps.spoofs));
+}
+
 Result<Stats> Program::stats() const {
     int cpus = libbpf_num_possible_cpus();
     if (cpus < 0) return fail_errno("counting possible CPUs", -cpus);
@@ -131,8 +137,9 @@ Result<Stats> Program::stats() const {
         if (rc < 0) return fail_errno("reading the liveness stats map", -rc);
         for (uint64_t v : per_cpu) sums[slot] += v;
     }
-    return Stats{sums[WARREN_STAT_WATCHED], sums[WARREN_STAT_STRANGER], sums[WARREN_STAT_IGNORED],
-                 sums[WARREN_STAT_TRUNCATED]};
+    return Stats{sums[WARREN_STAT_WATCHED],      sums[WARREN_STAT_STRANGER],
+                 sums[WARREN_STAT_IGNORED],      sums[WARREN_STAT_TRUNCATED],
+                 sums[WARREN_STAT_SPOOF_LOGGED], sums[WARREN_STAT_SPOOF_DROPPED]};
 }
 
 }  // namespace warren::liveness

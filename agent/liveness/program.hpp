@@ -1,14 +1,16 @@
 #pragma once
 // The liveness classifier loaded into the kernel: a move-only owner of its libbpf skeleton
-// (destroyed with it). Loading pins `watch` and `strangers` under Options::bpffs_dir, or reuses
-// the maps already pinned there, so observations survive an agent restart; the tc filters
-// keep the previous program (and so the maps) running while the agent is down.
+// (destroyed with it). Loading pins `watch`, `strangers`, `link_sources` and `spoofs` under
+// Options::bpffs_dir, or reuses the maps already pinned there (creating those missing, as after
+// an upgrade), so observations and anti-spoofing entries survive an agent restart; the tc
+// filters keep the previous program (and so the maps) running while the agent is down.
 //
-// Pin layout: <bpffs_dir>/watch, <bpffs_dir>/strangers (bpffs_dir made 0700). Nothing else is
-// pinned: tc filters hold the program, detach_all() finds them by handle, prio and name.
+// Pin layout: <bpffs_dir>/{watch,strangers,link_sources,spoofs} (bpffs_dir made 0700). Nothing
+// else is pinned: tc filters hold the program, detach_all() finds them by handle, prio and name.
 #include <array>
 #include <filesystem>
 
+#include "liveness/bpf_guard_maps.hpp"
 #include "liveness/bpf_maps.hpp"
 #include "warren/default_paths.hpp"
 #include "warren/error.hpp"
@@ -18,7 +20,8 @@ struct liveness_bpf;
 namespace warren::liveness {
 
 // The objects load() pins, by file name under bpffs_dir.
-inline constexpr std::array<const char*, 2> kPinnedMaps{"watch", "strangers"};
+inline constexpr std::array<const char*, 4> kPinnedMaps{"watch", "strangers", "link_sources",
+                                                        "spoofs"};
 
 struct Options {
     std::filesystem::path bpffs_dir = kDefaultBpffsDir;  // liveness.bpffsDir
@@ -42,6 +45,8 @@ class Program {
     const std::filesystem::path& bpffs_dir() const { return bpffs_dir_; }
     // The maps, through fds of their own (valid after this Program is destroyed).
     Result<BpfMaps> maps() const;
+    // The anti-spoofing maps (link_sources, spoofs), likewise through fds of their own.
+    Result<BpfGuardMaps> guard_maps() const;
     // This program instance's counters (not pinned: they start at 0 with each load).
     Result<Stats> stats() const;
 

@@ -49,7 +49,9 @@ enum warren_spoof_mode {
 
 /* link_sources value, keyed by the host link's ifindex (__u32): written by the agent on ADD
  * before the answer, rewritten on release, deleted when the link goes. Sources that always pass:
- * fe80::/10, :: (DAD) and 0.0.0.0 (DHCP, ARP probes). */
+ * fe80::/10, :: (DAD), 0.0.0.0 (DHCP, ARP probes) and v4-mapped IPv6 (receivers drop it); so do
+ * frames that are not IPv4, IPv6 or Ethernet/IPv4 ARP, or end before the source address. Mode
+ * values other than log and drop count as off. */
 struct warren_link_sources {
     __u32 mode;  /* enum warren_spoof_mode */
     __u32 count; /* valid entries in addrs, 0..WARREN_LINK_ADDRS (0: every checked source is a
@@ -64,14 +66,17 @@ struct warren_spoof_key {
     struct warren_addr addr;
 };
 
-/* spoofs value. first_seen_ns/last_seen_ns are bpf_ktime_get_coarse_ns(). packets counts every
- * mismatching packet, dropped those of them dropped (mode drop at the time). */
+/* spoofs value, updated on every mismatching packet. first_seen_ns/last_seen_ns are
+ * bpf_ktime_get_coarse_ns(). packets counts every mismatching packet, dropped those of them
+ * dropped (mode drop at the time). */
 struct warren_spoof {
     __u64 first_seen_ns;
     __u64 last_seen_ns;
     __u64 packets;
-    __u64 bytes;
+    __u64 bytes;         /* frame length including the Ethernet header */
     __u64 dropped;
+    __u32 last_seen_tick; /* the classifier's own, as in warren_observation */
+    __u32 pad;           /* zero */
 };
 
 /* Slots of the per-CPU `stats` array: each packet counts in exactly one (their sum is every

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "in_netns.hpp"
 #include "liveness/detach_all.hpp"
@@ -225,7 +226,7 @@ TEST_F(Veth, DetachAllRemovesOurFiltersAndPinsOnly) {
     std::vector<std::string> want = {host_if_, second};
     std::sort(want.begin(), want.end());
     EXPECT_EQ(links, want);
-    EXPECT_EQ(report->unpinned.size(), 2u);
+    EXPECT_EQ(report->unpinned.size(), liveness::kPinnedMaps.size());  // watch ... spoofs
     EXPECT_TRUE(report->removed_dir);
     EXPECT_FALSE(fs::exists(pins_.path()));
     EXPECT_EQ(tc({"filter", "show", "dev", host_if_, "ingress"}), "");
@@ -238,6 +239,80 @@ TEST_F(Veth, DetachAllRemovesOurFiltersAndPinsOnly) {
     ASSERT_TRUE(again) << again.error().describe();
     EXPECT_TRUE(again->links.empty());
     EXPECT_TRUE(again->unpinned.empty());
+}
+
+// Echo requests the host namespace received (Icmp InEchos in /proc/net/snmp).
+uint64_t in_echos(const Netns& ns) {
+    auto r = ns.exec({"cat", "/proc/net/snmp"});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    std::istringstream in(r.out);
+    std::string names, values;
+    while (std::getline(in, names))
+        if (names.rfind("Icmp: ", 0) == 0 && std::getline(in, values)) break;
+    std::istringstream n(names), v(values);
+    std::string name, value;
+    while (n >> name && v >> value)
+        if (name == "InEchos") return std::stoull(value);
+    ADD_FAILURE() << "no Icmp InEchos in /proc/net/snmp: " << r.out;
+    return 0;
+}
+
+// The pod may send from 10.250.0.2 only; it also holds 10.250.0.3 and pings from it.
+class VethGuard : public Veth {
+  protected:
+    void protect(liveness::SpoofMode mode) {
+        auto g = program_->guard_maps();
+        ASSERT_TRUE(g) << g.error().describe();
+        guard_.emplace(std::move(*g));
+        auto ok = guard_->set_link({uint32_t(host_ifindex_), mode, {ip("10.250.0.2")}});
+        ASSERT_TRUE(ok) << ok.error().describe();
+        auto att = liveness::attach(program_->prog_fd(), host_ifindex_);
+        ASSERT_TRUE(att && att->has_value()) << (att ? "link gone" : att.error().describe());
+        hook_.emplace(std::move(**att));
+    }
+    std::optional<liveness::Spoof> spoof_of(const char* source) {
+        auto s = guard_->spoofs();
+        EXPECT_TRUE(s) << s.error().describe();
+        for (const auto& e : s ? *s : std::vector<liveness::Spoof>{})
+            if (e.ifindex == uint32_t(host_ifindex_) && e.source == ip(source)) return e;
+        return std::nullopt;
+    }
+    std::optional<liveness::BpfGuardMaps> guard_;
+    std::optional<liveness::TcAttachment> hook_;
+};
+
+TEST_F(VethGuard, DropStopsASpoofedPingAndPassesTheOwnAddress) {
+    protect(liveness::SpoofMode::drop);
+    auto own = ping_from("10.250.0.2");  // also resolves the host's MAC for the next ping
+    ASSERT_TRUE(own.ok()) << own.describe();
+    EXPECT_EQ(spoof_of("10.250.0.2"), std::nullopt);
+
+    uint64_t before = in_echos(host_);
+    auto spoofed = ping_from("10.250.0.3");
+    EXPECT_FALSE(spoofed.ok()) << "a spoofed ping was answered: " << spoofed.describe();
+    EXPECT_EQ(in_echos(host_), before) << "an echo request from the spoofed address arrived";
+    auto s = spoof_of("10.250.0.3");
+    ASSERT_TRUE(s);
+    EXPECT_GE(s->packets, 3u);
+    EXPECT_EQ(s->dropped, s->packets);
+    auto stats = program_->stats();
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->spoof_dropped, s->packets);
+
+    EXPECT_TRUE(ping_from("10.250.0.2").ok()) << "the pod's own traffic still flows";
+}
+
+TEST_F(VethGuard, LogPassesASpoofedPingAndCountsIt) {
+    protect(liveness::SpoofMode::log);
+    uint64_t before = in_echos(host_);
+    auto spoofed = ping_from("10.250.0.3");
+    ASSERT_TRUE(spoofed.ok()) << spoofed.describe();
+    EXPECT_GE(in_echos(host_), before + 3);
+    auto s = spoof_of("10.250.0.3");
+    ASSERT_TRUE(s);
+    EXPECT_GE(s->packets, 3u);
+    EXPECT_EQ(s->dropped, 0u);
+    EXPECT_EQ(spoof_of("10.250.0.2"), std::nullopt);
 }
 
 TEST(Pins, ReloadReusesPinnedMaps) {
