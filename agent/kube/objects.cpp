@@ -134,8 +134,8 @@ Result<NamespaceInfo> parse_namespace(const json& ns) {
     }
     for (const auto& [key, value] : labels->items()) {
         if (!value.is_string()) {
-            return fail(Code::decode, fmt::format("Namespace {}: label {} is not a string",
-                                                  out.name, key));
+            return fail(Code::decode,
+                        fmt::format("Namespace {}: label {} is not a string", out.name, key));
         }
         out.labels.emplace(key, value.get<std::string>());
     }

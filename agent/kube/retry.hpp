@@ -41,9 +41,12 @@ inline boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 inline const char* watcher_name(Watcher w) {
     switch (w) {
-        case Watcher::node: return "node";
-        case Watcher::pods: return "pods";
-        case Watcher::namespaces: return "namespaces";
+        case Watcher::node:
+            return "node";
+        case Watcher::pods:
+            return "pods";
+        case Watcher::namespaces:
+            return "namespaces";
     }
     return "?";
 }

@@ -44,10 +44,10 @@ class ApiSource final : public Source {
         net::co_spawn(io_, run_pod_watcher(*transport_, settings_, view_), net::detached);
         if (settings_.watch_namespaces) {
             spdlog::info("kube: watching the namespaces' labels (zones' namespaceSelector)");
-            net::co_spawn(io_,
-                          run_namespace_watcher(*transport_, settings_, view_, namespaces_,
-                                                on_namespaces_),
-                          net::detached);
+            net::co_spawn(
+                io_,
+                run_namespace_watcher(*transport_, settings_, view_, namespaces_, on_namespaces_),
+                net::detached);
         }
         net::co_spawn(io_,
                       run_kubeadm_config_reader(*transport_,

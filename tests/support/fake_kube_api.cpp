@@ -162,9 +162,12 @@ enum class Kind { node, pods, namespaces };
 
 const char* object_kind(Kind kind) {
     switch (kind) {
-        case Kind::node: return "Node";
-        case Kind::pods: return "Pod";
-        case Kind::namespaces: return "Namespace";
+        case Kind::node:
+            return "Node";
+        case Kind::pods:
+            return "Pod";
+        case Kind::namespaces:
+            return "Namespace";
     }
     return "";
 }
@@ -223,6 +226,7 @@ struct FakeKubeApi::State {
     json kubeadm_config;               // null until set_kubeadm_config
     bool kubeadm_config_forbidden = false;
     std::map<std::string, json> pods;  // by uid
+
     std::map<std::string, json> namespaces;  // by name
     bool namespaces_forbidden = false;
     int64_t rv = 100;
@@ -699,7 +703,7 @@ void FakeKubeApi::delete_pod(const std::string& uid) {
 }
 
 json FakeKubeApi::make_namespace(const std::string& name,
-                                  const std::map<std::string, std::string>& labels) {
+                                 const std::map<std::string, std::string>& labels) {
     json all_labels = {{"kubernetes.io/metadata.name", name}};
     for (const auto& [k, v] : labels) all_labels[k] = v;
     return {{"apiVersion", "v1"},

@@ -2,8 +2,9 @@
 // An in-process Kubernetes API server over HTTPS, for tests of the API client and of warrend
 // with --kube-node. It speaks the shapes the real API server sends: a Node as `kubectl get node
 // -o json` prints it, a PodList and a NamespaceList (apiVersion, kind,
-// metadata.resourceVersion/continue, items, pages of `limit`), and watch streams (chunked, one {"type","object"} JSON per line, ADDED /
-// MODIFIED / DELETED / BOOKMARK / ERROR), each ended after the request's timeoutSeconds.
+// metadata.resourceVersion/continue, items, pages of `limit`), and watch streams (chunked, one
+// {"type","object"} JSON per line, ADDED / MODIFIED / DELETED / BOOKMARK / ERROR), each ended after
+// the request's timeoutSeconds.
 //
 // At construction it generates a CA and a server certificate (IP SAN 127.0.0.1, DNS SAN
 // localhost, unless told otherwise) in memory, listens on 127.0.0.1 on an ephemeral port on its own

@@ -74,9 +74,10 @@ class KubeSourceTest : public ::testing::Test {
             const auto payments = source_->namespace_labels("payments");
             const auto zone = payments.labels.find("zone");
             std::lock_guard lock(mu_);
-            namespace_calls_.push_back(fmt::format(
-                "{}:{}", source_->status().namespaces,
-                !payments.exists ? "-" : zone == payments.labels.end() ? "" : zone->second));
+            namespace_calls_.push_back(fmt::format("{}:{}", source_->status().namespaces,
+                                                   !payments.exists                ? "-"
+                                                   : zone == payments.labels.end() ? ""
+                                                                                   : zone->second));
         });
         auto st = source_->start([this](const NodeState& n) {
             std::lock_guard lock(mu_);
@@ -122,7 +123,7 @@ class KubeSourceTest : public ::testing::Test {
     std::vector<NodeState> nodes_;
     std::vector<ClusterNetworks> networks_;
     std::vector<std::string> namespace_calls_;  // "<namespaces in the view>:<payments' zone>"
-    std::unique_ptr<Source> source_;  // after api_: stopped and destroyed first
+    std::unique_ptr<Source> source_;            // after api_: stopped and destroyed first
 };
 
 TEST_F(KubeSourceTest, ReadsTheNodeAndFollowsCidrChangesThroughTheWatch) {
@@ -633,7 +634,8 @@ TEST_F(KubeSourceTest, NamespacesListThenWatchChangesLabels) {
     api_.add_namespace(FakeKubeApi::make_namespace("card-1", {{"zone", "pci"}}));
     api_.delete_namespace("payments");
     ASSERT_TRUE(eventually([&] { return namespace_calls().size() >= 4; }));
-    EXPECT_EQ(namespace_calls(), (std::vector<std::string>{"2:pci", "2:public", "3:public", "2:-"}));
+    EXPECT_EQ(namespace_calls(),
+              (std::vector<std::string>{"2:pci", "2:public", "3:public", "2:-"}));
     payments = source_->namespace_labels("payments");
     EXPECT_TRUE(payments.synced);
     EXPECT_FALSE(payments.exists);
