@@ -699,6 +699,28 @@ TEST_F(KubeSourceTest, NamespaceListIsReadInPagesOf500) {
     EXPECT_EQ(namespace_calls().size(), 1u);  // once for the whole list
 }
 
+TEST_F(KubeSourceTest, BookmarksMoveTheNamespacesResumePoint) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments"));
+    Settings s = with_namespaces();
+    s.watch_timeout_seconds = 1;
+    start(s);
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    api_.add_pod(FakeKubeApi::make_pod("other", "uid-o", "node-b"));  // moves the rv only
+    api_.send_bookmarks();
+    const std::string rv = std::to_string(103);  // set_node 101, namespace 102, add_pod 103
+    ASSERT_TRUE(eventually([&] {
+        for (const auto& r : api_.requests()) {
+            if (r.target.starts_with("/api/v1/namespaces?") &&
+                r.target.find("resourceVersion=" + rv + "&") != std::string::npos) {
+                return true;
+            }
+        }
+        return false;
+    }));
+    EXPECT_EQ(namespace_lists(), 1u);
+}
+
 class KubeNamespacesGoneTest : public KubeSourceTest,
                                public ::testing::WithParamInterface<FakeKubeApi::Expiry> {};
 
