@@ -93,22 +93,57 @@ Result<PodInfo> parse_pod(const json& pod) {
     return out;
 }
 
-Result<PodList> parse_pod_list(const json& list) {
-    if (!list.is_object() || list.value("kind", "PodList") != "PodList") {
-        return fail(Code::decode, "not a PodList");
+namespace {
+
+template <class Item, class ParseItem>
+Result<ObjectList<Item>> parse_list(const json& list, const char* kind, ParseItem parse_item) {
+    if (!list.is_object() || list.value("kind", kind) != kind) {
+        return fail(Code::decode, fmt::format("not a {}", kind));
     }
-    PodList out;
+    ObjectList<Item> out;
     out.resource_version = resource_version_of(list);
     out.continue_token = string_at(list, "metadata", "continue");
     auto items = list.find("items");
     if (items == list.end() || items->is_null()) return out;
-    if (!items->is_array()) return fail(Code::decode, "PodList items is not a list");
+    if (!items->is_array()) return fail(Code::decode, fmt::format("{} items is not a list", kind));
     for (const auto& item : *items) {
-        auto pod = parse_pod(item);
-        if (!pod) return std::unexpected(pod.error());
-        out.items.push_back(std::move(*pod));
+        auto parsed = parse_item(item);
+        if (!parsed) return std::unexpected(parsed.error());
+        out.items.push_back(std::move(*parsed));
     }
     return out;
+}
+
+}  // namespace
+
+Result<PodList> parse_pod_list(const json& list) {
+    return parse_list<PodInfo>(list, "PodList", parse_pod);
+}
+
+Result<NamespaceInfo> parse_namespace(const json& ns) {
+    if (!ns.is_object()) return fail(Code::decode, "not a Namespace object");
+    NamespaceInfo out;
+    out.name = string_at(ns, "metadata", "name");
+    if (out.name.empty()) return fail(Code::decode, "Namespace without metadata.name");
+    auto m = ns.find("metadata");
+    auto labels = m->find("labels");
+    if (labels == m->end() || labels->is_null()) return out;
+    if (!labels->is_object()) {
+        return fail(Code::decode,
+                    fmt::format("Namespace {}: metadata.labels is not a map", out.name));
+    }
+    for (const auto& [key, value] : labels->items()) {
+        if (!value.is_string()) {
+            return fail(Code::decode,
+                        fmt::format("Namespace {}: label {} is not a string", out.name, key));
+        }
+        out.labels.emplace(key, value.get<std::string>());
+    }
+    return out;
+}
+
+Result<NamespaceList> parse_namespace_list(const json& list) {
+    return parse_list<NamespaceInfo>(list, "NamespaceList", parse_namespace);
 }
 
 Result<WatchEvent> parse_watch_line(std::string_view line) {

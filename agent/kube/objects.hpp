@@ -1,6 +1,8 @@
 #pragma once
 // The Kubernetes API objects the source reads, parsed from their JSON as the API server sends
-// them (Node, Pod, PodList, a watch stream's event lines, a Status). Pure: no I/O.
+// them (Node, Pod, PodList, Namespace, NamespaceList, a watch stream's event lines, a Status).
+// Pure: no I/O.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,11 +24,20 @@ struct PodInfo {
     bool finished() const { return phase == "Succeeded" || phase == "Failed"; }
 };
 
-struct PodList {
-    std::vector<PodInfo> items;
+struct NamespaceInfo {
+    std::string name;
+    std::map<std::string, std::string> labels;
+};
+
+// One page of a list.
+template <class Item>
+struct ObjectList {
+    std::vector<Item> items;
     std::string resource_version;
     std::string continue_token;  // metadata.continue: more pages follow when not empty
 };
+using PodList = ObjectList<PodInfo>;
+using NamespaceList = ObjectList<NamespaceInfo>;
 
 enum class EventType { added, modified, deleted, bookmark, error };
 
@@ -41,6 +52,8 @@ Result<nlohmann::json> parse_api_json(std::string_view text, std::string_view wh
 Result<NodeState> parse_node(const nlohmann::json& node);
 Result<PodInfo> parse_pod(const nlohmann::json& pod);
 Result<PodList> parse_pod_list(const nlohmann::json& list);
+Result<NamespaceInfo> parse_namespace(const nlohmann::json& ns);
+Result<NamespaceList> parse_namespace_list(const nlohmann::json& list);
 // One line of a watch stream: {"type": "...", "object": {...}}.
 Result<WatchEvent> parse_watch_line(std::string_view line);
 // metadata.resourceVersion of any object; "" when absent.

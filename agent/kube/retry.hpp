@@ -40,7 +40,15 @@ inline boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 inline const char* watcher_name(Watcher w) {
-    return w == Watcher::node ? "node" : "pods";
+    switch (w) {
+        case Watcher::node:
+            return "node";
+        case Watcher::pods:
+            return "pods";
+        case Watcher::namespaces:
+            return "namespaces";
+    }
+    return "?";
 }
 
 // Records the error; logs it only when it differs from this watcher's last one.

@@ -42,6 +42,13 @@ class ApiSource final : public Source {
         net::co_spawn(io_, run_node_watcher(*transport_, settings_, view_, std::move(on_node)),
                       net::detached);
         net::co_spawn(io_, run_pod_watcher(*transport_, settings_, view_), net::detached);
+        if (settings_.watch_namespaces) {
+            spdlog::info("kube: watching the namespaces' labels (zones' namespaceSelector)");
+            net::co_spawn(
+                io_,
+                run_namespace_watcher(*transport_, settings_, view_, namespaces_, on_namespaces_),
+                net::detached);
+        }
         net::co_spawn(io_,
                       run_kubeadm_config_reader(*transport_,
                                                 [this](ClusterNetworks n) {
@@ -64,7 +71,12 @@ class ApiSource final : public Source {
     }
 
     core::Tri pod_running(std::string_view uid) const override { return view_.pod_running(uid); }
-    SourceStatus status() const override { return view_.status(); }
+    SourceStatus status() const override {
+        SourceStatus out = view_.status();
+        out.namespaces_synced = namespaces_.synced();
+        out.namespaces = namespaces_.size();
+        return out;
+    }
     void set_networks_handler(NetworksHandler on_networks) override {
         on_networks_ = std::move(on_networks);
     }
@@ -72,12 +84,20 @@ class ApiSource final : public Source {
         std::lock_guard lock(mu_);
         return networks_;
     }
+    core::NamespaceLabels namespace_labels(std::string_view name) const override {
+        return namespaces_.labels(name);
+    }
+    void set_namespaces_handler(NamespacesHandler on_change) override {
+        on_namespaces_ = std::move(on_change);
+    }
 
   private:
     Settings settings_;
     std::unique_ptr<Transport> transport_;
     SourceView view_;
+    NamespaceView namespaces_;
     NetworksHandler on_networks_;
+    NamespacesHandler on_namespaces_;
     mutable std::mutex mu_;
     std::optional<ClusterNetworks> networks_;
     // Last: destroyed first, with the suspended watchers that use the members above.

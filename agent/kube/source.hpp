@@ -55,11 +55,14 @@ struct SourceStatus {
     size_t pods = 0;           // pods on the node the view holds
     int64_t last_ok_ns = 0;    // wall clock of the last successful list or watch event; 0: never
     std::string error;         // the last API error while not synced (empty when synced)
+    // Settings::watch_namespaces: the namespace list is complete and its watch is running
+    bool namespaces_synced = false;
+    size_t namespaces = 0;  // namespaces the view holds
 };
 
-// Thread-safety: start(), stop() and set_networks_handler() from one thread (the agent's); the
-// handlers run on the source's own thread, one call at a time; pod_running(), status() and
-// cluster_networks() from any thread.
+// Thread-safety: start(), stop(), set_networks_handler() and set_namespaces_handler() from one
+// thread (the agent's); the handlers run on the source's own thread, one call at a time;
+// pod_running(), status(), cluster_networks() and namespace_labels() from any thread.
 class Source {
   public:
     virtual ~Source() = default;

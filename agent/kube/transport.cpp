@@ -71,8 +71,10 @@ ApiError status_error(const ApiConfig& config, int status, const std::string& ta
     }
     if (status == 403) {
         return ApiError{status, fmt::format("the API server {} forbids GET {} (403: {}); the "
-                                            "account needs get/watch on nodes and list/watch on "
-                                            "pods (the warren ClusterRole)",
+                                            "account needs get/list/watch on nodes, list/watch "
+                                            "on pods and, for zones' namespaceSelector, "
+                                            "get/list/watch on namespaces (the warren "
+                                            "ClusterRole)",
                                             server_text(config), path_of(target), reason)};
     }
     return ApiError{status, fmt::format("GET {} on {}: HTTP {}: {}", path_of(target),

@@ -1,5 +1,6 @@
 #include "kube/view.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace warren::kube {
@@ -46,7 +47,7 @@ void SourceView::touch() {
 
 bool SourceView::set_error(Watcher watcher, std::string text) {
     std::lock_guard lock(mu_);
-    std::string& slot = watcher == Watcher::node ? node_error_ : pods_error_;
+    std::string& slot = errors_[static_cast<size_t>(watcher)];
     if (slot == text) return false;
     slot = std::move(text);
     return true;
@@ -54,7 +55,7 @@ bool SourceView::set_error(Watcher watcher, std::string text) {
 
 bool SourceView::clear_error(Watcher watcher) {
     std::lock_guard lock(mu_);
-    std::string& slot = watcher == Watcher::node ? node_error_ : pods_error_;
+    std::string& slot = errors_[static_cast<size_t>(watcher)];
     const bool had = !slot.empty();
     slot.clear();
     return had;
@@ -80,12 +81,59 @@ SourceStatus SourceView::status() const {
     out.pods_synced = synced_;
     out.pods = pods_.size();
     out.last_ok_ns = last_ok_ns_;
-    if (!pods_error_.empty() && !node_error_.empty() && pods_error_ != node_error_) {
-        out.error = node_error_ + "; " + pods_error_;
-    } else {
-        out.error = !node_error_.empty() ? node_error_ : pods_error_;
+    // Each watcher's error once, in a fixed order; the same text from two watchers once.
+    std::vector<std::string_view> shown;
+    for (const auto& e : errors_) {
+        if (e.empty() || std::ranges::find(shown, e) != shown.end()) continue;
+        if (!shown.empty()) out.error += "; ";
+        out.error += e;
+        shown.push_back(e);
     }
     return out;
+}
+
+void NamespaceView::replace(std::vector<NamespaceInfo> all) {
+    std::lock_guard lock(mu_);
+    labels_.clear();
+    for (auto& ns : all) labels_.insert_or_assign(std::move(ns.name), std::move(ns.labels));
+    synced_ = true;
+}
+
+bool NamespaceView::apply(EventType type, NamespaceInfo ns) {
+    std::lock_guard lock(mu_);
+    if (type == EventType::deleted) return labels_.erase(ns.name) > 0;
+    if (type != EventType::added && type != EventType::modified) return false;
+    auto it = labels_.find(ns.name);
+    if (it != labels_.end() && it->second == ns.labels) return false;
+    labels_.insert_or_assign(std::move(ns.name), std::move(ns.labels));
+    return true;
+}
+
+void NamespaceView::unsync() {
+    std::lock_guard lock(mu_);
+    synced_ = false;
+}
+
+core::NamespaceLabels NamespaceView::labels(std::string_view name) const {
+    std::lock_guard lock(mu_);
+    core::NamespaceLabels out;
+    out.synced = synced_;
+    if (!synced_) return out;
+    if (auto it = labels_.find(name); it != labels_.end()) {
+        out.exists = true;
+        out.labels = it->second;
+    }
+    return out;
+}
+
+bool NamespaceView::synced() const {
+    std::lock_guard lock(mu_);
+    return synced_;
+}
+
+size_t NamespaceView::size() const {
+    std::lock_guard lock(mu_);
+    return labels_.size();
 }
 
 }  // namespace warren::kube

@@ -2,6 +2,7 @@
 // What the source knows of the API (the pods on the node, whether that view is complete, the
 // last errors), shared between its watchers (on the source's thread) and pod_running() and
 // status() (any thread). Pure state: no I/O.
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -13,7 +14,7 @@
 
 namespace warren::kube {
 
-enum class Watcher { node, pods };
+enum class Watcher { node, pods, namespaces };
 
 class SourceView {
   public:
@@ -42,8 +43,28 @@ class SourceView {
     bool synced_ = false;
     bool node_seen_ = false;
     int64_t last_ok_ns_ = 0;
-    std::string node_error_;
-    std::string pods_error_;
+    std::string errors_[3];  // by Watcher
+};
+
+// The namespaces' labels (Settings::watch_namespaces), written by their watcher and read by
+// Source::namespace_labels() from any thread.
+class NamespaceView {
+  public:
+    // A complete list: replaces every namespace; the view is synced.
+    void replace(std::vector<NamespaceInfo> all);
+    // A watch event (ADDED/MODIFIED: upsert, DELETED: erase); true when it changed the view.
+    bool apply(EventType type, NamespaceInfo ns);
+    // Not complete any more (an error, a 410): namespace_labels() says not synced.
+    void unsync();
+
+    core::NamespaceLabels labels(std::string_view name) const;
+    bool synced() const;
+    size_t size() const;
+
+  private:
+    mutable std::mutex mu_;
+    std::map<std::string, std::map<std::string, std::string>, std::less<>> labels_;
+    bool synced_ = false;
 };
 
 }  // namespace warren::kube

@@ -1,5 +1,5 @@
 #pragma once
-// The two list + watch loops of the source, each running until its io_context stops, and the
+// The list + watch loops of the source, each running until its io_context stops, and the
 // one-shot read of kubeadm-config.
 #include <utility>
 // <utility> first: Boost 1.74's asio/awaitable.hpp uses std::exchange without it.
@@ -22,6 +22,13 @@ boost::asio::awaitable<void> run_node_watcher(Transport& transport, const Settin
 // after a back-off. A watch the server ends normally is resumed from the last resourceVersion.
 boost::asio::awaitable<void> run_pod_watcher(Transport& transport, const Settings& settings,
                                              SourceView& view);
+
+// List every Namespace (pages of 500), then watch them into `namespaces`, as the pods are
+// watched. `on_change` (may be empty) hears each complete list and each event that changed a
+// namespace's labels or added or deleted one.
+boost::asio::awaitable<void> run_namespace_watcher(Transport& transport, const Settings& settings,
+                                                   SourceView& view, NamespaceView& namespaces,
+                                                   Source::NamespacesHandler on_change);
 
 // GET /api/v1/namespaces/kube-system/configmaps/kubeadm-config, retrying other errors with
 // back-off, until it is read and parsed (then `on_read`, once) or a 403/404 or a ConfigMap that

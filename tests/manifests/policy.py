@@ -20,8 +20,9 @@ AGENT_HOST_PATHS = {"/var/lib/warren", "/run/warren", "/sys/fs/bpf", "/run/netns
 INIT_HOST_PATHS = {"/opt/cni/bin", "/etc/cni/net.d"}
 PROPAGATED_HOST_PATHS = {"/sys/fs/bpf", "/run/netns", "/var/run/netns"}
 # The least rights: (apiGroup, resource) -> verbs. A watch with a fieldSelector is a request on
-# the collection: it needs list + watch.
-RBAC = {("", "nodes"): {"get", "list", "watch"}, ("", "pods"): {"list", "watch"}}
+# the collection: it needs list + watch. Namespaces: their labels, for zones' namespaceSelector.
+RBAC = {("", "nodes"): {"get", "list", "watch"}, ("", "pods"): {"list", "watch"},
+        ("", "namespaces"): {"get", "list", "watch"}}
 # And in kube-system only, a Role: get on the one ConfigMap kubeadm-config (its
 # ClusterConfiguration's podSubnet/serviceSubnet drive the pool checks without --cluster-cidr).
 KUBEADM_CONFIG_RULES = [{"apiGroups": [""], "resources": ["configmaps"],
@@ -186,8 +187,9 @@ def check_rbac(m):
             for res in rule.get("resources") or []:
                 got.setdefault((group, res), set()).update(rule.get("verbs") or [])
     if got != RBAC:
-        errors.append(f"the ClusterRole must grant exactly {RBAC} (the agent reads its Node and "
-                      f"the pods on its node; a watch needs list + watch), it grants {got}")
+        errors.append(f"the ClusterRole must grant exactly {RBAC} (the agent reads its Node, "
+                      f"the pods on its node and the namespaces' labels; a watch needs list + "
+                      f"watch), it grants {got}")
     ds = m.one("DaemonSet")
     ns = ds["metadata"].get("namespace")
     sa = m.pod().get("serviceAccountName")

@@ -193,6 +193,9 @@ BREAKAGES = {
         lambda d: of_kind(d, "ClusterRole")["rules"].append(
             {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}),
         lambda d: of_kind(d, "ClusterRole")["rules"][1]["verbs"].remove("watch"),
+        lambda d: of_kind(d, "ClusterRole")["rules"][2]["verbs"].remove("list"),
+        lambda d: of_kind(d, "ClusterRole")["rules"][2]["verbs"].append("update"),
+        lambda d: of_kind(d, "ClusterRole")["rules"].pop(2),
         lambda d: of_kind(d, "ClusterRoleBinding")["subjects"][0].update(namespace="default"),
         lambda d: pod(d).update(serviceAccountName="default"),
         # The kubeadm-config Role: any ConfigMap, another verb, another namespace, a second rule.

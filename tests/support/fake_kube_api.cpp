@@ -158,7 +158,39 @@ json status_object(int code, const std::string& reason, const std::string& messa
             {"code", code}};
 }
 
-enum class Kind { node, pods };
+enum class Kind { node, pods, namespaces };
+
+const char* object_kind(Kind kind) {
+    switch (kind) {
+        case Kind::node:
+            return "Node";
+        case Kind::pods:
+            return "Pod";
+        case Kind::namespaces:
+            return "Namespace";
+    }
+    return "";
+}
+
+// One page of `items` as the API lists them: `limit` (0: all) from the offset in `continue`.
+json list_page(const std::vector<json>& items, const char* kind, int64_t rv,
+               const std::string& limit, const std::string& from) {
+    const size_t n = static_cast<size_t>(std::atoll(limit.c_str()));
+    const size_t offset = static_cast<size_t>(std::atoll(from.c_str()));
+    json list = {{"apiVersion", "v1"},
+                 {"kind", kind},
+                 {"metadata", {{"resourceVersion", std::to_string(rv)}}},
+                 {"items", json::array()}};
+    const size_t end = n == 0 ? items.size() : std::min(items.size(), offset + n);
+    for (size_t i = std::min(offset, items.size()); i < end; ++i) {
+        json item = items[i];
+        item.erase("kind");
+        item.erase("apiVersion");
+        list["items"].push_back(std::move(item));
+    }
+    if (end < items.size()) list["metadata"]["continue"] = std::to_string(end);
+    return list;
+}
 
 }  // namespace
 
@@ -194,6 +226,9 @@ struct FakeKubeApi::State {
     json kubeadm_config;               // null until set_kubeadm_config
     bool kubeadm_config_forbidden = false;
     std::map<std::string, json> pods;  // by uid
+
+    std::map<std::string, json> namespaces;  // by name
+    bool namespaces_forbidden = false;
     int64_t rv = 100;
     int64_t compacted_before = 0;  // watches from an older resourceVersion get 410
     bool gone_as_http = false;
@@ -214,7 +249,7 @@ struct FakeKubeApi::State {
         return spec != pod.end() && spec->is_object() ? spec->value("nodeName", "") : "";
     }
     static bool selects(const std::string& on_node, Kind kind, const std::string& object_node) {
-        return kind == Kind::node || on_node.empty() || on_node == object_node;
+        return kind != Kind::pods || on_node.empty() || on_node == object_node;
     }
     // Under mu: records the event and queues it on open watches of `kind` that select it.
     void publish(Kind kind, const char* type, const json& object, int64_t at) {
@@ -279,6 +314,10 @@ net::awaitable<void> FakeKubeApi::State::stream_watch(Stream& stream, Kind kind,
                 if (selects(on_node, kind, node_of(pod))) {
                     watch->lines.push_back(json{{"type", "ADDED"}, {"object", pod}}.dump() + "\n");
                 }
+            }
+        } else if (kind == Kind::namespaces) {
+            for (const auto& [name, ns] : namespaces) {
+                watch->lines.push_back(json{{"type", "ADDED"}, {"object", ns}}.dump() + "\n");
             }
         }
         watches.push_back(watch);
@@ -400,29 +439,28 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
             kind = Kind::pods;
             stream_it = true;
         } else if (path == "/api/v1/pods") {
-            const std::string on = on_node;
             std::vector<json> items;
             for (const auto& [uid, pod] : pods) {
-                if (selects(on, Kind::pods, node_of(pod))) {
-                    json item = pod;
-                    item.erase("kind");
-                    item.erase("apiVersion");
-                    items.push_back(std::move(item));
-                }
+                if (selects(on_node, Kind::pods, node_of(pod))) items.push_back(pod);
             }
-            const size_t limit =
-                static_cast<size_t>(std::atoll(query_param(target, "limit").c_str()));
-            const size_t offset =
-                static_cast<size_t>(std::atoll(query_param(target, "continue").c_str()));
-            json list = {{"apiVersion", "v1"},
-                         {"kind", "PodList"},
-                         {"metadata", {{"resourceVersion", std::to_string(rv)}}},
-                         {"items", json::array()}};
-            const size_t end = limit == 0 ? items.size() : std::min(items.size(), offset + limit);
-            for (size_t i = std::min(offset, items.size()); i < end; ++i)
-                list["items"].push_back(items[i]);
-            if (end < items.size()) list["metadata"]["continue"] = std::to_string(end);
-            answer(http::status::ok, list);
+            answer(http::status::ok, list_page(items, "PodList", rv, query_param(target, "limit"),
+                                               query_param(target, "continue")));
+        } else if (path == "/api/v1/namespaces" && namespaces_forbidden) {
+            answer(http::status::forbidden,
+                   status_object(403, "Forbidden",
+                                 "namespaces is forbidden: User "
+                                 "\"system:serviceaccount:kube-system:warren\" cannot list "
+                                 "resource \"namespaces\" in API group \"\" at the cluster "
+                                 "scope"));
+        } else if (path == "/api/v1/namespaces" && watch) {
+            kind = Kind::namespaces;
+            stream_it = true;
+        } else if (path == "/api/v1/namespaces") {
+            std::vector<json> items;
+            for (const auto& [name, ns] : namespaces) items.push_back(ns);
+            answer(http::status::ok,
+                   list_page(items, "NamespaceList", rv, query_param(target, "limit"),
+                             query_param(target, "continue")));
         } else {
             answer(
                 http::status::not_found,
@@ -664,11 +702,63 @@ void FakeKubeApi::delete_pod(const std::string& uid) {
     s.publish(Kind::pods, "DELETED", pod, at);
 }
 
+json FakeKubeApi::make_namespace(const std::string& name,
+                                 const std::map<std::string, std::string>& labels) {
+    json all_labels = {{"kubernetes.io/metadata.name", name}};
+    for (const auto& [k, v] : labels) all_labels[k] = v;
+    return {{"apiVersion", "v1"},
+            {"kind", "Namespace"},
+            {"metadata",
+             {{"name", name},
+              {"uid", "7c1d2e3f-" + name},
+              {"resourceVersion", "1"},
+              {"creationTimestamp", "2026-11-30T08:00:00Z"},
+              {"labels", all_labels}}},
+            {"spec", {{"finalizers", json::array({"kubernetes"})}}},
+            {"status", {{"phase", "Active"}}}};
+}
+
+void FakeKubeApi::add_namespace(json ns) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    const int64_t at = s.bump(ns);
+    s.namespaces[ns["metadata"]["name"].get<std::string>()] = ns;
+    s.publish(Kind::namespaces, "ADDED", ns, at);
+}
+
+void FakeKubeApi::modify_namespace(json ns) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    const int64_t at = s.bump(ns);
+    s.namespaces[ns["metadata"]["name"].get<std::string>()] = ns;
+    s.publish(Kind::namespaces, "MODIFIED", ns, at);
+}
+
+void FakeKubeApi::delete_namespace(const std::string& name) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    auto it = s.namespaces.find(name);
+    if (it == s.namespaces.end()) {
+        ADD_FAILURE() << "fake kube api: delete_namespace of unknown namespace " << name;
+        return;
+    }
+    json ns = it->second;
+    s.namespaces.erase(it);
+    const int64_t at = s.bump(ns);
+    s.publish(Kind::namespaces, "DELETED", ns, at);
+}
+
+void FakeKubeApi::forbid_namespaces(bool on) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    s.namespaces_forbidden = on;
+}
+
 void FakeKubeApi::send_bookmarks() {
     State& s = *state_;
     std::lock_guard lock(s.mu);
     for (auto& w : s.watches) {
-        json object = {{"kind", w->kind == Kind::node ? "Node" : "Pod"},
+        json object = {{"kind", object_kind(w->kind)},
                        {"apiVersion", "v1"},
                        {"metadata", {{"resourceVersion", std::to_string(s.rv)}}}};
         w->lines.push_back(json{{"type", "BOOKMARK"}, {"object", object}}.dump() + "\n");

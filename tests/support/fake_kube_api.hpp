@@ -1,9 +1,10 @@
 #pragma once
 // An in-process Kubernetes API server over HTTPS, for tests of the API client and of warrend
 // with --kube-node. It speaks the shapes the real API server sends: a Node as `kubectl get node
-// -o json` prints it, a PodList (apiVersion, kind, metadata.resourceVersion/continue, items,
-// pages of `limit`), and watch streams (chunked, one {"type","object"} JSON per line, ADDED /
-// MODIFIED / DELETED / BOOKMARK / ERROR), each ended after the request's timeoutSeconds.
+// -o json` prints it, a PodList and a NamespaceList (apiVersion, kind,
+// metadata.resourceVersion/continue, items, pages of `limit`), and watch streams (chunked, one
+// {"type","object"} JSON per line, ADDED / MODIFIED / DELETED / BOOKMARK / ERROR), each ended after
+// the request's timeoutSeconds.
 //
 // At construction it generates a CA and a server certificate (IP SAN 127.0.0.1, DNS SAN
 // localhost, unless told otherwise) in memory, listens on 127.0.0.1 on an ephemeral port on its own
@@ -13,6 +14,7 @@
 //
 // Routes: GET /api/v1/nodes/NAME, GET /api/v1/nodes?fieldSelector=metadata.name%3DNAME&watch=1,
 // GET /api/v1/pods?fieldSelector=spec.nodeName%3DNAME[&limit=N&continue=T][&watch=1],
+// GET /api/v1/namespaces[?limit=N&continue=T][&watch=1],
 // GET /api/v1/namespaces/kube-system/configmaps/kubeadm-config (404 until set). A request
 // without "Authorization: Bearer <valid token>" gets 401 with a Status body.
 //
@@ -21,6 +23,7 @@
 // Thread-safety: every member may be called from any thread. The destructor stops the server
 // and closes every connection.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -73,6 +76,18 @@ class FakeKubeApi {
     void add_pod(nlohmann::json pod);
     void modify_pod(nlohmann::json pod);
     void delete_pod(const std::string& uid);
+    // A Namespace as the API serves it; its labels are `labels` plus the
+    // kubernetes.io/metadata.name label the API server always sets.
+    static nlohmann::json make_namespace(const std::string& name,
+                                         const std::map<std::string, std::string>& labels = {});
+    // Namespaces by metadata.name; open namespace watches get ADDED / MODIFIED / DELETED.
+    void add_namespace(nlohmann::json ns);
+    void modify_namespace(nlohmann::json ns);
+    void delete_namespace(const std::string& name);
+    // true: list and watch of the namespaces are answered 403 Forbidden, as with a ClusterRole
+    // that does not grant them.
+    void forbid_namespaces(bool on);
+
     // Open watches get a BOOKMARK at the current resourceVersion.
     void send_bookmarks();
 

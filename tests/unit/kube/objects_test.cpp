@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "support/fake_kube_api.hpp"
 
 namespace warren::kube {
@@ -91,6 +93,45 @@ TEST(KubeObjects, PodListWithContinue) {
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->items.empty());
     EXPECT_FALSE(parse_pod_list(json{{"kind", "NodeList"}}));
+}
+
+TEST(KubeObjects, NamespaceLabels) {
+    auto ns = parse_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    ASSERT_TRUE(ns) << ns.error().message;
+    EXPECT_EQ(ns->name, "payments");
+    EXPECT_EQ(ns->labels, (std::map<std::string, std::string>{
+                              {"kubernetes.io/metadata.name", "payments"}, {"zone", "pci"}}));
+    json bare = {{"kind", "Namespace"}, {"metadata", {{"name", "old"}}}};
+    auto unlabelled = parse_namespace(bare);
+    ASSERT_TRUE(unlabelled) << unlabelled.error().message;
+    EXPECT_TRUE(unlabelled->labels.empty());
+
+    json bad = FakeKubeApi::make_namespace("payments");
+    bad["metadata"]["labels"]["zone"] = 7;
+    EXPECT_EQ(parse_namespace(bad).error().message,
+              "Namespace payments: label zone is not a string");
+    bad["metadata"]["labels"] = json::array();
+    EXPECT_EQ(parse_namespace(bad).error().message,
+              "Namespace payments: metadata.labels is not a map");
+    EXPECT_EQ(parse_namespace(json{{"metadata", json::object()}}).error().message,
+              "Namespace without metadata.name");
+}
+
+TEST(KubeObjects, NamespaceListWithContinue) {
+    json list = {{"apiVersion", "v1"},
+                 {"kind", "NamespaceList"},
+                 {"metadata", {{"resourceVersion", "78"}, {"continue", "tok"}}},
+                 {"items", json::array({FakeKubeApi::make_namespace("a"),
+                                        FakeKubeApi::make_namespace("b", {{"zone", "z"}})})}};
+    auto l = parse_namespace_list(list);
+    ASSERT_TRUE(l) << l.error().message;
+    EXPECT_EQ(l->resource_version, "78");
+    EXPECT_EQ(l->continue_token, "tok");
+    ASSERT_EQ(l->items.size(), 2u);
+    EXPECT_EQ(l->items[1].name, "b");
+    EXPECT_EQ(l->items[1].labels.at("zone"), "z");
+    EXPECT_EQ(parse_namespace_list(json{{"kind", "PodList"}}).error().message,
+              "not a NamespaceList");
 }
 
 TEST(KubeObjects, WatchLines) {

@@ -69,6 +69,16 @@ class KubeSourceTest : public ::testing::Test {
             std::lock_guard lock(mu_);
             networks_.push_back(n);
         });
+        source_->set_namespaces_handler([this] {
+            // What the view says when the handler hears of a change: it must already hold it.
+            const auto payments = source_->namespace_labels("payments");
+            const auto zone = payments.labels.find("zone");
+            std::lock_guard lock(mu_);
+            namespace_calls_.push_back(fmt::format("{}:{}", source_->status().namespaces,
+                                                   !payments.exists                ? "-"
+                                                   : zone == payments.labels.end() ? ""
+                                                                                   : zone->second));
+        });
         auto st = source_->start([this](const NodeState& n) {
             std::lock_guard lock(mu_);
             nodes_.push_back(n);
@@ -84,6 +94,18 @@ class KubeSourceTest : public ::testing::Test {
         if (nodes_.empty()) return std::nullopt;
         return nodes_.back();
     }
+    std::vector<std::string> namespace_calls() {
+        std::lock_guard lock(mu_);
+        return namespace_calls_;
+    }
+    Settings with_namespaces() const {
+        Settings s = settings();
+        s.watch_namespaces = true;
+        return s;
+    }
+    bool namespaces_synced() const { return source_->status().namespaces_synced; }
+    size_t namespace_lists() const { return api_.count("/api/v1/namespaces?", false); }
+    size_t namespace_watches() const { return api_.count("/api/v1/namespaces?", true); }
     std::vector<ClusterNetworks> networks() {
         std::lock_guard lock(mu_);
         return networks_;
@@ -100,7 +122,8 @@ class KubeSourceTest : public ::testing::Test {
     std::mutex mu_;
     std::vector<NodeState> nodes_;
     std::vector<ClusterNetworks> networks_;
-    std::unique_ptr<Source> source_;  // after api_: stopped and destroyed first
+    std::vector<std::string> namespace_calls_;  // "<namespaces in the view>:<payments' zone>"
+    std::unique_ptr<Source> source_;            // after api_: stopped and destroyed first
 };
 
 TEST_F(KubeSourceTest, ReadsTheNodeAndFollowsCidrChangesThroughTheWatch) {
@@ -585,6 +608,210 @@ TEST_F(KubeSourceTest, UnparsableKubeadmConfigIsOneWarningAndGivesUp) {
     source_->stop();
     EXPECT_EQ(kubeadm_reads(), 1u);
     EXPECT_TRUE(networks().empty());
+}
+
+TEST_F(KubeSourceTest, NamespacesListThenWatchChangesLabels) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    api_.add_namespace(FakeKubeApi::make_namespace("default"));
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    auto payments = source_->namespace_labels("payments");
+    EXPECT_TRUE(payments.synced);
+    EXPECT_TRUE(payments.exists);
+    EXPECT_EQ(payments.labels, (std::map<std::string, std::string>{
+                                   {"kubernetes.io/metadata.name", "payments"}, {"zone", "pci"}}));
+    const auto missing = source_->namespace_labels("card-1");
+    EXPECT_TRUE(missing.synced);
+    EXPECT_FALSE(missing.exists);
+    EXPECT_TRUE(missing.labels.empty());
+    EXPECT_EQ(source_->status().namespaces, 2u);
+
+    api_.modify_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "public"}}));
+    auto same = FakeKubeApi::make_namespace("payments", {{"zone", "public"}});
+    same["metadata"]["annotations"] = {{"owner", "team-a"}};
+    api_.modify_namespace(same);  // labels unchanged: no call
+    api_.add_namespace(FakeKubeApi::make_namespace("card-1", {{"zone", "pci"}}));
+    api_.delete_namespace("payments");
+    ASSERT_TRUE(eventually([&] { return namespace_calls().size() >= 4; }));
+    EXPECT_EQ(namespace_calls(),
+              (std::vector<std::string>{"2:pci", "2:public", "3:public", "2:-"}));
+    payments = source_->namespace_labels("payments");
+    EXPECT_TRUE(payments.synced);
+    EXPECT_FALSE(payments.exists);
+    EXPECT_EQ(source_->namespace_labels("card-1").labels.at("zone"), "pci");
+    EXPECT_EQ(namespace_lists(), 1u);
+    source_->stop();
+
+    bool saw_list = false, saw_watch = false;
+    for (const auto& r : api_.requests()) {
+        if (!r.target.starts_with("/api/v1/namespaces?")) continue;
+        if (r.target.find("watch=1") == std::string::npos) {
+            saw_list = true;
+            EXPECT_EQ(r.target, "/api/v1/namespaces?limit=500");
+        } else {
+            saw_watch = true;
+            EXPECT_NE(r.target.find("allowWatchBookmarks=true"), std::string::npos) << r.target;
+            EXPECT_NE(r.target.find("resourceVersion=103&"), std::string::npos) << r.target;
+        }
+    }
+    EXPECT_TRUE(saw_list);
+    EXPECT_TRUE(saw_watch);
+}
+
+TEST_F(KubeSourceTest, WithoutWatchNamespacesNoNamespaceIsRequested) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    start(settings());
+    ASSERT_TRUE(eventually([&] { return synced() && api_.open_watches() == 2; }));
+    source_->stop();
+    for (const auto& r : api_.requests()) {
+        EXPECT_FALSE(r.target.starts_with("/api/v1/namespaces?") ||
+                     r.target == "/api/v1/namespaces")
+            << r.target;
+    }
+    const auto labels = source_->namespace_labels("payments");
+    EXPECT_FALSE(labels.synced);
+    EXPECT_FALSE(labels.exists);
+    EXPECT_FALSE(source_->status().namespaces_synced);
+    EXPECT_TRUE(namespace_calls().empty());
+}
+
+TEST_F(KubeSourceTest, NamespaceListIsReadInPagesOf500) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    for (int i = 0; i < 1203; ++i) {
+        api_.add_namespace(FakeKubeApi::make_namespace(fmt::format("ns-{}", i), {{"i", "x"}}));
+    }
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespaces_synced(); }));
+    EXPECT_EQ(source_->status().namespaces, 1203u);
+    EXPECT_TRUE(source_->namespace_labels("ns-0").exists);
+    EXPECT_TRUE(source_->namespace_labels("ns-1202").exists);
+    EXPECT_EQ(namespace_lists(), 3u);
+    size_t continued = 0;
+    for (const auto& r : api_.requests()) {
+        if (r.target.starts_with("/api/v1/namespaces?") &&
+            r.target.find("&continue=") != std::string::npos) {
+            ++continued;
+        }
+    }
+    EXPECT_EQ(continued, 2u);
+    EXPECT_EQ(namespace_calls().size(), 1u);  // once for the whole list
+}
+
+TEST_F(KubeSourceTest, BookmarksMoveTheNamespacesResumePoint) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments"));
+    Settings s = with_namespaces();
+    s.watch_timeout_seconds = 1;
+    start(s);
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    api_.add_pod(FakeKubeApi::make_pod("other", "uid-o", "node-b"));  // moves the rv only
+    api_.send_bookmarks();
+    const std::string rv = std::to_string(103);  // set_node 101, namespace 102, add_pod 103
+    ASSERT_TRUE(eventually([&] {
+        for (const auto& r : api_.requests()) {
+            if (r.target.starts_with("/api/v1/namespaces?") &&
+                r.target.find("resourceVersion=" + rv + "&") != std::string::npos) {
+                return true;
+            }
+        }
+        return false;
+    }));
+    EXPECT_EQ(namespace_lists(), 1u);
+}
+
+class KubeNamespacesGoneTest : public KubeSourceTest,
+                               public ::testing::WithParamInterface<FakeKubeApi::Expiry> {};
+
+TEST_P(KubeNamespacesGoneTest, GoneRelistsTheNamespaces) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    ASSERT_EQ(namespace_lists(), 1u);
+
+    api_.add_namespace(FakeKubeApi::make_namespace("card-1", {{"zone", "pci"}}));
+    api_.expire_watches(GetParam());
+    ASSERT_TRUE(eventually([&] { return namespace_lists() == 2 && namespaces_synced(); }));
+    ASSERT_TRUE(eventually([&] { return api_.open_watches() == 3; }));
+    EXPECT_TRUE(source_->namespace_labels("card-1").exists);
+    EXPECT_TRUE(source_->namespace_labels("payments").exists);
+    EXPECT_EQ(source_->status().error, "");
+    EXPECT_EQ(namespace_lists(), 2u) << "no 410 loop";
+}
+
+INSTANTIATE_TEST_SUITE_P(Expiry, KubeNamespacesGoneTest,
+                         ::testing::Values(FakeKubeApi::Expiry::error_event,
+                                           FakeKubeApi::Expiry::http_status),
+                         [](const auto& info) {
+                             return info.param == FakeKubeApi::Expiry::error_event ? "ErrorEvent"
+                                                                                   : "HttpStatus";
+                         });
+
+TEST_F(KubeSourceTest, ForbiddenNamespacesAreNotSyncedAndSayWhy) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    api_.forbid_namespaces(true);
+    CapturedLog log;
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespace_lists() >= 2; }));  // retried with back-off
+    ASSERT_TRUE(eventually([&] { return synced(); }));
+    const auto st = source_->status();
+    EXPECT_NE(st.error.find("forbids GET /api/v1/namespaces (403: namespaces is forbidden"),
+              std::string::npos)
+        << st.error;
+    EXPECT_NE(st.error.find("get/list/watch on namespaces (the warren ClusterRole)"),
+              std::string::npos)
+        << st.error;
+    EXPECT_FALSE(st.namespaces_synced);
+    EXPECT_TRUE(st.pods_synced);
+    EXPECT_FALSE(source_->namespace_labels("payments").synced);
+    EXPECT_TRUE(namespace_calls().empty());
+
+    api_.forbid_namespaces(false);
+    ASSERT_TRUE(eventually([&] { return namespaces_synced(); }));
+    EXPECT_TRUE(source_->namespace_labels("payments").exists);
+    ASSERT_TRUE(eventually([&] { return source_->status().error.empty(); }));
+    source_->stop();
+    EXPECT_EQ(log.count("warning|kube: namespaces: the API server"), 1u) << log.text();
+    EXPECT_EQ(log.count("kube: namespaces: the API answers again"), 1u) << log.text();
+}
+
+TEST_F(KubeSourceTest, NamespacesUnsyncAfterAnErrorUntilTheRelist) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    ASSERT_TRUE(source_->namespace_labels("payments").synced);
+
+    api_.forbid_namespaces(true);
+    api_.expire_watches();
+    ASSERT_TRUE(eventually([&] { return !source_->status().error.empty(); }));
+    EXPECT_FALSE(namespaces_synced());
+    const auto labels = source_->namespace_labels("payments");
+    EXPECT_FALSE(labels.synced);
+    EXPECT_FALSE(labels.exists);
+    EXPECT_NE(source_->status().error.find("/api/v1/namespaces (403"), std::string::npos)
+        << source_->status().error;
+
+    api_.forbid_namespaces(false);
+    ASSERT_TRUE(eventually([&] { return namespaces_synced(); }));
+    EXPECT_TRUE(source_->namespace_labels("payments").exists);
+}
+
+TEST_F(KubeSourceTest, StopReturnsWhileTheNamespaceWatchHangs) {
+    api_.set_node(FakeKubeApi::make_node(kNode, {"10.244.1.0/24"}));
+    api_.add_namespace(FakeKubeApi::make_namespace("payments", {{"zone", "pci"}}));
+    start(with_namespaces());
+    ASSERT_TRUE(eventually([&] { return namespaces_synced() && api_.open_watches() == 3; }));
+    api_.hang(true);
+    source_->stop();
+    const size_t calls = namespace_calls().size();
+    EXPECT_EQ(calls, 1u);
+    api_.hang(false);
+    // Answered from the last view after stop(), from this thread.
+    EXPECT_TRUE(source_->namespace_labels("payments").exists);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace warren::kube {
 namespace {
 
@@ -70,6 +72,47 @@ TEST(KubeView, ErrorsChangeOnlyWhenTheTextChanges) {
     EXPECT_TRUE(view.clear_error(Watcher::pods));
     EXPECT_FALSE(view.clear_error(Watcher::pods));
     EXPECT_EQ(view.status().error, "node boom");
+    EXPECT_TRUE(view.set_error(Watcher::namespaces, "ns forbidden"));
+    EXPECT_EQ(view.status().error, "node boom; ns forbidden");
+    EXPECT_TRUE(view.set_error(Watcher::pods, "ns forbidden"));
+    EXPECT_EQ(view.status().error, "node boom; ns forbidden");  // the same text once
+}
+
+TEST(KubeView, NamespacesAreUnknownUntilListedAndWhileUnsynced) {
+    NamespaceView view;
+    EXPECT_FALSE(view.labels("payments").synced);
+    view.replace({{"payments", {{"zone", "pci"}}}, {"default", {}}});
+    auto payments = view.labels("payments");
+    EXPECT_TRUE(payments.synced);
+    EXPECT_TRUE(payments.exists);
+    EXPECT_EQ(payments.labels, (std::map<std::string, std::string>{{"zone", "pci"}}));
+    auto none = view.labels("card-1");
+    EXPECT_TRUE(none.synced);
+    EXPECT_FALSE(none.exists);
+    EXPECT_EQ(view.size(), 2u);
+
+    view.unsync();
+    EXPECT_FALSE(view.synced());
+    payments = view.labels("payments");
+    EXPECT_FALSE(payments.synced);
+    EXPECT_FALSE(payments.exists);
+    EXPECT_TRUE(payments.labels.empty());
+}
+
+TEST(KubeView, NamespaceEventsSayWhetherTheyChangedAnything) {
+    NamespaceView view;
+    view.replace({{"payments", {{"zone", "pci"}}}});
+    EXPECT_FALSE(view.apply(EventType::modified, {"payments", {{"zone", "pci"}}}));
+    EXPECT_TRUE(view.apply(EventType::modified, {"payments", {{"zone", "public"}}}));
+    EXPECT_EQ(view.labels("payments").labels.at("zone"), "public");
+    EXPECT_TRUE(view.apply(EventType::added, {"card-1", {}}));
+    EXPECT_FALSE(view.apply(EventType::added, {"card-1", {}}));
+    EXPECT_TRUE(view.apply(EventType::deleted, {"payments", {}}));
+    EXPECT_FALSE(view.apply(EventType::deleted, {"payments", {}}));
+    EXPECT_FALSE(view.labels("payments").exists);
+    EXPECT_TRUE(view.labels("card-1").exists);
+    EXPECT_FALSE(view.apply(EventType::bookmark, {"other", {}}));
+    EXPECT_FALSE(view.labels("other").exists);
 }
 
 }  // namespace
