@@ -308,11 +308,34 @@ static __always_inline void record_spoof(const struct warren_addr *src, __u32 if
         add_spoof(s, tick, len, dropped);
 }
 
+/* link_sources[ifindex] through this CPU's link_cache. The count is read before the hash
+ * lookup and the agent bumps it after writing, so a slot filled across a change carries the old
+ * count and is read again on the next packet. */
+static __always_inline const struct warren_link_sources *link_entry(__u32 ifindex)
+{
+    __u32 zero = 0;
+    const __u64 *genp = bpf_map_lookup_elem(&link_sources_gen, &zero);
+    __u32 slot = ifindex & (WARREN_LINK_CACHE_SLOTS - 1);
+    struct link_cache_slot *c = bpf_map_lookup_elem(&link_cache, &slot);
+    if (!genp || !c)
+        return bpf_map_lookup_elem(&link_sources, &ifindex);
+    __u64 gen = *(volatile const __u64 *)genp;
+    if (c->ifindex != ifindex || c->gen != gen) {
+        const struct warren_link_sources *ls = bpf_map_lookup_elem(&link_sources, &ifindex);
+        c->ifindex = ifindex;
+        c->gen = gen;
+        c->present = ls != 0;
+        if (ls)
+            __builtin_memcpy(&c->ls, ls, sizeof c->ls);
+    }
+    return c->present ? &c->ls : 0;
+}
+
 /* Anti-spoofing: the verdict on a packet from `src` arriving on `ifindex`. */
 static __always_inline int check_source(const struct __sk_buff *skb, const union source *src,
                                         __u32 ifindex, __u32 tick)
 {
-    const struct warren_link_sources *ls = bpf_map_lookup_elem(&link_sources, &ifindex);
+    const struct warren_link_sources *ls = link_entry(ifindex);
     if (!ls)
         return TC_ACT_UNSPEC; /* not (yet) known to the agent: never dropped */
     __u32 mode = ls->mode;

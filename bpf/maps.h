@@ -40,6 +40,36 @@ struct {
     __type(value, struct warren_link_sources);
 } link_sources SEC(".maps");
 
+/* link_sources_gen: slot 0 counts the agent's changes to link_sources (it adds 1 after each
+ * write or delete). Pinned, so every program instance sees the same count: a link_cache slot is
+ * good while the count is what it was when the slot was filled. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+    __type(key, __u32);
+    __type(value, __u64);
+} link_sources_gen SEC(".maps");
+
+/* link_cache: per CPU, the link_sources entries (or their absence) this CPU looked up last,
+ * direct-mapped by ifindex, each with the link_sources_gen it was read under. A hit costs two
+ * inlined array lookups instead of a hash lookup (a call and, with SRSO mitigations, a costly
+ * return) on every packet. Per program instance, not pinned. */
+#define WARREN_LINK_CACHE_SLOTS 64
+struct link_cache_slot {
+    __u64 gen;
+    __u32 ifindex; /* 0: empty (no link has ifindex 0) */
+    __u32 present; /* link_sources had an entry for ifindex */
+    struct warren_link_sources ls;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, WARREN_LINK_CACHE_SLOTS);
+    __type(key, __u32);
+    __type(value, struct link_cache_slot);
+} link_cache SEC(".maps");
+
 /* spoofs: sources a checked link sent from that its link_sources entry does not list, per link
  * and source; small, least recently updated evicted. */
 struct {

@@ -39,12 +39,28 @@ Status dump(int fd, const char* name, std::vector<Key>& keys, std::vector<Value>
 
 }  // namespace
 
-Result<BpfGuardMaps> BpfGuardMaps::from_fds(int link_sources_fd, int spoofs_fd) {
+Result<BpfGuardMaps> BpfGuardMaps::from_fds(int link_sources_fd, int spoofs_fd, int gen_fd) {
     Fd l(::fcntl(link_sources_fd, F_DUPFD_CLOEXEC, 3));
     if (!l) return fail_errno("duplicating the link_sources map fd");
     Fd s(::fcntl(spoofs_fd, F_DUPFD_CLOEXEC, 3));
     if (!s) return fail_errno("duplicating the spoofs map fd");
-    return BpfGuardMaps(std::move(l), std::move(s));
+    Fd g(::fcntl(gen_fd, F_DUPFD_CLOEXEC, 3));
+    if (!g) return fail_errno("duplicating the link_sources_gen map fd");
+    return BpfGuardMaps(std::move(l), std::move(s), std::move(g));
+}
+
+Status BpfGuardMaps::bump_generation() {
+    const uint32_t zero = 0;
+    uint64_t gen = 0;
+    int rc = bpf_map_lookup_elem(gen_.get(), &zero, &gen);
+    if (rc == 0) {
+        ++gen;
+        rc = bpf_map_update_elem(gen_.get(), &zero, &gen, BPF_ANY);
+    }
+    if (rc == 0) return {};
+    return fail_errno("counting a change of link_sources (link_sources_gen); the classifier may "
+                      "check a link against its old entry until the next change",
+                      -rc);
 }
 
 Status BpfGuardMaps::set_link(const LinkSources& s) {
@@ -61,7 +77,7 @@ Status BpfGuardMaps::set_link(const LinkSources& s) {
     v.count = static_cast<uint32_t>(s.addresses.size());
     for (size_t i = 0; i < s.addresses.size(); ++i) v.addrs[i] = to_key(s.addresses[i]);
     int rc = bpf_map_update_elem(link_sources_.get(), &s.ifindex, &v, BPF_ANY);
-    if (rc == 0) return {};
+    if (rc == 0) return bump_generation();
     if (rc == -E2BIG)
         return fail(Code::unavailable,
                     "cannot write the " + what + ": the link_sources map is full (" +
@@ -71,7 +87,8 @@ Status BpfGuardMaps::set_link(const LinkSources& s) {
 
 Status BpfGuardMaps::clear_link(uint32_t ifindex) {
     int rc = bpf_map_delete_elem(link_sources_.get(), &ifindex);
-    if (rc == 0 || rc == -ENOENT) return {};
+    if (rc == 0) return bump_generation();
+    if (rc == -ENOENT) return {};
     return fail_errno("deleting the anti-spoofing entry for ifindex " + std::to_string(ifindex) +
                           " (BPF_MAP_DELETE_ELEM on link_sources)",
                       -rc);

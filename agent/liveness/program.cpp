@@ -90,7 +90,8 @@ Result<Program> Program::load(const Options& options) {
     skel->rodata->track_strangers = options.track_strangers ? 1 : 0;
     // A pin missing (an agent upgraded over an older one's pins) is created, the rest reused.
     for (const bpf_map* map :
-         {skel->maps.watch, skel->maps.strangers, skel->maps.link_sources, skel->maps.spoofs})
+         {skel->maps.watch, skel->maps.strangers, skel->maps.link_sources, skel->maps.spoofs,
+          skel->maps.link_sources_gen})
         if (auto ok = check_pin(options.bpffs_dir / bpf_map__name(map), map); !ok)
             return std::unexpected(ok.error());
     if (int rc = liveness_bpf__load(skel); rc != 0)
@@ -124,7 +125,8 @@ Result<BpfMaps> Program::maps() const {
 
 Result<BpfGuardMaps> Program::guard_maps() const {
     return BpfGuardMaps::from_fds(bpf_map__fd(skel_->maps.link_sources),
-                                  bpf_map__fd(skel_->maps.spoofs));
+                                  bpf_map__fd(skel_->maps.spoofs),
+                                  bpf_map__fd(skel_->maps.link_sources_gen));
 }
 
 Result<Stats> Program::stats() const {

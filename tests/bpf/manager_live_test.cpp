@@ -137,7 +137,7 @@ TEST(ManagerLive, AttachesToANewPodLinkSeesItsTrafficAndLeavesTheFilterOnExit) {
     auto out = liveness::run_detach_all(pins.path());
     EXPECT_TRUE(out.ok) << out.summary;
     EXPECT_EQ(out.summary, "detach-all: removed warren's filter from 1 link(s) (" + host_if +
-                               "), unpinned 4 map(s), removed " + pins.path());
+                               "), unpinned 5 map(s), removed " + pins.path());
     EXPECT_FALSE(*liveness::attached(host_ifindex));
     EXPECT_FALSE(std::filesystem::exists(pins.path()));
 }

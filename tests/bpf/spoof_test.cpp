@@ -2,6 +2,7 @@
 // which sources pass; mismatches are counted in spoofs and dropped in mode drop. And
 // BpfGuardMaps, the agent's view of link_sources and spoofs, on the kernel's maps.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <linux/pkt_cls.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,36 @@ class Guard : public ::testing::Test {
     std::optional<liveness::Program> program_;
     std::optional<liveness::BpfGuardMaps> guard_;
 };
+
+// The classifier keeps link entries in a per-CPU cache (bpf/maps.h link_cache); every set_link
+// and clear_link is seen by the very next packet on the CPU that cached the old entry.
+TEST_F(Guard, EveryChangeIsSeenByTheNextPacketOnTheCpuThatCachedTheOldEntry) {
+    cpu_set_t before{}, one{};
+    ASSERT_EQ(::sched_getaffinity(0, sizeof before, &before), 0);
+    CPU_SET(0, &one);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
+    struct Restore {
+        cpu_set_t set;
+        ~Restore() { ::sched_setaffinity(0, sizeof set, &set); }
+    } restore{before};
+    const auto a = ipv4("10.244.0.5");
+    protect(7, SpoofMode::drop, {ip("10.244.0.5")});
+    EXPECT_EQ(verdict(a, 7), kUnspec);
+    protect(7, SpoofMode::drop, {ip("10.244.0.6")});
+    EXPECT_EQ(verdict(a, 7), kShot) << "replaced entry";
+    protect(7, SpoofMode::log, {ip("10.244.0.6")});
+    EXPECT_EQ(verdict(a, 7), kUnspec) << "mode changed to log";
+    protect(7, SpoofMode::drop, {ip("10.244.0.6")});
+    EXPECT_EQ(verdict(a, 7), kShot);
+    ASSERT_TRUE(guard_->clear_link(7));
+    EXPECT_EQ(verdict(a, 7), kUnspec) << "cleared: never dropped";
+    protect(7, SpoofMode::drop, {ip("10.244.0.6")});
+    EXPECT_EQ(verdict(a, 7), kShot) << "absence was cached, then an entry came";
+    protect(7 + 64, SpoofMode::drop, {ip("10.244.0.5")});  // the same cache slot
+    EXPECT_EQ(verdict(a, 7 + 64), kUnspec);
+    EXPECT_EQ(verdict(a, 7), kShot);
+    EXPECT_EQ(verdict(a, 7 + 64), kUnspec);
+}
 
 TEST_F(Guard, OwnAddressPassesInEveryFamily) {
     protect(7, SpoofMode::drop, {ip("10.244.0.5"), ip("fd00::5")});
@@ -399,7 +430,7 @@ TEST(GuardPins, OlderPinsWithoutTheNewMapsAreKept) {
         ASSERT_TRUE(p->maps()->watch(ip("10.244.0.5")));
         ASSERT_EQ(run_frame(p->prog_fd(), ipv4("10.244.0.5"), 3).rc, 0);
     }
-    for (const char* name : {"link_sources", "spoofs"})
+    for (const char* name : {"link_sources", "spoofs", "link_sources_gen"})
         ASSERT_EQ(::unlink((pins.path() + "/" + name).c_str()), 0) << name;
 
     auto p = liveness::Program::load({.bpffs_dir = pins.path()});
