@@ -23,6 +23,7 @@ struct FakeDatapathState {
     int attach_calls = 0;
     std::optional<Error> stats_failure;
     liveness::Stats stats{.watched = 7, .strangers = 2, .ignored = 1, .truncated = 0};
+    liveness::GuardMaps* guard_maps = nullptr;  // what guard() returns (the test owns it)
 };
 
 class FakeDatapath final : public liveness::Datapath {
@@ -30,6 +31,7 @@ class FakeDatapath final : public liveness::Datapath {
     explicit FakeDatapath(std::shared_ptr<FakeDatapathState> state) : s_(std::move(state)) {}
 
     liveness::LivenessMaps& maps() override { return s_->maps; }
+    liveness::GuardMaps* guard() override { return s_->guard_maps; }
     Result<bool> attach(int ifindex) override {
         ++s_->attach_calls;
         if (auto it = s_->failing.find(ifindex); it != s_->failing.end())
