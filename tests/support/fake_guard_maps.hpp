@@ -51,6 +51,11 @@ class FakeGuardMaps final : public liveness::GuardMaps {
         std::lock_guard lock(mu_);
         fail_ = std::move(e);
     }
+    // The next set_link or clear_link fails with `e` (reads still answer).
+    void fail_next_write(Error e) {
+        std::lock_guard lock(mu_);
+        fail_write_ = std::move(e);
+    }
     // Map writes and deletes so far (set_link, clear_link), to see what was left alone.
     int writes() const {
         std::lock_guard lock(mu_);
@@ -71,6 +76,7 @@ class FakeGuardMaps final : public liveness::GuardMaps {
     Status set_link(const LinkSources& s) override {
         std::lock_guard lock(mu_);
         if (auto e = take_failure()) return std::unexpected(*e);
+        if (auto e = std::exchange(fail_write_, std::nullopt)) return std::unexpected(*e);
         if (s.addresses.size() > WARREN_LINK_ADDRS)
             return fail(Code::invalid_config,
                         "link " + std::to_string(s.ifindex) + " has " +
@@ -83,6 +89,7 @@ class FakeGuardMaps final : public liveness::GuardMaps {
     Status clear_link(uint32_t ifindex) override {
         std::lock_guard lock(mu_);
         if (auto e = take_failure()) return std::unexpected(*e);
+        if (auto e = std::exchange(fail_write_, std::nullopt)) return std::unexpected(*e);
         ++deletes_;
         links_.erase(ifindex);
         return {};
@@ -126,6 +133,7 @@ class FakeGuardMaps final : public liveness::GuardMaps {
     std::map<uint32_t, LinkSources> links_;
     std::map<std::pair<uint32_t, IpAddress>, Spoof> spoofs_;
     mutable std::optional<Error> fail_;
+    std::optional<Error> fail_write_;
     int writes_ = 0;
     int deletes_ = 0;
 };
