@@ -3,6 +3,7 @@
 #include <set>
 
 #include "admin/admin_service.hpp"
+#include "admin/antispoof.hpp"
 #include "admin/args.hpp"
 #include "admin/entries.hpp"
 #include "warren/log_text.hpp"
@@ -129,6 +130,7 @@ Result<json> AdminService::show(const json& args) const {
                             {"hostLink", tri(o->link)},
                             {"kubernetes", tri(o->kube)}};
         m["history"] = history(&al->key, al->addresses);
+        m["antiSpoofing"] = antispoof_show(ctx_.liveness, al->key.str());
         matches.push_back(std::move(m));
     }
     std::unordered_map<std::string, std::string> reasons;

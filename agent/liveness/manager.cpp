@@ -345,6 +345,12 @@ int64_t LivenessManager::wire_to_wall_ns(uint64_t coarse_ns) const {
     return seams_.read_clock().to_wall_ns(coarse_ns);
 }
 
+std::string LivenessManager::host_link_name(uint32_t ifindex) const {
+    if (!links_) return {};
+    auto it = links_->links().find(static_cast<int>(ifindex));
+    return it == links_->links().end() ? std::string() : it->second.name;
+}
+
 LivenessStatus LivenessManager::status() const {
     LivenessStatus s = status_;
     if (datapath_) {

@@ -168,6 +168,8 @@ class LivenessManager {
     Status unprotect(const std::string& key);  // released
     // A classifier stamp (CLOCK_MONOTONIC_COARSE, as Spoof::first_seen_ns) as wall-clock ns.
     int64_t wire_to_wall_ns(uint64_t coarse_ns) const;
+    // A host link's name as of the last link event handled; "" when not in the link table.
+    std::string host_link_name(uint32_t ifindex) const;
 
   private:
     Status start_datapath();

@@ -352,11 +352,7 @@ void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& 
 
 void LivenessManager::poll_guard() {
     if (!guard_.on()) return;
-    auto polled = guard_.poll([this](uint32_t ifindex) -> std::string {
-        if (!links_) return {};
-        auto it = links_->links().find(static_cast<int>(ifindex));
-        return it == links_->links().end() ? std::string() : it->second.name;
-    });
+    auto polled = guard_.poll([this](uint32_t ifindex) { return host_link_name(ifindex); });
     std::string why =
         polled ? std::string() : "reading the spoof counts failed: " + polled.error().describe();
     if (why == status_.anti_spoofing.why) return;
