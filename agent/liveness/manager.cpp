@@ -135,8 +135,8 @@ Status LivenessManager::start_datapath() {
             status_.anti_spoofing = {guard_.on(), guard_.on() ? ""
                                                               : "the loaded classifier has no "
                                                                 "anti-spoofing maps"};
-            if (!guard_.on()) spdlog::warn("liveness: anti-spoofing is off: {}",
-                                           status_.anti_spoofing.why);
+            if (!guard_.on())
+                spdlog::info("liveness: anti-spoofing is off: {}", status_.anti_spoofing.why);
             return {};
         }
         why = diagnose_load_failure(dp.error(), seams_.probe_host(config_.bpffs_dir));

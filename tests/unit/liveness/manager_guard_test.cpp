@@ -46,7 +46,7 @@ TEST_F(ManagerGuardTest, ADatapathWithoutGuardMapsLeavesItOffAndSaysWhy) {
     const auto s = m->status();
     EXPECT_FALSE(s.anti_spoofing.on);
     EXPECT_EQ(s.anti_spoofing.why, "the loaded classifier has no anti-spoofing maps");
-    EXPECT_EQ(log.count("warning|liveness: anti-spoofing is off: the loaded classifier has no "
+    EXPECT_EQ(log.count("info|liveness: anti-spoofing is off: the loaded classifier has no "
                         "anti-spoofing maps"),
               1u)
         << log.text();
