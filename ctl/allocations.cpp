@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "antispoof_render.hpp"
 #include "commands.hpp"
 #include "list_answer.hpp"
 #include "render.hpp"
@@ -103,7 +104,8 @@ Prepare prepare_show(const Invocation& inv) {
 std::string render_show(const json& r, int64_t now_ns) {
     const json& matches = list(r, "matches");
     std::string out;
-    for (auto& m : matches) out += (out.empty() ? "" : "\n") + match_block(m, now_ns);
+    for (auto& m : matches)
+        out += (out.empty() ? "" : "\n") + match_block(m, now_ns) + antispoof_show_block(m, now_ns);
     return out.empty() ? "no match\n" : out;
 }
 
