@@ -36,7 +36,8 @@ std::string antispoof_status_line(const json& r) {
     const std::string why = text(a, "why");
     if (!on(a)) return "\nanti-spoofing  off" + (why.empty() ? "" : ": " + why) + "\n";
     const json& links = object_at(a, "links");
-    const int64_t log = as_int(links, "log"), drop = as_int(links, "drop"), off = as_int(links, "off");
+    const int64_t log = as_int(links, "log"), drop = as_int(links, "drop"),
+                  off = as_int(links, "off");
     std::string out = "\nanti-spoofing  on: " + plural(log + drop, "link", "links") + " checked (" +
                       std::to_string(drop) + " drop, " + std::to_string(log) + " log), " +
                       std::to_string(off) + " off; " +
@@ -58,7 +59,8 @@ std::string antispoof_show_block(const json& m, int64_t now_ns) {
     if (as_int(a, "ifindex") == 0)
         return "  anti-spoofing: not protected (no host link known for it)\n";
     const std::string name = text(a, "link");
-    const std::string link = (name.empty() ? "" : name + " ") + "(ifindex " + cell(a, "ifindex") + ")";
+    const std::string link =
+        (name.empty() ? "" : name + " ") + "(ifindex " + cell(a, "ifindex") + ")";
     const std::string mode = text(a, "mode");
     if (mode == "off") return "  anti-spoofing: off for its zone, on " + link + "\n";
     std::string out = "  anti-spoofing: " + mode + " on " + link + ", may send from " +

@@ -319,10 +319,10 @@ Result<int> LivenessManager::protect(const std::string& key, const std::string& 
     } else if (finder_) {
         auto found = finder_->find(netns, ifname, inode);
         if (!found)
-            return std::unexpected(Error{found.error().code,
-                                         "anti-spoofing: cannot find the host link of " + key +
-                                             ": " + found.error().message,
-                                         found.error().details, found.error().sys_errno});
+            return std::unexpected(Error{
+                found.error().code,
+                "anti-spoofing: cannot find the host link of " + key + ": " + found.error().message,
+                found.error().details, found.error().sys_errno});
         if (found->outcome == HostLinkOutcome::found) {
             ifindex = found->host.ifindex;
             learned_[key] = {ifindex, HostIfindexSource::netns};

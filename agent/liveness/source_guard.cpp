@@ -25,12 +25,12 @@ Status SourceGuard::protect(const std::string& owner, uint32_t ifindex, SpoofMod
     if (ifindex == 0)
         return fail(Code::internal, "anti-spoofing: " + owner + " has no host link to protect");
     if (addresses.size() > WARREN_LINK_ADDRS)
-        return fail(Code::invalid_config,
-                    "anti-spoofing: " + owner + " has " + std::to_string(addresses.size()) +
-                        " addresses, more than the " + std::to_string(WARREN_LINK_ADDRS) +
-                        " a host link's entry holds",
-                    "give the attachment at most " + std::to_string(WARREN_LINK_ADDRS) +
-                        " range sets");
+        return fail(
+            Code::invalid_config,
+            "anti-spoofing: " + owner + " has " + std::to_string(addresses.size()) +
+                " addresses, more than the " + std::to_string(WARREN_LINK_ADDRS) +
+                " a host link's entry holds",
+            "give the attachment at most " + std::to_string(WARREN_LINK_ADDRS) + " range sets");
     Held held{owner, mode, {addresses.begin(), addresses.end()}};
     if (mode == SpoofMode::off) {
         if (auto ok = maps_->clear_link(ifindex); !ok) return ok;
@@ -88,9 +88,9 @@ Result<SourceGuard::Reconciled> SourceGuard::reconcile(const std::vector<LinkSou
     Reconciled r;
     if (!maps_) return r;
     if (owners.size() != want.size())
-        return fail(Code::internal, "anti-spoofing: reconcile got " +
-                                        std::to_string(want.size()) + " entries but " +
-                                        std::to_string(owners.size()) + " owners");
+        return fail(Code::internal, "anti-spoofing: reconcile got " + std::to_string(want.size()) +
+                                        " entries but " + std::to_string(owners.size()) +
+                                        " owners");
     auto have = maps_->links();
     if (!have) return std::unexpected(std::move(have.error()));
     std::map<uint32_t, const LinkSources*> now;

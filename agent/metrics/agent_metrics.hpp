@@ -3,7 +3,8 @@
 // - instruments updated as things happen (AgentMetrics): request and journal sync latency, GC
 //   decisions and conflicts, build info, start time. Safe to update from any thread.
 // - gauges read from the state at scrape time (render_state): pool counts, utilization, alert
-//   level and forecast, eBPF attach state, anti-spoofing links and spoofed packets. Read on the I/O thread, which owns the state.
+//   level and forecast, eBPF attach state, anti-spoofing links and spoofed packets. Read on the I/O
+//   thread, which owns the state.
 #include <cstdint>
 #include <optional>
 #include <span>

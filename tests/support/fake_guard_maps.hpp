@@ -36,7 +36,8 @@ class FakeGuardMaps final : public liveness::GuardMaps {
         auto s = spoofs_.find(key);
         if (s == spoofs_.end()) {
             if (spoofs_.size() >= spoofs_capacity_) evict_least_recent();
-            s = spoofs_.emplace(key, Spoof{.ifindex = ifindex, .source = src, .first_seen_ns = now_ns})
+            s = spoofs_
+                    .emplace(key, Spoof{.ifindex = ifindex, .source = src, .first_seen_ns = now_ns})
                     .first;
         }
         s->second.last_seen_ns = now_ns;
@@ -78,10 +79,10 @@ class FakeGuardMaps final : public liveness::GuardMaps {
         if (auto e = take_failure()) return std::unexpected(*e);
         if (auto e = std::exchange(fail_write_, std::nullopt)) return std::unexpected(*e);
         if (s.addresses.size() > WARREN_LINK_ADDRS)
-            return fail(Code::invalid_config,
-                        "link " + std::to_string(s.ifindex) + " has " +
-                            std::to_string(s.addresses.size()) + " addresses, more than " +
-                            std::to_string(WARREN_LINK_ADDRS));
+            return fail(Code::invalid_config, "link " + std::to_string(s.ifindex) + " has " +
+                                                  std::to_string(s.addresses.size()) +
+                                                  " addresses, more than " +
+                                                  std::to_string(WARREN_LINK_ADDRS));
         ++writes_;
         links_[s.ifindex] = s;
         return {};

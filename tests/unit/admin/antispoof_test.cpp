@@ -6,8 +6,8 @@
 namespace warren::testing {
 namespace {
 
-using nlohmann::json;
 using liveness::SpoofMode;
+using nlohmann::json;
 
 class AdminGuardTest : public AdminTest {
   protected:
@@ -74,19 +74,18 @@ TEST_F(AdminGuardTest, ShowHasTheAllocationsLinkModeAddressesAndOffenders) {
     ok("gc");
     auto m = ok("show", {{"target", "web-0"}})["matches"];
     ASSERT_EQ(m.size(), 1u);
-    EXPECT_EQ(m[0]["antiSpoofing"],
-              (json{{"on", true},
-                    {"link", "veth-a"},
-                    {"ifindex", 11},
-                    {"mode", "drop"},
-                    {"addresses", {a}},
-                    {"offenders",
-                     {{{"source", "10.9.9.9"},
-                       {"packets", 2},
-                       {"dropped", 2},
-                       {"bytes", 160},
-                       {"firstSeenNs", clock.to_wall_ns(3'000'000'000)},
-                       {"lastSeenNs", clock.to_wall_ns(4'000'000'000)}}}}}))
+    EXPECT_EQ(m[0]["antiSpoofing"], (json{{"on", true},
+                                          {"link", "veth-a"},
+                                          {"ifindex", 11},
+                                          {"mode", "drop"},
+                                          {"addresses", {a}},
+                                          {"offenders",
+                                           {{{"source", "10.9.9.9"},
+                                             {"packets", 2},
+                                             {"dropped", 2},
+                                             {"bytes", 160},
+                                             {"firstSeenNs", clock.to_wall_ns(3'000'000'000)},
+                                             {"lastSeenNs", clock.to_wall_ns(4'000'000'000)}}}}}))
         << m[0]["antiSpoofing"].dump();
 }
 

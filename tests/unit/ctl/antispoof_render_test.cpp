@@ -31,13 +31,12 @@ TEST(CtlAntiSpoof, StatusLine) {
                                                  {"packets", 0},
                                                  {"dropped", 0}})),
               "\nanti-spoofing  on: 1 link checked (0 drop, 1 log), 0 off; 0 offenders\n");
-    EXPECT_EQ(antispoof_status_line(status_with(
-                  {{"on", true},
-                   {"links", {{"off", 0}, {"log", 1}, {"drop", 0}}},
-                   {"offenders", 1},
-                   {"packets", 1},
-                   {"dropped", 0},
-                   {"why", "reading the spoof counts failed: EIO"}})),
+    EXPECT_EQ(antispoof_status_line(status_with({{"on", true},
+                                                 {"links", {{"off", 0}, {"log", 1}, {"drop", 0}}},
+                                                 {"offenders", 1},
+                                                 {"packets", 1},
+                                                 {"dropped", 0},
+                                                 {"why", "reading the spoof counts failed: EIO"}})),
               "\nanti-spoofing  on: 1 link checked (0 drop, 1 log), 0 off; 1 offender, 1 packet, "
               "0 dropped (reading the spoof counts failed: EIO)\n");
     EXPECT_EQ(antispoof_status_line(

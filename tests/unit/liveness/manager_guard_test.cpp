@@ -189,9 +189,10 @@ TEST_F(ManagerGuardTest, WholePassesPollTheSpoofsWithLinkNames) {
     EXPECT_EQ(m->guard().offenders()[0].link, "veth-a");
     EXPECT_EQ(m->guard().offenders()[0].spoof.dropped, 1u);
     m->observe({});
-    EXPECT_EQ(log.count("warning|anti-spoofing: pod a on veth-a sent from 10.2.0.9, which is not its "
-                        "address (10.1.0.5); 1 packet(s), dropped (zone mode drop)\n"),
-              1u)
+    EXPECT_EQ(
+        log.count("warning|anti-spoofing: pod a on veth-a sent from 10.2.0.9, which is not its "
+                  "address (10.1.0.5); 1 packet(s), dropped (zone mode drop)\n"),
+        1u)
         << log.text();
 }
 
@@ -210,7 +211,8 @@ TEST_F(ManagerGuardTest, AFailedPollIsInTheStatusAndLoggedOnce) {
     EXPECT_TRUE(s.anti_spoofing.on);
     EXPECT_EQ(s.anti_spoofing.why, "reading the spoof counts failed: reading spoofs: " +
                                        std::string(std::strerror(EIO)));
-    EXPECT_EQ(log.count("warning|anti-spoofing: reading the spoof counts failed"), 1u) << log.text();
+    EXPECT_EQ(log.count("warning|anti-spoofing: reading the spoof counts failed"), 1u)
+        << log.text();
     EXPECT_EQ(m->guard().offenders().size(), 1u) << "the last good counts stay";
     m->observe({});
     EXPECT_EQ(m->status().anti_spoofing.why, "");

@@ -266,9 +266,9 @@ TEST(SourceGuard, ReconcileReturnsTheFirstFailureAndDoesTheRest) {
     FakeGuardMaps maps;
     SourceGuard g(&maps);
     maps.fail_next_write(Error::from_errno("updating link_sources", E2BIG));
-    auto r = g.reconcile({{5, SpoofMode::log, ips({"10.1.0.5"})},
-                          {6, SpoofMode::log, ips({"10.1.0.6"})}},
-                         {"a", "b"});
+    auto r = g.reconcile(
+        {{5, SpoofMode::log, ips({"10.1.0.5"})}, {6, SpoofMode::log, ips({"10.1.0.6"})}},
+        {"a", "b"});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().sys_errno, E2BIG);
     EXPECT_FALSE(maps.link(5).has_value());
@@ -298,14 +298,16 @@ TEST(SourceGuard, PollLogsOneWarningPerNewOffenderAndCounts) {
     EXPECT_EQ((*first)[0].mode, SpoofMode::log);
     EXPECT_EQ((*first)[0].spoof.packets, 2u);
     EXPECT_EQ((*first)[1].mode, SpoofMode::drop);
-    EXPECT_EQ(log.count("warning|anti-spoofing: pod net1/c1/eth0 on veth5 sent from 10.2.0.6, which "
-                        "is not its address (10.1.0.5, fd00::5); 2 packet(s), passed (zone mode "
-                        "log)\n"),
-              1u)
+    EXPECT_EQ(
+        log.count("warning|anti-spoofing: pod net1/c1/eth0 on veth5 sent from 10.2.0.6, which "
+                  "is not its address (10.1.0.5, fd00::5); 2 packet(s), passed (zone mode "
+                  "log)\n"),
+        1u)
         << log.text();
-    EXPECT_EQ(log.count("warning|anti-spoofing: pod net1/c2/eth0 on veth6 sent from 10.1.0.5, which "
-                        "is not its address (10.2.0.6); 1 packet(s), dropped (zone mode drop)\n"),
-              1u)
+    EXPECT_EQ(
+        log.count("warning|anti-spoofing: pod net1/c2/eth0 on veth6 sent from 10.1.0.5, which "
+                  "is not its address (10.2.0.6); 1 packet(s), dropped (zone mode drop)\n"),
+        1u)
         << log.text();
     auto c = g.counts();
     EXPECT_EQ(c.offenders, 2u);
@@ -339,10 +341,11 @@ TEST(SourceGuard, PollNamesUnknownLinksAndOwners) {
     EXPECT_EQ((*polled)[0].link, "ifindex 12");
     EXPECT_EQ((*polled)[0].owner, "");
     EXPECT_EQ((*polled)[0].mode, SpoofMode::drop);  // from what the classifier did
-    EXPECT_EQ(log.count("warning|anti-spoofing: pod (unknown) on ifindex 12 sent from 10.9.9.9, which "
-                        "is not its address (none recorded); 1 packet(s), dropped (zone mode "
-                        "drop)\n"),
-              1u)
+    EXPECT_EQ(
+        log.count("warning|anti-spoofing: pod (unknown) on ifindex 12 sent from 10.9.9.9, which "
+                  "is not its address (none recorded); 1 packet(s), dropped (zone mode "
+                  "drop)\n"),
+        1u)
         << log.text();
 }
 
@@ -356,9 +359,10 @@ TEST(SourceGuard, APodSprayingSourcesDoesNotFloodTheLog) {
     ASSERT_TRUE(polled);
     EXPECT_EQ(polled->size(), 100u);
     EXPECT_EQ(log.count("anti-spoofing: pod a on"), 16u) << log.text();
-    EXPECT_EQ(log.count("warning|anti-spoofing: 84 more new offender(s) this pass, not logged one by "
-                        "one"),
-              1u)
+    EXPECT_EQ(
+        log.count("warning|anti-spoofing: 84 more new offender(s) this pass, not logged one by "
+                  "one"),
+        1u)
         << log.text();
     // Next pass: nothing new, nothing logged.
     ASSERT_TRUE(g.poll(no_names));

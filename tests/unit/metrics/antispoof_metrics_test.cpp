@@ -69,7 +69,8 @@ TEST(AntiSpoofMetrics, LinksPerModeAndSpoofedPacketsPerOffender) {
         (std::vector<std::string>{
             "warren_spoofed_packets_total{link=\"veth-a\",source=\"10.2.0.9\",action=\"passed\"} 7",
             "warren_spoofed_packets_total{link=\"veth-b\",source=\"fd00::9\",action=\"dropped\"} 5",
-            "warren_spoofed_packets_total{link=\"veth-c\",source=\"10.2.0.8\",action=\"dropped\"} 4",
+            "warren_spoofed_packets_total{link=\"veth-c\",source=\"10.2.0.8\",action=\"dropped\"} "
+            "4",
             "warren_spoofed_packets_total{link=\"veth-c\",source=\"10.2.0.8\",action=\"passed\"} "
             "5"}));
 }
