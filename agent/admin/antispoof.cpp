@@ -12,7 +12,7 @@ json antispoof_status(const liveness::LivenessManager& liveness) {
              {"offenders", c.offenders},
              {"packets", c.packets},
              {"dropped", c.dropped}};
-    if (auto why = liveness.status().anti_spoofing.why; !why.empty()) out["why"] = std::move(why);
+    if (auto why = liveness.anti_spoofing().why; !why.empty()) out["why"] = std::move(why);
     return out;
 }
 
@@ -20,7 +20,7 @@ json antispoof_show(const liveness::LivenessManager& liveness, const std::string
     const auto& guard = liveness.guard();
     json out{{"on", guard.on()}};
     if (!guard.on()) {
-        out["why"] = liveness.status().anti_spoofing.why;
+        out["why"] = liveness.anti_spoofing().why;
         return out;
     }
     const auto held = guard.protection_of(key);

@@ -157,6 +157,8 @@ class LivenessManager {
     // with a datapath that has none, it is off and every call on it is a no-op.
     SourceGuard& guard() { return guard_; }
     const SourceGuard& guard() const { return guard_; }
+    // status().anti_spoofing without reading the classifier's counters.
+    const SignalState& anti_spoofing() const { return status_.anti_spoofing; }
     // ADD before its answer: finds the attachment's host link (known_ifindex when the link table
     // still has it as a pod-facing veth, else the HostLinkFinder, and remembers it for GC like
     // learn_host_link does) and protects it. Returns the host ifindex, 0 when it has none (not a
