@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "antispoof_render.hpp"
 #include "commands.hpp"
 #include "list_answer.hpp"
 #include "render.hpp"
@@ -68,7 +69,6 @@ std::string match_block(const json& m, int64_t now_ns) {
         {"signals", signals(object_at(m, "signals"))}};
     if (m.contains("zone")) rows.push_back({"zone", cell(m, "zone")});
     if (m.contains("zoneMismatch")) rows.push_back({"zone mismatch", cell(m, "zoneMismatch")});
-    if (m.contains("antiSpoofing")) rows.push_back({"anti-spoofing", cell(m, "antiSpoofing")});
     out += fields(rows);
     const json& history = list(m, "history");
     if (history.empty()) return out + "  history: none\n";
@@ -108,7 +108,8 @@ Prepare prepare_show(const Invocation& inv) {
 std::string render_show(const json& r, int64_t now_ns) {
     const json& matches = list(r, "matches");
     std::string out;
-    for (auto& m : matches) out += (out.empty() ? "" : "\n") + match_block(m, now_ns);
+    for (auto& m : matches)
+        out += (out.empty() ? "" : "\n") + match_block(m, now_ns) + antispoof_show_block(m, now_ns);
     return out.empty() ? "no match\n" : out;
 }
 

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "antispoof_render.hpp"
 #include "commands.hpp"
 #include "render.hpp"
 
@@ -149,6 +150,7 @@ std::string render_status(const json& r, int64_t now_ns) {
     const json& signals = object_at(live, "signals");
     for (auto& [name, s] : signals.items()) liveness.emplace_back(name, on_off(s));
     out += "\nliveness\n" + fields(liveness);
+    out += antispoof_status_line(r);
 
     const json& j = object_at(r, "journal");
     out +=

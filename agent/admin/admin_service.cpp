@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "admin/antispoof.hpp"
 #include "admin/args.hpp"
 #include "admin/entries.hpp"
 #include "server/admin_frames.hpp"
@@ -216,6 +217,7 @@ Result<json> AdminService::status() const {
                                 {"kind", core::to_string(w.kind)},
                                 {"message", w.message}});
     out["poolWarnings"] = std::move(warnings);
+    out["antiSpoofing"] = antispoof_status(ctx_.liveness);
     if (ctx_.kubernetes) out["kubernetes"] = kubernetes_json(ctx_.kubernetes(), now);
     return out;
 }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "admin/admin_service.hpp"
+#include "admin/antispoof.hpp"
 #include "admin/args.hpp"
 #include "admin/entries.hpp"
 #include "warren/log_text.hpp"
@@ -119,7 +120,6 @@ Result<json> AdminService::show(const json& args) const {
         std::optional<core::ZoneReport> zone;
         if (ctx_.zone) zone = ctx_.zone(*al);
         json m = allocation_entry(*al, wire, zone ? &*zone : nullptr);
-        if (zone) m["antiSpoofing"] = core::to_string(zone->anti_spoofing);
         json addrs = json::array();
         for (auto& x : al->addresses) addrs.push_back(x.str());
         m["addresses"] = std::move(addrs);
@@ -132,6 +132,8 @@ Result<json> AdminService::show(const json& args) const {
                             {"hostLink", tri(o->link)},
                             {"kubernetes", tri(o->kube)}};
         m["history"] = history(&al->key, al->addresses);
+        m["antiSpoofing"] = antispoof_show(ctx_.liveness, al->key.str());
+        if (zone) m["antiSpoofing"]["zoneMode"] = core::to_string(zone->anti_spoofing);
         matches.push_back(std::move(m));
     }
     std::unordered_map<std::string, std::string> reasons;

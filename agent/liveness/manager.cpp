@@ -62,6 +62,7 @@ LivenessManager::LivenessManager(asio::io_context& io, LivenessConfig config, Li
     status_.holders = {true, ""};
     status_.host_link = {false, "not started"};
     status_.ebpf = {false, "not started"};
+    status_.anti_spoofing = {false, "not started"};
 }
 
 LivenessManager::~LivenessManager() {
@@ -111,6 +112,7 @@ Status LivenessManager::start_datapath() {
     if (config_.ebpf == EbpfMode::off) {
         status_.ebpf_off = EbpfOff::disabled;
         status_.ebpf = {false, std::string(to_string(EbpfOff::disabled))};
+        status_.anti_spoofing = {false, "eBPF is off (liveness.ebpf is \"off\")"};
         spdlog::info("liveness: the eBPF signal is off: liveness.ebpf is \"off\"; {}", without);
         return {};
     }
@@ -129,12 +131,19 @@ Status LivenessManager::start_datapath() {
             status_.ebpf = {true, ""};
             spdlog::info("liveness: classifier loaded, maps pinned under {}",
                          config_.bpffs_dir.string());
+            guard_ = SourceGuard(datapath_->guard());
+            status_.anti_spoofing = {guard_.on(), guard_.on() ? ""
+                                                              : "the loaded classifier has no "
+                                                                "anti-spoofing maps"};
+            if (!guard_.on())
+                spdlog::info("liveness: anti-spoofing is off: {}", status_.anti_spoofing.why);
             return {};
         }
         why = diagnose_load_failure(dp.error(), seams_.probe_host(config_.bpffs_dir));
     }
     status_.ebpf_off = why.reason;
     status_.ebpf = {false, why.text};
+    status_.anti_spoofing = {false, "eBPF is off: " + why.text};
     if (config_.ebpf == EbpfMode::on)
         return fail(Code::unavailable,
                     "liveness.ebpf is \"on\" but eBPF is unavailable: " + why.text,
@@ -204,6 +213,7 @@ void LivenessManager::on_link(const LinkEvent& ev) {
     const LinkInfo& link = ev.link;
     if (ev.type == LinkEventType::removed) {
         attach_failed_.erase(link.ifindex);
+        if (link.is_veth()) guard_.link_gone(static_cast<uint32_t>(link.ifindex));
         if (status_.attached.erase(link.ifindex) == 0) return;
         datapath_->forget(link.ifindex);
         spdlog::debug("liveness: {} (ifindex {}) is gone, and the classifier with it", link.name,
@@ -289,6 +299,56 @@ Result<ReconcileCounts> LivenessManager::reconcile(const std::vector<IpAddress>&
     for (const IpAddress& a : wanted)
         if (!have.contains(a)) count(maps.watch(a), counts.added);
     return counts;
+}
+
+Result<int> LivenessManager::protect(const std::string& key, const std::string& netns,
+                                     const std::string& ifname, uint64_t inode, int known_ifindex,
+                                     SpoofMode mode, std::span<const IpAddress> addresses) {
+    if (!guard_.on()) return 0;
+    apply_link_events();  // a link gone since the last loop turn must not be taken
+    auto pod_facing = [this](int ifindex) {
+        if (ifindex <= 0 || !links_) return false;
+        auto it = links_->links().find(ifindex);
+        return it != links_->links().end() && it->second.is_pod_facing_veth();
+    };
+    int ifindex = 0;
+    if (pod_facing(known_ifindex)) {
+        ifindex = known_ifindex;
+    } else if (auto l = learned_.find(key); l != learned_.end() && pod_facing(l->second.ifindex)) {
+        ifindex = l->second.ifindex;
+    } else if (finder_) {
+        auto found = finder_->find(netns, ifname, inode);
+        if (!found)
+            return std::unexpected(Error{
+                found.error().code,
+                "anti-spoofing: cannot find the host link of " + key + ": " + found.error().message,
+                found.error().details, found.error().sys_errno});
+        if (found->outcome == HostLinkOutcome::found) {
+            ifindex = found->host.ifindex;
+            learned_[key] = {ifindex, HostIfindexSource::netns};
+            looked_.erase(key);
+        } else if (found->outcome == HostLinkOutcome::no_host_peer) {
+            looked_.insert(key);  // not a veth to us: the GC need not ask again
+        }
+    }
+    if (ifindex == 0) return 0;
+    if (auto ok = guard_.protect(key, static_cast<uint32_t>(ifindex), mode, addresses); !ok)
+        return std::unexpected(std::move(ok.error()));
+    return ifindex;
+}
+
+Status LivenessManager::unprotect(const std::string& key) {
+    return guard_.release(key);
+}
+
+int64_t LivenessManager::wire_to_wall_ns(uint64_t coarse_ns) const {
+    return seams_.read_clock().to_wall_ns(coarse_ns);
+}
+
+std::string LivenessManager::host_link_name(uint32_t ifindex) const {
+    if (!links_) return {};
+    auto it = links_->links().find(static_cast<int>(ifindex));
+    return it == links_->links().end() ? std::string() : it->second.name;
 }
 
 LivenessStatus LivenessManager::status() const {

@@ -33,6 +33,7 @@
 #include "liveness/netns_cookie.hpp"
 #include "liveness/netns_prober.hpp"
 #include "liveness/observation.hpp"
+#include "liveness/source_guard.hpp"
 #include "liveness/wire_clock.hpp"
 
 namespace warren::liveness {
@@ -93,6 +94,9 @@ struct LivenessStatus {
     SignalState holders;    // 2: off while the last scan failed; `why` notes an incomplete one
     SignalState host_link;  // 3: off without link events
     SignalState ebpf;       // 4
+    // Anti-spoofing (issue 11): on when the datapath has the guard maps; `why` when off, or
+    // when reading the spoof counts failed.
+    SignalState anti_spoofing;
     EbpfOff ebpf_off = EbpfOff::none;
     bool program_loaded = false;
     std::filesystem::path bpffs_dir;
@@ -149,6 +153,26 @@ class LivenessManager {
     LivenessStatus status() const;
     bool ebpf_on() const { return datapath_ != nullptr; }
 
+    // Anti-spoofing (issue 11). The guard runs over the datapath's GuardMaps; without eBPF, or
+    // with a datapath that has none, it is off and every call on it is a no-op.
+    SourceGuard& guard() { return guard_; }
+    const SourceGuard& guard() const { return guard_; }
+    // status().anti_spoofing without reading the classifier's counters.
+    const SignalState& anti_spoofing() const { return status_.anti_spoofing; }
+    // ADD before its answer: finds the attachment's host link (known_ifindex when the link table
+    // still has it as a pod-facing veth, else the HostLinkFinder, and remembers it for GC like
+    // learn_host_link does) and protects it. Returns the host ifindex, 0 when it has none (not a
+    // veth: nothing to protect) — never blocks on more than one finder call. Anti-spoofing off:
+    // 0, nothing looked up.
+    Result<int> protect(const std::string& key, const std::string& netns, const std::string& ifname,
+                        uint64_t inode, int known_ifindex, SpoofMode mode,
+                        std::span<const IpAddress> addresses);
+    Status unprotect(const std::string& key);  // released
+    // A classifier stamp (CLOCK_MONOTONIC_COARSE, as Spoof::first_seen_ns) as wall-clock ns.
+    int64_t wire_to_wall_ns(uint64_t coarse_ns) const;
+    // A host link's name as of the last link event handled; "" when not in the link table.
+    std::string host_link_name(uint32_t ifindex) const;
+
   private:
     Status start_datapath();
     void start_links();
@@ -183,6 +207,7 @@ class LivenessManager {
                          ObservePass& pass, std::unordered_map<std::string, Learned>& learned,
                          std::unordered_set<std::string>& looked);
     AddressSighting sight(const IpAddress& a, const WireView& wire, ObservePass& pass);
+    void poll_guard();
     // Logs `why` when it differs from what `signal` said before, then stores it.
     static void note(SignalState& signal, bool on, std::string why, const char* name);
 
@@ -198,6 +223,7 @@ class LivenessManager {
     std::unordered_map<std::string, Learned> learned_;  // by AllocationRef::key
     std::unordered_set<std::string> looked_;  // keys whose interface has no veth peer here
     std::unordered_map<IpAddress, uint64_t> stranger_packets_;  // as of the last pass
+    SourceGuard guard_{nullptr};
 };
 
 }  // namespace warren::liveness

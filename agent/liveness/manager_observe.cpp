@@ -173,6 +173,7 @@ void LivenessManager::observe_into(std::span<const AllocationRef> allocations,
     pass.quarantined.reserve(quarantined.size());
     for (const IpAddress& a : quarantined) pass.quarantined.push_back(sight(a, wire, pass));
 
+    if (whole) poll_guard();
     if (pass.host_link_error)
         spdlog::warn("liveness: looking up host links failed this pass: {}", *pass.host_link_error);
     if (pass.rewatched)
@@ -347,6 +348,19 @@ void LivenessManager::learn_host_link(const AllocationRef& ref, const WireView& 
     if (l.ifindex == 0 || !links_ || !link_events_) return;  // unknown
     out.host_link =
         links_->links().contains(l.ifindex) ? HostLinkSignal::present : HostLinkSignal::gone;
+}
+
+void LivenessManager::poll_guard() {
+    if (!guard_.on()) return;
+    auto polled = guard_.poll([this](uint32_t ifindex) { return host_link_name(ifindex); });
+    std::string why =
+        polled ? std::string() : "reading the spoof counts failed: " + polled.error().describe();
+    if (why == status_.anti_spoofing.why) return;
+    if (why.empty())
+        spdlog::info("anti-spoofing: the spoof counts are readable again");
+    else
+        spdlog::warn("anti-spoofing: {}; the counts shown are from the last good pass", why);
+    status_.anti_spoofing.why = std::move(why);
 }
 
 AddressSighting LivenessManager::sight(const IpAddress& a, const WireView& wire,

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,6 +70,8 @@ class SourceGuard {
     GuardCounts counts() const;
     // The link an attachment is protected on, 0 when none.
     uint32_t link_of(const std::string& owner) const;
+    // What protect() last gave for `owner` (mode off included); nullopt when it has nothing.
+    std::optional<LinkSources> protection_of(const std::string& owner) const;
 
   private:
     struct Held {

@@ -1,5 +1,6 @@
 #include "metrics/agent_metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -14,6 +15,35 @@ namespace {
 // seconds (a stalled disk).
 const std::vector<double> kLatencyBuckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+
+void render_antispoof(const liveness::GuardCounts& c, std::span<const liveness::Offender> offenders,
+                      Registry& r) {
+    auto& links = r.gauge("warren_antispoof_links",
+                          "Pod host links under anti-spoofing, by their zone's mode (off: not "
+                          "checked)",
+                          {"mode"});
+    // GuardCounts::by_mode is indexed by SpoofMode (liveness_abi.h's order).
+    constexpr const char* kModes[] = {"off", "log", "drop"};
+    static_assert(std::size(kModes) == std::size(liveness::GuardCounts{}.by_mode));
+    for (size_t m = 0; m < std::size(kModes); ++m)
+        links.with({kModes[m]}).set(double(c.by_mode[m]));
+    auto& spoofed = r.counter(
+        "warren_spoofed_packets_total",
+        "Packets a pod sent from a source that is not its address, by host link, source and what "
+        "the classifier did (one series per offender the spoofs map holds, at most " +
+            std::to_string(WARREN_SPOOFS_MAX_ENTRIES) + ")",
+        {"link", "source", "action"});
+    for (const liveness::Offender& o : offenders) {
+        const std::string source = o.spoof.source.str();
+        const uint64_t dropped = std::min(o.spoof.dropped, o.spoof.packets);
+        const uint64_t passed = o.spoof.packets - dropped;
+        // The series the link's mode makes, and any other that counted something.
+        if (passed > 0 || o.mode != liveness::SpoofMode::drop)
+            spoofed.with({o.link, source, "passed"}).inc(double(passed));
+        if (dropped > 0 || o.mode == liveness::SpoofMode::drop)
+            spoofed.with({o.link, source, "dropped"}).inc(double(dropped));
+    }
+}
 
 }  // namespace
 
@@ -157,6 +187,7 @@ void render_state(const StateView& v, std::string& out) {
     r.gauge("warren_ebpf_attached_links", "Host links the eBPF classifier is attached to")
         .with({})
         .set(double(v.ebpf_attached_links));
+    if (v.antispoof) render_antispoof(*v.antispoof, v.offenders, r);
     if (v.kube) {
         r.gauge("warren_kube_pool_waiting",
                 "1 while the Node has no spec.podCIDRs and its pool is not served")

@@ -3,15 +3,18 @@
 // - instruments updated as things happen (AgentMetrics): request and journal sync latency, GC
 //   decisions and conflicts, build info, start time. Safe to update from any thread.
 // - gauges read from the state at scrape time (render_state): pool counts, utilization, alert
-//   level and forecast, eBPF attach state. Read on the I/O thread, which owns the state.
+//   level and forecast, eBPF attach state, anti-spoofing links and spoofed packets. Read on the I/O
+//   thread, which owns the state.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/gc_signals.hpp"
 #include "core/ipam_state.hpp"
+#include "liveness/source_guard.hpp"
 #include "metrics/registry.hpp"
 #include "service/pool_health.hpp"
 #include "warren/protocol.hpp"
@@ -59,6 +62,10 @@ struct StateView {
     bool ebpf_enabled = false;
     size_t ebpf_attached_links = 0;
     std::optional<KubeView> kube;
+    // Anti-spoofing (issue 11): the guard's counts and its last poll's offenders; absent when
+    // anti-spoofing is off (no eBPF, or a classifier without the guard maps).
+    std::optional<liveness::GuardCounts> antispoof;
+    std::span<const liveness::Offender> offenders;
 };
 // Appends the scrape-time gauges.
 void render_state(const StateView& v, std::string& out);

@@ -23,7 +23,7 @@ struct FakeDatapathState {
     int attach_calls = 0;
     std::optional<Error> stats_failure;
     liveness::Stats stats{.watched = 7, .strangers = 2, .ignored = 1, .truncated = 0};
-    liveness::GuardMaps* guard_maps = nullptr;  // what guard() returns; set by the test
+    liveness::GuardMaps* guard_maps = nullptr;  // what guard() returns (the test owns it)
 };
 
 class FakeDatapath final : public liveness::Datapath {
