@@ -34,6 +34,7 @@
 #include "service/pool_monitor.hpp"
 #include "service/queue_drain.hpp"
 #include "service/recovery.hpp"
+#include "service/zone_enforcer.hpp"
 #include "warren/admin_protocol.hpp"
 
 namespace warren {
@@ -114,10 +115,16 @@ public:
                                    WARREN_VERSION,
                                    clock_.now_ns(),
                                    kube_info(),
-                                   [this] { return pool_check_.warnings(); }}),
+                                   [this] { return pool_check_.warnings(); },
+                                   [this](const core::Allocation& a) -> std::optional<core::ZoneReport> {
+                                       if (!zones_.rules()->enabled()) return std::nullopt;
+                                       return zones_.report(a);
+                                   },
+                                   [this] { return reload_zones(); }}),
         sweep_timer_(io_),
         queue_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
+        hangup_(io_, SIGHUP),
         metrics_(metrics),
         monitor_(io_, state, core::AlertSettings{cfg.alert_warn, cfg.alert_crit}) {
       service_.set_on_answered([this](proto::Op op, int64_t ns) { metrics_.on_answered(op, ns); });
@@ -139,6 +146,7 @@ public:
         check_pools();
         if (auto s = drain_.check_dir(); !s) return s;
         if (auto s = start_liveness(); !s) return s;
+        start_zones();
         auto listeners = open_sockets(cfg_);
         if (!listeners) return std::unexpected(listeners.error());
         ServerOptions so{cfg_.max_frame_bytes, cfg_.request_timeout_ms, std::nullopt,
@@ -176,6 +184,7 @@ public:
         admin_server_->start();
         gc_.start();
         schedule_queue_scan();
+        arm_hangup();
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
             if (ec) return;
             spdlog::info("signal {} received: finishing in-flight requests and stopping", sig);
@@ -194,9 +203,12 @@ public:
     // GET /metrics's text (also for the admin socket's `metrics`); on the I/O thread.
     std::string render_metrics() const {
         const auto st = liveness_.status();
-        return metrics::render_all(metrics_,
-                                   {state_, monitor_, liveness_.ebpf_on(), st.attached.size(),
-                                    kube_view()});
+        metrics::StateView v{state_, monitor_, liveness_.ebpf_on(), st.attached.size(), kube_view()};
+        if (const auto& guard = liveness_.guard(); guard.on()) {
+            v.antispoof = guard.counts();
+            v.offenders = guard.offenders();
+        }
+        return metrics::render_all(metrics_, v);
     }
     const PoolHealthSource& pool_health() const { return monitor_; }
 
@@ -263,8 +275,54 @@ private:
                              "will not vouch for it: {}",
                              a.key.str(), watch_failures_, s.error().describe());
             }
+            zones_.on_allocated(a);
         });
         return {};
+    }
+    // --- zones (issue 11): the ADD gate, anti-spoofing per link, reloads ---
+    void start_zones() {
+        service_.set_zone_gate(zones_.gate());
+        service_.add_on_durable([this](const std::vector<core::Event>& events) {
+            for (auto& ev : events)
+                if (auto* r = std::get_if<core::Released>(&ev)) zones_.on_released(r->key);
+        });
+        zones_.protect_all();
+        const auto& z = *zones_.rules();
+        if (z.enabled())
+            spdlog::info("zones: {} zone(s), strict {}; pods in no zone: antiSpoofing {}",
+                         z.zones.size(), z.strict ? "on" : "off",
+                         core::to_string(z.default_anti_spoofing));
+        for (auto& zone : z.zones)
+            if (!state_.pools().contains(zone.pool))
+                spdlog::warn("zones: zone {}'s pool '{}' is not defined (yet): its pods' ADDs fail "
+                             "until a pool of that name exists",
+                             zone.name, zone.pool);
+    }
+    core::NamespaceLabels namespace_labels(std::string_view ns) const {
+        return kube_source_ ? kube_source_->namespace_labels(ns) : core::NamespaceLabels{};
+    }
+    bool labels_watched() const { return kube_source_ && cfg_.zones.uses_selectors(); }
+    // SIGHUP and `warrenctl reload`: the config file's zones and antiSpoofing again.
+    Result<std::string> reload_zones() {
+        if (cfg_.config_path.empty())
+            return fail(Code::invalid_config, "reload: warrend was started without --config; there is "
+                                              "no file to read the zones from");
+        auto rules = config::load_zones(cfg_.config_path);
+        if (!rules) {
+            spdlog::error("zones not reloaded (the old ones stay in force): {}", rules.error().describe());
+            return std::unexpected(rules.error());
+        }
+        auto r = zones_.replace(std::move(*rules), labels_watched());
+        if (!r) spdlog::error("{}", r.error().message);
+        return r;
+    }
+    void arm_hangup() {
+        hangup_.async_wait([this](boost::system::error_code ec, int) {
+            if (ec || stopping_) return;
+            spdlog::info("SIGHUP: reloading the zones from {}", cfg_.config_path.empty() ? "(no --config)" : cfg_.config_path);
+            (void)reload_zones();
+            arm_hangup();
+        });
     }
     // --- Kubernetes (DESIGN §9, §7 signal 5): the pool from the Node, pods as a GC signal ---
     std::function<admin::KubeInfo()> kube_info() {
@@ -280,7 +338,9 @@ private:
     // is served at once) and whose pods answer signal 5 in every GC pass.
     Status start_kube() {
         if (cfg_.kubernetes.node.empty()) return {};
-        auto src = kube::make_api_source(cfg_.kubernetes);
+        auto settings = cfg_.kubernetes;
+        settings.watch_namespaces = cfg_.zones.uses_selectors();
+        auto src = kube::make_api_source(settings);
         if (!src) {
             auto e = src.error();
             e.message = "kubernetes (--kube-node " + cfg_.kubernetes.node + "): " + e.message;
@@ -294,6 +354,9 @@ private:
             [src = kube_source_.get()](std::string_view uid) { return src->pod_running(uid); });
         kube_source_->set_networks_handler([this](const kube::ClusterNetworks& n) {
             asio::post(io_, [this, n] { use_cluster_networks(n); });
+        });
+        kube_source_->set_namespaces_handler([this] {
+            asio::post(io_, [this] { zones_.protect_all(); });  // a namespace may have changed zone
         });
         kube_pools_->set_on_change([this] {
             notify_systemd("STATUS=" + systemd_status());
@@ -373,6 +436,7 @@ private:
         if (metrics_server_) metrics_server_->stop();
         sweep_timer_.cancel();
         queue_timer_.cancel();
+        hangup_.cancel();
         wait_idle();
     }
     void wait_idle() {
@@ -422,6 +486,7 @@ private:
     size_t watch_failures_ = 0;
     asio::steady_timer sweep_timer_, queue_timer_;
     asio::signal_set signals_;
+    asio::signal_set hangup_;  // SIGHUP: reload the zones
     Watchdog watchdog_{io_};
     bool stopping_ = false;
     metrics::AgentMetrics& metrics_;
@@ -431,6 +496,8 @@ private:
                                     core::ClusterPlan{cfg_.cluster_cidrs, cfg_.service_cidrs}};
     std::unique_ptr<KubePools> kube_pools_;
     std::unique_ptr<kube::Source> kube_source_;  // declared after kube_pools_: gone (stopped) first
+    service::ZoneEnforcer zones_{state_, liveness_, cfg_.zones,
+                                 [this](std::string_view ns) { return namespace_labels(ns); }};
 };
 
 }  // namespace

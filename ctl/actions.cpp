@@ -1,4 +1,4 @@
-// release and gc: the commands that change state.
+// release, gc and reload: the commands that change state.
 #include "commands.hpp"
 #include "render.hpp"
 #include "warren/ip.hpp"
@@ -31,6 +31,10 @@ std::string render_release(const json& r, int64_t now_ns) {
         out += "free again (no quarantine)\n";
     return out;
 }
+
+Prepare prepare_reload(const Invocation&) { return Prepared{request("reload")}; }
+
+std::string render_reload(const json& r, int64_t) { return cell(r, "summary") + "\n"; }
 
 Prepare prepare_gc(const Invocation& inv) {
     return Prepared{request("gc", {{"dryRun", inv.has("--dry-run")}})};

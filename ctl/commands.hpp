@@ -54,6 +54,8 @@ Prepare prepare_release(const Invocation&);
 std::string render_release(const json& result, int64_t now_ns);
 Prepare prepare_gc(const Invocation&);
 std::string render_gc(const json& result, int64_t now_ns);
+Prepare prepare_reload(const Invocation&);
+std::string render_reload(const json& result, int64_t now_ns);
 Prepare prepare_events(const Invocation&);
 // `header`: false for the batches after the first of --follow.
 std::string render_events(const json& result, int64_t now_ns, bool header);

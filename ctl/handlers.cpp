@@ -17,6 +17,7 @@ const Command kCommands[] = {
     {"events", prepare_events, render_events_once},
     {"metrics", prepare_metrics, render_metrics},
     {"import-host-local", prepare_import, render_import},
+    {"reload", prepare_reload, render_reload},
 };
 
 }  // namespace

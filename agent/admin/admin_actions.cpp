@@ -148,4 +148,12 @@ void AdminService::gc(const json& args, Done done) {
     });
 }
 
+Result<json> AdminService::reload() {
+    if (!ctx_.reload)
+        return fail(Code::invalid_config, "reload: this warrend has nothing to reload");
+    auto r = ctx_.reload();
+    if (!r) return std::unexpected(r.error());
+    return json{{"summary", *r}};
+}
+
 }  // namespace warren::admin

@@ -87,8 +87,10 @@ void AdminService::handle(const json& request, Reply reply) {
     if (command == "release") return release(*args, std::move(answer));
     if (command == "gc") return gc(*args, std::move(answer));
     if (command == "import-host-local") return import_host_local(*args, std::move(answer));
+    if (command == "reload") return answer(reload());
     answer(fail(Code::invalid_config, "unknown command '" + log_text(command) + "'",
-                "commands: status, list, show, release, gc, events, metrics, import-host-local"));
+                "commands: status, list, show, release, gc, events, metrics, import-host-local, "
+                "reload"));
 }
 
 namespace {
@@ -273,9 +275,8 @@ Result<std::string> AdminService::list(const json& args) const {
     for (auto& r : rows) {
         if (&r != rows.data()) out += ',';
         if (r.alloc) {
-            if (ctx_.zone) {
-                const auto zone = ctx_.zone(*r.alloc);
-                append_allocation_entry(out, *r.alloc, wire, &zone);
+            if (const auto zone = ctx_.zone ? ctx_.zone(*r.alloc) : std::nullopt) {
+                append_allocation_entry(out, *r.alloc, wire, &*zone);
             } else {
                 append_allocation_entry(out, *r.alloc, wire);
             }

@@ -59,9 +59,11 @@ struct AdminContext {
     std::function<KubeInfo()> kubernetes;  // empty: Kubernetes is off, "status" has no section
     // The pool checks' current warnings (core/pool_checks.hpp); empty function: none.
     std::function<std::vector<core::PoolWarning>()> pool_warnings;
-    // An allocation's zone under the rules in force (core::report); empty function: zones off,
-    // and list/show carry no zone fields.
-    std::function<core::ZoneReport(const core::Allocation&)> zone;
+    // An allocation's zone under the rules in force (core::report); an empty function or nullopt:
+    // zones off (also after a reload turned them off), and list/show carry no zone fields.
+    std::function<std::optional<core::ZoneReport>(const core::Allocation&)> zone;
+    // `reload`: puts the config file's zones in force again; the summary line. Empty: refused.
+    std::function<Result<std::string>()> reload;
 };
 
 class AdminService {
@@ -83,6 +85,7 @@ class AdminService {
     Result<nlohmann::json> show(const nlohmann::json& args) const;
     Result<nlohmann::json> events(const nlohmann::json& args) const;
     Result<nlohmann::json> metrics() const;
+    Result<nlohmann::json> reload();
     void release(const nlohmann::json& args, Done done);
     void gc(const nlohmann::json& args, Done done);
     void import_host_local(const nlohmann::json& args, Done done);

@@ -537,6 +537,7 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
             auto c = load_file(f.value, cl.config);
             if (!c) return std::unexpected(c.error());
             cl.config = std::move(*c);
+            cl.config.config_path = f.value;
         }
     std::vector<std::string> cidrs;
     for (auto& f : flags) {

@@ -19,6 +19,7 @@ struct PoolSpec {
 };
 
 struct AgentConfig {
+    std::string config_path;  // --config; empty when none (a reload then has nothing to read)
     std::string state_dir{kDefaultStateDir};
     std::string socket{kDefaultSocket};
     std::string socket_group;      // empty: root (and warrend's own uid) only

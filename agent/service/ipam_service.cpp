@@ -244,7 +244,7 @@ void IpamService::submit(core::Change change, Done done) {
         const uint64_t last = next_seq_ - 1;
         bytes_since_snapshot_ += bytes.size();
         inflight_.push_back({last, std::move(change.undo),
-                             on_durable_ ? std::move(change.events) : std::vector<core::Event>{}});
+                             on_durable_ || !readers_.empty() ? std::move(change.events) : std::vector<core::Event>{}});
         sink_.submit(std::move(bytes), epoch_,
                      [this, epoch = epoch_, last](Status st) { deliver({epoch, last, std::move(st), false}); });
         maybe_snapshot();
@@ -266,7 +266,10 @@ void IpamService::on_committed(uint64_t epoch, uint64_t last_seq, Status st) {
     }
     if (last_seq > durable_seq_) durable_seq_ = last_seq;
     while (!inflight_.empty() && inflight_.front().last_seq <= durable_seq_) {
-        if (on_durable_ && !inflight_.front().events.empty()) on_durable_(inflight_.front().events);
+        if (auto& evs = inflight_.front().events; !evs.empty()) {
+            for (auto& r : readers_) r(evs);
+            if (on_durable_) on_durable_(evs);
+        }
         inflight_.pop_front();
     }
     while (!waiters_.empty() && waiters_.front().seq <= durable_seq_) {

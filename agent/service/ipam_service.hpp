@@ -90,6 +90,9 @@ public:
     // order (changes rolled back never reach it); it may move from them. Must not submit or block.
     using OnDurable = std::function<void(std::vector<core::Event>&)>;
     void set_on_durable(OnDurable f) { on_durable_ = std::move(f); }
+    // Also hears the durable events, before set_on_durable's callback (which may move from them).
+    using OnDurableRead = std::function<void(const std::vector<core::Event>&)>;
+    void add_on_durable(OnDurableRead f) { readers_.push_back(std::move(f)); }
 
     // Ends cooldowns that have run out; journaled like any change.
     void sweep_quarantine();
@@ -141,6 +144,7 @@ private:
     InodeOf inode_of_;
     OnAllocated on_allocated_;
     OnDurable on_durable_;
+    std::vector<OnDurableRead> readers_;
     OnAnswered on_answered_;
     PoolGate pool_gate_;
     ZoneGate zone_gate_;

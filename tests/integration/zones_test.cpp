@@ -75,9 +75,6 @@ class ZonesTest : public ::testing::Test {
         s.gc_interval = 1;
         s.wrapper = {"nsenter", "--net=" + node_.path()};
         s.extra_args = {"--config", config_path()};
-        // The bridge is every pod's gateway and the node routes between the zones' subnets.
-        auto r = in_node({"sysctl", "-qw", "net.ipv4.ip_forward=1"});
-        if (!r.ok()) return ::testing::AssertionFailure() << r.describe();
         return agent_.start(with_admin(agent_, s));
     }
     RunResult in_node(std::vector<std::string> argv) const {
@@ -85,9 +82,7 @@ class ZonesTest : public ::testing::Test {
         return run_cmd(argv, 20s);
     }
     json conf(const json& args = nullptr) const {
-        auto c = bridge_conf("zonenet", bridge_,
-                             warren_ipam(agent_.socket(), {{"routes", {{{"dst", "10.232.0.0/16"}}}}}));
-        c["isGateway"] = true;
+        auto c = bridge_conf("zonenet", bridge_, warren_ipam(agent_.socket()));
         if (!args.is_null()) c["args"] = args;
         return c;
     }
@@ -101,12 +96,17 @@ class ZonesTest : public ::testing::Test {
                  ";K8S_POD_UID=uid-" + cid;
         return cni_exec(bridge_script_, conf(args), c);
     }
-    // ADD that must succeed: the pod's address.
+    // ADD that must succeed: the pod's address. The zones' subnets share the test's bridge (one
+    // L2), so every pod reaches the others on-link (the bridge plugin gives a bridge one IPv4
+    // gateway only).
     std::string pod_in(const std::string& cid, Netns& pod, const std::string& k8s_namespace) {
         auto r = add(cid, pod, k8s_namespace);
         EXPECT_TRUE(r.ok()) << r.describe() << "\nagent log:\n" << agent_.log();
         auto a = r.addresses();
-        return a.empty() ? std::string{} : strip_prefix(a[0]);
+        if (a.empty()) return {};
+        auto route = pod.exec({"ip", "route", "add", "10.232.0.0/16", "dev", "eth0"});
+        EXPECT_TRUE(route.ok()) << route.describe();
+        return strip_prefix(a[0]);
     }
     // ICMP echo requests `ns` received so far (its kernel's counter).
     static long echos_received(const Netns& ns) {
@@ -117,7 +117,7 @@ class ZonesTest : public ::testing::Test {
         return std::stol(r.out.substr(pos + std::string("IcmpInEchos").size()));
     }
     // `from` gets `spoofed` as a second address on its eth0 (what a pod with CAP_NET_ADMIN can
-    // do). Its own traffic went first, so the gateway's MAC is known and the spoofed echo
+    // do). Its own traffic went first, so the receiver's MAC is known and the spoofed echo
     // requests need no ARP.
     static void prepare_spoof(const Netns& from, const std::string& spoofed) {
         auto r = from.exec({"ip", "addr", "add", spoofed + "/32", "dev", "eth0"});
