@@ -128,8 +128,10 @@ public:
         metrics_(metrics),
         monitor_(io_, state, core::AlertSettings{cfg.alert_warn, cfg.alert_crit}) {
       service_.set_on_answered([this](proto::Op op, int64_t ns) { metrics_.on_answered(op, ns); });
-      gc_.set_on_decided(
-          [this](auto& decisions, auto& conflicts) { metrics_.on_gc(decisions, conflicts); });
+      gc_.set_on_decided([this](auto& decisions, auto& conflicts) {
+          metrics_.on_gc(decisions, conflicts);
+          zones_.protect_learned();
+      });
   }
 
   ~Daemon() { stop_kube(); }  // no Node handler may run once the members go

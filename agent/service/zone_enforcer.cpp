@@ -51,7 +51,26 @@ int ZoneEnforcer::protect(const core::Allocation& a) {
 
 void ZoneEnforcer::on_allocated(const core::Allocation& a) { protect(a); }
 
+void ZoneEnforcer::protect_learned() {
+    auto& guard = liveness_.guard();
+    if (!guard.on()) return;
+    for (auto& [k, a] : state_.allocations()) {
+        if (a.host_ifindex <= 0) continue;
+        const std::string key = k.str();
+        if (guard.link_of(key) != 0) continue;
+        auto [it, fresh] = tried_.try_emplace(key, a.host_ifindex);
+        if (!fresh && it->second == a.host_ifindex) continue;
+        it->second = a.host_ifindex;
+        if (report(a).anti_spoofing == core::AntiSpoofing::off) continue;
+        if (protect(a) > 0)
+            spdlog::info("anti-spoofing: {} is checked on its host link (ifindex {}), learned after "
+                         "its ADD",
+                         key, a.host_ifindex);
+    }
+}
+
 void ZoneEnforcer::on_released(const core::AttachmentKey& key) {
+    tried_.erase(key.str());
     if (auto s = liveness_.unprotect(key.str()); !s)
         spdlog::warn("anti-spoofing: could not remove the link entry of released {}: {}", key.str(),
                      s.error().describe());

@@ -11,6 +11,7 @@
 // to protect a link is logged and counted, never fails an ADD (an unknown link is not dropped).
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "core/ipam_state.hpp"
 #include "core/zones.hpp"
@@ -32,6 +33,9 @@ class ZoneEnforcer {
     // Every allocation's link protected in its mode, and map entries no allocation explains
     // deleted (start-up, and after the rules or labels changed).
     void protect_all();
+    // Allocations whose host link became known after their ADD (a plugin that makes the veth
+    // after asking IPAM, like ptp; a link a GC pass learned): protected, once per link.
+    void protect_learned();
 
     // Puts `rules` in force; the summary line it logged. Refused (the old rules stay) when the
     // new ones need namespace labels that are not watched (`labels_watched` false).
@@ -50,6 +54,7 @@ class ZoneEnforcer {
     std::shared_ptr<const core::ZoneRules> rules_;
     core::LabelLookup labels_;
     size_t protect_failures_ = 0;
+    std::unordered_map<std::string, int> tried_;  // key -> the host ifindex protect_learned tried
 };
 
 liveness::SpoofMode to_spoof_mode(core::AntiSpoofing mode);

@@ -35,6 +35,10 @@ class ZonesTest : public ::testing::Test {
         std::ofstream(bridge_script_)
             << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " " << kBridgePlugin << "\n";
         ::chmod(bridge_script_.c_str(), 0755);
+        ptp_script_ = dir_ / "ptp-in-node";
+        std::ofstream(ptp_script_)
+            << "#!/bin/sh\nexec nsenter --net=" << node_.path() << " /usr/lib/cni/ptp\n";
+        ::chmod(ptp_script_.c_str(), 0755);
         ::mkdir("/sys/fs/bpf", 0755);
     }
     void TearDown() override {
@@ -176,6 +180,7 @@ class ZonesTest : public ::testing::Test {
     std::string bpffs_ = "/sys/fs/bpf/" + unique_name("wrn-zt-");
     std::string bridge_ = unique_name("wzb");
     std::string bridge_script_;
+    std::string ptp_script_;
 };
 
 // The namespace picks the pool; a pool the zone rules do not allow is refused with code 103 and
@@ -297,6 +302,40 @@ TEST_F(ZonesTest, ZoneChangeUnderARunningAgentAppliesToNewAddsAndIsReported) {
     ping(card, receiver_ip, victim_ip, 3);
     EXPECT_EQ(echos_received(receiver) - before, 0) << "pci is now drop";
     EXPECT_TRUE(ping(card, receiver_ip, card_ip).ok());
+}
+
+// ptp asks IPAM before it makes the veth, so its ADD finds no host link to protect; the next GC
+// pass learns the link, and from then on the pod is checked in its zone's mode.
+TEST_F(ZonesTest, PtpPodIsCheckedOnceAGcPassLearnsItsLink) {
+    ASSERT_TRUE(start(zones_config("drop")));
+    Netns pod;
+    ASSERT_TRUE(pod.ok()) << pod.error();
+    CniCall c;
+    c.command = "ADD";
+    c.container_id = "ptp-pod";
+    c.netns = pod.path();
+    c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=payments;K8S_POD_NAME=ptp-pod;K8S_POD_UID=uid-ptp";
+    json conf{{"cniVersion", "1.0.0"},
+              {"name", "zoneptp"},
+              {"type", "ptp"},
+              {"ipam", warren_ipam(agent_.socket())}};
+    auto r = cni_exec(ptp_script_, conf, c);
+    ASSERT_TRUE(r.ok()) << r.describe() << "\nagent log:\n" << agent_.log();
+    ASSERT_FALSE(r.addresses().empty()) << r.out;
+    const std::string own = strip_prefix(r.addresses()[0]);
+    EXPECT_TRUE(in_prefix(own, kPci)) << own;
+    const std::string gateway = r.j["ips"][0].value("gateway", "");
+    ASSERT_FALSE(gateway.empty()) << r.out;
+    ASSERT_TRUE(log_has("zoneptp/ptp-pod/eth0 is checked on its host link")) << agent_.log();
+
+    EXPECT_TRUE(ping(pod, gateway).ok()) << "own traffic";
+    prepare_spoof(pod, "10.232.2.77");
+    ping(pod, gateway, "10.232.2.77", 3);
+    auto o = offender("ptp-pod", "10.232.2.77");
+    ASSERT_FALSE(o.is_null()) << "no offender\nagent log:\n" << agent_.log();
+    EXPECT_GE(o.value("packets", 0), 3) << o.dump();
+    EXPECT_EQ(o.value("dropped", 0), o.value("packets", -1)) << o.dump();
+    EXPECT_TRUE(ping(pod, gateway, own).ok()) << "own traffic after the spoof";
 }
 
 }  // namespace

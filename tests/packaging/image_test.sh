@@ -135,8 +135,9 @@ else
   exit 1
 fi
 if [[ -s $TMP/state/journal.wal ]]; then pass "the journal is in the bind-mounted state dir"; else fail "no $TMP/state/journal.wal"; fi
-# conmon copies the log to its file behind the agent: wait for the line (the socket is up already).
-for _ in $(seq 100); do
+# conmon copies the log to its file behind the agent: wait for the line (the socket is up
+# already), up to 30 s on a loaded machine.
+for _ in $(seq 300); do
   pm logs "$AGENT" 2>&1 | grep -q "serving CNI requests" && break
   sleep 0.1
 done

@@ -323,14 +323,23 @@ TEST(CtlRender, ShowPrintsTheZoneMismatchAndAntiSpoofingMode) {
     json m = entry("10.1.0.5", "active", "");
     m["zone"] = "pci";
     m["zoneMismatch"] = "namespace 'default' is now in zone 'pci', which allows only pool 'pci'";
-    m["antiSpoofing"] = "drop";
+    m["antiSpoofing"] = {{"on", true},       {"ifindex", 11},       {"link", "veth1"},
+                         {"mode", "drop"},   {"zoneMode", "drop"},  {"addresses", {"10.1.0.5"}},
+                         {"offenders", json::array()}};
     const std::string out = render_show(json{{"matches", {m}}}, kNow);
     EXPECT_NE(out.find("  zone           pci\n"), std::string::npos) << out;
     EXPECT_NE(out.find("  zone mismatch  namespace 'default' is now in zone 'pci', which allows "
                        "only pool 'pci'\n"),
               std::string::npos)
         << out;
-    EXPECT_NE(out.find("  anti-spoofing  drop\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("  anti-spoofing: drop on veth1 (ifindex 11), may send from 10.1.0.5; no "
+                       "offenders\n"),
+              std::string::npos)
+        << out;
+    m["antiSpoofing"] = {{"on", true}, {"ifindex", 0}, {"zoneMode", "off"}};
+    const std::string zone_off = render_show(json{{"matches", {m}}}, kNow);
+    EXPECT_NE(zone_off.find("  anti-spoofing: off (its zone's antiSpoofing)\n"), std::string::npos)
+        << zone_off;
     const std::string off = render_show(json{{"matches", {entry("10.1.0.5", "active", "")}}}, kNow);
     EXPECT_EQ(off.find("zone"), std::string::npos) << off;
     EXPECT_EQ(off.find("anti-spoofing"), std::string::npos) << off;
