@@ -227,6 +227,14 @@ before: $before
 after:  $after"
 say "systemctl restart warrend kept every allocation: $(jq -c '[.[] | .containerId + "=" + .ip]' <<<"$after")"
 
+# systemctl reload runs `warrenctl reload`: the zones are re-read, the process stays.
+main_pid=$(in_ct systemctl show -P MainPID warrend.service)
+out=$(in_ct systemctl reload warrend.service 2>&1) || die "systemctl reload warrend failed: $out"
+[[ $(in_ct systemctl show -P MainPID warrend.service) == "$main_pid" ]] || die "systemctl reload restarted warrend"
+in_ct journalctl -u warrend.service --no-pager | grep -q "zones reloaded" ||
+    die "systemctl reload: warrend's log has no 'zones reloaded'"
+say "systemctl reload warrend re-read the zones (same MainPID)"
+
 # --- the watchdog: a stuck I/O thread gets warrend restarted ---------------------------------------
 # A drop-in shortens the watchdog so the test need not wait 30 s; SIGSTOP freezes every thread.
 mkdir -p "$root/etc/systemd/system/warrend.service.d"
