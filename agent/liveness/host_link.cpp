@@ -96,4 +96,38 @@ Result<HostLink> NlHostLinkFinder::find(const std::string& netns_path, const std
     return out;
 }
 
+Result<std::optional<HostLink>> NlHostLinkFinder::find_from_outside(const std::string& netns_path,
+                                                                    const std::string& ifname,
+                                                                    uint64_t recorded_inode) {
+    HostLink out;
+    auto ns = open_ns_path(netns_path);
+    if (!ns) return std::unexpected(std::move(ns.error()));
+    if (!*ns || !(*ns)->nsfs || (recorded_inode != 0 && (*ns)->inode != recorded_inode))
+        return out;  // netns_gone
+    auto ns_fd = open_net_namespace(**ns, netns_path);
+    if (!ns_fd) {
+        if (ns_fd.error().sys_errno == ENOENT) return out;
+        return std::unexpected(std::move(ns_fd.error()));
+    }
+    auto id = nl::netns_id(host_.get(), ns_fd->get());
+    if (!id || *id < 0) return std::nullopt;
+    auto inner = nl::get_link_in(host_.get(), *id, ifname);
+    if (!inner) return std::nullopt;  // an older kernel: find() will do
+    if (!*inner) {
+        out.outcome = HostLinkOutcome::no_interface;
+        return out;
+    }
+    out.outcome = HostLinkOutcome::no_host_peer;
+    out.container_ifindex = (*inner)->ifindex;
+    if (!(*inner)->is_veth() || (*inner)->link <= 0) return out;
+    auto host = nl::get_link(host_.get(), (*inner)->link);
+    if (!host) return std::unexpected(std::move(host.error()));
+    if (!*host || !(*host)->is_veth() || (*host)->link != (*inner)->ifindex ||
+        (*host)->link_netnsid != *id)
+        return out;
+    out.outcome = HostLinkOutcome::found;
+    out.host = std::move(**host);
+    return out;
+}
+
 }  // namespace warren::liveness

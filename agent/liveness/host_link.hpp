@@ -48,6 +48,14 @@ class HostLinkFinder {
     // `recorded_inode` 0: any network namespace at the path will do.
     virtual Result<HostLink> find(const std::string& netns_path, const std::string& ifname,
                                   uint64_t recorded_inode) = 0;
+    // The same answer, when it can be had without entering the namespace (no thread: an ADD
+    // waits for it); nullopt when it cannot (then ask find()). netns_cookie stays 0.
+    virtual Result<std::optional<HostLink>> find_from_outside(const std::string& netns_path,
+                                                              const std::string& ifname,
+                                                              uint64_t recorded_inode) {
+        (void)netns_path, (void)ifname, (void)recorded_inode;
+        return std::nullopt;
+    }
 };
 
 class NlHostLinkFinder final : public HostLinkFinder {
@@ -56,6 +64,13 @@ class NlHostLinkFinder final : public HostLinkFinder {
     static Result<std::unique_ptr<NlHostLinkFinder>> open();
     Result<HostLink> find(const std::string& netns_path, const std::string& ifname,
                           uint64_t recorded_inode) override;
+    // From our namespace: our id for the pod's (RTM_GETNSID), the pod's interface through that
+    // id (IFLA_TARGET_NETNSID), then our link it names, which must point back at it and at that
+    // id. nullopt when our namespace has no id for the pod's (the kernel assigns one when a
+    // veth's end moves there) or the kernel refuses the query.
+    Result<std::optional<HostLink>> find_from_outside(const std::string& netns_path,
+                                                      const std::string& ifname,
+                                                      uint64_t recorded_inode) override;
 
   private:
     NlHostLinkFinder(Fd own_netns, nl::Sock host)

@@ -317,7 +317,9 @@ Result<int> LivenessManager::protect(const std::string& key, const std::string& 
     } else if (auto l = learned_.find(key); l != learned_.end() && pod_facing(l->second.ifindex)) {
         ifindex = l->second.ifindex;
     } else if (finder_) {
-        auto found = finder_->find(netns, ifname, inode);
+        auto outside = finder_->find_from_outside(netns, ifname, inode);
+        auto found = outside && *outside ? Result<HostLink>(std::move(**outside))
+                                         : finder_->find(netns, ifname, inode);
         if (!found)
             return std::unexpected(Error{
                 found.error().code,

@@ -60,7 +60,7 @@ Result<std::optional<LinkInfo>> get_link(nl_sock* sock, int ifindex, const std::
     rtnl_link* raw = nullptr;
     int err = rtnl_link_get_kernel(sock, ifindex, name.empty() ? nullptr : name.c_str(), &raw);
     std::unique_ptr<rtnl_link, LinkPut> link{raw};
-    if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return std::nullopt;
+    if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND || (err >= 0 && !raw)) return std::nullopt;
     if (err < 0) {
         const std::string which = ifindex ? "ifindex " + std::to_string(ifindex) : "'" + name + "'";
         return std::unexpected(error("cannot query link " + which, err));
@@ -113,6 +113,39 @@ Result<int> netns_id(nl_sock* sock, int netns_fd) {
     if (int err = nl_wait_for_ack(sock); err < 0)
         return std::unexpected(error("RTM_GETNSID failed", err));
     return answer.id;
+}
+
+Result<std::optional<LinkInfo>> get_link_in(nl_sock* sock, int nsid, const std::string& name) {
+    const std::string what = "cannot query link '" + name + "' in netns id " + std::to_string(nsid);
+    std::unique_ptr<nl_msg, MsgFree> msg{nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST)};
+    if (!msg) return fail(Code::io, what + ": out of memory");
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+        nla_put_string(msg.get(), IFLA_IFNAME, name.c_str()) < 0 ||
+        nla_put_s32(msg.get(), IFLA_TARGET_NETNSID, nsid) < 0)
+        return fail(Code::io, what + ": message too small");
+    if (int err = nl_send_auto(sock, msg.get()); err < 0)
+        return std::unexpected(error(what, err));
+    struct Answer {
+        std::optional<LinkInfo> link;
+    } answer;
+    std::unique_ptr<nl_cb, CbPut> cb{nl_cb_alloc(NL_CB_DEFAULT)};
+    if (!cb) return fail(Code::io, "cannot allocate a netlink callback: out of memory");
+    auto on_valid = [](nl_msg* m, void* arg) -> int {
+        if (nlmsg_hdr(m)->nlmsg_type != RTM_NEWLINK) return NL_SKIP;
+        auto parsed = parse_link(nlmsg_hdr(m));
+        if (parsed) static_cast<Answer*>(arg)->link = std::move(*parsed);
+        return NL_OK;
+    };
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &answer);
+    int err = nl_recvmsgs(sock, cb.get());
+    if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return std::nullopt;
+    if (err < 0) return std::unexpected(error(what, err));
+    // The kernel's ACK follows the answer (libnl asks for one); left unread, the socket's next
+    // request would take it for its own answer.
+    if (err = nl_wait_for_ack(sock); err < 0) return std::unexpected(error(what, err));
+    return std::move(answer.link);
 }
 
 Result<LinkInfo> parse_link(nlmsghdr* hdr) {

@@ -36,6 +36,10 @@ Error error(std::string what, int nl_err);
 // nullopt when there is none (ENODEV).
 Result<std::optional<LinkInfo>> get_link(nl_sock* sock, int ifindex, const std::string& name = {});
 
+// The link named `name` in the namespace the socket's namespace calls `nsid`, asked without
+// entering it (RTM_GETLINK with IFLA_TARGET_NETNSID, kernel >= 4.20); nullopt when there is none.
+Result<std::optional<LinkInfo>> get_link_in(nl_sock* sock, int nsid, const std::string& name);
+
 // Every link of the socket's namespace (one RTM_GETLINK dump; restarted by libnl when the
 // kernel flags it interrupted by a concurrent change).
 Result<std::vector<LinkInfo>> list_links(nl_sock* sock);

@@ -548,5 +548,49 @@ TEST(HostLinkPrivileged, PeerInAThirdNamespaceIsNotOurs) {
     EXPECT_EQ(r->outcome, HostLinkOutcome::no_host_peer);
 }
 
+// The ADD's lookup (no thread, no setns) gives what find() gives, for every outcome it answers.
+TEST(HostLinkPrivileged, FromOutsideAgreesWithFindWithoutEnteringTheNamespace) {
+    WARREN_REQUIRE_ROOT();
+    Pod pod;
+    ASSERT_TRUE(pod.setup()) << pod.ns.error();
+    const uint64_t ino = inode_of(pod.ns.path());
+    ASSERT_TRUE(pod.ns.exec({"ip", "link", "add", "br9", "type", "bridge"}).ok());
+    ASSERT_TRUE(
+        pod.ns.exec({"ip", "link", "add", "in0", "type", "veth", "peer", "name", "in1"}).ok());
+    auto finder = NlHostLinkFinder::open();
+    ASSERT_TRUE(finder.has_value()) << finder.error().describe();
+
+    auto eth0 = (*finder)->find_from_outside(pod.ns.path(), "eth0", ino);
+    ASSERT_TRUE(eth0.has_value()) << eth0.error().describe();
+    ASSERT_TRUE(eth0->has_value()) << "our namespace has an id for a pod whose veth end we hold";
+    EXPECT_EQ((*eth0)->outcome, HostLinkOutcome::found);
+    EXPECT_EQ((*eth0)->host.ifindex, ifindex_of(pod.host));
+    EXPECT_EQ((*eth0)->container_ifindex, ifindex_of("eth0", pod.ns.name()));
+
+    struct Case {
+        const char* ifname;
+        uint64_t inode;
+        HostLinkOutcome want;
+    };
+    for (const Case& c : {Case{"nope0", ino, HostLinkOutcome::no_interface},
+                          Case{"br9", ino, HostLinkOutcome::no_host_peer},
+                          Case{"in0", ino, HostLinkOutcome::no_host_peer},
+                          Case{"eth0", ino + 1, HostLinkOutcome::netns_gone}}) {
+        SCOPED_TRACE(c.ifname);
+        auto r = (*finder)->find_from_outside(pod.ns.path(), c.ifname, c.inode);
+        ASSERT_TRUE(r.has_value()) << r.error().describe();
+        ASSERT_TRUE(r->has_value());
+        EXPECT_EQ((*r)->outcome, c.want);
+        auto slow = (*finder)->find(pod.ns.path(), c.ifname, c.inode);
+        ASSERT_TRUE(slow.has_value()) << slow.error().describe();
+        EXPECT_EQ(slow->outcome, c.want);
+    }
+    ASSERT_TRUE(run_cmd({"ip", "netns", "del", pod.ns.name()}).ok());
+    auto gone = (*finder)->find_from_outside(pod.ns.path(), "eth0", ino);
+    ASSERT_TRUE(gone.has_value()) << gone.error().describe();
+    ASSERT_TRUE(gone->has_value());
+    EXPECT_EQ((*gone)->outcome, HostLinkOutcome::netns_gone);
+}
+
 }  // namespace
 }  // namespace warren::liveness
