@@ -39,7 +39,8 @@ json zones_config(bool pci_by_label = true, const json& pci_namespaces = json{"p
 
 size_t occurrences(const std::string& text, const std::string& what) {
     size_t n = 0;
-    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
+        ++n;
     return n;
 }
 
@@ -60,8 +61,8 @@ class KubeZonesTest : public KubeApiTest {
     ::testing::AssertionResult start(const json& config) {
         write_config(config);
         AgentSpec s;
-        s.extra_args = {"--kube-node", kNode, "--kubeconfig", api_->kubeconfig_path(), "--config",
-                        config_path()};
+        s.extra_args = {"--kube-node",           kNode,      "--kubeconfig",
+                        api_->kubeconfig_path(), "--config", config_path()};
         return agent().start(with_admin(agent(), s));
     }
     CniResult add(const std::string& cid, const std::string& k8s_namespace,
@@ -97,7 +98,17 @@ class KubeZonesTest : public KubeApiTest {
 // never an address from another pool; then the label picks the pool, a namespace in no zone gets
 // the Node's pool, and may not ask for a zone's pool.
 TEST_F(KubeZonesTest, TheNamespaceLabelPicksThePoolOnceTheNamespacesAreSynced) {
+    api_->hold_namespaces(true);
     ASSERT_TRUE(start(zones_config()));
+    ASSERT_TRUE(eventually([&] { return node_read(); })) << agent().log();
+    for (const char* ns : {"team-a", "team-b"}) {
+        auto early = add(std::string("early-") + ns, ns);
+        EXPECT_EQ(early.code(), 11) << early.describe();
+        EXPECT_NE(early.msg().find("not synced"), std::string::npos) << early.msg();
+        EXPECT_TRUE(list_entry(std::string("early-") + ns).is_null())
+            << "an ADD answered 11 allocated";
+    }
+    api_->hold_namespaces(false);
 
     std::vector<std::string> before_success;
     std::optional<CniResult> a;
@@ -105,11 +116,11 @@ TEST_F(KubeZonesTest, TheNamespaceLabelPicksThePoolOnceTheNamespacesAreSynced) {
         a = add("a-1", "team-a");
         if (!a->ok()) before_success.push_back(std::to_string(a->code()) + ": " + a->msg());
         return a->ok();
-    })) << a->describe() << agent().log();
+    })) << a->describe()
+        << agent().log();
     for (auto& answer : before_success) EXPECT_EQ(answer.substr(0, 4), "11: ") << answer;
     EXPECT_TRUE(in_prefix(first_ip(*a), kPci)) << a->describe();
 
-    ASSERT_TRUE(eventually([&] { return node_read(); })) << agent().log();
     auto b = add("b-1", "team-b");
     ASSERT_TRUE(b.ok()) << b.describe() << agent().log();
     EXPECT_TRUE(in_prefix(first_ip(b), kNodeCidr)) << b.describe();
@@ -155,6 +166,27 @@ TEST_F(KubeZonesTest, ALabelChangeMovesNewAddsAndReportsTheEarlierAllocation) {
     auto again = add("b-old", "team-b");
     ASSERT_TRUE(again.ok()) << again.describe();
     EXPECT_EQ(first_ip(again), first_ip(before)) << again.describe();
+
+    // A namespace created under the running agent: until the agent has seen it, its ADD answers
+    // 11 (never the Node's pool); then its label decides.
+    api_->add_namespace(FakeKubeApi::make_namespace("team-c", {{"zone", "pci"}}));
+    std::vector<std::string> before_seen;
+    std::optional<CniResult> c;
+    ASSERT_TRUE(eventually([&] {
+        c = add("c-1", "team-c");
+        if (!c->ok()) before_seen.push_back(std::to_string(c->code()) + ": " + c->msg());
+        return c->ok();
+    })) << c->describe();
+    for (auto& answer : before_seen) EXPECT_EQ(answer.substr(0, 4), "11: ") << answer;
+    EXPECT_TRUE(in_prefix(first_ip(*c), kPci)) << c->describe();
+
+    // The watch history is compacted while the label goes away again: the agent lists anew and
+    // the change still arrives.
+    api_->expire_watches(FakeKubeApi::Expiry::http_status);
+    api_->modify_namespace(FakeKubeApi::make_namespace("team-b"));
+    ASSERT_TRUE(eventually([&] { return list_entry("b-new").contains("zoneMismatch"); }))
+        << list_entry("b-new").dump() << agent().log();
+    EXPECT_FALSE(list_entry("b-old").contains("zoneMismatch")) << list_entry("b-old").dump();
 }
 
 // Without list/watch on namespaces (a ClusterRole that lacks them): every ADD a selector could
@@ -177,8 +209,8 @@ TEST_F(KubeZonesTest, WithoutNamespaceAccessSelectorAddsAnswerTryAgainAndTheLogS
     EXPECT_TRUE(in_prefix(first_ip(web), kGeneral)) << web.describe();
 
     // The agent retried (list requests after the first) and said why only once.
-    ASSERT_TRUE(eventually([&] { return api_->count("/api/v1/namespaces", false) >= 3; }))
-        << api_->count("/api/v1/namespaces", false);
+    ASSERT_TRUE(eventually([&] { return api_->count("/api/v1/namespaces?", false) >= 3; }))
+        << api_->count("/api/v1/namespaces?", false);
     EXPECT_EQ(occurrences(agent().log(), why), 1u) << agent().log();
 
     api_->forbid_namespaces(false);
@@ -211,7 +243,8 @@ TEST_F(KubeZonesTest, ReloadThatAddsASelectorIsRefusedAndTheOldZonesStay) {
     auto a = add("a-1", "team-a");
     ASSERT_TRUE(a.ok()) << a.describe();
     EXPECT_TRUE(in_prefix(first_ip(a), kNodeCidr)) << a.describe();
-    EXPECT_EQ(api_->count("/api/v1/namespaces", false), 0u) << "the agent started watching namespaces";
+    EXPECT_EQ(api_->count("/api/v1/namespaces?", false), 0u)
+        << "the agent started watching namespaces";
 }
 
 }  // namespace
