@@ -247,4 +247,30 @@ TEST_F(KubeZonesTest, ReloadThatAddsASelectorIsRefusedAndTheOldZonesStay) {
         << "the agent started watching namespaces";
 }
 
+// An agent that watches namespaces (it started with a selector) takes a changed selector on
+// reload: new ADDs follow it.
+TEST_F(KubeZonesTest, ReloadOfASelectorWhileNamespacesAreWatchedApplies) {
+    api_->add_namespace(FakeKubeApi::make_namespace("team-d", {{"zone", "card"}}));
+    ASSERT_TRUE(start(zones_config()));
+    std::optional<CniResult> a;
+    ASSERT_TRUE(eventually([&] { return (a = add("a-1", "team-a"))->ok(); })) << a->describe();
+    ASSERT_TRUE(in_prefix(first_ip(*a), kPci)) << a->describe();
+    ASSERT_TRUE(eventually([&] { return node_read(); })) << agent().log();
+
+    auto config = zones_config();
+    config["zones"]["pci"]["namespaceSelector"] = {{"matchLabels", {{"zone", "card"}}}};
+    write_config(config);
+    auto r = warrenctl(agent(), {"reload"});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_NE(r.out.find("zones reloaded"), std::string::npos) << r.describe();
+
+    auto d = add("d-1", "team-d");
+    ASSERT_TRUE(d.ok()) << d.describe();
+    EXPECT_TRUE(in_prefix(first_ip(d), kPci)) << d.describe();
+    auto a2 = add("a-2", "team-a");
+    ASSERT_TRUE(a2.ok()) << a2.describe();
+    EXPECT_TRUE(in_prefix(first_ip(a2), kNodeCidr)) << a2.describe();
+    EXPECT_TRUE(list_entry("a-1").contains("zoneMismatch")) << list_entry("a-1").dump();
+}
+
 }  // namespace
