@@ -212,12 +212,22 @@ TEST_F(KubeZonesTest, WithoutNamespaceAccessSelectorAddsAnswerTryAgainAndTheLogS
     ASSERT_TRUE(eventually([&] { return api_->count("/api/v1/namespaces?", false) >= 3; }))
         << api_->count("/api/v1/namespaces?", false);
     EXPECT_EQ(occurrences(agent().log(), why), 1u) << agent().log();
+    // warrenctl status says so too.
+    auto kube = warrenctl_json(agent(), {"status"})["kubernetes"];
+    EXPECT_EQ(kube.value("namespacesSynced", true), false) << kube.dump();
+    EXPECT_NE(kube.value("error", "").find(why), std::string::npos) << kube.dump();
+    auto text = warrenctl(agent(), {"status"});
+    EXPECT_NE(text.out.find("(not synced: ADDs that a namespaceSelector"), std::string::npos)
+        << text.describe();
 
     api_->forbid_namespaces(false);
     std::optional<CniResult> a;
     ASSERT_TRUE(eventually([&] { return (a = add("x-team-a", "team-a"))->ok(); }, 20s))
         << a->describe() << agent().log();
     EXPECT_TRUE(in_prefix(first_ip(*a), kPci)) << a->describe();
+    kube = warrenctl_json(agent(), {"status"})["kubernetes"];
+    EXPECT_EQ(kube.value("namespacesSynced", false), true) << kube.dump();
+    EXPECT_EQ(kube.value("namespaces", 0), 3) << kube.dump();
 }
 
 // A reload that would need namespace labels the agent does not watch (it started without a
@@ -243,6 +253,7 @@ TEST_F(KubeZonesTest, ReloadThatAddsASelectorIsRefusedAndTheOldZonesStay) {
     auto a = add("a-1", "team-a");
     ASSERT_TRUE(a.ok()) << a.describe();
     EXPECT_TRUE(in_prefix(first_ip(a), kNodeCidr)) << a.describe();
+    EXPECT_FALSE(warrenctl_json(agent(), {"status"})["kubernetes"].contains("namespacesSynced"));
     EXPECT_EQ(api_->count("/api/v1/namespaces?", false), 0u)
         << "the agent started watching namespaces";
 }
