@@ -118,6 +118,13 @@ std::string kube_block(const json& k) {
         {"last ok", k.contains("lastOkSecondsAgo")
                         ? format_duration(as_int(k, "lastOkSecondsAgo")) + " ago"
                         : "never"}};
+    if (k.contains("namespacesSynced"))
+        rows.emplace_back("namespaces",
+                          cell(k, "namespaces") +
+                              (k.value("namespacesSynced", false)
+                                   ? " (synced)"
+                                   : " (not synced: ADDs that a namespaceSelector could decide "
+                                     "answer try-again)"));
     if (std::string e = k.value("poolError", std::string()); !e.empty())
         rows.emplace_back("pool error", e);
     if (std::string e = k.value("error", std::string()); !e.empty())

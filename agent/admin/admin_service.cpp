@@ -106,6 +106,10 @@ json kubernetes_json(const KubeInfo& k, int64_t now_ns) {
            {"pods", k.source.pods},
            {"error", k.source.error},
            {"lastOkNs", k.source.last_ok_ns}};
+    if (k.source.namespaces_watched) {
+        j["namespacesSynced"] = k.source.namespaces_synced;
+        j["namespaces"] = k.source.namespaces;
+    }
     if (k.source.last_ok_ns > 0)
         j["lastOkSecondsAgo"] =
             std::max<int64_t>(0, (now_ns - k.source.last_ok_ns) / 1'000'000'000);

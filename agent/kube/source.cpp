@@ -73,6 +73,7 @@ class ApiSource final : public Source {
     core::Tri pod_running(std::string_view uid) const override { return view_.pod_running(uid); }
     SourceStatus status() const override {
         SourceStatus out = view_.status();
+        out.namespaces_watched = settings_.watch_namespaces;
         out.namespaces_synced = namespaces_.synced();
         out.namespaces = namespaces_.size();
         return out;

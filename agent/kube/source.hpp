@@ -55,7 +55,8 @@ struct SourceStatus {
     size_t pods = 0;           // pods on the node the view holds
     int64_t last_ok_ns = 0;    // wall clock of the last successful list or watch event; 0: never
     std::string error;         // the last API error while not synced (empty when synced)
-    // Settings::watch_namespaces: the namespace list is complete and its watch is running
+    bool namespaces_watched = false;  // Settings::watch_namespaces
+    // When watched: the namespace list is complete and its watch is running
     bool namespaces_synced = false;
     size_t namespaces = 0;  // namespaces the view holds
 };

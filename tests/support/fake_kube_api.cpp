@@ -229,6 +229,7 @@ struct FakeKubeApi::State {
 
     std::map<std::string, json> namespaces;  // by name
     bool namespaces_forbidden = false;
+    bool namespaces_held = false;
     int64_t rv = 100;
     int64_t compacted_before = 0;  // watches from an older resourceVersion get 410
     bool gone_as_http = false;
@@ -379,9 +380,22 @@ net::awaitable<void> FakeKubeApi::State::serve(tcp::socket socket) {
     beast::get_lowest_layer(stream).expires_never();
 
     const std::string target(req.target());
-    const std::string auth(req[http::field::authorization]);
     const bool watch =
         query_param(target, "watch") == "1" || query_param(target, "watch") == "true";
+    if (target.substr(0, target.find('?')) == "/api/v1/namespaces" && !watch) {
+        net::steady_timer poll(io);
+        for (;;) {
+            {
+                std::lock_guard lock(mu);
+                if (!namespaces_held) break;
+            }
+            poll.expires_after(std::chrono::milliseconds(10));
+            co_await poll.async_wait(net::redirect_error(net::use_awaitable, ec));
+            if (ec) co_return;
+        }
+    }
+
+    const std::string auth(req[http::field::authorization]);
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "application/json");
     res.keep_alive(false);
@@ -752,6 +766,12 @@ void FakeKubeApi::forbid_namespaces(bool on) {
     State& s = *state_;
     std::lock_guard lock(s.mu);
     s.namespaces_forbidden = on;
+}
+
+void FakeKubeApi::hold_namespaces(bool on) {
+    State& s = *state_;
+    std::lock_guard lock(s.mu);
+    s.namespaces_held = on;
 }
 
 void FakeKubeApi::send_bookmarks() {

@@ -87,6 +87,9 @@ class FakeKubeApi {
     // true: list and watch of the namespaces are answered 403 Forbidden, as with a ClusterRole
     // that does not grant them.
     void forbid_namespaces(bool on);
+    // true: lists of the namespaces are not answered until hold_namespaces(false) (then with the
+    // namespaces as they are at that moment), as from an API server slow to list them.
+    void hold_namespaces(bool on);
 
     // Open watches get a BOOKMARK at the current resourceVersion.
     void send_bookmarks();

@@ -146,6 +146,22 @@ TEST_F(KubeStatusTest, StatusHasAKubernetesSectionWhileWaitingAndAfterTheCidrsAr
     EXPECT_EQ(k["error"], "");
     EXPECT_EQ(k["poolError"], "");
     EXPECT_EQ(k["lastOkSecondsAgo"], 4);
+    EXPECT_FALSE(k.contains("namespacesSynced")) << "namespaces are not watched";
+}
+
+TEST_F(KubeStatusTest, StatusSaysWhereTheNamespacesStandWhenTheyAreWatched) {
+    source.source_status = {.node_seen = true,
+                            .pods_synced = true,
+                            .namespaces_watched = true,
+                            .namespaces_synced = false};
+    auto k = ok("status")["kubernetes"];
+    EXPECT_EQ(k["namespacesSynced"], false);
+    EXPECT_EQ(k["namespaces"], 0);
+    source.source_status.namespaces_synced = true;
+    source.source_status.namespaces = 7;
+    k = ok("status")["kubernetes"];
+    EXPECT_EQ(k["namespacesSynced"], true);
+    EXPECT_EQ(k["namespaces"], 7);
 }
 
 TEST_F(AdminTest, StatusHasNoKubernetesSectionWithoutKubernetes) {

@@ -233,6 +233,19 @@ TEST(CtlRender, StatusShowsTheKubernetesSectionOnlyWhenTheAgentSendsOne) {
               std::string::npos)
         << out;
     EXPECT_EQ(out.find("API error"), std::string::npos) << out;
+    EXPECT_EQ(out.find("namespaces"), std::string::npos) << out;
+
+    s["kubernetes"]["namespacesSynced"] = false;
+    s["kubernetes"]["namespaces"] = 0;
+    out = render_status(s, kNow);
+    EXPECT_NE(out.find("  namespaces  0 (not synced: ADDs that a namespaceSelector could decide "
+                       "answer try-again)\n"),
+              std::string::npos)
+        << out;
+    s["kubernetes"]["namespacesSynced"] = true;
+    s["kubernetes"]["namespaces"] = 7;
+    out = render_status(s, kNow);
+    EXPECT_NE(out.find("  namespaces  7 (synced)\n"), std::string::npos) << out;
 }
 
 TEST(CtlRender, StatusCountsEachSetOfADualStackPoolApart) {
