@@ -110,7 +110,14 @@ Result<std::optional<HostLink>> NlHostLinkFinder::find_from_outside(const std::s
         return std::unexpected(std::move(ns_fd.error()));
     }
     auto id = nl::netns_id(host_.get(), ns_fd->get());
-    if (!id || *id < 0) return std::nullopt;
+    if (!id) return std::nullopt;
+    // The kernel gives the pod's namespace an id in ours as soon as a veth joins the two; none
+    // means no link of ours leads there yet (ptp makes its veth after asking IPAM): answered as
+    // no interface, which the GC asks about again later.
+    if (*id < 0) {
+        out.outcome = HostLinkOutcome::no_interface;
+        return out;
+    }
     auto inner = nl::get_link_in(host_.get(), *id, ifname);
     if (!inner) return std::nullopt;  // an older kernel: find() will do
     if (!*inner) {

@@ -66,8 +66,8 @@ class NlHostLinkFinder final : public HostLinkFinder {
                           uint64_t recorded_inode) override;
     // From our namespace: our id for the pod's (RTM_GETNSID), the pod's interface through that
     // id (IFLA_TARGET_NETNSID), then our link it names, which must point back at it and at that
-    // id. nullopt when our namespace has no id for the pod's (the kernel assigns one when a
-    // veth's end moves there) or the kernel refuses the query.
+    // id. No id (the kernel assigns one when a veth joins the namespaces) is no_interface; nullopt
+    // when the kernel refuses the query (before 4.20).
     Result<std::optional<HostLink>> find_from_outside(const std::string& netns_path,
                                                       const std::string& ifname,
                                                       uint64_t recorded_inode) override;
