@@ -125,8 +125,7 @@ Result<std::optional<LinkInfo>> get_link_in(nl_sock* sock, int nsid, const std::
         nla_put_string(msg.get(), IFLA_IFNAME, name.c_str()) < 0 ||
         nla_put_s32(msg.get(), IFLA_TARGET_NETNSID, nsid) < 0)
         return fail(Code::io, what + ": message too small");
-    if (int err = nl_send_auto(sock, msg.get()); err < 0)
-        return std::unexpected(error(what, err));
+    if (int err = nl_send_auto(sock, msg.get()); err < 0) return std::unexpected(error(what, err));
     struct Answer {
         std::optional<LinkInfo> link;
     } answer;

@@ -1,12 +1,14 @@
 #pragma once
 // The liveness classifier loaded into the kernel: a move-only owner of its libbpf skeleton
-// (destroyed with it). Loading pins `watch`, `strangers`, `link_sources`, `spoofs` and `link_sources_gen` under
-// Options::bpffs_dir, or reuses the maps already pinned there (creating those missing, as after
-// an upgrade), so observations and anti-spoofing entries survive an agent restart; the tc
-// filters keep the previous program (and so the maps) running while the agent is down.
+// (destroyed with it). Loading pins `watch`, `strangers`, `link_sources`, `spoofs` and
+// `link_sources_gen` under Options::bpffs_dir, or reuses the maps already pinned there (creating
+// those missing, as after an upgrade), so observations and anti-spoofing entries survive an agent
+// restart; the tc filters keep the previous program (and so the maps) running while the agent is
+// down.
 //
-// Pin layout: <bpffs_dir>/{watch,strangers,link_sources,spoofs,link_sources_gen} (bpffs_dir made 0700). Nothing
-// else is pinned: tc filters hold the program, detach_all() finds them by handle, prio and name.
+// Pin layout: <bpffs_dir>/{watch,strangers,link_sources,spoofs,link_sources_gen} (bpffs_dir made
+// 0700). Nothing else is pinned: tc filters hold the program, detach_all() finds them by handle,
+// prio and name.
 #include <array>
 #include <filesystem>
 

@@ -41,15 +41,18 @@ int ZoneEnforcer::protect(const core::Allocation& a) {
                                mode, a.addresses);
     if (!r) {
         ++protect_failures_;
-        spdlog::warn("anti-spoofing: could not protect the link of {} ({} failure(s) so far); its "
-                     "sources are not checked: {}",
-                     a.key.str(), protect_failures_, r.error().describe());
+        spdlog::warn(
+            "anti-spoofing: could not protect the link of {} ({} failure(s) so far); its "
+            "sources are not checked: {}",
+            a.key.str(), protect_failures_, r.error().describe());
         return 0;
     }
     return *r;
 }
 
-void ZoneEnforcer::on_allocated(const core::Allocation& a) { protect(a); }
+void ZoneEnforcer::on_allocated(const core::Allocation& a) {
+    protect(a);
+}
 
 void ZoneEnforcer::protect_learned() {
     auto& guard = liveness_.guard();
@@ -63,9 +66,10 @@ void ZoneEnforcer::protect_learned() {
         it->second = a.host_ifindex;
         if (report(a).anti_spoofing == core::AntiSpoofing::off) continue;
         if (protect(a) > 0)
-            spdlog::info("anti-spoofing: {} is checked on its host link (ifindex {}), learned after "
-                         "its ADD",
-                         key, a.host_ifindex);
+            spdlog::info(
+                "anti-spoofing: {} is checked on its host link (ifindex {}), learned after "
+                "its ADD",
+                key, a.host_ifindex);
     }
 }
 
@@ -101,11 +105,12 @@ void ZoneEnforcer::protect_all() {
 
 Result<std::string> ZoneEnforcer::replace(core::ZoneRules rules, bool labels_watched) {
     if (rules.uses_selectors() && !labels_watched)
-        return fail(Code::invalid_config,
-                    "zones: a namespaceSelector needs namespace labels from the Kubernetes API, which "
-                    "this warrend does not watch (it started without a selector, or without "
-                    "--kube-node); the old zones stay in force",
-                    "restart warrend to use namespaceSelector (with --kube-node)");
+        return fail(
+            Code::invalid_config,
+            "zones: a namespaceSelector needs namespace labels from the Kubernetes API, which "
+            "this warrend does not watch (it started without a selector, or without "
+            "--kube-node); the old zones stay in force",
+            "restart warrend to use namespaceSelector (with --kube-node)");
     rules_ = std::make_shared<const core::ZoneRules>(std::move(rules));
     protect_all();
     std::string names;
@@ -126,7 +131,8 @@ Result<std::string> ZoneEnforcer::replace(core::ZoneRules rules, bool labels_wat
                      mismatches - kListed);
     auto summary = fmt::format(
         "zones reloaded: {} zone(s){}{}, strict {}, antiSpoofing {} for pods in no zone; {} "
-        "allocation(s) in a zone mismatch (they keep their addresses; new ADDs follow the new rules)",
+        "allocation(s) in a zone mismatch (they keep their addresses; new ADDs follow the new "
+        "rules)",
         rules_->zones.size(), names.empty() ? "" : ": ", names, rules_->strict ? "on" : "off",
         core::to_string(rules_->default_anti_spoofing), mismatches);
     spdlog::info("{}", summary);

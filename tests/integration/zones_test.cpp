@@ -134,7 +134,8 @@ class ZonesTest : public ::testing::Test {
         json out = json::array();
         if (j.is_object())
             for (auto& a : j.value("matches", json::array()))
-                for (auto& o : a["antiSpoofing"].value("offenders", json::array())) out.push_back(o);
+                for (auto& o : a["antiSpoofing"].value("offenders", json::array()))
+                    out.push_back(o);
         return out;
     }
     static RunResult ping(const Netns& from, const std::string& to, const std::string& source = {},
@@ -231,7 +232,8 @@ TEST_F(ZonesTest, SpoofInLogModeIsCountedAndPassed) {
     EXPECT_EQ(echos_received(receiver) - before, 5) << "log mode must pass the spoofed packets";
 
     auto o = offender("spoofer", victim_ip);
-    ASSERT_FALSE(o.is_null()) << "no offender for " << victim_ip << "\nagent log:\n" << agent_.log();
+    ASSERT_FALSE(o.is_null()) << "no offender for " << victim_ip << "\nagent log:\n"
+                              << agent_.log();
     EXPECT_GE(o.value("packets", 0), 5) << o.dump();
     EXPECT_EQ(o.value("dropped", -1), 0) << o.dump();
     EXPECT_TRUE(log_has("sent from " + victim_ip)) << agent_.log();
@@ -246,7 +248,8 @@ TEST_F(ZonesTest, SpoofInLogModeIsCountedAndPassed) {
 TEST_F(ZonesTest, SpoofInDropModeIsDroppedWhileOwnAndNeighbourTrafficPass) {
     ASSERT_TRUE(start(zones_config("drop")));
     Netns spoofer, neighbour, victim, receiver;
-    for (auto* ns : {&spoofer, &neighbour, &victim, &receiver}) ASSERT_TRUE(ns->ok()) << ns->error();
+    for (auto* ns : {&spoofer, &neighbour, &victim, &receiver})
+        ASSERT_TRUE(ns->ok()) << ns->error();
     const auto own = pod_in("spoofer", spoofer, "payments");
     const auto neighbour_ip = pod_in("neighbour", neighbour, "card-1");
     const auto victim_ip = pod_in("victim", victim, "web");
@@ -260,7 +263,8 @@ TEST_F(ZonesTest, SpoofInDropModeIsDroppedWhileOwnAndNeighbourTrafficPass) {
     EXPECT_EQ(echos_received(receiver) - before, 0) << "drop mode let spoofed packets through";
 
     auto o = offender("spoofer", victim_ip);
-    ASSERT_FALSE(o.is_null()) << "no offender for " << victim_ip << "\nagent log:\n" << agent_.log();
+    ASSERT_FALSE(o.is_null()) << "no offender for " << victim_ip << "\nagent log:\n"
+                              << agent_.log();
     EXPECT_GE(o.value("packets", 0), 5) << o.dump();
     EXPECT_EQ(o.value("dropped", 0), o.value("packets", -1)) << o.dump();
     EXPECT_TRUE(ping(spoofer, receiver_ip, own).ok()) << "own traffic after the spoof";
