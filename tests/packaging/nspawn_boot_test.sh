@@ -73,47 +73,12 @@ say "building the .deb (cpack -G DEB)"
 deb=$(ls "$work"/pkg/warren_*.deb)
 depends=$(dpkg-deb -f "$deb" Depends)
 say "built $(basename "$deb"); Depends: $depends"
-# The runtime Depends, without versions (first of any alternatives), go into the root so no
-# apt-get is needed inside.
-# debootstrap cannot resolve a virtual package (libspdlog1.10-fmt9): the host's apt names its
-# provider.
-real_package() {
-    if (( $(apt-cache show "$1" 2>/dev/null | grep -c "^Package: $1\$") > 0 )); then
-        echo "$1"
-    else
-        apt-cache showpkg "$1" 2>/dev/null | awk '/^Reverse Provides:/ {f = 1; next} f && NF && !done {print $1; done = 1}'
-    fi
-}
-deps=
-for d in $(tr ',' '\n' <<<"$depends" | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u); do
-    r=$(real_package "$d")
-    [[ -n $r ]] || die "no package provides $d (a Depends of the .deb) in the host's apt lists: apt-get update"
-    deps+=${deps:+,}$r
-done
-
-# --- the root ---------------------------------------------------------------------------------
-mirror=http://deb.debian.org/debian
-for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-    [[ -r $f ]] || continue
-    m=$(awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit} /^deb / && $0 !~ /security/ {print ($2 ~ /^\[/ ? $3 : $2); exit}' "$f")
-    if [[ -n $m ]]; then mirror=$m; break; fi
-done
-include="systemd,systemd-sysv,dbus,$deps"
-cache_dir="$build/nspawn-cache"
-key=$(printf '%s' "bookworm minbase $include" | sha256sum | cut -c1-16)
-cache="$cache_dir/bookworm-minbase-$key.tar"
+# --- the root (cached under BUILD_DIR/nspawn-cache; scripts/test.sh may have made it already) ------
 root="$work/root"
-mkdir -p "$root" "$cache_dir"
-if [[ -f $cache ]]; then
-    say "unpacking the cached root $cache"
-    tar -C "$root" -xpf "$cache"
-else
-    say "debootstrap bookworm minbase from $mirror (--include=$include); cached for the next run"
-    debootstrap --variant=minbase --include="$include" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-        { tail -n 30 "$work/debootstrap.log"; die "debootstrap failed (network? mirror $mirror)"; }
-    rm -rf "$root"/var/cache/apt/archives/*.deb
-    tar -C "$root" -cpf "$cache.tmp.$$" . && mv "$cache.tmp.$$" "$cache"
-fi
+mkdir -p "$root"
+cache=$("$(dirname "$0")/nspawn_root.sh" "$build" "$depends") || die "no root to boot (nspawn_root.sh failed)"
+say "unpacking the cached root $cache"
+tar -C "$root" -xpf "$cache"
 mkdir "$bpffs"
 cp "$deb" "$root/root/warren.deb"
 echo "$machine" >"$root/etc/hostname"
