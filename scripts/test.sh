@@ -8,22 +8,22 @@
 #   SANITIZE=0 FUZZ_SECONDS=0 ./scripts/test.sh   # only the Release build and its tests (local)
 # Environment: BUILD_DIR (./build), BUILD_TYPE (Release), JOBS (2), SKIP_DEPS=1,
 # SANITIZE (1; 0 skips the ASan/UBSan phase), ASAN_BUILD_DIR (./build-asan),
-# FUZZ_SECONDS (40 per target; 0 skips fuzzing), FUZZ_BUILD_DIR (./build-fuzz).
-# Under CI=true neither phase can be skipped, and each fuzz target runs at least 40 s.
+# FUZZ_SECONDS (30 per target; 0 skips fuzzing), FUZZ_BUILD_DIR (./build-fuzz).
+# Under CI=true neither phase can be skipped, and each fuzz target runs at least 30 s.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$WARREN_ROOT"
 
 SANITIZE=${SANITIZE:-1}
-FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$WARREN_ROOT/build-asan}
 [[ $FUZZ_SECONDS =~ ^[0-9]+$ ]] || { echo "test.sh: FUZZ_SECONDS must be a number of seconds, not '$FUZZ_SECONDS'" >&2; exit 2; }
 if [[ ${CI:-} == true ]]; then
   [[ $SANITIZE == 1 ]] || note "CI=true: the ASan/UBSan phase always runs (SANITIZE=$SANITIZE ignored)"
   SANITIZE=1
-  if (( FUZZ_SECONDS < 40 )); then
-    note "CI=true: fuzzing runs 40 s per target (FUZZ_SECONDS=$FUZZ_SECONDS raised)"
-    FUZZ_SECONDS=40
+  if (( FUZZ_SECONDS < 30 )); then
+    note "CI=true: fuzzing runs 30 s per target (FUZZ_SECONDS=$FUZZ_SECONDS raised)"
+    FUZZ_SECONDS=30
   fi
 fi
 
