@@ -46,6 +46,26 @@ Result<nl::Sock> connect_route_in(int netns_fd) {
     return out;
 }
 
+namespace {
+
+// The network namespace at `path`, opened, when it is the recorded one (any, for inode 0);
+// nullopt when nothing or another namespace is there. The file can go between the two opens:
+// that is the pod going, not a failure.
+Result<std::optional<Fd>> open_recorded(const std::string& path, uint64_t recorded_inode) {
+    auto ns = open_ns_path(path);
+    if (!ns) return std::unexpected(std::move(ns.error()));
+    if (!*ns || !(*ns)->nsfs || (recorded_inode != 0 && (*ns)->inode != recorded_inode))
+        return std::nullopt;
+    auto fd = open_net_namespace(**ns, path);
+    if (!fd) {
+        if (fd.error().sys_errno == ENOENT) return std::nullopt;
+        return std::unexpected(std::move(fd.error()));
+    }
+    return std::optional<Fd>(std::move(*fd));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<NlHostLinkFinder>> NlHostLinkFinder::open() {
     Fd own{::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)};
     if (!own) return fail_errno("cannot open our own network namespace /proc/thread-self/ns/net");
@@ -58,17 +78,10 @@ Result<std::unique_ptr<NlHostLinkFinder>> NlHostLinkFinder::open() {
 Result<HostLink> NlHostLinkFinder::find(const std::string& netns_path, const std::string& ifname,
                                         uint64_t recorded_inode) {
     HostLink out;
-    auto ns = open_ns_path(netns_path);
-    if (!ns) return std::unexpected(std::move(ns.error()));
-    if (!*ns || !(*ns)->nsfs || (recorded_inode != 0 && (*ns)->inode != recorded_inode))
-        return out;  // netns_gone
-    auto ns_fd = open_net_namespace(**ns, netns_path);
-    if (!ns_fd) {
-        // The namespace file can go between the two opens; that is the pod going, not a failure.
-        if (ns_fd.error().sys_errno == ENOENT) return out;
-        return std::unexpected(std::move(ns_fd.error()));
-    }
-    auto pod = connect_route_in(ns_fd->get());
+    auto ns_fd = open_recorded(netns_path, recorded_inode);
+    if (!ns_fd) return std::unexpected(std::move(ns_fd.error()));
+    if (!*ns_fd) return out;  // netns_gone
+    auto pod = connect_route_in((*ns_fd)->get());
     if (!pod) return std::unexpected(std::move(pod.error()));
     // For pods an older plugin ADDed without a cookie; a kernel that cannot tell leaves 0.
     if (auto cookie = socket_netns_cookie(nl_socket_get_fd(pod->get()))) out.netns_cookie = *cookie;
@@ -100,16 +113,10 @@ Result<std::optional<HostLink>> NlHostLinkFinder::find_from_outside(const std::s
                                                                     const std::string& ifname,
                                                                     uint64_t recorded_inode) {
     HostLink out;
-    auto ns = open_ns_path(netns_path);
-    if (!ns) return std::unexpected(std::move(ns.error()));
-    if (!*ns || !(*ns)->nsfs || (recorded_inode != 0 && (*ns)->inode != recorded_inode))
-        return out;  // netns_gone
-    auto ns_fd = open_net_namespace(**ns, netns_path);
-    if (!ns_fd) {
-        if (ns_fd.error().sys_errno == ENOENT) return out;
-        return std::unexpected(std::move(ns_fd.error()));
-    }
-    auto id = nl::netns_id(host_.get(), ns_fd->get());
+    auto ns_fd = open_recorded(netns_path, recorded_inode);
+    if (!ns_fd) return std::unexpected(std::move(ns_fd.error()));
+    if (!*ns_fd) return out;  // netns_gone
+    auto id = nl::netns_id(host_.get(), (*ns_fd)->get());
     if (!id) return std::nullopt;
     // The kernel gives the pod's namespace an id in ours as soon as a veth joins the two; none
     // means no link of ours leads there yet (ptp makes its veth after asking IPAM): answered as
