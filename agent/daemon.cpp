@@ -128,10 +128,8 @@ public:
         metrics_(metrics),
         monitor_(io_, state, core::AlertSettings{cfg.alert_warn, cfg.alert_crit}) {
       service_.set_on_answered([this](proto::Op op, int64_t ns) { metrics_.on_answered(op, ns); });
-      gc_.set_on_decided([this](auto& decisions, auto& conflicts) {
-          metrics_.on_gc(decisions, conflicts);
-          zones_.protect_learned();
-      });
+      gc_.set_on_decided(
+          [this](auto& decisions, auto& conflicts) { metrics_.on_gc(decisions, conflicts); });
   }
 
   ~Daemon() { stop_kube(); }  // no Node handler may run once the members go
@@ -285,8 +283,11 @@ private:
     void start_zones() {
         service_.set_zone_gate(zones_.gate());
         service_.add_on_durable([this](const std::vector<core::Event>& events) {
-            for (auto& ev : events)
+            for (auto& ev : events) {
                 if (auto* r = std::get_if<core::Released>(&ev)) zones_.on_released(r->key);
+                if (auto* h = std::get_if<core::HostLinkLearned>(&ev); h && h->host_ifindex > 0)
+                    zones_.on_link_learned(h->key);
+            }
         });
         zones_.protect_all();
         const auto& z = *zones_.rules();

@@ -34,9 +34,8 @@ core::ZoneReport ZoneEnforcer::report(const core::Allocation& a) const {
     return core::report(*rules_, a.pod.namespace_, a.pool, labels_);
 }
 
-int ZoneEnforcer::protect(const core::Allocation& a) {
+int ZoneEnforcer::protect(const core::Allocation& a, liveness::SpoofMode mode) {
     if (!liveness_.guard().on()) return 0;
-    const auto mode = to_spoof_mode(report(a).anti_spoofing);
     auto r = liveness_.protect(a.key.str(), a.netns, a.key.ifname, a.netns_inode, a.host_ifindex,
                                mode, a.addresses);
     if (!r) {
@@ -50,31 +49,26 @@ int ZoneEnforcer::protect(const core::Allocation& a) {
     return *r;
 }
 
-void ZoneEnforcer::on_allocated(const core::Allocation& a) {
-    protect(a);
+liveness::SpoofMode ZoneEnforcer::mode_of(const core::Allocation& a) const {
+    return to_spoof_mode(report(a).anti_spoofing);
 }
 
-void ZoneEnforcer::protect_learned() {
-    auto& guard = liveness_.guard();
-    if (!guard.on()) return;
-    for (auto& [k, a] : state_.allocations()) {
-        if (a.host_ifindex <= 0) continue;
-        const std::string key = k.str();
-        if (guard.link_of(key) != 0) continue;
-        auto [it, fresh] = tried_.try_emplace(key, a.host_ifindex);
-        if (!fresh && it->second == a.host_ifindex) continue;
-        it->second = a.host_ifindex;
-        if (report(a).anti_spoofing == core::AntiSpoofing::off) continue;
-        if (protect(a) > 0)
-            spdlog::info(
-                "anti-spoofing: {} is checked on its host link (ifindex {}), learned after "
-                "its ADD",
-                key, a.host_ifindex);
-    }
+void ZoneEnforcer::on_allocated(const core::Allocation& a) {
+    protect(a, mode_of(a));
+}
+
+void ZoneEnforcer::on_link_learned(const core::AttachmentKey& key) {
+    const core::Allocation* a = state_.find(key);
+    if (!a || a->host_ifindex <= 0 || liveness_.guard().link_of(key.str()) != 0) return;
+    const auto mode = mode_of(*a);
+    if (mode == liveness::SpoofMode::off) return;
+    if (protect(*a, mode) > 0)
+        spdlog::info(
+            "anti-spoofing: {} is checked on its host link (ifindex {}), learned after its ADD",
+            key.str(), a->host_ifindex);
 }
 
 void ZoneEnforcer::on_released(const core::AttachmentKey& key) {
-    tried_.erase(key.str());
     if (auto s = liveness_.unprotect(key.str()); !s)
         spdlog::warn("anti-spoofing: could not remove the link entry of released {}: {}", key.str(),
                      s.error().describe());
@@ -86,8 +80,8 @@ void ZoneEnforcer::protect_all() {
     std::vector<liveness::LinkSources> want;
     std::vector<std::string> owners;
     for (auto& [k, a] : state_.allocations()) {
-        const int ifindex = protect(a);
-        const auto mode = to_spoof_mode(report(a).anti_spoofing);
+        const auto mode = mode_of(a);
+        const int ifindex = protect(a, mode);
         if (ifindex <= 0 || mode == liveness::SpoofMode::off) continue;
         want.push_back({static_cast<uint32_t>(ifindex), mode, a.addresses});
         owners.push_back(k.str());

@@ -11,7 +11,6 @@
 // to protect a link is logged and counted, never fails an ADD (an unknown link is not dropped).
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "core/ipam_state.hpp"
 #include "core/zones.hpp"
@@ -33,9 +32,9 @@ class ZoneEnforcer {
     // Every allocation's link protected in its mode, and map entries no allocation explains
     // deleted (start-up, and after the rules or labels changed).
     void protect_all();
-    // Allocations whose host link became known after their ADD (a plugin that makes the veth
-    // after asking IPAM, like ptp; a link a GC pass learned): protected, once per link.
-    void protect_learned();
+    // A GC pass learned the allocation's host link (durable HostLinkLearned): protected when it
+    // was not at its ADD (a plugin that makes the veth after asking IPAM, like ptp).
+    void on_link_learned(const core::AttachmentKey& key);
 
     // Puts `rules` in force; the summary line it logged. Refused (the old rules stay) when the
     // new ones need namespace labels that are not watched (`labels_watched` false).
@@ -47,14 +46,14 @@ class ZoneEnforcer {
 
   private:
     // Returns the host ifindex protected (0: none).
-    int protect(const core::Allocation& a);
+    int protect(const core::Allocation& a, liveness::SpoofMode mode);
+    liveness::SpoofMode mode_of(const core::Allocation& a) const;
 
     core::IpamState& state_;
     liveness::LivenessManager& liveness_;
     std::shared_ptr<const core::ZoneRules> rules_;
     core::LabelLookup labels_;
     size_t protect_failures_ = 0;
-    std::unordered_map<std::string, int> tried_;  // key -> the host ifindex protect_learned tried
 };
 
 liveness::SpoofMode to_spoof_mode(core::AntiSpoofing mode);
